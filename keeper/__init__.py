@@ -1,0 +1,1 @@
+"""IO settlement keeper: mirrored protocol constants, emission schedule, Merkle trees, chain tooling."""
