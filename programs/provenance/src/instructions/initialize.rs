@@ -1,0 +1,42 @@
+use anchor_lang::prelude::*;
+use io_common::seeds;
+
+use crate::errors::ProvenanceError;
+use crate::events::ConfigInitialized;
+use crate::state::{ProvenanceConfig, CURRENT_VERSION};
+
+#[derive(Accounts)]
+pub struct Initialize<'info> {
+    /// Becomes the config admin and pays for the config account.
+    #[account(mut)]
+    pub admin: Signer<'info>,
+
+    /// The singleton config; `init` on a fixed PDA makes a second initialize impossible.
+    #[account(
+        init,
+        payer = admin,
+        space = 8 + ProvenanceConfig::INIT_SPACE,
+        seeds = [seeds::CONFIG],
+        bump,
+    )]
+    pub config: Account<'info, ProvenanceConfig>,
+
+    pub system_program: Program<'info, System>,
+}
+
+impl<'info> Initialize<'info> {
+    pub fn handler(&mut self, bump: u8, keeper_authority: Pubkey) -> Result<()> {
+        require_keys_neq!(keeper_authority, Pubkey::default(), ProvenanceError::InvalidAuthority);
+        self.config.set_inner(ProvenanceConfig {
+            version: CURRENT_VERSION,
+            admin: self.admin.key(),
+            keeper_authority,
+            next_sequence: 0,
+            total_leaves: 0,
+            bump,
+            _reserved: [0; 64],
+        });
+        emit!(ConfigInitialized { admin: self.admin.key(), keeper_authority });
+        Ok(())
+    }
+}

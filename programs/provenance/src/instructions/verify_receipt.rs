@@ -1,0 +1,32 @@
+use anchor_lang::prelude::*;
+use io_common::seeds;
+
+use crate::errors::ProvenanceError;
+use crate::events::ReceiptVerified;
+use crate::state::{Batch, Receipt};
+
+#[derive(Accounts)]
+#[instruction(sequence: u64)]
+pub struct VerifyReceipt<'info> {
+    /// The batch the receipt is claimed to belong to, [BATCH, sequence u64 LE].
+    #[account(seeds = [seeds::BATCH, &sequence.to_le_bytes()], bump = batch.bump)]
+    pub batch: Account<'info, Batch>,
+}
+
+impl<'info> VerifyReceipt<'info> {
+    /// Read-only: succeeds (and emits ReceiptVerified) only if `proof` leads from the
+    /// receipt's leaf to the batch root.
+    pub fn handler(&mut self, sequence: u64, receipt: Receipt, proof: Vec<[u8; 32]>) -> Result<()> {
+        require!(proof.len() <= io_common::merkle::MAX_PROOF_LEN, ProvenanceError::ProofTooLong);
+        let leaf = self.batch.verify(&receipt, &proof)?;
+        emit!(ReceiptVerified {
+            batch: self.batch.key(),
+            sequence,
+            leaf,
+            job: receipt.job,
+            node: receipt.node,
+            timestamp: receipt.timestamp,
+        });
+        Ok(())
+    }
+}
