@@ -1,0 +1,69 @@
+use anchor_lang::prelude::*;
+
+#[error_code]
+pub enum StakingError {
+    #[msg("Signer is not the staking admin")]
+    NotAdmin,
+    #[msg("Signer is not the slashing authority")]
+    NotSlashingAuthority,
+    #[msg("Signer is not the node's operator")]
+    NotOperator,
+    #[msg("Signer is not the position's staker")]
+    NotStaker,
+    #[msg("Signer is not the rewards program's authority")]
+    NotRewardsAuthority,
+    #[msg("An authority key may not be the default (all-zero) key")]
+    InvalidAuthority,
+    #[msg("Mint is not the IO mint")]
+    WrongMint,
+    #[msg("IO mint must have 9 decimals")]
+    InvalidMintDecimals,
+    #[msg("Account is not the configured burn vault")]
+    WrongBurnVault,
+    #[msg("Position does not belong to this node")]
+    WrongNode,
+    #[msg("Reporter share must be at most 5000 bps")]
+    InvalidReporterShare,
+    #[msg("Unstake cooldown must not be negative")]
+    InvalidCooldown,
+    #[msg("Max stake per node must be positive")]
+    InvalidMaxStake,
+    #[msg("GPU model is longer than 32 bytes")]
+    GpuModelTooLong,
+    #[msg("Staker share must be between 100 and 300 bps")]
+    InvalidStakerShare,
+    #[msg("Token share must be at most 10000 bps")]
+    InvalidTokenShare,
+    #[msg("Node is not active")]
+    NodeInactive,
+    #[msg("Amount must be positive")]
+    ZeroAmount,
+    #[msg("Stake would exceed the node's stake cap")]
+    StakeCapExceeded,
+    #[msg("Amount buys no shares at the current share price")]
+    ZeroShares,
+    #[msg("Node was slashed to zero; its old shares must be withdrawn before new stake")]
+    PoolWipedOut,
+    #[msg("Node's share supply is exhausted (it was slashed to a tiny fraction)")]
+    ShareSupplyExceeded,
+    #[msg("Position does not hold that many shares")]
+    InsufficientShares,
+    #[msg("Nothing is unbonding")]
+    NothingToWithdraw,
+    #[msg("Unstake cooldown has not elapsed")]
+    CooldownNotElapsed,
+    #[msg("Slash fraction must be between 1 and 10000 bps")]
+    InvalidSlashFraction,
+    #[msg("Slash would take nothing")]
+    NothingToSlash,
+    #[msg("Slash reason is longer than 64 bytes")]
+    ReasonTooLong,
+    #[msg("Reporter account must not be the stake vault")]
+    ReporterIsStakeVault,
+    #[msg("No rewards to claim")]
+    NothingToClaim,
+    #[msg("Position still holds shares or unclaimed rewards")]
+    PositionNotEmpty,
+    #[msg("Arithmetic overflow")]
+    MathOverflow,
+}

@@ -1,0 +1,54 @@
+use anchor_lang::prelude::*;
+use io_common::seeds;
+
+use crate::errors::StakingError;
+use crate::events::Unstaked;
+use crate::state::{Node, StakePosition, StakingConfig};
+
+/// Moves active shares into cooldown. They stop earning rewards at once but stay in the
+/// pool, so a slash during the cooldown still reaches them. Unstaking again while
+/// shares are unbonding adds to them and restarts the cooldown for all of them.
+#[derive(Accounts)]
+pub struct Unstake<'info> {
+    pub staker: Signer<'info>,
+    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    pub config: Box<Account<'info, StakingConfig>>,
+    #[account(mut, seeds = [seeds::NODE, node.node_key.as_ref()], bump = node.bump)]
+    pub node: Box<Account<'info, Node>>,
+    #[account(
+        mut,
+        seeds = [seeds::STAKE, node.key().as_ref(), staker.key().as_ref()],
+        bump = position.bump,
+        has_one = staker @ StakingError::NotStaker,
+        has_one = node @ StakingError::WrongNode,
+    )]
+    pub position: Box<Account<'info, StakePosition>>,
+}
+
+impl Unstake<'_> {
+    pub fn handler(&mut self, shares: u128) -> Result<()> {
+        require!(shares > 0, StakingError::ZeroAmount);
+        let node = &mut self.node;
+        let position = &mut self.position;
+        require!(shares <= position.shares, StakingError::InsufficientShares);
+
+        position.settle_rewards(node)?;
+        node.deactivate_shares(shares)?;
+        position.shares -= shares; // checked just above
+        position.unbonding_shares =
+            position.unbonding_shares.checked_add(shares).ok_or(StakingError::MathOverflow)?;
+        position.unbonding_until = Clock::get()?
+            .unix_timestamp
+            .checked_add(self.config.unstake_cooldown_secs)
+            .ok_or(StakingError::MathOverflow)?;
+
+        emit!(Unstaked {
+            node: node.key(),
+            staker: self.staker.key(),
+            shares,
+            unbonding_shares: position.unbonding_shares,
+            unbonding_until: position.unbonding_until,
+        });
+        Ok(())
+    }
+}

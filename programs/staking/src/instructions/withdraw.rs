@@ -1,0 +1,75 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{self, Token, TokenAccount, Transfer};
+use io_common::seeds;
+
+use crate::errors::StakingError;
+use crate::events::Withdrawn;
+use crate::state::{Node, StakePosition, StakingConfig};
+
+/// After the cooldown, sells all unbonding shares back to the pool at the current price
+/// (slashes during the cooldown are reflected) and pays the IO out.
+#[derive(Accounts)]
+pub struct Withdraw<'info> {
+    pub staker: Signer<'info>,
+    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    pub config: Box<Account<'info, StakingConfig>>,
+    #[account(mut, seeds = [seeds::NODE, node.node_key.as_ref()], bump = node.bump)]
+    pub node: Box<Account<'info, Node>>,
+    #[account(
+        mut,
+        seeds = [seeds::STAKE, node.key().as_ref(), staker.key().as_ref()],
+        bump = position.bump,
+        has_one = staker @ StakingError::NotStaker,
+        has_one = node @ StakingError::WrongNode,
+    )]
+    pub position: Box<Account<'info, StakePosition>>,
+    #[account(mut, seeds = [seeds::STAKE_VAULT], bump = config.stake_vault_bump)]
+    pub stake_vault: Box<Account<'info, TokenAccount>>,
+    /// Receives the IO; any IO account the staker chooses (the staker signs).
+    #[account(mut, token::mint = config.io_mint)]
+    pub destination: Box<Account<'info, TokenAccount>>,
+    pub token_program: Program<'info, Token>,
+}
+
+impl Withdraw<'_> {
+    pub fn handler(&mut self) -> Result<()> {
+        let node = &mut self.node;
+        let position = &mut self.position;
+        let shares = position.unbonding_shares;
+        require!(shares > 0, StakingError::NothingToWithdraw);
+        let now = Clock::get()?.unix_timestamp;
+        require!(now >= position.unbonding_until, StakingError::CooldownNotElapsed);
+
+        let amount = node.stake_for_shares(shares)?;
+        node.remove_stake(amount, shares)?;
+        position.unbonding_shares = 0;
+
+        // A node slashed to nothing pays 0; the shares are still retired.
+        if amount > 0 {
+            let bump = [self.config.bump];
+            let signer: &[&[&[u8]]] = &[&[seeds::CONFIG, &bump]];
+            token::transfer(
+                CpiContext::new_with_signer(
+                    self.token_program.key(),
+                    Transfer {
+                        from: self.stake_vault.to_account_info(),
+                        to: self.destination.to_account_info(),
+                        authority: self.config.to_account_info(),
+                    },
+                    signer,
+                ),
+                amount,
+            )?;
+        }
+
+        emit!(Withdrawn {
+            node: node.key(),
+            staker: self.staker.key(),
+            shares,
+            amount,
+            node_total_stake: node.total_stake,
+            node_total_shares: node.total_shares,
+        });
+        Ok(())
+    }
+}

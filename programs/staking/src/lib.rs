@@ -1,0 +1,126 @@
+//! IO settlement — staking.
+//!
+//! Node operators register GPU nodes; anyone stakes IO on a node (up to a protocol cap)
+//! and earns a share of the node's rewards; unstaking starts a cooldown, withdrawal
+//! follows it. The slashing authority cuts a node's whole pool pro-rata — every staker
+//! of the node loses the same fraction — leaving an on-chain `SlashRecord`; slashed IO
+//! goes to the rewards program's burn vault (part to the reporter if one is named).
+//! The rewards program pays stakers' rewards in through `deposit_staker_rewards` (CPI).
+
+use anchor_lang::prelude::*;
+
+pub mod errors;
+pub mod events;
+pub mod instructions;
+pub mod state;
+
+use instructions::*;
+
+declare_id!("2HGoJbbsdN93VNGUFhGjmKSs5ArWpmedAGsuh73M19TL");
+
+#[cfg(not(feature = "no-entrypoint"))]
+solana_security_txt::security_txt! {
+    name: "IO settlement: staking",
+    project_url: "https://io-settlement.example",
+    contacts: "email:security@io-settlement.example",
+    policy: "https://io-settlement.example/security",
+    preferred_languages: "en",
+    source_code: "https://io-settlement.example/source"
+}
+
+/// Seed of the staking config PDA.
+#[constant]
+pub const CONFIG_SEED: &[u8] = io_common::seeds::CONFIG;
+/// Seed of a node PDA: `[NODE_SEED, node_key]`.
+#[constant]
+pub const NODE_SEED: &[u8] = io_common::seeds::NODE;
+/// Seed of a stake position PDA: `[STAKE_SEED, node, staker]`.
+#[constant]
+pub const STAKE_SEED: &[u8] = io_common::seeds::STAKE;
+/// Seed of a slash record PDA: `[SLASH_SEED, node, index u32 LE]`.
+#[constant]
+pub const SLASH_SEED: &[u8] = io_common::seeds::SLASH;
+#[constant]
+pub const STAKE_VAULT_SEED: &[u8] = io_common::seeds::STAKE_VAULT;
+#[constant]
+pub const STAKER_REWARD_VAULT_SEED: &[u8] = io_common::seeds::STAKER_REWARD_VAULT;
+/// Lowest share of its rewards a node may give its stakers (bps).
+#[constant]
+pub const MIN_STAKER_SHARE_BPS: u16 = io_common::economics::MIN_STAKER_SHARE_BPS;
+/// Highest share of its rewards a node may give its stakers (bps).
+#[constant]
+pub const MAX_STAKER_SHARE_BPS: u16 = io_common::economics::MAX_STAKER_SHARE_BPS;
+/// Highest reporter share of a slash (bps).
+#[constant]
+pub const MAX_REPORTER_SHARE_BPS: u16 = state::MAX_REPORTER_SHARE_BPS;
+/// Fixed-point scale of `Node::reward_per_share`.
+#[constant]
+pub const REWARD_SCALE: u128 = state::REWARD_SCALE;
+
+#[program]
+pub mod staking {
+    use super::*;
+
+    /// Creates the config and the stake and staker-reward vaults; the signer becomes admin.
+    pub fn initialize(ctx: Context<Initialize>, params: InitializeParams) -> Result<()> {
+        instructions::initialize::handler(ctx, params)
+    }
+
+    /// Admin changes the admin, slashing authority, stake cap, cooldown or reporter share.
+    pub fn update_config(ctx: Context<UpdateConfig>, params: UpdateConfigParams) -> Result<()> {
+        ctx.accounts.handler(params)
+    }
+
+    /// Operator and device key register a node.
+    pub fn register_node(ctx: Context<RegisterNode>, params: RegisterNodeParams) -> Result<()> {
+        instructions::register_node::handler(ctx, params)
+    }
+
+    /// Operator changes its node's settings.
+    pub fn update_node(ctx: Context<UpdateNode>, params: UpdateNodeParams) -> Result<()> {
+        ctx.accounts.handler(params)
+    }
+
+    /// Stakes `amount` IO base units on a node.
+    pub fn stake(ctx: Context<Stake>, amount: u64) -> Result<()> {
+        instructions::stake::handler(ctx, amount)
+    }
+
+    /// Starts the cooldown of `shares` active shares.
+    pub fn unstake(ctx: Context<Unstake>, shares: u128) -> Result<()> {
+        ctx.accounts.handler(shares)
+    }
+
+    /// Pays out all unbonding shares after their cooldown.
+    pub fn withdraw(ctx: Context<Withdraw>) -> Result<()> {
+        ctx.accounts.handler()
+    }
+
+    /// Slashing authority cuts a node's pool by `fraction_bps`.
+    pub fn slash(ctx: Context<Slash>, params: SlashParams) -> Result<()> {
+        instructions::slash::handler(ctx, params)
+    }
+
+    /// Staker collects its rewards.
+    pub fn claim_staker_rewards(ctx: Context<ClaimStakerRewards>) -> Result<()> {
+        ctx.accounts.handler()
+    }
+
+    /// Rewards program (CPI) pays `amount` of stakers' rewards for a node.
+    pub fn deposit_staker_rewards(ctx: Context<DepositStakerRewards>, amount: u64) -> Result<()> {
+        ctx.accounts.handler(amount)
+    }
+
+    /// Staker closes an empty position and recovers its rent.
+    pub fn close_stake_position(ctx: Context<CloseStakePosition>) -> Result<()> {
+        ctx.accounts.handler()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn program_id_matches_io_common() {
+        assert_eq!(crate::ID, io_common::ids::STAKING);
+    }
+}
