@@ -1,0 +1,388 @@
+"""An in-process Solana chain on LiteSVM, shared by the tests and the embedded localnet.
+
+LiteSVM executes transactions exactly like a validator's runtime but has no blocks, no
+RPC, no account index and one blockhash at a time. `Chain` adds what the keeper and the
+localnet need on top of it:
+
+* the workspace programs loaded at their Anchor.toml addresses;
+* an explicit clock (slot + unix timestamp) that callers move forward;
+* a window of recent blockhashes (one per slot, 150 kept, like a validator) so repeated
+  identical instructions in later slots get distinct signatures, and stale ones fail;
+* a history of every processed transaction with the metadata getTransaction needs;
+* an index of every account key it has seen, so accounts can be scanned by owner;
+* a faucet keypair, so airdrops are ordinary system transfers that show up in history.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from solders.account import Account
+from solders.address_lookup_table_account import AddressLookupTable
+from solders.clock import Clock
+from solders.hash import Hash
+from solders.keypair import Keypair
+from solders.litesvm import LiteSVM
+from solders.message import Message, MessageV0
+from solders.pubkey import Pubkey
+from solders.signature import Signature
+from solders.system_program import ID as SYSTEM_PROGRAM_ID
+from solders.system_program import TransferParams, transfer
+from solders.transaction import Transaction, VersionedTransaction
+from solders.transaction_metadata import FailedTransactionMetadata, InnerInstruction, SimulatedTransactionInfo, TransactionMetadata
+from solders.transaction_status import TransactionErrorFieldless, TransactionErrorType
+
+log = logging.getLogger(__name__)
+
+# A validator accepts a blockhash for 150 blocks after it was produced.
+MAX_PROCESSING_AGE: Final = 150
+# Several blockhashes can be issued per block (see Chain.expire_blockhash); keep plenty.
+RECENT_BLOCKHASHES_KEPT: Final = 4_096
+LAMPORTS_PER_SIGNATURE: Final = 5_000
+LAMPORTS_PER_SOL: Final = 1_000_000_000
+# Enough for any localnet session; set directly on the faucet account at start.
+FAUCET_LAMPORTS: Final = 500_000_000 * LAMPORTS_PER_SOL
+# Transactions kept for getTransaction / getSignatureStatuses (oldest dropped first).
+HISTORY_CAPACITY: Final = 200_000
+
+AnyTransaction = Transaction | VersionedTransaction
+
+
+@dataclass(frozen=True)
+class ProgramSpec:
+    """A workspace program: its Anchor name, address, and where its compiled .so lives."""
+
+    name: str
+    program_id: Pubkey
+    so_path: Path
+
+
+def workspace_programs(repo_root: Path) -> list[ProgramSpec]:
+    """Programs of Anchor.toml [programs.localnet], each expected at target/deploy/<name>.so."""
+    anchor = tomllib.loads((repo_root / "Anchor.toml").read_text())
+    localnet: dict[str, str] = anchor.get("programs", {}).get("localnet", {})
+    # Anchor names programs with dashes in Cargo but writes the .so with underscores.
+    return [
+        ProgramSpec(name, Pubkey.from_string(address), repo_root / "target" / "deploy" / f"{name.replace('-', '_')}.so")
+        for name, address in sorted(localnet.items())
+    ]
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    """What running a transaction produced, successful or not."""
+
+    signature: Signature
+    err: TransactionErrorType | None
+    logs: list[str]
+    compute_units_consumed: int
+    return_data: bytes
+    return_program: Pubkey | None
+    # Per top-level instruction, the instructions it invoked (CPIs).
+    inner_instructions: list[list[InnerInstruction]] = field(default_factory=list)
+    # Accounts after the transaction (simulations only; empty otherwise).
+    post_accounts: dict[Pubkey, Account] = field(default_factory=dict)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.err is None
+
+
+@dataclass(frozen=True)
+class TransactionRecord:
+    """A processed transaction as history keeps it (what getTransaction reports)."""
+
+    transaction: VersionedTransaction
+    result: ExecutionResult
+    slot: int
+    block_time: int
+    fee: int
+    account_keys: list[Pubkey]
+    pre_balances: list[int]
+    post_balances: list[int]
+
+
+class TransactionRejected(Exception):
+    """The transaction never executed (bad blockhash, duplicate, bad signature): nothing was charged."""
+
+    def __init__(self, err: TransactionErrorType, reason: str) -> None:
+        super().__init__(reason)
+        self.err = err
+        self.reason = reason
+
+
+class Chain:
+    """One LiteSVM instance plus the bookkeeping a validator would have. Not thread-safe."""
+
+    def __init__(self, faucet: Keypair | None = None, *, start_unix_timestamp: int = 0) -> None:
+        # Blockhash age is checked here (against a window of recent ones), not by LiteSVM,
+        # which only accepts its single latest blockhash.
+        self.svm = LiteSVM().with_blockhash_check(False)
+        self.faucet = faucet or Keypair()
+        self._known_accounts: set[Pubkey] = set()
+        self._history: OrderedDict[Signature, TransactionRecord] = OrderedDict()
+        # (blockhash, block height it was issued at); bounded, expired ones fall out.
+        self._recent_blockhashes: deque[tuple[Hash, int]] = deque(maxlen=RECENT_BLOCKHASHES_KEPT)
+        self._block_height = 0
+        self.genesis_hash = self.svm.latest_blockhash()
+        self._recent_blockhashes.append((self.genesis_hash, 0))
+        self.transaction_count = 0
+        self.set_time(slot=0, unix_timestamp=start_unix_timestamp)
+        self.set_account(self.faucet.pubkey(), Account(FAUCET_LAMPORTS, b"", SYSTEM_PROGRAM_ID))
+
+    # --- programs ------------------------------------------------------------------------
+
+    def load_program(self, program_id: Pubkey, so_path: Path) -> None:
+        self.svm.add_program_from_file(program_id, so_path)
+        self._known_accounts.add(program_id)
+
+    def load_workspace_programs(self, repo_root: Path, *, require_all: bool = False) -> list[ProgramSpec]:
+        """Loads every Anchor.toml program whose .so is built; returns those loaded.
+
+        Programs not built yet are skipped with a warning unless `require_all` is set,
+        so the localnet is usable while the programs are still being written.
+        """
+        loaded: list[ProgramSpec] = []
+        for spec in workspace_programs(repo_root):
+            if not spec.so_path.is_file():
+                if require_all:
+                    raise FileNotFoundError(f"program {spec.name} is not built: {spec.so_path} missing (run anchor build)")
+                log.warning("program %s not loaded: %s does not exist", spec.name, spec.so_path)
+                continue
+            self.load_program(spec.program_id, spec.so_path)
+            loaded.append(spec)
+        return loaded
+
+    # --- clock, blocks and blockhashes ---------------------------------------------------
+    #
+    # Slots and blocks are counted separately, as on a real cluster where slots can be
+    # skipped: the slot follows the (possibly accelerated) clock, while blocks, and with
+    # them blockhash expiry, can be paced by wall time. That keeps a blockhash usable for
+    # 150 blocks (~60 s) even when the localnet runs its clock 3600x faster.
+
+    @property
+    def clock(self) -> Clock:
+        return self.svm.get_clock()
+
+    @property
+    def slot(self) -> int:
+        return self.clock.slot
+
+    @property
+    def unix_timestamp(self) -> int:
+        return self.clock.unix_timestamp
+
+    @property
+    def block_height(self) -> int:
+        return self._block_height
+
+    def set_time(self, *, slot: int | None = None, unix_timestamp: int | None = None, produce_block: bool = True) -> None:
+        """Moves the Clock sysvar; by default a new slot also produces a block (new blockhash)."""
+        current = self.svm.get_clock()
+        new_slot = current.slot if slot is None else slot
+        new_time = current.unix_timestamp if unix_timestamp is None else unix_timestamp
+        if new_slot < current.slot:
+            raise ValueError(f"slot cannot move backwards ({current.slot} -> {new_slot})")
+        schedule = self.svm.get_epoch_schedule()
+        epoch = schedule.get_epoch(new_slot)
+        epoch_start = current.epoch_start_timestamp if epoch == current.epoch else new_time
+        self.svm.set_clock(Clock(new_slot, epoch_start, epoch, schedule.get_leader_schedule_epoch(new_slot), new_time))
+        if produce_block and new_slot > current.slot:
+            self.produce_blocks(1)
+
+    def warp(self, seconds: int, *, slots_per_second: float = 2.5) -> None:
+        """Advances the clock by `seconds` (and the slot at 400 ms a slot)."""
+        self.set_time(slot=self.slot + max(1, int(seconds * slots_per_second)), unix_timestamp=self.unix_timestamp + seconds)
+
+    def produce_blocks(self, count: int) -> None:
+        """Advances the block height by `count`; the newest block brings a new blockhash."""
+        if count <= 0:
+            return
+        self._block_height += count
+        self.expire_blockhash()
+
+    def expire_blockhash(self) -> Hash:
+        """A fresh blockhash at the current height (older ones stay valid for their age)."""
+        self.svm.expire_blockhash()
+        blockhash = self.svm.latest_blockhash()
+        self._recent_blockhashes.append((blockhash, self._block_height))
+        return blockhash
+
+    @property
+    def latest_blockhash(self) -> Hash:
+        return self._recent_blockhashes[-1][0]
+
+    def last_valid_block_height(self, blockhash: Hash) -> int | None:
+        for known, issued_at in reversed(self._recent_blockhashes):
+            if known == blockhash:
+                return issued_at + MAX_PROCESSING_AGE
+        return None
+
+    def is_blockhash_valid(self, blockhash: Hash) -> bool:
+        last_valid = self.last_valid_block_height(blockhash)
+        return last_valid is not None and self._block_height <= last_valid
+
+    # --- accounts -------------------------------------------------------------------------
+
+    def get_account(self, address: Pubkey) -> Account | None:
+        account = self.svm.get_account(address)
+        # A closed account lingers with 0 lamports; RPC reports it as absent.
+        if account is None or (account.lamports == 0 and not account.data):
+            return None
+        return account
+
+    def set_account(self, address: Pubkey, account: Account) -> None:
+        self.svm.set_account(address, account)
+        self._known_accounts.add(address)
+
+    def balance(self, address: Pubkey) -> int:
+        account = self.get_account(address)
+        return 0 if account is None else account.lamports
+
+    def known_accounts(self) -> Iterator[tuple[Pubkey, Account]]:
+        """Every live account the chain has seen (sorted by address for stable output)."""
+        for address in sorted(self._known_accounts, key=bytes):
+            account = self.get_account(address)
+            if account is not None:
+                yield address, account
+
+    def accounts_owned_by(self, owner: Pubkey) -> Iterator[tuple[Pubkey, Account]]:
+        return ((address, account) for address, account in self.known_accounts() if account.owner == owner)
+
+    def rent_exempt_minimum(self, data_len: int) -> int:
+        return self.svm.minimum_balance_for_rent_exemption(data_len)
+
+    # --- transactions ---------------------------------------------------------------------
+
+    def account_keys(self, transaction: AnyTransaction) -> list[Pubkey]:
+        """Static keys plus addresses loaded from lookup tables (writable first, like the runtime)."""
+        message = transaction.message
+        keys = list(message.account_keys)
+        if isinstance(message, MessageV0):
+            writable: list[Pubkey] = []
+            readonly: list[Pubkey] = []
+            for lookup in message.address_table_lookups:
+                table_account = self.get_account(lookup.account_key)
+                if table_account is None:
+                    continue  # the runtime reports the missing table; nothing to index
+                addresses = AddressLookupTable.deserialize(table_account.data).addresses
+                writable.extend(addresses[i] for i in lookup.writable_indexes if i < len(addresses))
+                readonly.extend(addresses[i] for i in lookup.readonly_indexes if i < len(addresses))
+            keys.extend(writable + readonly)
+        return keys
+
+    def _check_before_execution(self, transaction: VersionedTransaction, *, check_blockhash: bool) -> None:
+        signature = transaction.signatures[0]
+        if signature in self._history:
+            raise TransactionRejected(TransactionErrorFieldless.AlreadyProcessed, "This transaction has already been processed")
+        if check_blockhash and not self.is_blockhash_valid(transaction.message.recent_blockhash):
+            raise TransactionRejected(TransactionErrorFieldless.BlockhashNotFound, "Blockhash not found")
+
+    def simulate(self, transaction: AnyTransaction, *, sig_verify: bool = False, check_blockhash: bool = True) -> ExecutionResult:
+        """Runs without committing anything. Unsigned transactions simulate when sig_verify is off."""
+        versioned = _as_versioned(transaction)
+        self._check_before_execution(versioned, check_blockhash=check_blockhash)
+        self.svm.with_sigverify(sig_verify)
+        try:
+            outcome = self.svm.simulate_transaction(versioned)
+        finally:
+            self.svm.with_sigverify(True)
+        if isinstance(outcome, SimulatedTransactionInfo):
+            return _result(outcome.meta(), None, dict(outcome.post_accounts()))
+        return _result(outcome.meta(), outcome.err(), {})
+
+    def send(self, transaction: AnyTransaction) -> TransactionRecord:
+        """Executes and commits (fees are charged even when the transaction fails, like a validator).
+
+        Raises TransactionRejected when the transaction is not even executed.
+        """
+        versioned = _as_versioned(transaction)
+        self._check_before_execution(versioned, check_blockhash=True)
+        keys = self.account_keys(versioned)
+        pre_balances = [self.balance(key) for key in keys]
+        outcome = self.svm.send_transaction(versioned)
+        if isinstance(outcome, FailedTransactionMetadata):
+            err = outcome.err()
+            if err in _NOT_EXECUTED:
+                raise TransactionRejected(err, f"transaction rejected before execution: {err}")
+            result = _result(outcome.meta(), err, {})
+        else:
+            result = _result(outcome, None, {})
+        self._known_accounts.update(keys)
+        record = TransactionRecord(
+            transaction=versioned,
+            result=result,
+            slot=self.slot,
+            block_time=self.unix_timestamp,
+            fee=LAMPORTS_PER_SIGNATURE * versioned.message.header.num_required_signatures,
+            account_keys=keys,
+            pre_balances=pre_balances,
+            post_balances=[self.balance(key) for key in keys],
+        )
+        self._remember(record)
+        return record
+
+    def _remember(self, record: TransactionRecord) -> None:
+        self._history[record.result.signature] = record
+        self.transaction_count += 1
+        while len(self._history) > HISTORY_CAPACITY:
+            self._history.popitem(last=False)
+
+    def transaction(self, signature: Signature) -> TransactionRecord | None:
+        return self._history.get(signature)
+
+    def airdrop(self, recipient: Pubkey, lamports: int) -> TransactionRecord:
+        """A system transfer from the faucet: recorded in history like any other transaction."""
+        if lamports <= 0:
+            raise ValueError("airdrop amount must be positive")
+        instruction = transfer(TransferParams(from_pubkey=self.faucet.pubkey(), to_pubkey=recipient, lamports=lamports))
+        # A fresh blockhash each time, so equal airdrops in one slot get distinct signatures.
+        blockhash = self.expire_blockhash()
+        transaction = Transaction([self.faucet], Message([instruction], self.faucet.pubkey()), blockhash)
+        record = self.send(transaction)
+        if not record.result.succeeded:
+            raise RuntimeError(f"airdrop failed: {record.result.err}; logs: {record.result.logs}")
+        return record
+
+    def send_instructions(self, instructions: Iterable, payer: Keypair, *extra_signers: Keypair) -> TransactionRecord:
+        """Convenience for tests and bootstrap steps: sign and send instructions with a fresh blockhash."""
+        message = Message(list(instructions), payer.pubkey())
+        signers = [payer, *extra_signers]
+        return self.send(Transaction(signers, message, self.expire_blockhash()))
+
+
+# Errors for which the runtime did not execute (and did not charge) the transaction.
+_NOT_EXECUTED: Final = (
+    TransactionErrorFieldless.SignatureFailure,
+    TransactionErrorFieldless.AlreadyProcessed,
+    TransactionErrorFieldless.BlockhashNotFound,
+    TransactionErrorFieldless.AccountNotFound,
+    TransactionErrorFieldless.InsufficientFundsForFee,
+    TransactionErrorFieldless.SanitizeFailure,
+)
+
+
+def _as_versioned(transaction: AnyTransaction) -> VersionedTransaction:
+    if isinstance(transaction, VersionedTransaction):
+        return transaction
+    return VersionedTransaction.from_legacy(transaction)
+
+
+def _result(meta: TransactionMetadata, err: TransactionErrorType | None, post_accounts: dict[Pubkey, Account]) -> ExecutionResult:
+    return_data = meta.return_data()
+    return ExecutionResult(
+        signature=meta.signature(),
+        err=err,
+        logs=list(meta.logs()),
+        compute_units_consumed=meta.compute_units_consumed(),
+        return_data=bytes(return_data.data),
+        return_program=return_data.program_id if return_data.data else None,
+        inner_instructions=[list(inner) for inner in meta.inner_instructions()],
+        post_accounts=post_accounts,
+    )

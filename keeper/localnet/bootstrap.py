@@ -1,0 +1,92 @@
+"""Starting a localnet: keys in the state directory, then the bootstrap steps.
+
+The programs' own set-up (configs, the IO mint, vaults) is added here by the lead once the
+programs exist: write a `BootstrapStep` that sends the real instructions through
+`context.chain` and append it to `bootstrap_steps()`. Steps must not invent instructions:
+they use the IDL (`keeper.idl`) of programs that are loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+
+from keeper.chain import Chain, ProgramSpec
+
+log = logging.getLogger(__name__)
+
+
+def load_or_create_keypair(path: Path) -> Keypair:
+    """A keypair file in the Solana CLI format (JSON array of 64 bytes), created if missing."""
+    if path.is_file():
+        return Keypair.from_bytes(bytes(json.loads(path.read_text())))
+    keypair = Keypair()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(list(bytes(keypair))))
+    path.chmod(0o600)
+    return keypair
+
+
+@dataclass
+class BootstrapContext:
+    chain: Chain
+    state_dir: Path
+    loaded_programs: list[ProgramSpec]
+    # Addresses a step wants published in the manifest (e.g. "io_mint"), by name.
+    published: dict[str, Pubkey] = field(default_factory=dict)
+
+    def keypair(self, name: str) -> Keypair:
+        """A named key of this localnet (e.g. "admin"), kept in <state-dir>/keys/<name>.json."""
+        return load_or_create_keypair(self.state_dir / "keys" / f"{name}.json")
+
+
+class BootstrapStep(Protocol):
+    name: str
+
+    def run(self, context: BootstrapContext) -> None: ...
+
+
+@dataclass(frozen=True)
+class FundKeys:
+    """Gives the named localnet keys SOL to pay fees and rent with."""
+
+    key_names: tuple[str, ...] = ("admin", "keeper")
+    lamports: int = 1_000 * 1_000_000_000
+    name: str = "fund-keys"
+
+    def run(self, context: BootstrapContext) -> None:
+        for key_name in self.key_names:
+            address = context.keypair(key_name).pubkey()
+            context.chain.airdrop(address, self.lamports)
+            context.published[key_name] = address
+
+
+def bootstrap_steps() -> list[BootstrapStep]:
+    """What runs at start, in order. Program set-up steps go after FundKeys."""
+    return [FundKeys()]
+
+
+def write_manifest(context: BootstrapContext, rpc_url: str) -> Path:
+    """<state-dir>/localnet.json: how to reach this localnet and what is on it."""
+    manifest = {
+        "rpc_url": rpc_url,
+        "genesis_hash": str(context.chain.genesis_hash),
+        "faucet": str(context.chain.faucet.pubkey()),
+        "programs": {spec.name: str(spec.program_id) for spec in context.loaded_programs},
+        "addresses": {name: str(address) for name, address in context.published.items()},
+    }
+    path = context.state_dir / "localnet.json"
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return path
+
+
+def run_bootstrap(context: BootstrapContext, steps: list[BootstrapStep]) -> None:
+    for step in steps:
+        log.info("bootstrap: %s", step.name)
+        step.run(context)

@@ -1,0 +1,166 @@
+"""Solana RPC wire formats: accounts, token amounts, transactions and their metadata."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, Final
+
+import based58
+from solders.account import Account
+from solders.message import MessageV0
+from solders.pubkey import Pubkey
+from solders.transaction import VersionedTransaction
+from spl.token.constants import TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID
+
+from keeper.chain import TransactionRecord
+from keeper.localnet.errors import invalid_param, transaction_error_json
+from keeper.localnet.params import DataSlice
+
+API_VERSION: Final = "2.2.0"
+TOKEN_PROGRAMS: Final = (TOKEN_PROGRAM_ID, TOKEN_2022_PROGRAM_ID)
+# SPL Token layouts (Token-2022 accounts share the base layout and append extensions).
+TOKEN_ACCOUNT_LEN: Final = 165
+MINT_LEN: Final = 82
+# Agave refuses base58 for account data above this size (base58 is quadratic).
+MAX_BASE58_BYTES: Final = 128
+
+
+def context(slot: int) -> dict[str, Any]:
+    return {"slot": slot, "apiVersion": API_VERSION}
+
+
+def with_context(slot: int, value: Any) -> dict[str, Any]:
+    return {"context": context(slot), "value": value}
+
+
+def b58(data: bytes) -> str:
+    return based58.b58encode(data).decode()
+
+
+def encode_account(account: Account, encoding: str | None, data_slice: DataSlice | None) -> dict[str, Any]:
+    data = bytes(account.data)
+    if data_slice is not None:
+        data = data[data_slice.offset : data_slice.offset + data_slice.length]
+    encoding = encoding or "base64"
+    if encoding in ("base58", "binary"):
+        if len(data) > MAX_BASE58_BYTES:
+            raise invalid_param(f"encoded binary (base 58) data should be less than {MAX_BASE58_BYTES} bytes, please use Base64 encoding.")
+        encoded: Any = b58(data) if encoding == "binary" else [b58(data), "base58"]
+    elif encoding == "base64":
+        encoded = [base64.b64encode(data).decode(), "base64"]
+    else:
+        # base64+zstd needs a zstd codec and jsonParsed a parser per program: not offered here.
+        raise invalid_param(f"encoding {encoding!r} is not supported by this localnet; use base64")
+    return {
+        "data": encoded,
+        "executable": account.executable,
+        "lamports": account.lamports,
+        "owner": str(account.owner),
+        "rentEpoch": account.rent_epoch,
+        "space": len(account.data),
+    }
+
+
+def ui_token_amount(amount: int, decimals: int) -> dict[str, Any]:
+    if decimals:
+        digits = str(amount).rjust(decimals + 1, "0")
+        whole, fraction = digits[:-decimals], digits[-decimals:].rstrip("0")
+        amount_string = f"{whole}.{fraction}" if fraction else whole
+    else:
+        amount_string = str(amount)
+    return {"amount": str(amount), "decimals": decimals, "uiAmount": amount / 10**decimals, "uiAmountString": amount_string}
+
+
+def is_token_account(account: Account) -> bool:
+    return account.owner in TOKEN_PROGRAMS and len(account.data) >= TOKEN_ACCOUNT_LEN and (len(account.data) == TOKEN_ACCOUNT_LEN or account.owner == TOKEN_2022_PROGRAM_ID)
+
+
+def is_mint(account: Account) -> bool:
+    return account.owner in TOKEN_PROGRAMS and (len(account.data) == MINT_LEN or (account.owner == TOKEN_2022_PROGRAM_ID and len(account.data) > TOKEN_ACCOUNT_LEN))
+
+
+def token_account_mint_and_amount(account: Account) -> tuple[Pubkey, int]:
+    data = bytes(account.data)
+    return Pubkey.from_bytes(data[0:32]), int.from_bytes(data[64:72], "little")
+
+
+def mint_supply_and_decimals(account: Account) -> tuple[int, int]:
+    data = bytes(account.data)
+    return int.from_bytes(data[36:44], "little"), data[44]
+
+
+def _compiled_instruction(instruction: Any, stack_height: int | None) -> dict[str, Any]:
+    return {
+        "programIdIndex": instruction.program_id_index,
+        "accounts": list(bytes(instruction.accounts)),
+        "data": b58(bytes(instruction.data)),
+        "stackHeight": stack_height,
+    }
+
+
+def _json_transaction(transaction: VersionedTransaction) -> dict[str, Any]:
+    message = transaction.message
+    header = message.header
+    encoded_message: dict[str, Any] = {
+        "header": {
+            "numRequiredSignatures": header.num_required_signatures,
+            "numReadonlySignedAccounts": header.num_readonly_signed_accounts,
+            "numReadonlyUnsignedAccounts": header.num_readonly_unsigned_accounts,
+        },
+        "accountKeys": [str(key) for key in message.account_keys],
+        "recentBlockhash": str(message.recent_blockhash),
+        "instructions": [_compiled_instruction(ix, 1) for ix in message.instructions],
+    }
+    if isinstance(message, MessageV0):
+        encoded_message["addressTableLookups"] = [
+            {
+                "accountKey": str(lookup.account_key),
+                "writableIndexes": list(bytes(lookup.writable_indexes)),
+                "readonlyIndexes": list(bytes(lookup.readonly_indexes)),
+            }
+            for lookup in message.address_table_lookups
+        ]
+    return {"signatures": [str(signature) for signature in transaction.signatures], "message": encoded_message}
+
+
+def encode_transaction(transaction: VersionedTransaction, encoding: str) -> Any:
+    if encoding == "base64":
+        return [base64.b64encode(bytes(transaction)).decode(), "base64"]
+    if encoding in ("base58", "binary"):
+        return [b58(bytes(transaction)), "base58"]
+    if encoding == "json":
+        return _json_transaction(transaction)
+    raise invalid_param(f"transaction encoding {encoding!r} is not supported by this localnet; use json or base64")
+
+
+def transaction_meta(record: TransactionRecord) -> dict[str, Any]:
+    result = record.result
+    err = transaction_error_json(result.err)
+    static_count = len(record.transaction.message.account_keys)
+    loaded = record.account_keys[static_count:]
+    writable_loaded = sum(len(bytes(lookup.writable_indexes)) for lookup in getattr(record.transaction.message, "address_table_lookups", []))
+    return {
+        "err": err,
+        "status": {"Ok": None} if err is None else {"Err": err},
+        "fee": record.fee,
+        "preBalances": record.pre_balances,
+        "postBalances": record.post_balances,
+        "innerInstructions": [
+            {"index": index, "instructions": [_compiled_instruction(inner.instruction(), inner.stack_height()) for inner in inners]}
+            for index, inners in enumerate(result.inner_instructions)
+            if inners
+        ],
+        "logMessages": result.logs,
+        # Token balance snapshots are not recorded by this localnet.
+        "preTokenBalances": [],
+        "postTokenBalances": [],
+        "rewards": [],
+        "loadedAddresses": {
+            "writable": [str(key) for key in loaded[:writable_loaded]],
+            "readonly": [str(key) for key in loaded[writable_loaded:]],
+        },
+        "returnData": None
+        if result.return_program is None
+        else {"programId": str(result.return_program), "data": [base64.b64encode(result.return_data).decode(), "base64"]},
+        "computeUnitsConsumed": result.compute_units_consumed,
+    }

@@ -1,0 +1,236 @@
+"""Pydantic models of the JSON-RPC methods' positional parameters and their config objects.
+
+Config objects ignore unknown keys, as Agave does (serde without deny_unknown_fields);
+explicit nulls (solders sends `"dataSlice": null`) mean "not given".
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any, Literal, Self
+
+import based58
+from pydantic import BaseModel, PlainValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic.alias_generators import to_camel
+from solders.hash import Hash
+from solders.pubkey import Pubkey
+from solders.signature import Signature
+
+from keeper.localnet.errors import invalid_params
+
+# Agave's limits on list parameters.
+MAX_MULTIPLE_ACCOUNTS = 100
+MAX_SIGNATURE_STATUSES = 256
+MAX_PROGRAM_ACCOUNT_FILTERS = 4
+MAX_MEMCMP_BYTES = 128
+
+
+def _parse_with(parser: Any, what: str) -> Any:
+    def parse(value: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValueError(f"{what} must be a string")
+        try:
+            return parser(value)
+        except ValueError as error:
+            raise ValueError(f"invalid {what}: {value!r}") from error
+
+    return parse
+
+
+PubkeyParam = Annotated[Pubkey, PlainValidator(_parse_with(Pubkey.from_string, "pubkey"))]
+SignatureParam = Annotated[Signature, PlainValidator(_parse_with(Signature.from_string, "signature"))]
+HashParam = Annotated[Hash, PlainValidator(_parse_with(Hash.from_string, "blockhash"))]
+Commitment = Literal["processed", "confirmed", "finalized", "recent", "single", "singleGossip", "root", "max"]
+AccountEncoding = Literal["base58", "base64", "base64+zstd", "jsonParsed", "binary"]
+TransactionEncoding = Literal["json", "jsonParsed", "base58", "base64", "binary"]
+
+
+class ConfigObject(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True, arbitrary_types_allowed=True)
+
+
+class CommitmentConfig(ConfigObject):
+    commitment: Commitment | None = None
+    min_context_slot: int | None = Field(default=None, ge=0)
+
+
+class DataSlice(ConfigObject):
+    offset: int = Field(ge=0)
+    length: int = Field(ge=0)
+
+
+class AccountInfoConfig(CommitmentConfig):
+    encoding: AccountEncoding | None = None
+    data_slice: DataSlice | None = None
+
+
+class Memcmp(ConfigObject):
+    offset: int = Field(ge=0)
+    bytes: str
+    encoding: Literal["base58", "base64"] | None = None
+
+    def decoded(self) -> bytes:
+        if self.encoding == "base64":
+            return base64.b64decode(self.bytes, validate=True)
+        if len(self.bytes) > MAX_MEMCMP_BYTES:
+            raise ValueError(f"memcmp base58 bytes longer than {MAX_MEMCMP_BYTES} characters")
+        return based58.b58decode(self.bytes.encode())
+
+
+class MemcmpFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    memcmp: Memcmp
+
+
+class DataSizeFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    data_size: int = Field(alias="dataSize", ge=0)
+
+
+class ProgramAccountsConfig(AccountInfoConfig):
+    filters: list[MemcmpFilter | DataSizeFilter] | None = Field(default=None, max_length=MAX_PROGRAM_ACCOUNT_FILTERS)
+    with_context: bool | None = None
+
+
+class SendTransactionConfig(ConfigObject):
+    skip_preflight: bool = False
+    preflight_commitment: Commitment | None = None
+    encoding: Literal["base58", "base64"] | None = None
+    max_retries: int | None = Field(default=None, ge=0)
+    min_context_slot: int | None = Field(default=None, ge=0)
+
+
+class SimulateAccounts(ConfigObject):
+    addresses: list[PubkeyParam] = Field(max_length=MAX_MULTIPLE_ACCOUNTS)
+    encoding: AccountEncoding | None = None
+
+
+class SimulateTransactionConfig(ConfigObject):
+    sig_verify: bool = False
+    replace_recent_blockhash: bool = False
+    commitment: Commitment | None = None
+    encoding: Literal["base58", "base64"] | None = None
+    accounts: SimulateAccounts | None = None
+    min_context_slot: int | None = Field(default=None, ge=0)
+    inner_instructions: bool = False
+
+    @model_validator(mode="after")
+    def _exclusive_options(self) -> Self:
+        if self.sig_verify and self.replace_recent_blockhash:
+            raise ValueError("sigVerify may not be used with replaceRecentBlockhash")
+        return self
+
+
+class TransactionConfig(CommitmentConfig):
+    encoding: TransactionEncoding | None = None
+    max_supported_transaction_version: int | None = Field(default=None, ge=0)
+
+
+class SignatureStatusConfig(ConfigObject):
+    search_transaction_history: bool = False
+
+
+# --- positional parameter lists -------------------------------------------------------------
+
+
+class PositionalParams(BaseModel):
+    """Fields, in declaration order, are the method's positional parameters."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    @classmethod
+    def parse(cls, params: Any) -> Self:
+        if params is None:
+            params = []
+        if not isinstance(params, list):
+            raise invalid_params("params must be an array")
+        names = list(cls.model_fields)
+        if len(params) > len(names):
+            raise invalid_params(f"expected at most {len(names)} parameters, got {len(params)}")
+        try:
+            return cls.model_validate(dict(zip(names, params)))
+        except ValidationError as error:
+            raise invalid_params(_summarise(error)) from None
+
+
+def _summarise(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item["loc"]) or "params"
+        parts.append(f"{location}: {item['msg']}")
+    return "; ".join(parts)
+
+
+class NoParams(PositionalParams):
+    pass
+
+
+class CommitmentOnly(PositionalParams):
+    config: CommitmentConfig | None = None
+
+
+class AddressParams(PositionalParams):
+    pubkey: PubkeyParam
+    config: CommitmentConfig | None = None
+
+
+class AccountInfoParams(PositionalParams):
+    pubkey: PubkeyParam
+    config: AccountInfoConfig | None = None
+
+
+class MultipleAccountsParams(PositionalParams):
+    pubkeys: list[PubkeyParam] = Field(max_length=MAX_MULTIPLE_ACCOUNTS)
+    config: AccountInfoConfig | None = None
+
+
+class ProgramAccountsParams(PositionalParams):
+    program_id: PubkeyParam
+    config: ProgramAccountsConfig | None = None
+
+
+class IsBlockhashValidParams(PositionalParams):
+    blockhash: HashParam
+    config: CommitmentConfig | None = None
+
+
+class SendTransactionParams(PositionalParams):
+    transaction: str
+    config: SendTransactionConfig | None = None
+
+
+class SimulateTransactionParams(PositionalParams):
+    transaction: str
+    config: SimulateTransactionConfig | None = None
+
+
+class SignatureStatusesParams(PositionalParams):
+    signatures: list[SignatureParam] = Field(max_length=MAX_SIGNATURE_STATUSES)
+    config: SignatureStatusConfig | None = None
+
+
+class GetTransactionParams(PositionalParams):
+    signature: SignatureParam
+    # Old clients pass the encoding as a bare string instead of a config object.
+    config: TransactionConfig | TransactionEncoding | None = None
+
+    def transaction_config(self) -> TransactionConfig:
+        if isinstance(self.config, str):
+            return TransactionConfig(encoding=self.config)
+        return self.config or TransactionConfig()
+
+
+class RentExemptionParams(PositionalParams):
+    data_len: int = Field(ge=0, le=10 * 1024 * 1024)
+    config: CommitmentConfig | None = None
+
+
+class AirdropParams(PositionalParams):
+    pubkey: PubkeyParam
+    lamports: int = Field(gt=0, lt=2**64)
+    config: CommitmentConfig | None = None
+
+
+class FeeForMessageParams(PositionalParams):
+    message: str
+    config: CommitmentConfig | None = None
