@@ -31,7 +31,7 @@ def _parse_with(parser: Any, what: str) -> Any:
             raise ValueError(f"{what} must be a string")
         try:
             return parser(value)
-        except ValueError as error:
+        except Exception as error:  # solders raises its own ParseHashError etc., not ValueError
             raise ValueError(f"invalid {what}: {value!r}") from error
 
     return parse
