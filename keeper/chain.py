@@ -139,7 +139,14 @@ class Chain:
     # --- programs ------------------------------------------------------------------------
 
     def load_program(self, program_id: Pubkey, so_path: Path) -> None:
-        self.svm.add_program_from_file(program_id, so_path)
+        if so_path.read_bytes()[:4] != b"\x7fELF":
+            raise ValueError(f"{so_path} is not an SBF program (no ELF header)")
+        try:
+            self.svm.add_program_from_file(program_id, so_path)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as error:  # LiteSVM panics (a BaseException) on a program it cannot load
+            raise ValueError(f"LiteSVM could not load {so_path}: {error}") from None
         self._known_accounts.add(program_id)
 
     def load_workspace_programs(self, repo_root: Path, *, require_all: bool = False) -> list[ProgramSpec]:

@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(serve_localnet(settings))
         except KeyboardInterrupt:
             return 0
-        except (FileNotFoundError, OSError) as error:
+        except (OSError, ValueError) as error:
             print(f"io-keeper localnet: {error}", file=sys.stderr)
             return 1
     return 0
