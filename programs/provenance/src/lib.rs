@@ -26,6 +26,12 @@ solana_security_txt::security_txt! {
     source_code: "https://github.com/ionet-official/io-settlement"
 }
 
+/// Seed of the config PDA: `[CONFIG_SEED]`.
+#[constant]
+pub const CONFIG_SEED: &[u8] = io_common::seeds::CONFIG;
+/// Seed of a batch PDA: `[BATCH_SEED, sequence u64 LE]`.
+#[constant]
+pub const BATCH_SEED: &[u8] = io_common::seeds::BATCH;
 /// Deepest receipt proof accepted (trees of up to 2^32 receipts).
 #[constant]
 pub const MAX_PROOF_LEN: u8 = io_common::merkle::MAX_PROOF_LEN as u8;

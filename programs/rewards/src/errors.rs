@@ -1,0 +1,51 @@
+use anchor_lang::prelude::*;
+
+#[error_code]
+pub enum RewardsError {
+    #[msg("Signer is not the authority this account requires")]
+    Unauthorized,
+    #[msg("An authority cannot be the default (all-zero) public key")]
+    InvalidAuthority,
+    #[msg("Emission start time cannot be negative")]
+    InvalidStartTime,
+    #[msg("Account is not the one recorded in the rewards config")]
+    UnexpectedAccount,
+    #[msg("Token account holds the wrong mint")]
+    WrongMint,
+    #[msg("Token account is not owned by the expected authority")]
+    WrongTokenOwner,
+    #[msg("Genesis supply has already been minted")]
+    GenesisAlreadyMinted,
+    #[msg("Genesis supply must be minted before emission starts")]
+    GenesisNotMinted,
+    #[msg("max_hours must be between 1 and MAX_EMIT_HOURS")]
+    InvalidMaxHours,
+    #[msg("The next hour to emit has not ended yet")]
+    HourNotEnded,
+    #[msg("The emission schedule has ended; nothing is left to emit")]
+    NothingToEmit,
+    #[msg("Minting would take the supply past 800,000,000 IO")]
+    SupplyCapExceeded,
+    #[msg("Epoch has not been emitted yet")]
+    EpochNotEmitted,
+    #[msg("An epoch root needs at least one leaf and a non-zero total")]
+    EmptyEpoch,
+    #[msg("A Merkle root cannot be all zeroes")]
+    InvalidRoot,
+    #[msg("Epoch total exceeds the emitted IO not yet allocated to an epoch")]
+    InsufficientUnallocated,
+    #[msg("Claim amount must be greater than zero")]
+    ZeroAmount,
+    #[msg("Proof has more than 32 siblings")]
+    ProofTooLong,
+    #[msg("Merkle proof does not lead to the epoch root")]
+    InvalidProof,
+    #[msg("Claims would exceed the epoch's posted total")]
+    ClaimExceedsEpochTotal,
+    #[msg("The burn vault is empty")]
+    NothingToBurn,
+    #[msg("Burn epoch must be the hour in progress")]
+    WrongBurnEpoch,
+    #[msg("Arithmetic overflow")]
+    MathOverflow,
+}

@@ -1,0 +1,94 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{self, Burn as BurnTokens, Mint, Token, TokenAccount};
+use io_common::seeds;
+
+use crate::errors::RewardsError;
+use crate::events::Burned;
+use crate::state::{BurnEpoch, BurnLedger, EmissionState, RewardsConfig};
+
+#[derive(Accounts)]
+#[instruction(epoch: u64)]
+pub struct Burn<'info> {
+    #[account(
+        seeds = [seeds::CONFIG],
+        bump = config.bump,
+        has_one = io_mint @ RewardsError::UnexpectedAccount,
+        has_one = mint_authority @ RewardsError::UnexpectedAccount,
+        has_one = burn_vault @ RewardsError::UnexpectedAccount,
+    )]
+    pub config: Box<Account<'info, RewardsConfig>>,
+
+    /// Read for the clock of epochs (hour index since start_ts).
+    #[account(
+        seeds = [seeds::EMISSION],
+        bump = emission.bump,
+        constraint = epoch == emission.hour_at(Clock::get()?.unix_timestamp) @ RewardsError::WrongBurnEpoch,
+    )]
+    pub emission: Box<Account<'info, EmissionState>>,
+
+    #[account(mut, seeds = [seeds::BURN_LEDGER], bump = burn_ledger.bump)]
+    pub burn_ledger: Box<Account<'info, BurnLedger>>,
+
+    /// [BURN_EPOCH, epoch u64 LE]: created by the hour's first burn, added to by later ones.
+    /// Only this instruction writes it, and the seeds pin it to `epoch`, so re-use is safe.
+    #[account(
+        init_if_needed,
+        payer = payer,
+        space = 8 + BurnEpoch::INIT_SPACE,
+        seeds = [seeds::BURN_EPOCH, &epoch.to_le_bytes()],
+        bump,
+    )]
+    pub burn_epoch: Box<Account<'info, BurnEpoch>>,
+
+    /// Its whole balance is burned.
+    #[account(mut)]
+    pub burn_vault: Box<Account<'info, TokenAccount>>,
+
+    #[account(mut)]
+    pub io_mint: Box<Account<'info, Mint>>,
+
+    /// CHECK: PDA [MINT_AUTHORITY], checked against the config; owns the burn vault.
+    pub mint_authority: UncheckedAccount<'info>,
+
+    /// Pays the burn epoch's rent when it is created; anyone may crank a burn.
+    #[account(mut)]
+    pub payer: Signer<'info>,
+
+    pub token_program: Program<'info, Token>,
+    pub system_program: Program<'info, System>,
+}
+
+impl<'info> Burn<'info> {
+    /// Burns everything in the burn vault and books it under `epoch`, the hour in progress.
+    pub fn handler(&mut self, bump: u8, epoch: u64) -> Result<()> {
+        let amount = self.burn_vault.amount;
+        require!(amount > 0, RewardsError::NothingToBurn);
+        let now = Clock::get()?.unix_timestamp;
+        self.burn_ledger.record(amount, now)?;
+        self.burn_epoch.record(epoch, bump, amount)?;
+
+        let signer: &[&[&[u8]]] = &[&[seeds::MINT_AUTHORITY, &[self.config.mint_authority_bump]]];
+        token::burn(
+            CpiContext::new_with_signer(
+                self.token_program.key(),
+                BurnTokens {
+                    mint: self.io_mint.to_account_info(),
+                    from: self.burn_vault.to_account_info(),
+                    authority: self.mint_authority.to_account_info(),
+                },
+                signer,
+            ),
+            amount,
+        )?;
+        // Supply as the mint will hold it after the burn (the cached Mint is not reloaded).
+        let supply = self.io_mint.supply.checked_sub(amount).ok_or(RewardsError::MathOverflow)?;
+        emit!(Burned {
+            epoch,
+            amount,
+            epoch_burned: self.burn_epoch.amount,
+            total_burned: self.burn_ledger.total_burned,
+            supply,
+        });
+        Ok(())
+    }
+}

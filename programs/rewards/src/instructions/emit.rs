@@ -1,0 +1,75 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{self, Mint, MintTo, Token, TokenAccount};
+use io_common::economics::IO_MAX_SUPPLY;
+use io_common::seeds;
+
+use crate::errors::RewardsError;
+use crate::events::HoursEmitted;
+use crate::state::{EmissionState, RewardsConfig};
+
+/// Anyone may crank; every address is pinned by the config, so there is nothing to choose.
+#[derive(Accounts)]
+pub struct Emit<'info> {
+    #[account(
+        seeds = [seeds::CONFIG],
+        bump = config.bump,
+        has_one = io_mint @ RewardsError::UnexpectedAccount,
+        has_one = mint_authority @ RewardsError::UnexpectedAccount,
+        has_one = reward_vault @ RewardsError::UnexpectedAccount,
+        // Emission before genesis would break supply == genesis + emitted − burned.
+        constraint = config.genesis_minted @ RewardsError::GenesisNotMinted,
+    )]
+    pub config: Box<Account<'info, RewardsConfig>>,
+
+    #[account(mut, seeds = [seeds::EMISSION], bump = emission.bump)]
+    pub emission: Box<Account<'info, EmissionState>>,
+
+    #[account(mut)]
+    pub io_mint: Box<Account<'info, Mint>>,
+
+    /// CHECK: PDA [MINT_AUTHORITY], checked against the config; signs the mint.
+    pub mint_authority: UncheckedAccount<'info>,
+
+    /// Receives the emitted IO.
+    #[account(mut)]
+    pub reward_vault: Box<Account<'info, TokenAccount>>,
+
+    pub token_program: Program<'info, Token>,
+}
+
+impl<'info> Emit<'info> {
+    /// Emits, in order, up to `max_hours` (1..=MAX_EMIT_HOURS) hours that have ended.
+    pub fn handler(&mut self, max_hours: u16) -> Result<()> {
+        let now = Clock::get()?.unix_timestamp;
+        let emission = self.emission.emit(now, max_hours)?;
+
+        // The hard cap, checked against the mint itself rather than our own bookkeeping.
+        let supply = self.io_mint.supply.checked_add(emission.amount).ok_or(RewardsError::MathOverflow)?;
+        require!(supply <= IO_MAX_SUPPLY, RewardsError::SupplyCapExceeded);
+
+        if emission.amount > 0 {
+            let signer: &[&[&[u8]]] = &[&[seeds::MINT_AUTHORITY, &[self.config.mint_authority_bump]]];
+            token::mint_to(
+                CpiContext::new_with_signer(
+                    self.token_program.key(),
+                    MintTo {
+                        mint: self.io_mint.to_account_info(),
+                        to: self.reward_vault.to_account_info(),
+                        authority: self.mint_authority.to_account_info(),
+                    },
+                    signer,
+                ),
+                emission.amount,
+            )?;
+        }
+        emit!(HoursEmitted {
+            first_hour: emission.first_hour,
+            // emit() always covers at least one hour.
+            last_hour: emission.first_hour + emission.hours - 1,
+            amount: emission.amount,
+            emitted_total: self.emission.emitted_total,
+            supply,
+        });
+        Ok(())
+    }
+}

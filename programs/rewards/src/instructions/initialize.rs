@@ -1,0 +1,137 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+use io_common::economics::IO_DECIMALS;
+use io_common::schedule::EmissionCursor;
+use io_common::seeds;
+
+use crate::errors::RewardsError;
+use crate::events::RewardsInitialized;
+use crate::state::{BurnLedger, EmissionState, RewardsConfig, CURRENT_VERSION};
+
+/// Creates every singleton of the program. Each is `init` on a fixed PDA, so this can run once.
+#[derive(Accounts)]
+pub struct Initialize<'info> {
+    /// Becomes the config admin and pays for all the accounts.
+    #[account(mut)]
+    pub admin: Signer<'info>,
+
+    #[account(
+        init,
+        payer = admin,
+        space = 8 + RewardsConfig::INIT_SPACE,
+        seeds = [seeds::CONFIG],
+        bump,
+    )]
+    pub config: Box<Account<'info, RewardsConfig>>,
+
+    #[account(
+        init,
+        payer = admin,
+        space = 8 + EmissionState::INIT_SPACE,
+        seeds = [seeds::EMISSION],
+        bump,
+    )]
+    pub emission: Box<Account<'info, EmissionState>>,
+
+    #[account(
+        init,
+        payer = admin,
+        space = 8 + BurnLedger::INIT_SPACE,
+        seeds = [seeds::BURN_LEDGER],
+        bump,
+    )]
+    pub burn_ledger: Box<Account<'info, BurnLedger>>,
+
+    /// CHECK: PDA [MINT_AUTHORITY] holding no data; it only signs (mint, vault transfers, burns).
+    #[account(seeds = [seeds::MINT_AUTHORITY], bump)]
+    pub mint_authority: UncheckedAccount<'info>,
+
+    /// The IO mint: 9 decimals, minted only by `mint_authority`, no freeze authority.
+    #[account(
+        init,
+        payer = admin,
+        seeds = [seeds::IO_MINT],
+        bump,
+        mint::decimals = IO_DECIMALS,
+        mint::authority = mint_authority,
+    )]
+    pub io_mint: Box<Account<'info, Mint>>,
+
+    /// Emitted IO waiting to be claimed.
+    #[account(
+        init,
+        payer = admin,
+        seeds = [seeds::REWARD_VAULT],
+        bump,
+        token::mint = io_mint,
+        token::authority = mint_authority,
+    )]
+    pub reward_vault: Box<Account<'info, TokenAccount>>,
+
+    /// IO waiting to be burned; escrow and staking send here (their configs derive this address).
+    #[account(
+        init,
+        payer = admin,
+        seeds = [seeds::BURN_VAULT],
+        bump,
+        token::mint = io_mint,
+        token::authority = mint_authority,
+    )]
+    pub burn_vault: Box<Account<'info, TokenAccount>>,
+
+    pub token_program: Program<'info, Token>,
+    pub system_program: Program<'info, System>,
+}
+
+impl<'info> Initialize<'info> {
+    pub fn handler(&mut self, bumps: &InitializeBumps, start_ts: i64, keeper_authority: Pubkey) -> Result<()> {
+        require!(start_ts >= 0, RewardsError::InvalidStartTime);
+        require_keys_neq!(keeper_authority, Pubkey::default(), RewardsError::InvalidAuthority);
+
+        self.config.set_inner(RewardsConfig {
+            version: CURRENT_VERSION,
+            admin: self.admin.key(),
+            keeper_authority,
+            io_mint: self.io_mint.key(),
+            mint_authority: self.mint_authority.key(),
+            reward_vault: self.reward_vault.key(),
+            burn_vault: self.burn_vault.key(),
+            genesis_minted: false,
+            bump: bumps.config,
+            io_mint_bump: bumps.io_mint,
+            mint_authority_bump: bumps.mint_authority,
+            reward_vault_bump: bumps.reward_vault,
+            burn_vault_bump: bumps.burn_vault,
+            _reserved: [0; 64],
+        });
+        self.emission.set_inner(EmissionState {
+            version: CURRENT_VERSION,
+            start_ts,
+            next_hour: 0,
+            cursor: EmissionCursor::genesis().into(),
+            emitted_total: 0,
+            allocated_total: 0,
+            last_emit_at: 0,
+            bump: bumps.emission,
+            _reserved: [0; 64],
+        });
+        self.burn_ledger.set_inner(BurnLedger {
+            version: CURRENT_VERSION,
+            total_burned: 0,
+            burn_count: 0,
+            last_burn_at: 0,
+            bump: bumps.burn_ledger,
+            _reserved: [0; 64],
+        });
+        emit!(RewardsInitialized {
+            admin: self.admin.key(),
+            keeper_authority,
+            io_mint: self.io_mint.key(),
+            mint_authority: self.mint_authority.key(),
+            reward_vault: self.reward_vault.key(),
+            burn_vault: self.burn_vault.key(),
+            start_ts,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{self, Mint, MintTo, Token, TokenAccount};
+use io_common::economics::{IO_GENESIS_SUPPLY, IO_MAX_SUPPLY};
+use io_common::seeds;
+
+use crate::errors::RewardsError;
+use crate::events::GenesisMinted;
+use crate::state::RewardsConfig;
+
+#[derive(Accounts)]
+pub struct MintGenesis<'info> {
+    pub admin: Signer<'info>,
+
+    #[account(
+        mut,
+        seeds = [seeds::CONFIG],
+        bump = config.bump,
+        has_one = admin @ RewardsError::Unauthorized,
+        has_one = io_mint @ RewardsError::UnexpectedAccount,
+        has_one = mint_authority @ RewardsError::UnexpectedAccount,
+        constraint = !config.genesis_minted @ RewardsError::GenesisAlreadyMinted,
+    )]
+    pub config: Account<'info, RewardsConfig>,
+
+    #[account(mut)]
+    pub io_mint: Account<'info, Mint>,
+
+    /// CHECK: PDA [MINT_AUTHORITY], checked against the config; signs the mint.
+    pub mint_authority: UncheckedAccount<'info>,
+
+    /// Receives the 500,000,000 IO genesis supply (e.g. the treasury's IO account).
+    #[account(mut, constraint = destination.mint == io_mint.key() @ RewardsError::WrongMint)]
+    pub destination: Account<'info, TokenAccount>,
+
+    pub token_program: Program<'info, Token>,
+}
+
+impl<'info> MintGenesis<'info> {
+    pub fn handler(&mut self) -> Result<()> {
+        let supply = self.io_mint.supply.checked_add(IO_GENESIS_SUPPLY).ok_or(RewardsError::MathOverflow)?;
+        require!(supply <= IO_MAX_SUPPLY, RewardsError::SupplyCapExceeded);
+        self.config.genesis_minted = true;
+
+        let signer: &[&[&[u8]]] = &[&[seeds::MINT_AUTHORITY, &[self.config.mint_authority_bump]]];
+        token::mint_to(
+            CpiContext::new_with_signer(
+                self.token_program.key(),
+                MintTo {
+                    mint: self.io_mint.to_account_info(),
+                    to: self.destination.to_account_info(),
+                    authority: self.mint_authority.to_account_info(),
+                },
+                signer,
+            ),
+            IO_GENESIS_SUPPLY,
+        )?;
+        emit!(GenesisMinted { destination: self.destination.key(), amount: IO_GENESIS_SUPPLY, supply });
+        Ok(())
+    }
+}
