@@ -1,0 +1,117 @@
+use anchor_lang::prelude::*;
+
+use crate::state::PaymentKind;
+
+#[event]
+pub struct EscrowInitialized {
+    pub config: Pubkey,
+    pub admin: Pubkey,
+    pub oracle_authority: Pubkey,
+    pub treasury: Pubkey,
+    pub usdc_mint: Pubkey,
+    pub io_mint: Pubkey,
+    pub burn_vault: Pubkey,
+    pub facilitation_fee_bps: u16,
+    pub reservation_fee_bps: u16,
+    pub network_fee_bps: u16,
+    pub start_timeout_secs: i64,
+    pub complete_grace_secs: i64,
+}
+
+/// Carries the settable part of the config after the update.
+#[event]
+pub struct EscrowConfigUpdated {
+    pub admin: Pubkey,
+    pub oracle_authority: Pubkey,
+    pub treasury: Pubkey,
+    pub start_timeout_secs: i64,
+    pub complete_grace_secs: i64,
+    pub paused: bool,
+}
+
+#[event]
+pub struct JobOpened {
+    pub job: Pubkey,
+    pub job_id: u64,
+    pub renter: Pubkey,
+    pub node: Pubkey,
+    pub payment_mint: Pubkey,
+    pub payment_kind: PaymentKind,
+    pub price_per_hour: u64,
+    pub hours_reserved: u32,
+    pub reserved_cost: u64,
+    pub reservation_fee: u64,
+    pub facilitation_fee: u64,
+    pub deposit: u64,
+    pub created_at: i64,
+    pub start_deadline: i64,
+}
+
+#[event]
+pub struct JobStarted {
+    pub job: Pubkey,
+    pub node: Pubkey,
+    pub started_at: i64,
+    pub complete_deadline: i64,
+}
+
+#[event]
+pub struct JobCompleted {
+    pub job: Pubkey,
+    pub node: Pubkey,
+    /// The node key or the oracle authority.
+    pub completed_by: Pubkey,
+    pub hours_used: u32,
+    pub completed_at: i64,
+}
+
+/// Every figure of a settlement: deposit == node_payout + token_share + treasury_fees + refund.
+#[event]
+pub struct JobSettled {
+    pub job: Pubkey,
+    pub job_id: u64,
+    pub renter: Pubkey,
+    pub node: Pubkey,
+    pub operator: Pubkey,
+    pub payment_mint: Pubkey,
+    pub payment_kind: PaymentKind,
+    pub price_per_hour: u64,
+    pub hours_reserved: u32,
+    pub hours_used: u32,
+    pub deposit: u64,
+    pub used_cost: u64,
+    pub network_fee: u64,
+    pub facilitation_fee_deposited: u64,
+    pub facilitation_fee_charged: u64,
+    pub reservation_fee: u64,
+    pub treasury_fees: u64,
+    pub gross: u64,
+    pub token_share_bps: u16,
+    pub token_share: u64,
+    /// Burn vault (IO) or the treasury's token account (USDC buy-back).
+    pub token_share_destination: Pubkey,
+    pub node_payout: u64,
+    pub refund: u64,
+    /// Tokens found in the vault beyond the deposit (sent by a third party); returned to
+    /// the renter together with the refund.
+    pub vault_surplus: u64,
+    pub settled_at: i64,
+}
+
+/// A job ended without running: by the renter before start (`reclaimed == false`) or
+/// after the node missed a deadline (`reclaimed == true`).
+#[event]
+pub struct JobCancelled {
+    pub job: Pubkey,
+    pub job_id: u64,
+    pub renter: Pubkey,
+    pub node: Pubkey,
+    pub payment_mint: Pubkey,
+    pub reclaimed: bool,
+    pub deposit: u64,
+    pub reservation_fee: u64,
+    pub refund: u64,
+    /// See `JobSettled::vault_surplus`.
+    pub vault_surplus: u64,
+    pub cancelled_at: i64,
+}

@@ -1,0 +1,53 @@
+use anchor_lang::prelude::*;
+use io_common::seeds;
+
+use crate::errors::EscrowError;
+use crate::events::JobCompleted;
+use crate::state::{EscrowConfig, Job, JobStatus};
+
+/// The node's device key, or the oracle authority (keeper) on the network's behalf,
+/// reports the hours used of a started job. Hours used can be at most the hours reserved
+/// and at most the hours begun since start (a node cannot bill hours still to come).
+/// After the completion deadline only the renter's reclaim remains.
+#[derive(Accounts)]
+pub struct CompleteJob<'info> {
+    /// The job's node key or `config.oracle_authority`.
+    #[account(
+        constraint = authority.key() == job.node_key
+            || authority.key() == config.oracle_authority @ EscrowError::NotCompleter,
+    )]
+    pub authority: Signer<'info>,
+    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    pub config: Box<Account<'info, EscrowConfig>>,
+    #[account(
+        mut,
+        seeds = [seeds::JOB, job.renter.as_ref(), &job.job_id.to_le_bytes()],
+        bump = job.bump,
+        constraint = job.status == JobStatus::Started @ EscrowError::JobNotStarted,
+    )]
+    pub job: Box<Account<'info, Job>>,
+}
+
+impl CompleteJob<'_> {
+    pub fn handler(&mut self, hours_used: u32) -> Result<()> {
+        let now = Clock::get()?.unix_timestamp;
+        let job = &mut self.job;
+        require!(now <= job.complete_deadline, EscrowError::CompleteDeadlinePassed);
+        require!(hours_used <= job.hours_reserved, EscrowError::HoursExceedReserved);
+        require!(
+            u64::from(hours_used) <= Job::billable_hours(job.started_at, now),
+            EscrowError::HoursExceedElapsed
+        );
+        job.status = JobStatus::Completed;
+        job.hours_used = hours_used;
+        job.completed_at = now;
+        emit!(JobCompleted {
+            job: job.key(),
+            node: job.node,
+            completed_by: self.authority.key(),
+            hours_used,
+            completed_at: now,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,128 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{self, Mint, Token, TokenAccount, Transfer};
+use io_common::seeds;
+use staking::state::Node;
+
+use crate::errors::EscrowError;
+use crate::events::JobOpened;
+use crate::state::{EscrowConfig, Job, JobStatus, PaymentKind, ACCOUNT_VERSION};
+
+/// A renter reserves `hours_reserved` hours of a node at `price_per_hour` (payment mint
+/// base units) and deposits reserved cost + reservation fee + facilitation fee (USDC only)
+/// into the job's vault.
+#[derive(Accounts)]
+#[instruction(job_id: u64)]
+pub struct OpenJob<'info> {
+    /// Pays the deposit and the rent of the job and its vault (returned when it closes).
+    #[account(mut)]
+    pub renter: Signer<'info>,
+    #[account(
+        seeds = [seeds::CONFIG],
+        bump = config.bump,
+        constraint = !config.paused @ EscrowError::Paused,
+    )]
+    pub config: Box<Account<'info, EscrowConfig>>,
+    /// The node rented: a staking program Node (owner and type checked), active.
+    #[account(constraint = node.active @ EscrowError::NodeInactive)]
+    pub node: Box<Account<'info, Node>>,
+    /// The job (PDA `[JOB, renter, job_id LE]`); `init` refuses a reused job id.
+    #[account(
+        init,
+        payer = renter,
+        space = 8 + Job::INIT_SPACE,
+        seeds = [seeds::JOB, renter.key().as_ref(), &job_id.to_le_bytes()],
+        bump,
+    )]
+    pub job: Box<Account<'info, Job>>,
+    /// USDC or IO.
+    #[account(
+        constraint = payment_mint.key() == config.usdc_mint
+            || payment_mint.key() == config.io_mint @ EscrowError::UnsupportedMint,
+    )]
+    pub payment_mint: Box<Account<'info, Mint>>,
+    /// Holds the deposit (PDA `[JOB_VAULT, job]`, authority = the job).
+    #[account(
+        init,
+        payer = renter,
+        seeds = [seeds::JOB_VAULT, job.key().as_ref()],
+        bump,
+        token::mint = payment_mint,
+        token::authority = job,
+    )]
+    pub job_vault: Box<Account<'info, TokenAccount>>,
+    /// The deposit comes from here.
+    #[account(
+        mut,
+        token::mint = payment_mint,
+        token::authority = renter,
+    )]
+    pub renter_token_account: Box<Account<'info, TokenAccount>>,
+    pub token_program: Program<'info, Token>,
+    pub system_program: Program<'info, System>,
+}
+
+pub fn handler(ctx: Context<OpenJob>, job_id: u64, hours_reserved: u32, price_per_hour: u64) -> Result<()> {
+    let accounts = ctx.accounts;
+    let config = &accounts.config;
+    let payment_kind =
+        if accounts.payment_mint.key() == config.usdc_mint { PaymentKind::Usdc } else { PaymentKind::Io };
+    // Every overflow a job can hit happens here: settle only divides this deposit.
+    let quote = config.fee_schedule().quote(hours_reserved, price_per_hour, payment_kind)?;
+    let now = Clock::get()?.unix_timestamp;
+    let start_deadline = Job::start_deadline(now, config.start_timeout_secs)?;
+
+    accounts.job.set_inner(Job {
+        version: ACCOUNT_VERSION,
+        bump: ctx.bumps.job,
+        vault_bump: ctx.bumps.job_vault,
+        job_id,
+        renter: accounts.renter.key(),
+        node: accounts.node.key(),
+        node_key: accounts.node.node_key,
+        payment_mint: accounts.payment_mint.key(),
+        payment_kind,
+        price_per_hour,
+        hours_reserved,
+        hours_used: 0,
+        reserved_cost: quote.reserved_cost,
+        reservation_fee: quote.reservation_fee,
+        facilitation_fee: quote.facilitation_fee,
+        status: JobStatus::Open,
+        created_at: now,
+        started_at: 0,
+        completed_at: 0,
+        start_deadline,
+        complete_deadline: 0,
+        _reserved: [0; 64],
+    });
+
+    token::transfer(
+        CpiContext::new(
+            accounts.token_program.key(),
+            Transfer {
+                from: accounts.renter_token_account.to_account_info(),
+                to: accounts.job_vault.to_account_info(),
+                authority: accounts.renter.to_account_info(),
+            },
+        ),
+        quote.deposit,
+    )?;
+
+    emit!(JobOpened {
+        job: accounts.job.key(),
+        job_id,
+        renter: accounts.renter.key(),
+        node: accounts.node.key(),
+        payment_mint: accounts.payment_mint.key(),
+        payment_kind,
+        price_per_hour,
+        hours_reserved,
+        reserved_cost: quote.reserved_cost,
+        reservation_fee: quote.reservation_fee,
+        facilitation_fee: quote.facilitation_fee,
+        deposit: quote.deposit,
+        created_at: now,
+        start_deadline,
+    });
+    Ok(())
+}

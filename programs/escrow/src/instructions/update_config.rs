@@ -1,0 +1,67 @@
+use anchor_lang::prelude::*;
+use io_common::seeds;
+
+use crate::errors::EscrowError;
+use crate::events::EscrowConfigUpdated;
+use crate::state::EscrowConfig;
+
+/// Fields to change; `None` leaves a field as it is. Mints, burn vault and fee rates are
+/// fixed. Timeouts apply to jobs opened (start) or started (completion) afterwards: each
+/// job records its deadlines.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default)]
+pub struct UpdateConfigParams {
+    pub admin: Option<Pubkey>,
+    pub oracle_authority: Option<Pubkey>,
+    pub treasury: Option<Pubkey>,
+    pub start_timeout_secs: Option<i64>,
+    pub complete_grace_secs: Option<i64>,
+    pub paused: Option<bool>,
+}
+
+/// Admin changes escrow settings.
+#[derive(Accounts)]
+pub struct UpdateConfig<'info> {
+    pub admin: Signer<'info>,
+    #[account(
+        mut,
+        seeds = [seeds::CONFIG],
+        bump = config.bump,
+        has_one = admin @ EscrowError::NotAdmin,
+    )]
+    pub config: Box<Account<'info, EscrowConfig>>,
+}
+
+impl UpdateConfig<'_> {
+    pub fn handler(&mut self, params: UpdateConfigParams) -> Result<()> {
+        let config = &mut self.config;
+        if let Some(admin) = params.admin {
+            require_keys_neq!(admin, Pubkey::default(), EscrowError::InvalidAuthority);
+            config.admin = admin;
+        }
+        if let Some(oracle) = params.oracle_authority {
+            require_keys_neq!(oracle, Pubkey::default(), EscrowError::InvalidAuthority);
+            config.oracle_authority = oracle;
+        }
+        if let Some(treasury) = params.treasury {
+            require_keys_neq!(treasury, Pubkey::default(), EscrowError::InvalidAuthority);
+            config.treasury = treasury;
+        }
+        let start = params.start_timeout_secs.unwrap_or(config.start_timeout_secs);
+        let grace = params.complete_grace_secs.unwrap_or(config.complete_grace_secs);
+        EscrowConfig::validate_timeouts(start, grace)?;
+        config.start_timeout_secs = start;
+        config.complete_grace_secs = grace;
+        if let Some(paused) = params.paused {
+            config.paused = paused;
+        }
+        emit!(EscrowConfigUpdated {
+            admin: config.admin,
+            oracle_authority: config.oracle_authority,
+            treasury: config.treasury,
+            start_timeout_secs: config.start_timeout_secs,
+            complete_grace_secs: config.complete_grace_secs,
+            paused: config.paused,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,108 @@
+//! IO settlement — escrow.
+//!
+//! A renter opens a job on a node, depositing reserved cost + reservation fee +
+//! facilitation fee (USDC only) into a job vault. The node starts it; the node (or the
+//! keeper as oracle) completes it with the hours used; anyone settles it: the node is
+//! paid for hours used less the network fee, its chosen token share goes to the burn
+//! vault (IO) or the treasury for buy-back (USDC), fees go to the treasury and the rest
+//! back to the renter. A renter may cancel before start and reclaim after a missed
+//! deadline. Every path divides the deposit exactly (see `state`).
+
+use anchor_lang::prelude::*;
+
+pub mod errors;
+pub mod events;
+pub mod instructions;
+pub mod state;
+pub mod vault;
+
+use instructions::*;
+
+declare_id!("E491SwqM2vr41jAyWrJGQCk4hgB45HVf5vDMqvrZZuQc");
+
+#[cfg(not(feature = "no-entrypoint"))]
+solana_security_txt::security_txt! {
+    name: "IO settlement: escrow",
+    project_url: "https://io-settlement.example",
+    contacts: "email:security@io-settlement.example",
+    policy: "https://io-settlement.example/security",
+    preferred_languages: "en",
+    source_code: "https://io-settlement.example/source"
+}
+
+/// USDC facilitation fee on a job's price (bps), paid by the renter.
+#[constant]
+pub const FACILITATION_FEE_BPS: u64 = io_common::economics::FACILITATION_FEE_BPS;
+/// Reservation fee on a job's reserved cost (bps), kept even when cancelled.
+#[constant]
+pub const RESERVATION_FEE_BPS: u64 = io_common::economics::RESERVATION_FEE_BPS;
+/// Network fee on what a job pays its node (bps).
+#[constant]
+pub const NETWORK_FEE_BPS: u64 = io_common::economics::NETWORK_FEE_BPS;
+#[constant]
+pub const SECONDS_PER_HOUR: i64 = io_common::economics::SECONDS_PER_HOUR;
+/// Upper bound of the start timeout and completion grace (seconds).
+#[constant]
+pub const MAX_TIMEOUT_SECS: i64 = state::MAX_TIMEOUT_SECS;
+/// Seed of the escrow config PDA.
+#[constant]
+pub const CONFIG_SEED: &[u8] = io_common::seeds::CONFIG;
+/// Seed of a job PDA: `[JOB_SEED, renter, job_id u64 LE]`.
+#[constant]
+pub const JOB_SEED: &[u8] = io_common::seeds::JOB;
+/// Seed of a job's vault PDA: `[JOB_VAULT_SEED, job]`.
+#[constant]
+pub const JOB_VAULT_SEED: &[u8] = io_common::seeds::JOB_VAULT;
+
+#[program]
+pub mod escrow {
+    use super::*;
+
+    /// Creates the config; the signer becomes admin.
+    pub fn initialize(ctx: Context<Initialize>, params: InitializeParams) -> Result<()> {
+        instructions::initialize::handler(ctx, params)
+    }
+
+    /// Admin changes the admin, oracle, treasury, timeouts or pause flag.
+    pub fn update_config(ctx: Context<UpdateConfig>, params: UpdateConfigParams) -> Result<()> {
+        ctx.accounts.handler(params)
+    }
+
+    /// Renter opens job `job_id` on a node and deposits its cost and fees.
+    pub fn open_job(ctx: Context<OpenJob>, job_id: u64, hours_reserved: u32, price_per_hour: u64) -> Result<()> {
+        instructions::open_job::handler(ctx, job_id, hours_reserved, price_per_hour)
+    }
+
+    /// Node key starts an open job.
+    pub fn start_job(ctx: Context<StartJob>) -> Result<()> {
+        ctx.accounts.handler()
+    }
+
+    /// Node key or oracle reports the hours used of a started job.
+    pub fn complete_job(ctx: Context<CompleteJob>, hours_used: u32) -> Result<()> {
+        ctx.accounts.handler(hours_used)
+    }
+
+    /// Anyone settles a completed job and closes it.
+    pub fn settle_job(ctx: Context<SettleJob>) -> Result<()> {
+        ctx.accounts.handler()
+    }
+
+    /// Renter cancels a job not yet started.
+    pub fn cancel_job(ctx: Context<CancelJob>) -> Result<()> {
+        ctx.accounts.handler()
+    }
+
+    /// Renter takes the deposit back after the node missed a deadline.
+    pub fn reclaim_job(ctx: Context<ReclaimJob>) -> Result<()> {
+        ctx.accounts.handler()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn program_id_matches_io_common() {
+        assert_eq!(crate::ID, io_common::ids::ESCROW);
+    }
+}

@@ -1,0 +1,552 @@
+//! Accounts of the escrow program and the money arithmetic of a job.
+//!
+//! All amounts are in the payment mint's base units. A job's deposit is fixed at
+//! `open_job` ([`FeeSchedule::quote`]), and every way out of the escrow — settle, cancel,
+//! reclaim — divides exactly that deposit ([`settlement_split`], [`cancellation_split`]):
+//! `deposit == node_payout + token_share + treasury_fees + refund`, to the base unit.
+//! Every figure of a split is at most the deposit, so once a deposit fits in u64 no later
+//! step can overflow: an oversized job fails cleanly at `open_job`, never at settle.
+
+use anchor_lang::prelude::*;
+use io_common::economics::{
+    fee_ceil, share_floor, BPS_DENOMINATOR, FACILITATION_FEE_BPS, NETWORK_FEE_BPS, RESERVATION_FEE_BPS,
+    SECONDS_PER_HOUR,
+};
+
+use crate::errors::EscrowError;
+
+/// Layout version written into every account created by this program.
+pub const ACCOUNT_VERSION: u8 = 1;
+/// Upper bound of the start timeout and the completion grace (one year): keeps deadline
+/// arithmetic far from i64 limits and a misconfiguration from locking deposits for ages.
+pub const MAX_TIMEOUT_SECS: i64 = 365 * 24 * 3_600;
+
+/// Protocol settings. PDA `[CONFIG]`.
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct EscrowConfig {
+    pub version: u8,
+    pub bump: u8,
+    /// Changes this config.
+    pub admin: Pubkey,
+    /// The keeper: may complete jobs as the network's oracle.
+    pub oracle_authority: Pubkey,
+    /// Treasury wallet; fees and USDC buy-back go to its associated token accounts.
+    pub treasury: Pubkey,
+    pub usdc_mint: Pubkey,
+    /// The rewards program's PDA `[IO_MINT]`.
+    pub io_mint: Pubkey,
+    /// The rewards program's PDA `[BURN_VAULT]`: IO token shares go here.
+    pub burn_vault: Pubkey,
+    /// Protocol fees, copied from io_common at initialize (shown to explorers; not settable).
+    pub facilitation_fee_bps: u16,
+    pub reservation_fee_bps: u16,
+    pub network_fee_bps: u16,
+    /// A job not started this long after it was opened can be reclaimed by its renter.
+    pub start_timeout_secs: i64,
+    /// Extra time after the reserved hours before a started job can be reclaimed.
+    pub complete_grace_secs: i64,
+    /// When set, no new jobs can be opened; running jobs finish and pay out as usual.
+    pub paused: bool,
+    pub _reserved: [u8; 64],
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub enum PaymentKind {
+    /// Paid in USDC: facilitation fee applies; the node's token share buys back IO (treasury).
+    Usdc,
+    /// Paid in IO: no facilitation fee; the node's token share is burned.
+    Io,
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub enum JobStatus {
+    /// Deposit held; waiting for the node to start.
+    Open,
+    /// Running; waiting for completion.
+    Started,
+    /// Hours used are known; waiting for settlement.
+    Completed,
+}
+
+/// A GPU rental. PDA `[JOB, renter, job_id u64 LE]`; its deposit sits in the token
+/// account PDA `[JOB_VAULT, job]` (authority = the job).
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct Job {
+    pub version: u8,
+    pub bump: u8,
+    pub vault_bump: u8,
+    /// Chosen by the renter; unique per renter.
+    pub job_id: u64,
+    pub renter: Pubkey,
+    /// The staking program's Node account.
+    pub node: Pubkey,
+    /// The node's device key (signs start and complete).
+    pub node_key: Pubkey,
+    pub payment_mint: Pubkey,
+    pub payment_kind: PaymentKind,
+    pub price_per_hour: u64,
+    pub hours_reserved: u32,
+    pub hours_used: u32,
+    /// hours_reserved × price_per_hour.
+    pub reserved_cost: u64,
+    /// 0.25 % of reserved_cost, rounded up; kept even on cancel.
+    pub reservation_fee: u64,
+    /// 2 % of reserved_cost, rounded up (USDC only); the unused part is refunded.
+    pub facilitation_fee: u64,
+    pub status: JobStatus,
+    pub created_at: i64,
+    pub started_at: i64,
+    pub completed_at: i64,
+    pub start_deadline: i64,
+    pub complete_deadline: i64,
+    pub _reserved: [u8; 64],
+}
+
+/// The fee rates a job is charged at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeeSchedule {
+    pub facilitation_bps: u16,
+    pub reservation_bps: u16,
+    pub network_bps: u16,
+}
+
+/// What a renter deposits for a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobQuote {
+    pub reserved_cost: u64,
+    pub reservation_fee: u64,
+    pub facilitation_fee: u64,
+    pub deposit: u64,
+}
+
+/// How a job's deposit leaves the escrow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Split {
+    /// hours_used × price_per_hour.
+    pub used_cost: u64,
+    /// 5 % of used_cost, rounded up (treasury).
+    pub network_fee: u64,
+    /// 2 % of used_cost, rounded up, USDC only (treasury).
+    pub facilitation_charged: u64,
+    /// Reservation fee (treasury).
+    pub reservation_fee: u64,
+    /// used_cost − network_fee: what the node earned.
+    pub gross: u64,
+    /// The node's token share of gross: burned (IO) or bought back by the treasury (USDC).
+    pub token_share: u64,
+    /// gross − token_share, to the operator.
+    pub node_payout: u64,
+    /// reservation + facilitation charged + network fee.
+    pub treasury_fees: u64,
+    /// Unused hours and unused facilitation fee, back to the renter.
+    pub refund: u64,
+}
+
+impl FeeSchedule {
+    /// The protocol's numbers (SPEC).
+    pub const PROTOCOL: FeeSchedule = FeeSchedule {
+        facilitation_bps: FACILITATION_FEE_BPS as u16,
+        reservation_bps: RESERVATION_FEE_BPS as u16,
+        network_bps: NETWORK_FEE_BPS as u16,
+    };
+
+    /// Facilitation fee on `amount`: USDC payments only.
+    fn facilitation(&self, amount: u64, kind: PaymentKind) -> std::result::Result<u64, EscrowError> {
+        match kind {
+            PaymentKind::Usdc => fee_ceil(amount, u64::from(self.facilitation_bps)).ok_or(EscrowError::MathOverflow),
+            PaymentKind::Io => Ok(0),
+        }
+    }
+
+    /// The deposit for `hours` at `price_per_hour`. Fails with `MathOverflow` when any
+    /// figure (and so the deposit) does not fit in u64: the only place a job can overflow.
+    pub fn quote(&self, hours: u32, price_per_hour: u64, kind: PaymentKind) -> std::result::Result<JobQuote, EscrowError> {
+        if hours == 0 {
+            return Err(EscrowError::ZeroHours);
+        }
+        if price_per_hour == 0 {
+            return Err(EscrowError::ZeroPrice);
+        }
+        let reserved_cost = u64::from(hours).checked_mul(price_per_hour).ok_or(EscrowError::MathOverflow)?;
+        let reservation_fee =
+            fee_ceil(reserved_cost, u64::from(self.reservation_bps)).ok_or(EscrowError::MathOverflow)?;
+        let facilitation_fee = self.facilitation(reserved_cost, kind)?;
+        let deposit = reserved_cost
+            .checked_add(reservation_fee)
+            .and_then(|sum| sum.checked_add(facilitation_fee))
+            .ok_or(EscrowError::MathOverflow)?;
+        Ok(JobQuote { reserved_cost, reservation_fee, facilitation_fee, deposit })
+    }
+}
+
+/// Settlement of a completed job that used `hours_used` of its hours.
+///
+/// Conservation: refund = (reserved − used) + (facilitation deposited − charged), and
+/// payout + token share = used − network fee, so the parts add up to reserved + reservation
+/// fee + facilitation deposited = deposit. Fees are monotone in the amount, so the charged
+/// facilitation fee never exceeds the deposited one and nothing here can underflow.
+pub fn settlement_split(
+    fees: &FeeSchedule,
+    quote: &JobQuote,
+    kind: PaymentKind,
+    price_per_hour: u64,
+    hours_used: u32,
+    token_share_bps: u16,
+) -> std::result::Result<Split, EscrowError> {
+    if u64::from(token_share_bps) > BPS_DENOMINATOR {
+        return Err(EscrowError::MathOverflow);
+    }
+    let used_cost = u64::from(hours_used).checked_mul(price_per_hour).ok_or(EscrowError::MathOverflow)?;
+    if used_cost > quote.reserved_cost {
+        return Err(EscrowError::HoursExceedReserved);
+    }
+    let network_fee = fee_ceil(used_cost, u64::from(fees.network_bps)).ok_or(EscrowError::MathOverflow)?;
+    let facilitation_charged = fees.facilitation(used_cost, kind)?;
+    let gross = used_cost.checked_sub(network_fee).ok_or(EscrowError::MathOverflow)?;
+    let token_share = share_floor(gross, u64::from(token_share_bps)).ok_or(EscrowError::MathOverflow)?;
+    let node_payout = gross.checked_sub(token_share).ok_or(EscrowError::MathOverflow)?;
+    let treasury_fees = quote
+        .reservation_fee
+        .checked_add(facilitation_charged)
+        .and_then(|sum| sum.checked_add(network_fee))
+        .ok_or(EscrowError::MathOverflow)?;
+    let refund = (quote.reserved_cost - used_cost) // used_cost ≤ reserved_cost, checked above
+        .checked_add(
+            quote
+                .facilitation_fee
+                .checked_sub(facilitation_charged)
+                .ok_or(EscrowError::MathOverflow)?,
+        )
+        .ok_or(EscrowError::MathOverflow)?;
+    Ok(Split {
+        used_cost,
+        network_fee,
+        facilitation_charged,
+        reservation_fee: quote.reservation_fee,
+        gross,
+        token_share,
+        node_payout,
+        treasury_fees,
+        refund,
+    })
+}
+
+/// Cancel (before start) and reclaim (after a timeout): the reservation fee is kept by
+/// the treasury, everything else goes back to the renter.
+pub fn cancellation_split(quote: &JobQuote) -> std::result::Result<Split, EscrowError> {
+    Ok(Split {
+        reservation_fee: quote.reservation_fee,
+        treasury_fees: quote.reservation_fee,
+        refund: quote.deposit.checked_sub(quote.reservation_fee).ok_or(EscrowError::MathOverflow)?,
+        ..Split::default()
+    })
+}
+
+impl Split {
+    /// Everything the split pays out; equals the deposit.
+    pub fn total(&self) -> Option<u64> {
+        self.node_payout
+            .checked_add(self.token_share)?
+            .checked_add(self.treasury_fees)?
+            .checked_add(self.refund)
+    }
+}
+
+impl EscrowConfig {
+    pub fn fee_schedule(&self) -> FeeSchedule {
+        FeeSchedule {
+            facilitation_bps: self.facilitation_fee_bps,
+            reservation_bps: self.reservation_fee_bps,
+            network_bps: self.network_fee_bps,
+        }
+    }
+
+    pub fn validate_timeouts(start_timeout_secs: i64, complete_grace_secs: i64) -> std::result::Result<(), EscrowError> {
+        if !(1..=MAX_TIMEOUT_SECS).contains(&start_timeout_secs) || !(0..=MAX_TIMEOUT_SECS).contains(&complete_grace_secs) {
+            return Err(EscrowError::InvalidTimeout);
+        }
+        Ok(())
+    }
+}
+
+impl Job {
+    /// The deposit terms recorded at open.
+    pub fn quote(&self) -> std::result::Result<JobQuote, EscrowError> {
+        let deposit = self
+            .reserved_cost
+            .checked_add(self.reservation_fee)
+            .and_then(|sum| sum.checked_add(self.facilitation_fee))
+            .ok_or(EscrowError::MathOverflow)?;
+        Ok(JobQuote {
+            reserved_cost: self.reserved_cost,
+            reservation_fee: self.reservation_fee,
+            facilitation_fee: self.facilitation_fee,
+            deposit,
+        })
+    }
+
+    /// Seconds from open until the node must have started.
+    pub fn start_deadline(created_at: i64, start_timeout_secs: i64) -> std::result::Result<i64, EscrowError> {
+        created_at.checked_add(start_timeout_secs).ok_or(EscrowError::MathOverflow)
+    }
+
+    /// started_at + reserved hours + grace: after it, a started job can be reclaimed.
+    pub fn complete_deadline(
+        started_at: i64,
+        hours_reserved: u32,
+        complete_grace_secs: i64,
+    ) -> std::result::Result<i64, EscrowError> {
+        i64::from(hours_reserved)
+            .checked_mul(SECONDS_PER_HOUR)
+            .and_then(|secs| secs.checked_add(started_at))
+            .and_then(|at| at.checked_add(complete_grace_secs))
+            .ok_or(EscrowError::MathOverflow)
+    }
+
+    /// Hours that may be billed `now`: every started hour since `started_at` counts, so a
+    /// node cannot bill hours that have not begun yet.
+    pub fn billable_hours(started_at: i64, now: i64) -> u64 {
+        let elapsed = now.saturating_sub(started_at).max(0) as u64;
+        elapsed.div_ceil(SECONDS_PER_HOUR as u64)
+    }
+
+    /// Whether the renter may take the deposit back at `now` (the node missed a deadline).
+    pub fn is_reclaimable(&self, now: i64) -> bool {
+        match self.status {
+            JobStatus::Open => now > self.start_deadline,
+            JobStatus::Started => now > self.complete_deadline,
+            JobStatus::Completed => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FEES: FeeSchedule = FeeSchedule::PROTOCOL;
+    const KINDS: [PaymentKind; 2] = [PaymentKind::Usdc, PaymentKind::Io];
+
+    fn check_conserves(quote: &JobQuote, split: &Split) {
+        assert_eq!(split.total(), Some(quote.deposit), "{quote:?} {split:?}");
+        assert_eq!(split.node_payout + split.token_share, split.gross);
+    }
+
+    #[test]
+    fn protocol_fees_come_from_io_common() {
+        assert_eq!(u64::from(FEES.facilitation_bps), FACILITATION_FEE_BPS);
+        assert_eq!(u64::from(FEES.reservation_bps), RESERVATION_FEE_BPS);
+        assert_eq!(u64::from(FEES.network_bps), NETWORK_FEE_BPS);
+    }
+
+    #[test]
+    fn worked_example_usdc() {
+        // 10 h at 2 USDC (6 decimals), 7 h used, node takes 10 % in tokens.
+        let quote = FEES.quote(10, 2_000_000, PaymentKind::Usdc).unwrap();
+        assert_eq!(
+            quote,
+            JobQuote { reserved_cost: 20_000_000, reservation_fee: 50_000, facilitation_fee: 400_000, deposit: 20_450_000 }
+        );
+        let split = settlement_split(&FEES, &quote, PaymentKind::Usdc, 2_000_000, 7, 1_000).unwrap();
+        assert_eq!(split.used_cost, 14_000_000);
+        assert_eq!(split.network_fee, 700_000);
+        assert_eq!(split.facilitation_charged, 280_000);
+        assert_eq!(split.gross, 13_300_000);
+        assert_eq!(split.token_share, 1_330_000);
+        assert_eq!(split.node_payout, 11_970_000);
+        assert_eq!(split.treasury_fees, 50_000 + 280_000 + 700_000);
+        assert_eq!(split.refund, 6_000_000 + 120_000);
+        check_conserves(&quote, &split);
+    }
+
+    #[test]
+    fn io_payments_pay_no_facilitation_fee() {
+        let quote = FEES.quote(3, 1_000_000_000, PaymentKind::Io).unwrap();
+        assert_eq!(quote.facilitation_fee, 0);
+        assert_eq!(quote.deposit, 3_000_000_000 + 7_500_000);
+        let split = settlement_split(&FEES, &quote, PaymentKind::Io, 1_000_000_000, 3, 10_000).unwrap();
+        assert_eq!(split.facilitation_charged, 0);
+        assert_eq!((split.token_share, split.node_payout), (2_850_000_000, 0));
+        check_conserves(&quote, &split);
+    }
+
+    #[test]
+    fn fees_round_up_even_on_one_unit() {
+        let quote = FEES.quote(1, 1, PaymentKind::Usdc).unwrap();
+        assert_eq!(quote, JobQuote { reserved_cost: 1, reservation_fee: 1, facilitation_fee: 1, deposit: 3 });
+        let used = settlement_split(&FEES, &quote, PaymentKind::Usdc, 1, 1, 5_000).unwrap();
+        // The whole unit goes to the network fee; the node earns nothing.
+        assert_eq!((used.network_fee, used.gross, used.refund), (1, 0, 0));
+        check_conserves(&quote, &used);
+        let unused = settlement_split(&FEES, &quote, PaymentKind::Usdc, 1, 0, 5_000).unwrap();
+        assert_eq!((unused.treasury_fees, unused.refund), (1, 2));
+        check_conserves(&quote, &unused);
+    }
+
+    #[test]
+    fn every_path_conserves_the_deposit() {
+        let hours = [1u32, 2, 3, 7, 24, 729, 730, 8_760, 65_535, 1_000_003, u32::MAX];
+        let prices = [1u64, 2, 3, 39, 399, 400, 9_999, 10_001, 1_000_000, 123_456_789, 1 << 40, u64::MAX / 4_000_000_000, u64::MAX];
+        let shares = [0u16, 1, 99, 100, 333, 5_000, 9_999, 10_000];
+        let mut cases = 0u32;
+        for kind in KINDS {
+            for &h in &hours {
+                for &price in &prices {
+                    let Ok(quote) = FEES.quote(h, price, kind) else { continue };
+                    check_conserves(&quote, &cancellation_split(&quote).unwrap());
+                    let used_hours = [0, 1, h / 3, h / 2, h.saturating_sub(1), h];
+                    for &used in used_hours.iter().filter(|&&u| u <= h) {
+                        for &bps in &shares {
+                            let split = settlement_split(&FEES, &quote, kind, price, used, bps)
+                                .expect("a job that opened always settles");
+                            check_conserves(&quote, &split);
+                            assert!(split.facilitation_charged <= quote.facilitation_fee);
+                            if kind == PaymentKind::Io {
+                                assert_eq!(split.facilitation_charged, 0);
+                            }
+                            cases += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(cases > 2_000, "{cases}");
+    }
+
+    #[test]
+    fn pseudo_random_jobs_conserve() {
+        // xorshift: many irregular (hours, price, used, share) combinations.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for i in 0..20_000 {
+            let kind = KINDS[i % 2];
+            let hours = (next() % 10_000 + 1) as u32;
+            let price = next() >> (next() % 64);
+            let Ok(quote) = FEES.quote(hours, price.max(1), kind) else { continue };
+            let used = (next() % (u64::from(hours) + 1)) as u32;
+            let bps = (next() % 10_001) as u16;
+            let split = settlement_split(&FEES, &quote, kind, price.max(1), used, bps).unwrap();
+            check_conserves(&quote, &split);
+        }
+    }
+
+    #[test]
+    fn overflow_is_refused_at_open_never_at_settle() {
+        for kind in KINDS {
+            // Cost itself overflows.
+            assert!(matches!(FEES.quote(u32::MAX, u64::MAX, kind), Err(EscrowError::MathOverflow)));
+            assert!(matches!(FEES.quote(2, u64::MAX / 2 + 1, kind), Err(EscrowError::MathOverflow)));
+            // Cost fits, but cost + fees does not.
+            assert!(matches!(FEES.quote(1, u64::MAX, kind), Err(EscrowError::MathOverflow)));
+        }
+        // The largest price that opens: settle then works for every hours_used.
+        for kind in KINDS {
+            let mut low = 1u64;
+            let mut high = u64::MAX;
+            while low < high {
+                let mid = low + (high - low).div_ceil(2);
+                if FEES.quote(1_000, mid, kind).is_ok() {
+                    low = mid;
+                } else {
+                    high = mid - 1;
+                }
+            }
+            let quote = FEES.quote(1_000, low, kind).unwrap();
+            assert!(FEES.quote(1_000, low + 1, kind).is_err());
+            for used in [0, 1, 500, 999, 1_000] {
+                for bps in [0, 1, 10_000] {
+                    let split = settlement_split(&FEES, &quote, kind, low, used, bps).unwrap();
+                    check_conserves(&quote, &split);
+                }
+            }
+            check_conserves(&quote, &cancellation_split(&quote).unwrap());
+        }
+    }
+
+    #[test]
+    fn zero_hours_or_price_and_overuse_are_refused() {
+        assert!(matches!(FEES.quote(0, 1, PaymentKind::Io), Err(EscrowError::ZeroHours)));
+        assert!(matches!(FEES.quote(1, 0, PaymentKind::Io), Err(EscrowError::ZeroPrice)));
+        let quote = FEES.quote(2, 10, PaymentKind::Io).unwrap();
+        assert!(matches!(
+            settlement_split(&FEES, &quote, PaymentKind::Io, 10, 3, 0),
+            Err(EscrowError::HoursExceedReserved)
+        ));
+    }
+
+    #[test]
+    fn cancellation_keeps_only_the_reservation_fee() {
+        let quote = FEES.quote(100, 1_000_000, PaymentKind::Usdc).unwrap();
+        let split = cancellation_split(&quote).unwrap();
+        assert_eq!(split.treasury_fees, 250_000);
+        assert_eq!(split.refund, quote.deposit - 250_000);
+        assert_eq!((split.node_payout, split.token_share), (0, 0));
+        check_conserves(&quote, &split);
+    }
+
+    #[test]
+    fn deadlines_and_billable_hours() {
+        assert_eq!(Job::start_deadline(1_000, 600).unwrap(), 1_600);
+        assert_eq!(Job::complete_deadline(1_000, 2, 300).unwrap(), 1_000 + 7_200 + 300);
+        assert!(Job::complete_deadline(i64::MAX - 10, 1, 0).is_err());
+        // The largest reservation cannot overflow with a realistic clock.
+        assert!(Job::complete_deadline(4_000_000_000, u32::MAX, MAX_TIMEOUT_SECS).is_ok());
+        assert_eq!(Job::billable_hours(1_000, 1_000), 0);
+        assert_eq!(Job::billable_hours(1_000, 1_001), 1);
+        assert_eq!(Job::billable_hours(1_000, 4_600), 1);
+        assert_eq!(Job::billable_hours(1_000, 4_601), 2);
+        assert_eq!(Job::billable_hours(1_000, 900), 0);
+    }
+
+    #[test]
+    fn reclaim_only_after_the_missed_deadline() {
+        let mut job = Job {
+            version: ACCOUNT_VERSION,
+            bump: 0,
+            vault_bump: 0,
+            job_id: 1,
+            renter: Pubkey::new_unique(),
+            node: Pubkey::new_unique(),
+            node_key: Pubkey::new_unique(),
+            payment_mint: Pubkey::new_unique(),
+            payment_kind: PaymentKind::Usdc,
+            price_per_hour: 1,
+            hours_reserved: 1,
+            hours_used: 0,
+            reserved_cost: 1,
+            reservation_fee: 1,
+            facilitation_fee: 1,
+            status: JobStatus::Open,
+            created_at: 0,
+            started_at: 0,
+            completed_at: 0,
+            start_deadline: 100,
+            complete_deadline: 5_000,
+            _reserved: [0; 64],
+        };
+        assert!(!job.is_reclaimable(100));
+        assert!(job.is_reclaimable(101));
+        job.status = JobStatus::Started;
+        assert!(!job.is_reclaimable(5_000));
+        assert!(job.is_reclaimable(5_001));
+        job.status = JobStatus::Completed;
+        assert!(!job.is_reclaimable(i64::MAX));
+        assert_eq!(job.quote().unwrap().deposit, 3);
+    }
+
+    #[test]
+    fn timeouts_are_bounded() {
+        assert!(EscrowConfig::validate_timeouts(1, 0).is_ok());
+        assert!(EscrowConfig::validate_timeouts(MAX_TIMEOUT_SECS, MAX_TIMEOUT_SECS).is_ok());
+        assert!(EscrowConfig::validate_timeouts(0, 0).is_err());
+        assert!(EscrowConfig::validate_timeouts(1, -1).is_err());
+        assert!(EscrowConfig::validate_timeouts(MAX_TIMEOUT_SECS + 1, 0).is_err());
+    }
+}
