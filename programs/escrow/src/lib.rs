@@ -58,42 +58,57 @@ pub const JOB_VAULT_SEED: &[u8] = io_common::seeds::JOB_VAULT;
 pub mod escrow {
     use super::*;
 
-    /// Creates the config; the signer becomes admin.
+    /// Creates the config; the signer becomes admin. `io_mint` must be the rewards
+    /// program's `[IO_MINT]` PDA; the burn vault is derived from the rewards program id;
+    /// fee rates are the protocol's (see constants).
     pub fn initialize(ctx: Context<Initialize>, params: InitializeParams) -> Result<()> {
         instructions::initialize::handler(ctx, params)
     }
 
-    /// Admin changes the admin, oracle, treasury, timeouts or pause flag.
+    /// Admin changes the admin, oracle, treasury, timeouts or pause flag (`None` fields
+    /// stay). Paused stops new jobs only; running jobs finish and pay out.
     pub fn update_config(ctx: Context<UpdateConfig>, params: UpdateConfigParams) -> Result<()> {
         ctx.accounts.handler(params)
     }
 
-    /// Renter opens job `job_id` on a node and deposits its cost and fees.
+    /// Renter opens job `job_id` (PDA `[JOB, renter, job_id LE]`) on an active node and
+    /// deposits reserved cost (hours × price) + reservation fee (0.25 %, rounded up) +
+    /// facilitation fee (2 % rounded up, USDC only) into the job vault `[JOB_VAULT, job]`.
+    /// Payment mint must be the configured USDC or IO mint. A deposit that would not fit
+    /// in u64 fails here (MathOverflow), never later.
     pub fn open_job(ctx: Context<OpenJob>, job_id: u64, hours_reserved: u32, price_per_hour: u64) -> Result<()> {
         instructions::open_job::handler(ctx, job_id, hours_reserved, price_per_hour)
     }
 
-    /// Node key starts an open job.
+    /// The node's device key starts an open job, at the latest at its start deadline.
     pub fn start_job(ctx: Context<StartJob>) -> Result<()> {
         ctx.accounts.handler()
     }
 
-    /// Node key or oracle reports the hours used of a started job.
+    /// The node key or the oracle authority reports `hours_used` of a started job, by its
+    /// completion deadline (start + reserved hours + grace). `hours_used` ≤ hours reserved
+    /// (HoursExceedReserved) and ≤ the hours begun since start, each begun hour counting
+    /// whole (HoursExceedElapsed).
     pub fn complete_job(ctx: Context<CompleteJob>, hours_used: u32) -> Result<()> {
         ctx.accounts.handler(hours_used)
     }
 
-    /// Anyone settles a completed job and closes it.
+    /// Anyone settles a completed job: node payout (used cost − 5 % network fee − token
+    /// share) to the operator's ATA, token share to the burn vault (IO) or the treasury's
+    /// ATA (USDC), fees to the treasury's ATA, the rest to the renter's token account; the
+    /// vault and the job close to the renter. `burn_vault` is passed for USDC jobs too.
     pub fn settle_job(ctx: Context<SettleJob>) -> Result<()> {
         ctx.accounts.handler()
     }
 
-    /// Renter cancels a job not yet started.
+    /// Renter cancels an open (not started) job: deposit − reservation fee back, the
+    /// reservation fee to the treasury; vault and job close to the renter.
     pub fn cancel_job(ctx: Context<CancelJob>) -> Result<()> {
         ctx.accounts.handler()
     }
 
-    /// Renter takes the deposit back after the node missed a deadline.
+    /// Renter takes the deposit back (less the reservation fee, as in cancel) when an open
+    /// job passed its start deadline or a started job passed its completion deadline.
     pub fn reclaim_job(ctx: Context<ReclaimJob>) -> Result<()> {
         ctx.accounts.handler()
     }

@@ -58,8 +58,6 @@ pub enum StakingError {
     NothingToSlash,
     #[msg("Slash reason is longer than 64 bytes")]
     ReasonTooLong,
-    #[msg("Reporter account must not be the stake vault")]
-    ReporterIsStakeVault,
     #[msg("No rewards to claim")]
     NothingToClaim,
     #[msg("Position still holds shares or unclaimed rewards")]

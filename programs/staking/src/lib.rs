@@ -61,57 +61,74 @@ pub const REWARD_SCALE: u128 = state::REWARD_SCALE;
 pub mod staking {
     use super::*;
 
-    /// Creates the config and the stake and staker-reward vaults; the signer becomes admin.
+    /// Creates the config and the stake and staker-reward vaults (IO token accounts owned
+    /// by the config PDA); the signer becomes admin. `io_mint` must be the rewards
+    /// program's `[IO_MINT]` PDA; the rewards authority and burn vault are derived from the
+    /// rewards program id and can never be changed.
     pub fn initialize(ctx: Context<Initialize>, params: InitializeParams) -> Result<()> {
         instructions::initialize::handler(ctx, params)
     }
 
-    /// Admin changes the admin, slashing authority, stake cap, cooldown or reporter share.
+    /// Admin changes the admin, slashing authority, stake cap, cooldown or reporter share
+    /// (`None` fields stay as they are).
     pub fn update_config(ctx: Context<UpdateConfig>, params: UpdateConfigParams) -> Result<()> {
         ctx.accounts.handler(params)
     }
 
-    /// Operator and device key register a node.
+    /// Operator and device key (both sign) register a node: PDA `[NODE, node_key]`,
+    /// active, staker share 100..=300 bps, token share 0..=10000 bps, GPU model ≤ 32 bytes.
     pub fn register_node(ctx: Context<RegisterNode>, params: RegisterNodeParams) -> Result<()> {
         instructions::register_node::handler(ctx, params)
     }
 
-    /// Operator changes its node's settings.
+    /// Operator changes its node's settings, hands it to a new operator, or (de)activates
+    /// it (an inactive node takes no new stake and no new jobs).
     pub fn update_node(ctx: Context<UpdateNode>, params: UpdateNodeParams) -> Result<()> {
         ctx.accounts.handler(params)
     }
 
-    /// Stakes `amount` IO base units on a node.
+    /// Stakes `amount` IO base units on an active node, creating the staker's position
+    /// (PDA `[STAKE, node, staker]`) on first use. Shares = amount on an empty pool, else
+    /// floor(amount × total_shares / total_stake). Refused above `max_stake_per_node`
+    /// (StakeCapExceeded) or when the amount buys no share (ZeroShares).
     pub fn stake(ctx: Context<Stake>, amount: u64) -> Result<()> {
         instructions::stake::handler(ctx, amount)
     }
 
-    /// Starts the cooldown of `shares` active shares.
+    /// Moves `shares` active shares into cooldown: they stop earning at once and stay
+    /// slashable. Unstaking again restarts the cooldown of all unbonding shares.
     pub fn unstake(ctx: Context<Unstake>, shares: u128) -> Result<()> {
         ctx.accounts.handler(shares)
     }
 
-    /// Pays out all unbonding shares after their cooldown.
+    /// After the cooldown, pays all unbonding shares out at the current price:
+    /// floor(unbonding_shares × total_stake / total_shares) IO.
     pub fn withdraw(ctx: Context<Withdraw>) -> Result<()> {
         ctx.accounts.handler()
     }
 
-    /// Slashing authority cuts a node's pool by `fraction_bps`.
+    /// Slashing authority cuts a node's whole pool by `fraction_bps` (1..=10000): amount =
+    /// floor(total_stake × fraction / 10000), every staker loses the same fraction. The
+    /// reporter (optional account) gets `reporter_share_bps` of it, the rest goes to the
+    /// burn vault. Creates `SlashRecord` `[SLASH, node, slash_count u32 LE]`.
     pub fn slash(ctx: Context<Slash>, params: SlashParams) -> Result<()> {
         instructions::slash::handler(ctx, params)
     }
 
-    /// Staker collects its rewards.
+    /// Staker collects every reward its position has earned (NothingToClaim if none).
     pub fn claim_staker_rewards(ctx: Context<ClaimStakerRewards>) -> Result<()> {
         ctx.accounts.handler()
     }
 
-    /// Rewards program (CPI) pays `amount` of stakers' rewards for a node.
+    /// Rewards program (CPI, signed by its `[MINT_AUTHORITY]` PDA) pays `amount` of a
+    /// node's stakers' rewards into the staker reward vault; spread over the node's active
+    /// shares, or kept in `undistributed_rewards` while there are none. 0 is a no-op.
     pub fn deposit_staker_rewards(ctx: Context<DepositStakerRewards>, amount: u64) -> Result<()> {
         ctx.accounts.handler(amount)
     }
 
-    /// Staker closes an empty position and recovers its rent.
+    /// Staker closes an empty position (no shares, nothing unbonding or owed) and recovers
+    /// its rent.
     pub fn close_stake_position(ctx: Context<CloseStakePosition>) -> Result<()> {
         ctx.accounts.handler()
     }

@@ -51,11 +51,8 @@ pub struct Slash<'info> {
     #[account(mut, token::mint = config.io_mint)]
     pub burn_vault: Box<Account<'info, TokenAccount>>,
     /// Optional: IO account of whoever proved the fraud; gets `reporter_share_bps`.
-    #[account(
-        mut,
-        token::mint = config.io_mint,
-        constraint = reporter_token_account.key() != stake_vault.key() @ StakingError::ReporterIsStakeVault,
-    )]
+    /// (Anchor's duplicate-mutable-account check refuses the stake or burn vault here.)
+    #[account(mut, token::mint = config.io_mint)]
     pub reporter_token_account: Option<Box<Account<'info, TokenAccount>>>,
     pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
