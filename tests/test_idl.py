@@ -112,3 +112,14 @@ def test_workspace_idl_lookup_reports_a_missing_file(tmp_path: Path) -> None:
     (tmp_path / "idl").mkdir()
     (tmp_path / "idl" / "counter.json").write_text(FIXTURE.read_text())
     assert ProgramIdl.for_program(tmp_path, "counter").name == "counter"
+
+
+def test_every_workspace_idl_loads_at_its_program_id(repo_root: Path) -> None:
+    from keeper.chain import workspace_programs
+
+    for spec in workspace_programs(repo_root):
+        program = ProgramIdl.for_program(repo_root, spec.name)
+        assert program.program_id == spec.program_id, spec.name
+        assert program.instruction_names, spec.name
+        for instruction in program.instruction_names:
+            assert len(program.instruction_discriminator(instruction)) == 8
