@@ -8,6 +8,7 @@ use crate::state::{Batch, ProvenanceConfig, CURRENT_VERSION};
 #[derive(Accounts)]
 #[instruction(sequence: u64)]
 pub struct RecordBatch<'info> {
+    /// The provenance config: keeper check and the batch sequence.
     #[account(
         mut,
         seeds = [seeds::CONFIG],

@@ -10,6 +10,7 @@ pub struct UpdateConfig<'info> {
     /// The current admin.
     pub admin: Signer<'info>,
 
+    /// The provenance config.
     #[account(
         mut,
         seeds = [seeds::CONFIG],

@@ -9,6 +9,7 @@ use crate::state::{BurnEpoch, BurnLedger, EmissionState, RewardsConfig};
 #[derive(Accounts)]
 #[instruction(epoch: u64)]
 pub struct Burn<'info> {
+    /// The rewards config: pins the mint, mint authority and vault addresses.
     #[account(
         seeds = [seeds::CONFIG],
         bump = config.bump,
@@ -26,6 +27,7 @@ pub struct Burn<'info> {
     )]
     pub emission: Box<Account<'info, EmissionState>>,
 
+    /// Cumulative burn totals.
     #[account(mut, seeds = [seeds::BURN_LEDGER], bump = burn_ledger.bump)]
     pub burn_ledger: Box<Account<'info, BurnLedger>>,
 
@@ -44,9 +46,11 @@ pub struct Burn<'info> {
     #[account(mut)]
     pub burn_vault: Box<Account<'info, TokenAccount>>,
 
+    /// The IO mint.
     #[account(mut)]
     pub io_mint: Box<Account<'info, Mint>>,
 
+    /// Mint authority PDA [MINT_AUTHORITY].
     /// CHECK: PDA [MINT_AUTHORITY], checked against the config; owns the burn vault.
     pub mint_authority: UncheckedAccount<'info>,
 

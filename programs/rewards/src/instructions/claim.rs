@@ -13,6 +13,7 @@ use crate::state::{bps_share, ClaimReceipt, Epoch, RewardsConfig, CURRENT_VERSIO
 #[derive(Accounts)]
 #[instruction(epoch: u64)]
 pub struct Claim<'info> {
+    /// The rewards config: pins the mint, mint authority and vault addresses.
     #[account(
         seeds = [seeds::CONFIG],
         bump = config.bump,

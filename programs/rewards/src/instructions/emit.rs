@@ -10,6 +10,7 @@ use crate::state::{EmissionState, RewardsConfig};
 /// Anyone may crank; every address is pinned by the config, so there is nothing to choose.
 #[derive(Accounts)]
 pub struct Emit<'info> {
+    /// The rewards config: pins the mint, mint authority and vault addresses.
     #[account(
         seeds = [seeds::CONFIG],
         bump = config.bump,
@@ -21,12 +22,15 @@ pub struct Emit<'info> {
     )]
     pub config: Box<Account<'info, RewardsConfig>>,
 
+    /// Emission progress: next hour, schedule cursor, totals.
     #[account(mut, seeds = [seeds::EMISSION], bump = emission.bump)]
     pub emission: Box<Account<'info, EmissionState>>,
 
+    /// The IO mint.
     #[account(mut)]
     pub io_mint: Box<Account<'info, Mint>>,
 
+    /// Mint authority PDA [MINT_AUTHORITY].
     /// CHECK: PDA [MINT_AUTHORITY], checked against the config; signs the mint.
     pub mint_authority: UncheckedAccount<'info>,
 

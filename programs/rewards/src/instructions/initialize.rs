@@ -15,6 +15,7 @@ pub struct Initialize<'info> {
     #[account(mut)]
     pub admin: Signer<'info>,
 
+    /// The rewards config (authorities, mint and vault addresses, bumps).
     #[account(
         init,
         payer = admin,
@@ -24,6 +25,7 @@ pub struct Initialize<'info> {
     )]
     pub config: Box<Account<'info, RewardsConfig>>,
 
+    /// Emission progress, starting at hour 0 of month 0.
     #[account(
         init,
         payer = admin,
@@ -33,6 +35,7 @@ pub struct Initialize<'info> {
     )]
     pub emission: Box<Account<'info, EmissionState>>,
 
+    /// Cumulative burn totals.
     #[account(
         init,
         payer = admin,
@@ -42,6 +45,7 @@ pub struct Initialize<'info> {
     )]
     pub burn_ledger: Box<Account<'info, BurnLedger>>,
 
+    /// Mint authority PDA [MINT_AUTHORITY].
     /// CHECK: PDA [MINT_AUTHORITY] holding no data; it only signs (mint, vault transfers, burns).
     #[account(seeds = [seeds::MINT_AUTHORITY], bump)]
     pub mint_authority: UncheckedAccount<'info>,

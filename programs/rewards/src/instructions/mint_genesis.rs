@@ -9,8 +9,10 @@ use crate::state::RewardsConfig;
 
 #[derive(Accounts)]
 pub struct MintGenesis<'info> {
+    /// The config admin.
     pub admin: Signer<'info>,
 
+    /// The rewards config: pins the mint, mint authority and vault addresses.
     #[account(
         mut,
         seeds = [seeds::CONFIG],
@@ -22,9 +24,11 @@ pub struct MintGenesis<'info> {
     )]
     pub config: Account<'info, RewardsConfig>,
 
+    /// The IO mint.
     #[account(mut)]
     pub io_mint: Account<'info, Mint>,
 
+    /// Mint authority PDA [MINT_AUTHORITY].
     /// CHECK: PDA [MINT_AUTHORITY], checked against the config; signs the mint.
     pub mint_authority: UncheckedAccount<'info>,
 

@@ -8,6 +8,7 @@ use crate::state::{EmissionState, Epoch, RewardsConfig, CURRENT_VERSION};
 #[derive(Accounts)]
 #[instruction(epoch: u64)]
 pub struct PostEpochRoot<'info> {
+    /// The rewards config: keeper check.
     #[account(
         seeds = [seeds::CONFIG],
         bump = config.bump,
@@ -15,6 +16,7 @@ pub struct PostEpochRoot<'info> {
     )]
     pub config: Box<Account<'info, RewardsConfig>>,
 
+    /// Emission totals: the epoch total is allocated from them.
     #[account(
         mut,
         seeds = [seeds::EMISSION],

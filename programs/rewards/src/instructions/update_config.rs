@@ -10,6 +10,7 @@ pub struct UpdateConfig<'info> {
     /// The current admin.
     pub admin: Signer<'info>,
 
+    /// The rewards config.
     #[account(
         mut,
         seeds = [seeds::CONFIG],
