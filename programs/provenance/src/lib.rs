@@ -18,12 +18,12 @@ declare_id!("HcDV1UaandWxUnR3Dvp9aM195mpvNofpv5B24V3VtUFd");
 
 #[cfg(not(feature = "no-entrypoint"))]
 solana_security_txt::security_txt! {
-    name: "IO provenance",
-    project_url: "https://io.net",
-    contacts: "email:security@io.net",
-    policy: "https://io.net/security",
+    name: "IO settlement: provenance",
+    project_url: "https://io-settlement.example",
+    contacts: "email:security@io-settlement.example",
+    policy: "https://io-settlement.example/security",
     preferred_languages: "en",
-    source_code: "https://github.com/ionet-official/io-settlement"
+    source_code: "https://io-settlement.example/source"
 }
 
 /// Seed of the config PDA: `[CONFIG_SEED]`.

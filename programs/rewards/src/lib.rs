@@ -19,12 +19,12 @@ declare_id!("B7jphsoNzWi1Y1oykBm4gA5W8KXDbKUA8spAbqjWg9cs");
 
 #[cfg(not(feature = "no-entrypoint"))]
 solana_security_txt::security_txt! {
-    name: "IO rewards",
-    project_url: "https://io.net",
-    contacts: "email:security@io.net",
-    policy: "https://io.net/security",
+    name: "IO settlement: rewards",
+    project_url: "https://io-settlement.example",
+    contacts: "email:security@io-settlement.example",
+    policy: "https://io-settlement.example/security",
     preferred_languages: "en",
-    source_code: "https://github.com/ionet-official/io-settlement"
+    source_code: "https://io-settlement.example/source"
 }
 
 /// PDA `[CONFIG_SEED]`: the rewards config.

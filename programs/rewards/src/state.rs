@@ -270,6 +270,15 @@ mod tests {
     }
 
     #[test]
+    fn stored_cursor_round_trips() {
+        let mut c = EmissionCursor::genesis();
+        for _ in 0..250 {
+            assert_eq!(EmissionCursor::from(Cursor::from(c)), c);
+            c = c.next_month();
+        }
+    }
+
+    #[test]
     fn hours_are_counted_from_start() {
         let e = emission(1_000);
         assert_eq!(e.hour_at(0), 0);
