@@ -76,7 +76,12 @@ pub mod escrow {
     /// facilitation fee (2 % rounded up, USDC only) into the job vault `[JOB_VAULT, job]`.
     /// Payment mint must be the configured USDC or IO mint. A deposit that would not fit
     /// in u64 fails here (MathOverflow), never later.
-    pub fn open_job(ctx: Context<OpenJob>, job_id: u64, hours_reserved: u32, price_per_hour: u64) -> Result<()> {
+    pub fn open_job(
+        ctx: Context<OpenJob>,
+        job_id: u64,
+        hours_reserved: u32,
+        price_per_hour: u64,
+    ) -> Result<()> {
         instructions::open_job::handler(ctx, job_id, hours_reserved, price_per_hour)
     }
 

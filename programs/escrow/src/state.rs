@@ -9,8 +9,8 @@
 
 use anchor_lang::prelude::*;
 use io_common::economics::{
-    fee_ceil, share_floor, BPS_DENOMINATOR, FACILITATION_FEE_BPS, NETWORK_FEE_BPS, RESERVATION_FEE_BPS,
-    SECONDS_PER_HOUR,
+    fee_ceil, share_floor, BPS_DENOMINATOR, FACILITATION_FEE_BPS, NETWORK_FEE_BPS,
+    RESERVATION_FEE_BPS, SECONDS_PER_HOUR,
 };
 
 use crate::errors::EscrowError;
@@ -153,31 +153,49 @@ impl FeeSchedule {
     };
 
     /// Facilitation fee on `amount`: USDC payments only.
-    fn facilitation(&self, amount: u64, kind: PaymentKind) -> std::result::Result<u64, EscrowError> {
+    fn facilitation(
+        &self,
+        amount: u64,
+        kind: PaymentKind,
+    ) -> std::result::Result<u64, EscrowError> {
         match kind {
-            PaymentKind::Usdc => fee_ceil(amount, u64::from(self.facilitation_bps)).ok_or(EscrowError::MathOverflow),
+            PaymentKind::Usdc => {
+                fee_ceil(amount, u64::from(self.facilitation_bps)).ok_or(EscrowError::MathOverflow)
+            }
             PaymentKind::Io => Ok(0),
         }
     }
 
     /// The deposit for `hours` at `price_per_hour`. Fails with `MathOverflow` when any
     /// figure (and so the deposit) does not fit in u64: the only place a job can overflow.
-    pub fn quote(&self, hours: u32, price_per_hour: u64, kind: PaymentKind) -> std::result::Result<JobQuote, EscrowError> {
+    pub fn quote(
+        &self,
+        hours: u32,
+        price_per_hour: u64,
+        kind: PaymentKind,
+    ) -> std::result::Result<JobQuote, EscrowError> {
         if hours == 0 {
             return Err(EscrowError::ZeroHours);
         }
         if price_per_hour == 0 {
             return Err(EscrowError::ZeroPrice);
         }
-        let reserved_cost = u64::from(hours).checked_mul(price_per_hour).ok_or(EscrowError::MathOverflow)?;
-        let reservation_fee =
-            fee_ceil(reserved_cost, u64::from(self.reservation_bps)).ok_or(EscrowError::MathOverflow)?;
+        let reserved_cost = u64::from(hours)
+            .checked_mul(price_per_hour)
+            .ok_or(EscrowError::MathOverflow)?;
+        let reservation_fee = fee_ceil(reserved_cost, u64::from(self.reservation_bps))
+            .ok_or(EscrowError::MathOverflow)?;
         let facilitation_fee = self.facilitation(reserved_cost, kind)?;
         let deposit = reserved_cost
             .checked_add(reservation_fee)
             .and_then(|sum| sum.checked_add(facilitation_fee))
             .ok_or(EscrowError::MathOverflow)?;
-        Ok(JobQuote { reserved_cost, reservation_fee, facilitation_fee, deposit })
+        Ok(JobQuote {
+            reserved_cost,
+            reservation_fee,
+            facilitation_fee,
+            deposit,
+        })
     }
 }
 
@@ -198,15 +216,23 @@ pub fn settlement_split(
     if u64::from(token_share_bps) > BPS_DENOMINATOR {
         return Err(EscrowError::MathOverflow);
     }
-    let used_cost = u64::from(hours_used).checked_mul(price_per_hour).ok_or(EscrowError::MathOverflow)?;
+    let used_cost = u64::from(hours_used)
+        .checked_mul(price_per_hour)
+        .ok_or(EscrowError::MathOverflow)?;
     if used_cost > quote.reserved_cost {
         return Err(EscrowError::HoursExceedReserved);
     }
-    let network_fee = fee_ceil(used_cost, u64::from(fees.network_bps)).ok_or(EscrowError::MathOverflow)?;
+    let network_fee =
+        fee_ceil(used_cost, u64::from(fees.network_bps)).ok_or(EscrowError::MathOverflow)?;
     let facilitation_charged = fees.facilitation(used_cost, kind)?;
-    let gross = used_cost.checked_sub(network_fee).ok_or(EscrowError::MathOverflow)?;
-    let token_share = share_floor(gross, u64::from(token_share_bps)).ok_or(EscrowError::MathOverflow)?;
-    let node_payout = gross.checked_sub(token_share).ok_or(EscrowError::MathOverflow)?;
+    let gross = used_cost
+        .checked_sub(network_fee)
+        .ok_or(EscrowError::MathOverflow)?;
+    let token_share =
+        share_floor(gross, u64::from(token_share_bps)).ok_or(EscrowError::MathOverflow)?;
+    let node_payout = gross
+        .checked_sub(token_share)
+        .ok_or(EscrowError::MathOverflow)?;
     let treasury_fees = quote
         .reservation_fee
         .checked_add(facilitation_charged)
@@ -239,7 +265,10 @@ pub fn cancellation_split(quote: &JobQuote) -> std::result::Result<Split, Escrow
     Ok(Split {
         reservation_fee: quote.reservation_fee,
         treasury_fees: quote.reservation_fee,
-        refund: quote.deposit.checked_sub(quote.reservation_fee).ok_or(EscrowError::MathOverflow)?,
+        refund: quote
+            .deposit
+            .checked_sub(quote.reservation_fee)
+            .ok_or(EscrowError::MathOverflow)?,
         ..Split::default()
     })
 }
@@ -263,8 +292,13 @@ impl EscrowConfig {
         }
     }
 
-    pub fn validate_timeouts(start_timeout_secs: i64, complete_grace_secs: i64) -> std::result::Result<(), EscrowError> {
-        if !(1..=MAX_TIMEOUT_SECS).contains(&start_timeout_secs) || !(0..=MAX_TIMEOUT_SECS).contains(&complete_grace_secs) {
+    pub fn validate_timeouts(
+        start_timeout_secs: i64,
+        complete_grace_secs: i64,
+    ) -> std::result::Result<(), EscrowError> {
+        if !(1..=MAX_TIMEOUT_SECS).contains(&start_timeout_secs)
+            || !(0..=MAX_TIMEOUT_SECS).contains(&complete_grace_secs)
+        {
             return Err(EscrowError::InvalidTimeout);
         }
         Ok(())
@@ -288,8 +322,13 @@ impl Job {
     }
 
     /// Seconds from open until the node must have started.
-    pub fn start_deadline(created_at: i64, start_timeout_secs: i64) -> std::result::Result<i64, EscrowError> {
-        created_at.checked_add(start_timeout_secs).ok_or(EscrowError::MathOverflow)
+    pub fn start_deadline(
+        created_at: i64,
+        start_timeout_secs: i64,
+    ) -> std::result::Result<i64, EscrowError> {
+        created_at
+            .checked_add(start_timeout_secs)
+            .ok_or(EscrowError::MathOverflow)
     }
 
     /// started_at + reserved hours + grace: after it, a started job can be reclaimed.
@@ -347,9 +386,15 @@ mod tests {
         let quote = FEES.quote(10, 2_000_000, PaymentKind::Usdc).unwrap();
         assert_eq!(
             quote,
-            JobQuote { reserved_cost: 20_000_000, reservation_fee: 50_000, facilitation_fee: 400_000, deposit: 20_450_000 }
+            JobQuote {
+                reserved_cost: 20_000_000,
+                reservation_fee: 50_000,
+                facilitation_fee: 400_000,
+                deposit: 20_450_000
+            }
         );
-        let split = settlement_split(&FEES, &quote, PaymentKind::Usdc, 2_000_000, 7, 1_000).unwrap();
+        let split =
+            settlement_split(&FEES, &quote, PaymentKind::Usdc, 2_000_000, 7, 1_000).unwrap();
         assert_eq!(split.used_cost, 14_000_000);
         assert_eq!(split.network_fee, 700_000);
         assert_eq!(split.facilitation_charged, 280_000);
@@ -366,7 +411,8 @@ mod tests {
         let quote = FEES.quote(3, 1_000_000_000, PaymentKind::Io).unwrap();
         assert_eq!(quote.facilitation_fee, 0);
         assert_eq!(quote.deposit, 3_000_000_000 + 7_500_000);
-        let split = settlement_split(&FEES, &quote, PaymentKind::Io, 1_000_000_000, 3, 10_000).unwrap();
+        let split =
+            settlement_split(&FEES, &quote, PaymentKind::Io, 1_000_000_000, 3, 10_000).unwrap();
         assert_eq!(split.facilitation_charged, 0);
         assert_eq!((split.token_share, split.node_payout), (2_850_000_000, 0));
         check_conserves(&quote, &split);
@@ -375,7 +421,15 @@ mod tests {
     #[test]
     fn fees_round_up_even_on_one_unit() {
         let quote = FEES.quote(1, 1, PaymentKind::Usdc).unwrap();
-        assert_eq!(quote, JobQuote { reserved_cost: 1, reservation_fee: 1, facilitation_fee: 1, deposit: 3 });
+        assert_eq!(
+            quote,
+            JobQuote {
+                reserved_cost: 1,
+                reservation_fee: 1,
+                facilitation_fee: 1,
+                deposit: 3
+            }
+        );
         let used = settlement_split(&FEES, &quote, PaymentKind::Usdc, 1, 1, 5_000).unwrap();
         // The whole unit goes to the network fee; the node earns nothing.
         assert_eq!((used.network_fee, used.gross, used.refund), (1, 0, 0));
@@ -387,14 +441,42 @@ mod tests {
 
     #[test]
     fn every_path_conserves_the_deposit() {
-        let hours = [1u32, 2, 3, 7, 24, 729, 730, 8_760, 65_535, 1_000_003, u32::MAX];
-        let prices = [1u64, 2, 3, 39, 399, 400, 9_999, 10_001, 1_000_000, 123_456_789, 1 << 40, u64::MAX / 4_000_000_000, u64::MAX];
+        let hours = [
+            1u32,
+            2,
+            3,
+            7,
+            24,
+            729,
+            730,
+            8_760,
+            65_535,
+            1_000_003,
+            u32::MAX,
+        ];
+        let prices = [
+            1u64,
+            2,
+            3,
+            39,
+            399,
+            400,
+            9_999,
+            10_001,
+            1_000_000,
+            123_456_789,
+            1 << 40,
+            u64::MAX / 4_000_000_000,
+            u64::MAX,
+        ];
         let shares = [0u16, 1, 99, 100, 333, 5_000, 9_999, 10_000];
         let mut cases = 0u32;
         for kind in KINDS {
             for &h in &hours {
                 for &price in &prices {
-                    let Ok(quote) = FEES.quote(h, price, kind) else { continue };
+                    let Ok(quote) = FEES.quote(h, price, kind) else {
+                        continue;
+                    };
                     check_conserves(&quote, &cancellation_split(&quote).unwrap());
                     let used_hours = [0, 1, h / 3, h / 2, h.saturating_sub(1), h];
                     for &used in used_hours.iter().filter(|&&u| u <= h) {
@@ -429,7 +511,9 @@ mod tests {
             let kind = KINDS[i % 2];
             let hours = (next() % 10_000 + 1) as u32;
             let price = next() >> (next() % 64);
-            let Ok(quote) = FEES.quote(hours, price.max(1), kind) else { continue };
+            let Ok(quote) = FEES.quote(hours, price.max(1), kind) else {
+                continue;
+            };
             let used = (next() % (u64::from(hours) + 1)) as u32;
             let bps = (next() % 10_001) as u16;
             let split = settlement_split(&FEES, &quote, kind, price.max(1), used, bps).unwrap();
@@ -441,10 +525,19 @@ mod tests {
     fn overflow_is_refused_at_open_never_at_settle() {
         for kind in KINDS {
             // Cost itself overflows.
-            assert!(matches!(FEES.quote(u32::MAX, u64::MAX, kind), Err(EscrowError::MathOverflow)));
-            assert!(matches!(FEES.quote(2, u64::MAX / 2 + 1, kind), Err(EscrowError::MathOverflow)));
+            assert!(matches!(
+                FEES.quote(u32::MAX, u64::MAX, kind),
+                Err(EscrowError::MathOverflow)
+            ));
+            assert!(matches!(
+                FEES.quote(2, u64::MAX / 2 + 1, kind),
+                Err(EscrowError::MathOverflow)
+            ));
             // Cost fits, but cost + fees does not.
-            assert!(matches!(FEES.quote(1, u64::MAX, kind), Err(EscrowError::MathOverflow)));
+            assert!(matches!(
+                FEES.quote(1, u64::MAX, kind),
+                Err(EscrowError::MathOverflow)
+            ));
         }
         // The largest price that opens: settle then works for every hours_used.
         for kind in KINDS {
@@ -472,8 +565,14 @@ mod tests {
 
     #[test]
     fn zero_hours_or_price_and_overuse_are_refused() {
-        assert!(matches!(FEES.quote(0, 1, PaymentKind::Io), Err(EscrowError::ZeroHours)));
-        assert!(matches!(FEES.quote(1, 0, PaymentKind::Io), Err(EscrowError::ZeroPrice)));
+        assert!(matches!(
+            FEES.quote(0, 1, PaymentKind::Io),
+            Err(EscrowError::ZeroHours)
+        ));
+        assert!(matches!(
+            FEES.quote(1, 0, PaymentKind::Io),
+            Err(EscrowError::ZeroPrice)
+        ));
         let quote = FEES.quote(2, 10, PaymentKind::Io).unwrap();
         assert!(matches!(
             settlement_split(&FEES, &quote, PaymentKind::Io, 10, 3, 0),
@@ -494,7 +593,10 @@ mod tests {
     #[test]
     fn deadlines_and_billable_hours() {
         assert_eq!(Job::start_deadline(1_000, 600).unwrap(), 1_600);
-        assert_eq!(Job::complete_deadline(1_000, 2, 300).unwrap(), 1_000 + 7_200 + 300);
+        assert_eq!(
+            Job::complete_deadline(1_000, 2, 300).unwrap(),
+            1_000 + 7_200 + 300
+        );
         assert!(Job::complete_deadline(i64::MAX - 10, 1, 0).is_err());
         // The largest reservation cannot overflow with a realistic clock.
         assert!(Job::complete_deadline(4_000_000_000, u32::MAX, MAX_TIMEOUT_SECS).is_ok());

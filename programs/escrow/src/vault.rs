@@ -5,8 +5,8 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{self, CloseAccount, Token, TokenAccount, Transfer};
 use io_common::seeds;
 
-use crate::events::JobCancelled;
 use crate::errors::EscrowError;
+use crate::events::JobCancelled;
 use crate::state::{cancellation_split, Job, JobQuote};
 
 /// Signs as the job PDA `[JOB, renter, job_id LE, bump]`.
@@ -18,7 +18,11 @@ pub struct JobSigner {
 
 impl JobSigner {
     pub fn new(job: &Job) -> Self {
-        Self { renter: job.renter, job_id: job.job_id.to_le_bytes(), bump: [job.bump] }
+        Self {
+            renter: job.renter,
+            job_id: job.job_id.to_le_bytes(),
+            bump: [job.bump],
+        }
     }
 
     fn seeds(&self) -> [&[u8]; 4] {
@@ -41,7 +45,11 @@ impl JobSigner {
         token::transfer(
             CpiContext::new_with_signer(
                 token_program.key(),
-                Transfer { from: vault.to_account_info(), to, authority: job },
+                Transfer {
+                    from: vault.to_account_info(),
+                    to,
+                    authority: job,
+                },
                 &[&seeds],
             ),
             amount,
@@ -59,7 +67,11 @@ impl JobSigner {
         let seeds = self.seeds();
         token::close_account(CpiContext::new_with_signer(
             token_program.key(),
-            CloseAccount { account: vault.to_account_info(), destination, authority: job },
+            CloseAccount {
+                account: vault.to_account_info(),
+                destination,
+                authority: job,
+            },
             &[&seeds],
         ))
     }
@@ -79,11 +91,26 @@ pub fn refund_and_close<'info>(
     let quote = job.quote()?;
     let split = cancellation_split(&quote)?;
     let surplus = vault_surplus(vault, &quote)?;
-    let to_renter = split.refund.checked_add(surplus).ok_or(EscrowError::MathOverflow)?;
+    let to_renter = split
+        .refund
+        .checked_add(surplus)
+        .ok_or(EscrowError::MathOverflow)?;
     let signer = JobSigner::new(job);
     let authority = job.to_account_info();
-    signer.pay(token_program, vault, authority.clone(), treasury_token_account.to_account_info(), split.treasury_fees)?;
-    signer.pay(token_program, vault, authority.clone(), renter_token_account.to_account_info(), to_renter)?;
+    signer.pay(
+        token_program,
+        vault,
+        authority.clone(),
+        treasury_token_account.to_account_info(),
+        split.treasury_fees,
+    )?;
+    signer.pay(
+        token_program,
+        vault,
+        authority.clone(),
+        renter_token_account.to_account_info(),
+        to_renter,
+    )?;
     signer.close_vault(token_program, vault, authority, renter)?;
 
     emit!(JobCancelled {
@@ -105,5 +132,8 @@ pub fn refund_and_close<'info>(
 /// Tokens in the vault beyond the job's deposit (sent there by someone else). The vault
 /// can only be debited by the job PDA, so it never holds less than the deposit.
 pub fn vault_surplus(vault: &Account<'_, TokenAccount>, quote: &JobQuote) -> Result<u64> {
-    Ok(vault.amount.checked_sub(quote.deposit).ok_or(EscrowError::MathOverflow)?)
+    Ok(vault
+        .amount
+        .checked_sub(quote.deposit)
+        .ok_or(EscrowError::MathOverflow)?)
 }

@@ -11,7 +11,9 @@
 //! overflow.
 
 use anchor_lang::prelude::*;
-use io_common::economics::{share_floor, BPS_DENOMINATOR, MAX_STAKER_SHARE_BPS, MIN_STAKER_SHARE_BPS};
+use io_common::economics::{
+    share_floor, BPS_DENOMINATOR, MAX_STAKER_SHARE_BPS, MIN_STAKER_SHARE_BPS,
+};
 
 use crate::errors::StakingError;
 
@@ -31,8 +33,10 @@ pub const MAX_REPORTER_SHARE_BPS: u16 = 5_000;
 /// (3.4·10^38). A position's pending reward is `shares × Δaccumulator / SCALE`, and while
 /// it held `shares` they were part of every `active_shares` it divided by, so the product
 /// is bounded by the same (deposits × SCALE). 10^18 keeps per-share precision for pools
-/// up to 800M IO (8·10^17 base-unit shares), and rounding dust is carried forward in
-/// `undistributed_rewards`, never lost.
+/// up to 800M IO (8·10^17 base-unit shares). What an increment cannot express is carried
+/// forward in `undistributed_rewards`; rounding always favours the vault (at most one
+/// base unit per deposit and per position settlement stays behind), so every claim is
+/// covered.
 pub const REWARD_SCALE: u128 = 1_000_000_000_000_000_000;
 /// Total shares of a node never exceed this, so that `shares × stake` and
 /// `amount × total_shares` always fit in u128 and a withdrawal can never fail on overflow.
@@ -241,27 +245,53 @@ impl Node {
     }
 
     /// Add a stake of `amount` buying `shares` (active).
-    pub fn add_stake(&mut self, amount: u64, shares: u128) -> std::result::Result<(), StakingError> {
-        let total_shares = self.total_shares.checked_add(shares).ok_or(StakingError::MathOverflow)?;
+    pub fn add_stake(
+        &mut self,
+        amount: u64,
+        shares: u128,
+    ) -> std::result::Result<(), StakingError> {
+        let total_shares = self
+            .total_shares
+            .checked_add(shares)
+            .ok_or(StakingError::MathOverflow)?;
         if total_shares > MAX_TOTAL_SHARES {
             return Err(StakingError::ShareSupplyExceeded);
         }
-        self.total_stake = self.total_stake.checked_add(amount).ok_or(StakingError::MathOverflow)?;
+        self.total_stake = self
+            .total_stake
+            .checked_add(amount)
+            .ok_or(StakingError::MathOverflow)?;
         self.total_shares = total_shares;
-        self.active_shares = self.active_shares.checked_add(shares).ok_or(StakingError::MathOverflow)?;
+        self.active_shares = self
+            .active_shares
+            .checked_add(shares)
+            .ok_or(StakingError::MathOverflow)?;
         Ok(())
     }
 
     /// Shares stop earning (unstake); they stay in the pool and slashable.
     pub fn deactivate_shares(&mut self, shares: u128) -> std::result::Result<(), StakingError> {
-        self.active_shares = self.active_shares.checked_sub(shares).ok_or(StakingError::MathOverflow)?;
+        self.active_shares = self
+            .active_shares
+            .checked_sub(shares)
+            .ok_or(StakingError::MathOverflow)?;
         Ok(())
     }
 
     /// Remove unbonding `shares` worth `amount` from the pool (withdraw).
-    pub fn remove_stake(&mut self, amount: u64, shares: u128) -> std::result::Result<(), StakingError> {
-        self.total_stake = self.total_stake.checked_sub(amount).ok_or(StakingError::MathOverflow)?;
-        self.total_shares = self.total_shares.checked_sub(shares).ok_or(StakingError::MathOverflow)?;
+    pub fn remove_stake(
+        &mut self,
+        amount: u64,
+        shares: u128,
+    ) -> std::result::Result<(), StakingError> {
+        self.total_stake = self
+            .total_stake
+            .checked_sub(amount)
+            .ok_or(StakingError::MathOverflow)?;
+        self.total_shares = self
+            .total_shares
+            .checked_sub(shares)
+            .ok_or(StakingError::MathOverflow)?;
         Ok(())
     }
 
@@ -276,7 +306,8 @@ impl Node {
         if fraction_bps == 0 || u64::from(fraction_bps) > BPS_DENOMINATOR {
             return Err(StakingError::InvalidSlashFraction);
         }
-        let amount = share_floor(self.total_stake, u64::from(fraction_bps)).ok_or(StakingError::MathOverflow)?;
+        let amount = share_floor(self.total_stake, u64::from(fraction_bps))
+            .ok_or(StakingError::MathOverflow)?;
         if amount == 0 {
             return Err(StakingError::NothingToSlash);
         }
@@ -285,16 +316,31 @@ impl Node {
         } else {
             0
         };
-        let burned = amount.checked_sub(reporter_amount).ok_or(StakingError::MathOverflow)?;
-        Ok(SlashSplit { amount, reporter_amount, burned })
+        let burned = amount
+            .checked_sub(reporter_amount)
+            .ok_or(StakingError::MathOverflow)?;
+        Ok(SlashSplit {
+            amount,
+            reporter_amount,
+            burned,
+        })
     }
 
     /// Take `amount` from the pool. Share counts are unchanged on purpose: every share
     /// (active or unbonding) loses the same fraction of its value.
     pub fn apply_slash(&mut self, amount: u64) -> std::result::Result<(), StakingError> {
-        self.total_stake = self.total_stake.checked_sub(amount).ok_or(StakingError::MathOverflow)?;
-        self.total_slashed = self.total_slashed.checked_add(amount).ok_or(StakingError::MathOverflow)?;
-        self.slash_count = self.slash_count.checked_add(1).ok_or(StakingError::MathOverflow)?;
+        self.total_stake = self
+            .total_stake
+            .checked_sub(amount)
+            .ok_or(StakingError::MathOverflow)?;
+        self.total_slashed = self
+            .total_slashed
+            .checked_add(amount)
+            .ok_or(StakingError::MathOverflow)?;
+        self.slash_count = self
+            .slash_count
+            .checked_add(1)
+            .ok_or(StakingError::MathOverflow)?;
         Ok(())
     }
 
@@ -302,7 +348,9 @@ impl Node {
     /// spread yet (no active shares) or rounding dust wait in `undistributed_rewards` and
     /// join the next distribution, so the vault always covers every claim.
     pub fn distribute_rewards(&mut self, amount: u64) -> std::result::Result<(), StakingError> {
-        let pool = amount.checked_add(self.undistributed_rewards).ok_or(StakingError::MathOverflow)?;
+        let pool = amount
+            .checked_add(self.undistributed_rewards)
+            .ok_or(StakingError::MathOverflow)?;
         if self.active_shares == 0 {
             self.undistributed_rewards = pool;
             return Ok(());
@@ -320,7 +368,10 @@ impl Node {
             .ok_or(StakingError::MathOverflow)?
             .div_ceil(REWARD_SCALE);
         let spread = u64::try_from(spread).map_err(|_| StakingError::MathOverflow)?;
-        self.reward_per_share = self.reward_per_share.checked_add(increment).ok_or(StakingError::MathOverflow)?;
+        self.reward_per_share = self
+            .reward_per_share
+            .checked_add(increment)
+            .ok_or(StakingError::MathOverflow)?;
         self.undistributed_rewards = pool.checked_sub(spread).ok_or(StakingError::MathOverflow)?;
         Ok(())
     }
@@ -334,9 +385,16 @@ impl StakePosition {
             .reward_per_share
             .checked_sub(self.reward_debt)
             .ok_or(StakingError::MathOverflow)?;
-        let pending = self.shares.checked_mul(delta).ok_or(StakingError::MathOverflow)? / REWARD_SCALE;
+        let pending = self
+            .shares
+            .checked_mul(delta)
+            .ok_or(StakingError::MathOverflow)?
+            / REWARD_SCALE;
         let pending = u64::try_from(pending).map_err(|_| StakingError::MathOverflow)?;
-        self.rewards_owed = self.rewards_owed.checked_add(pending).ok_or(StakingError::MathOverflow)?;
+        self.rewards_owed = self
+            .rewards_owed
+            .checked_add(pending)
+            .ok_or(StakingError::MathOverflow)?;
         self.reward_debt = node.reward_per_share;
         Ok(())
     }
@@ -426,7 +484,8 @@ mod tests {
     }
 
     fn value(node: &Node, pos: &StakePosition) -> u64 {
-        node.stake_for_shares(pos.shares + pos.unbonding_shares).unwrap()
+        node.stake_for_shares(pos.shares + pos.unbonding_shares)
+            .unwrap()
     }
 
     #[test]
@@ -517,8 +576,14 @@ mod tests {
         stake(&mut n, &mut a, 10 * IO);
         slash(&mut n, 10_000);
         assert_eq!(value(&n, &a), 0);
-        assert!(matches!(n.shares_for_stake(IO), Err(StakingError::PoolWipedOut)));
-        assert!(matches!(n.slash_split(5_000, 0, false), Err(StakingError::NothingToSlash)));
+        assert!(matches!(
+            n.shares_for_stake(IO),
+            Err(StakingError::PoolWipedOut)
+        ));
+        assert!(matches!(
+            n.slash_split(5_000, 0, false),
+            Err(StakingError::NothingToSlash)
+        ));
         unstake_all(&mut n, &mut a);
         assert_eq!(withdraw(&mut n, &mut a), 0);
         let mut b = position(&n);
@@ -533,7 +598,10 @@ mod tests {
         slash(&mut n, 9_999);
         // 80 000 IO left backing 8·10^17 shares: a big stake would mint > u64::MAX shares.
         let shares = n.shares_for_stake(800_000_000 * IO).unwrap();
-        assert!(matches!(n.add_stake(800_000_000 * IO, shares), Err(StakingError::ShareSupplyExceeded)));
+        assert!(matches!(
+            n.add_stake(800_000_000 * IO, shares),
+            Err(StakingError::ShareSupplyExceeded)
+        ));
         // At the cap, the widest product still fits.
         let mut m = node();
         m.total_stake = u64::MAX;
@@ -547,13 +615,36 @@ mod tests {
         let mut n = node();
         n.total_stake = 1_001;
         let with = n.slash_split(10_000, 5_000, true).unwrap();
-        assert_eq!(with, SlashSplit { amount: 1_001, reporter_amount: 500, burned: 501 });
+        assert_eq!(
+            with,
+            SlashSplit {
+                amount: 1_001,
+                reporter_amount: 500,
+                burned: 501
+            }
+        );
         let without = n.slash_split(10_000, 5_000, false).unwrap();
-        assert_eq!(without, SlashSplit { amount: 1_001, reporter_amount: 0, burned: 1_001 });
-        assert!(matches!(n.slash_split(0, 0, false), Err(StakingError::InvalidSlashFraction)));
-        assert!(matches!(n.slash_split(10_001, 0, false), Err(StakingError::InvalidSlashFraction)));
+        assert_eq!(
+            without,
+            SlashSplit {
+                amount: 1_001,
+                reporter_amount: 0,
+                burned: 1_001
+            }
+        );
+        assert!(matches!(
+            n.slash_split(0, 0, false),
+            Err(StakingError::InvalidSlashFraction)
+        ));
+        assert!(matches!(
+            n.slash_split(10_001, 0, false),
+            Err(StakingError::InvalidSlashFraction)
+        ));
         n.apply_slash(with.amount).unwrap();
-        assert_eq!((n.total_stake, n.total_slashed, n.slash_count), (0, 1_001, 1));
+        assert_eq!(
+            (n.total_stake, n.total_slashed, n.slash_count),
+            (0, 1_001, 1)
+        );
     }
 
     #[test]
@@ -636,15 +727,19 @@ mod tests {
         let mut n = node();
         let mut a = position(&n);
         stake(&mut n, &mut a, 1);
-        n.distribute_rewards(io_common::economics::IO_EMISSION_SUPPLY).unwrap();
+        n.distribute_rewards(io_common::economics::IO_EMISSION_SUPPLY)
+            .unwrap();
         // A whale joins afterwards; then more rewards arrive.
         let mut whale = position(&n);
         stake(&mut n, &mut whale, 800_000_000 * IO - 1);
-        n.distribute_rewards(io_common::economics::IO_EMISSION_SUPPLY).unwrap();
+        n.distribute_rewards(io_common::economics::IO_EMISSION_SUPPLY)
+            .unwrap();
         a.settle_rewards(&n).unwrap();
         whale.settle_rewards(&n).unwrap();
         assert!(a.rewards_owed >= io_common::economics::IO_EMISSION_SUPPLY);
-        assert!(a.rewards_owed + whale.rewards_owed <= 2 * io_common::economics::IO_EMISSION_SUPPLY);
+        assert!(
+            a.rewards_owed + whale.rewards_owed <= 2 * io_common::economics::IO_EMISSION_SUPPLY
+        );
         // Even u64::MAX in one deposit to a single share fits.
         let mut m = node();
         let mut b = position(&m);

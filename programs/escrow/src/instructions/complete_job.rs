@@ -32,8 +32,14 @@ impl CompleteJob<'_> {
     pub fn handler(&mut self, hours_used: u32) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
         let job = &mut self.job;
-        require!(now <= job.complete_deadline, EscrowError::CompleteDeadlinePassed);
-        require!(hours_used <= job.hours_reserved, EscrowError::HoursExceedReserved);
+        require!(
+            now <= job.complete_deadline,
+            EscrowError::CompleteDeadlinePassed
+        );
+        require!(
+            hours_used <= job.hours_reserved,
+            EscrowError::HoursExceedReserved
+        );
         require!(
             u64::from(hours_used) <= Job::billable_hours(job.started_at, now),
             EscrowError::HoursExceedElapsed

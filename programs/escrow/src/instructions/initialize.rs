@@ -43,8 +43,16 @@ pub struct Initialize<'info> {
 }
 
 pub fn handler(ctx: Context<Initialize>, params: InitializeParams) -> Result<()> {
-    require_keys_neq!(params.oracle_authority, Pubkey::default(), EscrowError::InvalidAuthority);
-    require_keys_neq!(params.treasury, Pubkey::default(), EscrowError::InvalidAuthority);
+    require_keys_neq!(
+        params.oracle_authority,
+        Pubkey::default(),
+        EscrowError::InvalidAuthority
+    );
+    require_keys_neq!(
+        params.treasury,
+        Pubkey::default(),
+        EscrowError::InvalidAuthority
+    );
     EscrowConfig::validate_timeouts(params.start_timeout_secs, params.complete_grace_secs)?;
 
     // The burn vault belongs to the rewards program; derived here so it cannot be redirected.

@@ -61,13 +61,23 @@ pub struct OpenJob<'info> {
     pub system_program: Program<'info, System>,
 }
 
-pub fn handler(ctx: Context<OpenJob>, job_id: u64, hours_reserved: u32, price_per_hour: u64) -> Result<()> {
+pub fn handler(
+    ctx: Context<OpenJob>,
+    job_id: u64,
+    hours_reserved: u32,
+    price_per_hour: u64,
+) -> Result<()> {
     let accounts = ctx.accounts;
     let config = &accounts.config;
-    let payment_kind =
-        if accounts.payment_mint.key() == config.usdc_mint { PaymentKind::Usdc } else { PaymentKind::Io };
+    let payment_kind = if accounts.payment_mint.key() == config.usdc_mint {
+        PaymentKind::Usdc
+    } else {
+        PaymentKind::Io
+    };
     // Every overflow a job can hit happens here: settle only divides this deposit.
-    let quote = config.fee_schedule().quote(hours_reserved, price_per_hour, payment_kind)?;
+    let quote = config
+        .fee_schedule()
+        .quote(hours_reserved, price_per_hour, payment_kind)?;
     let now = Clock::get()?.unix_timestamp;
     let start_deadline = Job::start_deadline(now, config.start_timeout_secs)?;
 

@@ -94,11 +94,39 @@ impl SettleJob<'_> {
         // it goes back to the renter with the refund.
         let surplus = vault_surplus(&self.job_vault, &quote)?;
         let signer = JobSigner::new(job);
-        let (program, vault, authority) = (&self.token_program, &self.job_vault, job.to_account_info());
-        signer.pay(program, vault, authority.clone(), self.operator_token_account.to_account_info(), split.node_payout)?;
-        signer.pay(program, vault, authority.clone(), token_share_destination.to_account_info(), split.token_share)?;
-        signer.pay(program, vault, authority.clone(), self.treasury_token_account.to_account_info(), split.treasury_fees)?;
-        signer.pay(program, vault, authority.clone(), self.renter_token_account.to_account_info(), split.refund.checked_add(surplus).ok_or(EscrowError::MathOverflow)?)?;
+        let (program, vault, authority) =
+            (&self.token_program, &self.job_vault, job.to_account_info());
+        signer.pay(
+            program,
+            vault,
+            authority.clone(),
+            self.operator_token_account.to_account_info(),
+            split.node_payout,
+        )?;
+        signer.pay(
+            program,
+            vault,
+            authority.clone(),
+            token_share_destination.to_account_info(),
+            split.token_share,
+        )?;
+        signer.pay(
+            program,
+            vault,
+            authority.clone(),
+            self.treasury_token_account.to_account_info(),
+            split.treasury_fees,
+        )?;
+        signer.pay(
+            program,
+            vault,
+            authority.clone(),
+            self.renter_token_account.to_account_info(),
+            split
+                .refund
+                .checked_add(surplus)
+                .ok_or(EscrowError::MathOverflow)?,
+        )?;
         signer.close_vault(program, vault, authority, self.renter.to_account_info())?;
 
         emit!(JobSettled {

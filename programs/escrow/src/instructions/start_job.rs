@@ -29,7 +29,8 @@ impl StartJob<'_> {
         require!(now <= job.start_deadline, EscrowError::StartDeadlinePassed);
         job.status = JobStatus::Started;
         job.started_at = now;
-        job.complete_deadline = Job::complete_deadline(now, job.hours_reserved, self.config.complete_grace_secs)?;
+        job.complete_deadline =
+            Job::complete_deadline(now, job.hours_reserved, self.config.complete_grace_secs)?;
         emit!(JobStarted {
             job: job.key(),
             node: job.node,

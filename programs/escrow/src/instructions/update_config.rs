@@ -46,8 +46,12 @@ impl UpdateConfig<'_> {
             require_keys_neq!(treasury, Pubkey::default(), EscrowError::InvalidAuthority);
             config.treasury = treasury;
         }
-        let start = params.start_timeout_secs.unwrap_or(config.start_timeout_secs);
-        let grace = params.complete_grace_secs.unwrap_or(config.complete_grace_secs);
+        let start = params
+            .start_timeout_secs
+            .unwrap_or(config.start_timeout_secs);
+        let grace = params
+            .complete_grace_secs
+            .unwrap_or(config.complete_grace_secs);
         EscrowConfig::validate_timeouts(start, grace)?;
         config.start_timeout_secs = start;
         config.complete_grace_secs = grace;

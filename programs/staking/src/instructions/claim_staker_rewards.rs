@@ -53,7 +53,11 @@ impl ClaimStakerRewards<'_> {
             amount,
         )?;
 
-        emit!(StakerRewardsClaimed { node: self.node.key(), staker: self.staker.key(), amount });
+        emit!(StakerRewardsClaimed {
+            node: self.node.key(),
+            staker: self.staker.key(),
+            amount
+        });
         Ok(())
     }
 }

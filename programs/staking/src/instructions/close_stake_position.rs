@@ -28,7 +28,10 @@ pub struct CloseStakePosition<'info> {
 
 impl CloseStakePosition<'_> {
     pub fn handler(&mut self) -> Result<()> {
-        emit!(StakePositionClosed { node: self.node.key(), staker: self.staker.key() });
+        emit!(StakePositionClosed {
+            node: self.node.key(),
+            staker: self.staker.key()
+        });
         Ok(())
     }
 }

@@ -61,7 +61,11 @@ pub struct Initialize<'info> {
 }
 
 pub fn handler(ctx: Context<Initialize>, params: InitializeParams) -> Result<()> {
-    require_keys_neq!(params.slashing_authority, Pubkey::default(), StakingError::InvalidAuthority);
+    require_keys_neq!(
+        params.slashing_authority,
+        Pubkey::default(),
+        StakingError::InvalidAuthority
+    );
     StakingConfig::validate_max_stake(params.max_stake_per_node)?;
     StakingConfig::validate_cooldown(params.unstake_cooldown_secs)?;
     StakingConfig::validate_reporter_share(params.reporter_share_bps)?;

@@ -59,13 +59,23 @@ pub struct Slash<'info> {
 }
 
 pub fn handler(ctx: Context<Slash>, params: SlashParams) -> Result<()> {
-    require!(params.reason.len() <= MAX_SLASH_REASON_LEN, StakingError::ReasonTooLong);
+    require!(
+        params.reason.len() <= MAX_SLASH_REASON_LEN,
+        StakingError::ReasonTooLong
+    );
     let accounts = ctx.accounts;
-    let reporter = accounts.reporter_token_account.as_ref().map(|account| account.owner);
+    let reporter = accounts
+        .reporter_token_account
+        .as_ref()
+        .map(|account| account.owner);
     let node_address = accounts.node.key();
 
     let node = &mut accounts.node;
-    let split = node.slash_split(params.fraction_bps, accounts.config.reporter_share_bps, reporter.is_some())?;
+    let split = node.slash_split(
+        params.fraction_bps,
+        accounts.config.reporter_share_bps,
+        reporter.is_some(),
+    )?;
     let index = node.slash_count;
     let stake_before = node.total_stake;
     node.apply_slash(split.amount)?;
@@ -74,11 +84,19 @@ pub fn handler(ctx: Context<Slash>, params: SlashParams) -> Result<()> {
 
     if let Some(reporter_account) = accounts.reporter_token_account.as_ref() {
         if split.reporter_amount > 0 {
-            pay_from_stake_vault(accounts, reporter_account.to_account_info(), split.reporter_amount)?;
+            pay_from_stake_vault(
+                accounts,
+                reporter_account.to_account_info(),
+                split.reporter_amount,
+            )?;
         }
     }
     if split.burned > 0 {
-        pay_from_stake_vault(accounts, accounts.burn_vault.to_account_info(), split.burned)?;
+        pay_from_stake_vault(
+            accounts,
+            accounts.burn_vault.to_account_info(),
+            split.burned,
+        )?;
     }
 
     let record = SlashRecord {
@@ -119,7 +137,11 @@ pub fn handler(ctx: Context<Slash>, params: SlashParams) -> Result<()> {
     Ok(())
 }
 
-fn pay_from_stake_vault<'info>(accounts: &Slash<'info>, to: AccountInfo<'info>, amount: u64) -> Result<()> {
+fn pay_from_stake_vault<'info>(
+    accounts: &Slash<'info>,
+    to: AccountInfo<'info>,
+    amount: u64,
+) -> Result<()> {
     let bump = [accounts.config.bump];
     let signer: &[&[&[u8]]] = &[&[seeds::CONFIG, &bump]];
     token::transfer(

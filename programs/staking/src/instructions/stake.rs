@@ -52,8 +52,14 @@ pub fn handler(ctx: Context<Stake>, amount: u64) -> Result<()> {
     let node = &mut accounts.node;
     let position = &mut accounts.position;
 
-    let new_total = node.total_stake.checked_add(amount).ok_or(StakingError::MathOverflow)?;
-    require!(new_total <= accounts.config.max_stake_per_node, StakingError::StakeCapExceeded);
+    let new_total = node
+        .total_stake
+        .checked_add(amount)
+        .ok_or(StakingError::MathOverflow)?;
+    require!(
+        new_total <= accounts.config.max_stake_per_node,
+        StakingError::StakeCapExceeded
+    );
 
     if position.version == 0 {
         // Fresh position: it starts with no claim on rewards already spread.
@@ -76,7 +82,10 @@ pub fn handler(ctx: Context<Stake>, amount: u64) -> Result<()> {
     // Rewards earned so far belong to the old share count.
     position.settle_rewards(node)?;
     node.add_stake(amount, shares)?;
-    position.shares = position.shares.checked_add(shares).ok_or(StakingError::MathOverflow)?;
+    position.shares = position
+        .shares
+        .checked_add(shares)
+        .ok_or(StakingError::MathOverflow)?;
 
     token::transfer(
         CpiContext::new(

@@ -35,8 +35,10 @@ impl Unstake<'_> {
         position.settle_rewards(node)?;
         node.deactivate_shares(shares)?;
         position.shares -= shares; // checked just above
-        position.unbonding_shares =
-            position.unbonding_shares.checked_add(shares).ok_or(StakingError::MathOverflow)?;
+        position.unbonding_shares = position
+            .unbonding_shares
+            .checked_add(shares)
+            .ok_or(StakingError::MathOverflow)?;
         position.unbonding_until = Clock::get()?
             .unix_timestamp
             .checked_add(self.config.unstake_cooldown_secs)

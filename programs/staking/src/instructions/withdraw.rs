@@ -38,7 +38,10 @@ impl Withdraw<'_> {
         let shares = position.unbonding_shares;
         require!(shares > 0, StakingError::NothingToWithdraw);
         let now = Clock::get()?.unix_timestamp;
-        require!(now >= position.unbonding_until, StakingError::CooldownNotElapsed);
+        require!(
+            now >= position.unbonding_until,
+            StakingError::CooldownNotElapsed
+        );
 
         let amount = node.stake_for_shares(shares)?;
         node.remove_stake(amount, shares)?;
