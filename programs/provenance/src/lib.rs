@@ -71,7 +71,8 @@ pub mod provenance {
         last_ts: i64,
     ) -> Result<()> {
         let bump = ctx.bumps.batch;
-        ctx.accounts.handler(bump, sequence, root, leaf_count, first_ts, last_ts)
+        ctx.accounts
+            .handler(bump, sequence, root, leaf_count, first_ts, last_ts)
     }
 
     /// Anyone: proves that `receipt` is a leaf of batch `sequence`; fails with InvalidProof otherwise.

@@ -26,9 +26,15 @@ pub struct ProvenanceConfig {
 impl ProvenanceConfig {
     /// Accounts for a batch of `leaf_count` receipts numbered `sequence`, which must be the next one.
     pub fn record(&mut self, sequence: u64, leaf_count: u32) -> Result<()> {
-        require!(sequence == self.next_sequence, ProvenanceError::SequenceMismatch);
+        require!(
+            sequence == self.next_sequence,
+            ProvenanceError::SequenceMismatch
+        );
         require!(leaf_count >= 1, ProvenanceError::EmptyBatch);
-        self.next_sequence = self.next_sequence.checked_add(1).ok_or(ProvenanceError::MathOverflow)?;
+        self.next_sequence = self
+            .next_sequence
+            .checked_add(1)
+            .ok_or(ProvenanceError::MathOverflow)?;
         self.total_leaves = self
             .total_leaves
             .checked_add(u64::from(leaf_count))
@@ -59,7 +65,10 @@ pub struct Batch {
 impl Batch {
     /// A batch covers receipts already issued: `first_ts <= last_ts <= now`.
     pub fn check_window(first_ts: i64, last_ts: i64, now: i64) -> Result<()> {
-        require!(first_ts <= last_ts && last_ts <= now, ProvenanceError::InvalidTimeWindow);
+        require!(
+            first_ts <= last_ts && last_ts <= now,
+            ProvenanceError::InvalidTimeWindow
+        );
         Ok(())
     }
 
@@ -75,9 +84,15 @@ impl Batch {
             self.first_ts <= receipt.timestamp && receipt.timestamp <= self.last_ts,
             ProvenanceError::ReceiptOutsideBatchWindow
         );
-        require!(proof.len() <= Self::max_proof_len(self.leaf_count), ProvenanceError::ProofTooLong);
+        require!(
+            proof.len() <= Self::max_proof_len(self.leaf_count),
+            ProvenanceError::ProofTooLong
+        );
         let leaf = receipt.leaf();
-        require!(merkle::verify(proof, &self.root, leaf), ProvenanceError::InvalidProof);
+        require!(
+            merkle::verify(proof, &self.root, leaf),
+            ProvenanceError::InvalidProof
+        );
         Ok(leaf)
     }
 }
@@ -147,7 +162,13 @@ mod tests {
             }
             level = level
                 .chunks(2)
-                .map(|pair| if pair.len() == 2 { merkle::node_hash(&pair[0], &pair[1]) } else { pair[0] })
+                .map(|pair| {
+                    if pair.len() == 2 {
+                        merkle::node_hash(&pair[0], &pair[1])
+                    } else {
+                        pair[0]
+                    }
+                })
                 .collect();
             position /= 2;
         }
@@ -175,8 +196,14 @@ mod tests {
         c.record(0, 10).unwrap();
         c.record(1, 5).unwrap();
         assert_eq!((c.next_sequence, c.total_leaves), (2, 15));
-        assert_eq!(c.record(1, 1), Err(ProvenanceError::SequenceMismatch.into()));
-        assert_eq!(c.record(3, 1), Err(ProvenanceError::SequenceMismatch.into()));
+        assert_eq!(
+            c.record(1, 1),
+            Err(ProvenanceError::SequenceMismatch.into())
+        );
+        assert_eq!(
+            c.record(3, 1),
+            Err(ProvenanceError::SequenceMismatch.into())
+        );
         assert_eq!(c.record(2, 0), Err(ProvenanceError::EmptyBatch.into()));
         assert_eq!((c.next_sequence, c.total_leaves), (2, 15));
     }
@@ -185,7 +212,10 @@ mod tests {
     fn counters_overflow_is_an_error() {
         let mut c = config();
         c.next_sequence = u64::MAX;
-        assert_eq!(c.record(u64::MAX, 1), Err(ProvenanceError::MathOverflow.into()));
+        assert_eq!(
+            c.record(u64::MAX, 1),
+            Err(ProvenanceError::MathOverflow.into())
+        );
         let mut c = config();
         c.total_leaves = u64::MAX;
         assert_eq!(c.record(0, 1), Err(ProvenanceError::MathOverflow.into()));
@@ -195,13 +225,29 @@ mod tests {
     fn time_window() {
         assert!(Batch::check_window(1, 1, 1).is_ok());
         assert!(Batch::check_window(1, 2, 3).is_ok());
-        assert_eq!(Batch::check_window(2, 1, 3), Err(ProvenanceError::InvalidTimeWindow.into()));
-        assert_eq!(Batch::check_window(1, 4, 3), Err(ProvenanceError::InvalidTimeWindow.into()));
+        assert_eq!(
+            Batch::check_window(2, 1, 3),
+            Err(ProvenanceError::InvalidTimeWindow.into())
+        );
+        assert_eq!(
+            Batch::check_window(1, 4, 3),
+            Err(ProvenanceError::InvalidTimeWindow.into())
+        );
     }
 
     #[test]
     fn max_proof_len_is_tree_depth() {
-        let expected = [(1, 0), (2, 1), (3, 2), (4, 2), (5, 3), (8, 3), (9, 4), (1 << 20, 20), (u32::MAX, 32)];
+        let expected = [
+            (1, 0),
+            (2, 1),
+            (3, 2),
+            (4, 2),
+            (5, 3),
+            (8, 3),
+            (9, 4),
+            (1 << 20, 20),
+            (u32::MAX, 32),
+        ];
         for (leaves, depth) in expected {
             assert_eq!(Batch::max_proof_len(leaves), depth, "{leaves} leaves");
         }
@@ -219,11 +265,17 @@ mod tests {
 
                 let mut forged = r.clone();
                 forged.output_hash[0] ^= 1;
-                assert_eq!(b.verify(&forged, &proof), Err(ProvenanceError::InvalidProof.into()));
+                assert_eq!(
+                    b.verify(&forged, &proof),
+                    Err(ProvenanceError::InvalidProof.into())
+                );
 
                 let mut padded = proof.clone();
                 padded.resize(Batch::max_proof_len(u32::from(count)) + 1, [0; 32]);
-                assert_eq!(b.verify(r, &padded), Err(ProvenanceError::ProofTooLong.into()));
+                assert_eq!(
+                    b.verify(r, &padded),
+                    Err(ProvenanceError::ProofTooLong.into())
+                );
             }
         }
     }
@@ -232,7 +284,10 @@ mod tests {
     fn receipt_outside_the_window_is_rejected() {
         let r = receipt(1, 99);
         let b = batch(r.leaf(), 1);
-        assert_eq!(b.verify(&r, &[]), Err(ProvenanceError::ReceiptOutsideBatchWindow.into()));
+        assert_eq!(
+            b.verify(&r, &[]),
+            Err(ProvenanceError::ReceiptOutsideBatchWindow.into())
+        );
         let r = receipt(1, 100);
         let b = batch(r.leaf(), 1);
         assert_eq!(b.verify(&r, &[]), Ok(r.leaf()));
@@ -245,6 +300,9 @@ mod tests {
         // Whatever receipt is offered, its leaf is sha256(0x00 || ...), never an inner node.
         let b = batch(root, 4);
         let inner_sibling = merkle::node_hash(&leaves[2], &leaves[3]);
-        assert_eq!(b.verify(&receipt(9, 150), &[inner_sibling]), Err(ProvenanceError::InvalidProof.into()));
+        assert_eq!(
+            b.verify(&receipt(9, 150), &[inner_sibling]),
+            Err(ProvenanceError::InvalidProof.into())
+        );
     }
 }

@@ -98,7 +98,11 @@ pub mod rewards {
 
     /// Creates the config, emission state, burn ledger, IO mint, reward vault and burn vault.
     /// The signer becomes admin. Hour 0 of the schedule starts at `start_ts` (unix seconds, ≥ 0).
-    pub fn initialize(ctx: Context<Initialize>, start_ts: i64, keeper_authority: Pubkey) -> Result<()> {
+    pub fn initialize(
+        ctx: Context<Initialize>,
+        start_ts: i64,
+        keeper_authority: Pubkey,
+    ) -> Result<()> {
         let bumps = ctx.bumps;
         ctx.accounts.handler(&bumps, start_ts, keeper_authority)
     }

@@ -40,7 +40,9 @@ pub struct RewardsConfig {
 
 /// Where the emission schedule stands at the start of `month` (io_common::schedule::EmissionCursor,
 /// stored field by field).
-#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq,
+)]
 pub struct Cursor {
     pub month: u64,
     /// r_month, parts per 10^18.
@@ -53,13 +55,23 @@ pub struct Cursor {
 
 impl From<EmissionCursor> for Cursor {
     fn from(c: EmissionCursor) -> Self {
-        Self { month: c.month, rate: c.rate, month_amount: c.month_amount, emitted_before_month: c.emitted_before_month }
+        Self {
+            month: c.month,
+            rate: c.rate,
+            month_amount: c.month_amount,
+            emitted_before_month: c.emitted_before_month,
+        }
     }
 }
 
 impl From<Cursor> for EmissionCursor {
     fn from(c: Cursor) -> Self {
-        Self { month: c.month, rate: c.rate, month_amount: c.month_amount, emitted_before_month: c.emitted_before_month }
+        Self {
+            month: c.month,
+            rate: c.rate,
+            month_amount: c.month_amount,
+            emitted_before_month: c.emitted_before_month,
+        }
     }
 }
 
@@ -105,29 +117,48 @@ impl EmissionState {
     /// Emits, in order, the hours from `next_hour` that have ended by `now`, at most
     /// `max_hours` of them; advances the cursor and totals and returns what to mint.
     pub fn emit(&mut self, now: i64, max_hours: u16) -> Result<Emission> {
-        require!((1..=MAX_EMIT_HOURS).contains(&max_hours), RewardsError::InvalidMaxHours);
+        require!(
+            (1..=MAX_EMIT_HOURS).contains(&max_hours),
+            RewardsError::InvalidMaxHours
+        );
         let first_hour = self.next_hour;
         require!(first_hour <= LAST_PAYING_HOUR, RewardsError::NothingToEmit);
         let ended = self.hour_at(now);
         require!(first_hour < ended, RewardsError::HourNotEnded);
 
         let end = ended
-            .min(first_hour.checked_add(u64::from(max_hours)).ok_or(RewardsError::MathOverflow)?)
+            .min(
+                first_hour
+                    .checked_add(u64::from(max_hours))
+                    .ok_or(RewardsError::MathOverflow)?,
+            )
             .min(LAST_PAYING_HOUR + 1);
         let mut cursor = EmissionCursor::from(self.cursor);
         let mut amount: u64 = 0;
         for hour in first_hour..end {
-            amount = amount.checked_add(cursor.pay_hour(hour)).ok_or(RewardsError::MathOverflow)?;
+            amount = amount
+                .checked_add(cursor.pay_hour(hour))
+                .ok_or(RewardsError::MathOverflow)?;
         }
-        let emitted_total = self.emitted_total.checked_add(amount).ok_or(RewardsError::MathOverflow)?;
+        let emitted_total = self
+            .emitted_total
+            .checked_add(amount)
+            .ok_or(RewardsError::MathOverflow)?;
         // The schedule sums to E exactly; this only guards against a corrupted cursor.
-        require!(emitted_total <= IO_EMISSION_SUPPLY, RewardsError::SupplyCapExceeded);
+        require!(
+            emitted_total <= IO_EMISSION_SUPPLY,
+            RewardsError::SupplyCapExceeded
+        );
 
         self.cursor = cursor.into();
         self.next_hour = end;
         self.emitted_total = emitted_total;
         self.last_emit_at = now;
-        Ok(Emission { first_hour, hours: end - first_hour, amount })
+        Ok(Emission {
+            first_hour,
+            hours: end - first_hour,
+            amount,
+        })
     }
 
     /// Emitted IO not yet promised to any epoch.
@@ -137,8 +168,14 @@ impl EmissionState {
 
     /// Sets `total` aside for an epoch's claims; never more than was emitted.
     pub fn allocate(&mut self, total: u64) -> Result<()> {
-        require!(total <= self.unallocated(), RewardsError::InsufficientUnallocated);
-        self.allocated_total = self.allocated_total.checked_add(total).ok_or(RewardsError::MathOverflow)?;
+        require!(
+            total <= self.unallocated(),
+            RewardsError::InsufficientUnallocated
+        );
+        self.allocated_total = self
+            .allocated_total
+            .checked_add(total)
+            .ok_or(RewardsError::MathOverflow)?;
         Ok(())
     }
 }
@@ -165,10 +202,16 @@ impl Epoch {
     /// Counts a claim of `amount`; claims never add up to more than `total`
     /// (a root that lies about its total cannot overdraw the vault).
     pub fn record_claim(&mut self, amount: u64) -> Result<()> {
-        let claimed = self.claimed.checked_add(amount).ok_or(RewardsError::MathOverflow)?;
+        let claimed = self
+            .claimed
+            .checked_add(amount)
+            .ok_or(RewardsError::MathOverflow)?;
         require!(claimed <= self.total, RewardsError::ClaimExceedsEpochTotal);
         self.claimed = claimed;
-        self.claim_count = self.claim_count.checked_add(1).ok_or(RewardsError::MathOverflow)?;
+        self.claim_count = self
+            .claim_count
+            .checked_add(1)
+            .ok_or(RewardsError::MathOverflow)?;
         Ok(())
     }
 }
@@ -204,8 +247,14 @@ pub struct BurnLedger {
 
 impl BurnLedger {
     pub fn record(&mut self, amount: u64, now: i64) -> Result<()> {
-        self.total_burned = self.total_burned.checked_add(amount).ok_or(RewardsError::MathOverflow)?;
-        self.burn_count = self.burn_count.checked_add(1).ok_or(RewardsError::MathOverflow)?;
+        self.total_burned = self
+            .total_burned
+            .checked_add(amount)
+            .ok_or(RewardsError::MathOverflow)?;
+        self.burn_count = self
+            .burn_count
+            .checked_add(1)
+            .ok_or(RewardsError::MathOverflow)?;
         self.last_burn_at = now;
         Ok(())
     }
@@ -231,8 +280,14 @@ impl BurnEpoch {
             self.epoch = epoch;
             self.bump = bump;
         }
-        self.amount = self.amount.checked_add(amount).ok_or(RewardsError::MathOverflow)?;
-        self.burn_count = self.burn_count.checked_add(1).ok_or(RewardsError::MathOverflow)?;
+        self.amount = self
+            .amount
+            .checked_add(amount)
+            .ok_or(RewardsError::MathOverflow)?;
+        self.burn_count = self
+            .burn_count
+            .checked_add(1)
+            .ok_or(RewardsError::MathOverflow)?;
         Ok(())
     }
 }
@@ -243,9 +298,13 @@ impl BurnEpoch {
 pub fn bps_share(amount: u64, bps: u16) -> Result<u64> {
     let bps = u64::from(bps);
     require!(bps <= BPS_DENOMINATOR, RewardsError::MathOverflow);
-    let whole = (amount / BPS_DENOMINATOR).checked_mul(bps).ok_or(RewardsError::MathOverflow)?;
+    let whole = (amount / BPS_DENOMINATOR)
+        .checked_mul(bps)
+        .ok_or(RewardsError::MathOverflow)?;
     let part = (amount % BPS_DENOMINATOR) * bps / BPS_DENOMINATOR;
-    whole.checked_add(part).ok_or(error!(RewardsError::MathOverflow))
+    whole
+        .checked_add(part)
+        .ok_or(error!(RewardsError::MathOverflow))
 }
 
 #[cfg(test)]
@@ -293,9 +352,19 @@ mod tests {
         let mut e = emission(0);
         assert_eq!(e.emit(HOUR - 1, 1), Err(RewardsError::HourNotEnded.into()));
         let first = e.emit(HOUR, 10).unwrap();
-        assert_eq!(first, Emission { first_hour: 0, hours: 1, amount: 4_566_210_045_662 });
+        assert_eq!(
+            first,
+            Emission {
+                first_hour: 0,
+                hours: 1,
+                amount: 4_566_210_045_662
+            }
+        );
         // Hour 1 is in progress: nothing more, and hour 0 cannot be emitted again.
-        assert_eq!(e.emit(2 * HOUR - 1, 10), Err(RewardsError::HourNotEnded.into()));
+        assert_eq!(
+            e.emit(2 * HOUR - 1, 10),
+            Err(RewardsError::HourNotEnded.into())
+        );
         assert_eq!(e.next_hour, 1);
         assert_eq!(e.emitted_total, 4_566_210_045_662);
         assert_eq!(e.last_emit_at, HOUR);
@@ -304,8 +373,14 @@ mod tests {
     #[test]
     fn max_hours_is_bounded() {
         let mut e = emission(0);
-        assert_eq!(e.emit(100 * HOUR, 0), Err(RewardsError::InvalidMaxHours.into()));
-        assert_eq!(e.emit(100 * HOUR, MAX_EMIT_HOURS + 1), Err(RewardsError::InvalidMaxHours.into()));
+        assert_eq!(
+            e.emit(100 * HOUR, 0),
+            Err(RewardsError::InvalidMaxHours.into())
+        );
+        assert_eq!(
+            e.emit(100 * HOUR, MAX_EMIT_HOURS + 1),
+            Err(RewardsError::InvalidMaxHours.into())
+        );
         assert_eq!(e.next_hour, 0);
     }
 
@@ -363,10 +438,16 @@ mod tests {
         let mut e = emission(0);
         e.emitted_total = 100;
         e.allocate(60).unwrap();
-        assert_eq!(e.allocate(41), Err(RewardsError::InsufficientUnallocated.into()));
+        assert_eq!(
+            e.allocate(41),
+            Err(RewardsError::InsufficientUnallocated.into())
+        );
         e.allocate(40).unwrap();
         assert_eq!(e.unallocated(), 0);
-        assert_eq!(e.allocate(1), Err(RewardsError::InsufficientUnallocated.into()));
+        assert_eq!(
+            e.allocate(1),
+            Err(RewardsError::InsufficientUnallocated.into())
+        );
     }
 
     #[test]
@@ -384,35 +465,76 @@ mod tests {
             _reserved: [0; 64],
         };
         epoch.record_claim(70).unwrap();
-        assert_eq!(epoch.record_claim(31), Err(RewardsError::ClaimExceedsEpochTotal.into()));
+        assert_eq!(
+            epoch.record_claim(31),
+            Err(RewardsError::ClaimExceedsEpochTotal.into())
+        );
         epoch.record_claim(30).unwrap();
         assert_eq!((epoch.claimed, epoch.claim_count), (100, 2));
         epoch.claimed = u64::MAX;
-        assert_eq!(epoch.record_claim(1), Err(RewardsError::MathOverflow.into()));
+        assert_eq!(
+            epoch.record_claim(1),
+            Err(RewardsError::MathOverflow.into())
+        );
     }
 
     #[test]
     fn burn_ledgers_accumulate() {
-        let mut ledger = BurnLedger { version: 1, total_burned: 0, burn_count: 0, last_burn_at: 0, bump: 1, _reserved: [0; 64] };
+        let mut ledger = BurnLedger {
+            version: 1,
+            total_burned: 0,
+            burn_count: 0,
+            last_burn_at: 0,
+            bump: 1,
+            _reserved: [0; 64],
+        };
         ledger.record(5, 10).unwrap();
         ledger.record(7, 20).unwrap();
-        assert_eq!((ledger.total_burned, ledger.burn_count, ledger.last_burn_at), (12, 2, 20));
+        assert_eq!(
+            (ledger.total_burned, ledger.burn_count, ledger.last_burn_at),
+            (12, 2, 20)
+        );
         ledger.total_burned = u64::MAX;
         assert_eq!(ledger.record(1, 30), Err(RewardsError::MathOverflow.into()));
 
-        let mut entry = BurnEpoch { version: 0, epoch: 0, amount: 0, burn_count: 0, bump: 0, _reserved: [0; 64] };
+        let mut entry = BurnEpoch {
+            version: 0,
+            epoch: 0,
+            amount: 0,
+            burn_count: 0,
+            bump: 0,
+            _reserved: [0; 64],
+        };
         entry.record(42, 250, 5).unwrap();
         entry.record(99, 1, 6).unwrap();
-        assert_eq!((entry.version, entry.epoch, entry.bump), (CURRENT_VERSION, 42, 250));
+        assert_eq!(
+            (entry.version, entry.epoch, entry.bump),
+            (CURRENT_VERSION, 42, 250)
+        );
         assert_eq!((entry.amount, entry.burn_count), (11, 2));
     }
 
     #[test]
     fn bps_share_equals_share_floor() {
-        let amounts = [0, 1, 99, 9_999, 10_000, 10_001, 123_456_789, 4_566_210_045_662, 800_000_000_000_000_000, u64::MAX];
+        let amounts = [
+            0,
+            1,
+            99,
+            9_999,
+            10_000,
+            10_001,
+            123_456_789,
+            4_566_210_045_662,
+            800_000_000_000_000_000,
+            u64::MAX,
+        ];
         for amount in amounts {
             for bps in [0u16, 1, 99, 100, 150, 299, 300, 5_000, 9_999, 10_000] {
-                assert_eq!(bps_share(amount, bps).unwrap(), share_floor(amount, u64::from(bps)).unwrap(), "{amount} {bps}");
+                assert_eq!(
+                    bps_share(amount, bps).unwrap(),
+                    share_floor(amount, u64::from(bps)).unwrap(),
+                    "{amount} {bps}"
+                );
             }
         }
         assert_eq!(bps_share(1, 10_001), Err(RewardsError::MathOverflow.into()));

@@ -46,7 +46,10 @@ struct Features {
 
 impl Default for Features {
     fn default() -> Self {
-        Self { resolution: true, skip_lint: false }
+        Self {
+            resolution: true,
+            skip_lint: false,
+        }
     }
 }
 
@@ -66,12 +69,21 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args> {
-    let mut args = Args { root: env::current_dir()?, check: false, only: vec![] };
+    let mut args = Args {
+        root: env::current_dir()?,
+        check: false,
+        only: vec![],
+    };
     let mut it = env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--check" => args.check = true,
-            "--root" => args.root = it.next().ok_or_else(|| anyhow!("--root needs a directory"))?.into(),
+            "--root" => {
+                args.root = it
+                    .next()
+                    .ok_or_else(|| anyhow!("--root needs a directory"))?
+                    .into()
+            }
             "-h" | "--help" => {
                 println!("usage: idl-gen [--root DIR] [--check] [PROGRAM_DIR...]");
                 std::process::exit(0);
@@ -127,7 +139,9 @@ fn json_diff(path: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
             if named {
                 let names: BTreeSet<String> = a.iter().chain(b).filter_map(name).collect();
                 for n in names {
-                    let find = |xs: &Vec<Value>| xs.iter().find(|v| name(v).as_deref() == Some(&n)).cloned();
+                    let find = |xs: &Vec<Value>| {
+                        xs.iter().find(|v| name(v).as_deref() == Some(&n)).cloned()
+                    };
                     let sub = format!("{path}[{n}]");
                     match (find(a), find(b)) {
                         (Some(x), Some(y)) => json_diff(&sub, &x, &y, out),
@@ -158,7 +172,10 @@ fn json_diff(path: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
 fn brief(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 60 {
-        format!("{}…", &s[..s.char_indices().nth(59).map_or(s.len(), |(i, _)| i)])
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(59).map_or(s.len(), |(i, _)| i)]
+        )
     } else {
         s
     }
@@ -168,7 +185,9 @@ fn brief(v: &Value) -> String {
 fn staleness(path: &Path, expected: &str) -> Result<Option<Vec<String>>> {
     let current = match fs::read_to_string(path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Some(vec!["missing".into()])),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Some(vec!["missing".into()]))
+        }
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
     if current == expected {
@@ -187,7 +206,10 @@ fn staleness(path: &Path, expected: &str) -> Result<Option<Vec<String>>> {
 
 fn run() -> Result<bool> {
     let args = parse_args()?;
-    let root = args.root.canonicalize().with_context(|| format!("no directory {}", args.root.display()))?;
+    let root = args
+        .root
+        .canonicalize()
+        .with_context(|| format!("no directory {}", args.root.display()))?;
     let anchor_toml: AnchorToml = toml::from_str(
         &fs::read_to_string(root.join("Anchor.toml")).context("reading Anchor.toml")?,
     )
@@ -199,7 +221,10 @@ fn run() -> Result<bool> {
     if env::var_os("IDL_BUILD_TARGET_DIR").is_none() {
         env::set_var("CARGO_TARGET_DIR", root.join("target/idl-build"));
     } else {
-        env::set_var("CARGO_TARGET_DIR", env::var_os("IDL_BUILD_TARGET_DIR").unwrap());
+        env::set_var(
+            "CARGO_TARGET_DIR",
+            env::var_os("IDL_BUILD_TARGET_DIR").unwrap(),
+        );
     }
 
     for member in &args.only {
@@ -229,7 +254,11 @@ fn run() -> Result<bool> {
             }
         };
         let file = idl_dir.join(format!("{}.json", idl.metadata.name));
-        let rel = file.strip_prefix(&root).unwrap_or(&file).display().to_string();
+        let rel = file
+            .strip_prefix(&root)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
         written.insert(file.clone());
         let text = render(&idl)?;
         if args.check {
@@ -259,13 +288,20 @@ fn run() -> Result<bool> {
 
     // An idl/*.json that no member produces is stale too (a renamed or removed program).
     if args.check && args.only.is_empty() && idl_dir.is_dir() {
-        let members_with_dirs: Vec<_> = anchor_toml.workspace.members.iter().map(|m| root.join(m)).collect();
+        let members_with_dirs: Vec<_> = anchor_toml
+            .workspace
+            .members
+            .iter()
+            .map(|m| root.join(m))
+            .collect();
         for entry in fs::read_dir(&idl_dir)? {
             let path = entry?.path();
             if path.extension().is_some_and(|e| e == "json") && !written.contains(&path) {
                 let stem = path.file_stem().unwrap().to_string_lossy().to_string();
                 // A member that failed to build was already reported; do not call it orphaned.
-                let failed_member = members_with_dirs.iter().any(|d| d.ends_with(&stem) && d.join("Cargo.toml").is_file());
+                let failed_member = members_with_dirs
+                    .iter()
+                    .any(|d| d.ends_with(&stem) && d.join("Cargo.toml").is_file());
                 if !failed_member {
                     ok = false;
                     println!("idl/{stem}.json is stale: no Anchor.toml member builds it");

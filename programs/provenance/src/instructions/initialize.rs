@@ -26,7 +26,11 @@ pub struct Initialize<'info> {
 
 impl<'info> Initialize<'info> {
     pub fn handler(&mut self, bump: u8, keeper_authority: Pubkey) -> Result<()> {
-        require_keys_neq!(keeper_authority, Pubkey::default(), ProvenanceError::InvalidAuthority);
+        require_keys_neq!(
+            keeper_authority,
+            Pubkey::default(),
+            ProvenanceError::InvalidAuthority
+        );
         self.config.set_inner(ProvenanceConfig {
             version: CURRENT_VERSION,
             admin: self.admin.key(),
@@ -36,7 +40,10 @@ impl<'info> Initialize<'info> {
             bump,
             _reserved: [0; 64],
         });
-        emit!(ConfigInitialized { admin: self.admin.key(), keeper_authority });
+        emit!(ConfigInitialized {
+            admin: self.admin.key(),
+            keeper_authority
+        });
         Ok(())
     }
 }

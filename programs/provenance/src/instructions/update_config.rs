@@ -22,7 +22,11 @@ pub struct UpdateConfig<'info> {
 
 impl<'info> UpdateConfig<'info> {
     /// `None` leaves a field as it is.
-    pub fn handler(&mut self, new_admin: Option<Pubkey>, new_keeper_authority: Option<Pubkey>) -> Result<()> {
+    pub fn handler(
+        &mut self,
+        new_admin: Option<Pubkey>,
+        new_keeper_authority: Option<Pubkey>,
+    ) -> Result<()> {
         let config = &mut self.config;
         if let Some(admin) = new_admin {
             // A zeroed admin would lock the config forever.
@@ -30,10 +34,17 @@ impl<'info> UpdateConfig<'info> {
             config.admin = admin;
         }
         if let Some(keeper_authority) = new_keeper_authority {
-            require_keys_neq!(keeper_authority, Pubkey::default(), ProvenanceError::InvalidAuthority);
+            require_keys_neq!(
+                keeper_authority,
+                Pubkey::default(),
+                ProvenanceError::InvalidAuthority
+            );
             config.keeper_authority = keeper_authority;
         }
-        emit!(ConfigUpdated { admin: config.admin, keeper_authority: config.keeper_authority });
+        emit!(ConfigUpdated {
+            admin: config.admin,
+            keeper_authority: config.keeper_authority
+        });
         Ok(())
     }
 }

@@ -17,7 +17,10 @@ impl<'info> VerifyReceipt<'info> {
     /// Read-only: succeeds (and emits ReceiptVerified) only if `proof` leads from the
     /// receipt's leaf to the batch root.
     pub fn handler(&mut self, sequence: u64, receipt: Receipt, proof: Vec<[u8; 32]>) -> Result<()> {
-        require!(proof.len() <= io_common::merkle::MAX_PROOF_LEN, ProvenanceError::ProofTooLong);
+        require!(
+            proof.len() <= io_common::merkle::MAX_PROOF_LEN,
+            ProvenanceError::ProofTooLong
+        );
         let leaf = self.batch.verify(&receipt, &proof)?;
         emit!(ReceiptVerified {
             batch: self.batch.key(),

@@ -85,7 +85,11 @@ impl<'info> Burn<'info> {
             amount,
         )?;
         // Supply as the mint will hold it after the burn (the cached Mint is not reloaded).
-        let supply = self.io_mint.supply.checked_sub(amount).ok_or(RewardsError::MathOverflow)?;
+        let supply = self
+            .io_mint
+            .supply
+            .checked_sub(amount)
+            .ok_or(RewardsError::MathOverflow)?;
         emit!(Burned {
             epoch,
             amount,

@@ -80,16 +80,30 @@ pub struct Claim<'info> {
 impl<'info> Claim<'info> {
     /// Pays `amount` for the node's leaf in `epoch`: the staker share to the node's staker pool
     /// (staking::deposit_staker_rewards), the rest to the operator.
-    pub fn handler(&mut self, bump: u8, epoch: u64, amount: u64, proof: Vec<[u8; 32]>) -> Result<()> {
+    pub fn handler(
+        &mut self,
+        bump: u8,
+        epoch: u64,
+        amount: u64,
+        proof: Vec<[u8; 32]>,
+    ) -> Result<()> {
         require!(amount > 0, RewardsError::ZeroAmount);
-        require!(proof.len() <= merkle::MAX_PROOF_LEN, RewardsError::ProofTooLong);
+        require!(
+            proof.len() <= merkle::MAX_PROOF_LEN,
+            RewardsError::ProofTooLong
+        );
         let node_key = self.node.key();
         let leaf = merkle::reward_leaf(epoch, &node_key.to_bytes(), amount);
-        require!(merkle::verify(&proof, &self.epoch_root.root, leaf), RewardsError::InvalidProof);
+        require!(
+            merkle::verify(&proof, &self.epoch_root.root, leaf),
+            RewardsError::InvalidProof
+        );
         self.epoch_root.record_claim(amount)?;
 
         let staker_amount = bps_share(amount, self.node.staker_share_bps)?;
-        let operator_amount = amount.checked_sub(staker_amount).ok_or(RewardsError::MathOverflow)?;
+        let operator_amount = amount
+            .checked_sub(staker_amount)
+            .ok_or(RewardsError::MathOverflow)?;
         let operator = self.node.operator;
         let now = Clock::get()?.unix_timestamp;
         self.claim_receipt.set_inner(ClaimReceipt {

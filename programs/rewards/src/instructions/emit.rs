@@ -48,11 +48,16 @@ impl<'info> Emit<'info> {
         let emission = self.emission.emit(now, max_hours)?;
 
         // The hard cap, checked against the mint itself rather than our own bookkeeping.
-        let supply = self.io_mint.supply.checked_add(emission.amount).ok_or(RewardsError::MathOverflow)?;
+        let supply = self
+            .io_mint
+            .supply
+            .checked_add(emission.amount)
+            .ok_or(RewardsError::MathOverflow)?;
         require!(supply <= IO_MAX_SUPPLY, RewardsError::SupplyCapExceeded);
 
         if emission.amount > 0 {
-            let signer: &[&[&[u8]]] = &[&[seeds::MINT_AUTHORITY, &[self.config.mint_authority_bump]]];
+            let signer: &[&[&[u8]]] =
+                &[&[seeds::MINT_AUTHORITY, &[self.config.mint_authority_bump]]];
             token::mint_to(
                 CpiContext::new_with_signer(
                     self.token_program.key(),

@@ -88,9 +88,18 @@ pub struct Initialize<'info> {
 }
 
 impl<'info> Initialize<'info> {
-    pub fn handler(&mut self, bumps: &InitializeBumps, start_ts: i64, keeper_authority: Pubkey) -> Result<()> {
+    pub fn handler(
+        &mut self,
+        bumps: &InitializeBumps,
+        start_ts: i64,
+        keeper_authority: Pubkey,
+    ) -> Result<()> {
         require!(start_ts >= 0, RewardsError::InvalidStartTime);
-        require_keys_neq!(keeper_authority, Pubkey::default(), RewardsError::InvalidAuthority);
+        require_keys_neq!(
+            keeper_authority,
+            Pubkey::default(),
+            RewardsError::InvalidAuthority
+        );
 
         self.config.set_inner(RewardsConfig {
             version: CURRENT_VERSION,

@@ -41,7 +41,11 @@ pub struct MintGenesis<'info> {
 
 impl<'info> MintGenesis<'info> {
     pub fn handler(&mut self) -> Result<()> {
-        let supply = self.io_mint.supply.checked_add(IO_GENESIS_SUPPLY).ok_or(RewardsError::MathOverflow)?;
+        let supply = self
+            .io_mint
+            .supply
+            .checked_add(IO_GENESIS_SUPPLY)
+            .ok_or(RewardsError::MathOverflow)?;
         require!(supply <= IO_MAX_SUPPLY, RewardsError::SupplyCapExceeded);
         self.config.genesis_minted = true;
 
@@ -58,7 +62,11 @@ impl<'info> MintGenesis<'info> {
             ),
             IO_GENESIS_SUPPLY,
         )?;
-        emit!(GenesisMinted { destination: self.destination.key(), amount: IO_GENESIS_SUPPLY, supply });
+        emit!(GenesisMinted {
+            destination: self.destination.key(),
+            amount: IO_GENESIS_SUPPLY,
+            supply
+        });
         Ok(())
     }
 }

@@ -46,7 +46,14 @@ pub struct PostEpochRoot<'info> {
 impl<'info> PostEpochRoot<'info> {
     /// Posts the Merkle root of per-node rewards for `epoch`; `total` (the sum of the leaves)
     /// is set aside from emitted, unallocated IO.
-    pub fn handler(&mut self, bump: u8, epoch: u64, root: [u8; 32], total: u64, leaf_count: u32) -> Result<()> {
+    pub fn handler(
+        &mut self,
+        bump: u8,
+        epoch: u64,
+        root: [u8; 32],
+        total: u64,
+        leaf_count: u32,
+    ) -> Result<()> {
         require!(total > 0 && leaf_count > 0, RewardsError::EmptyEpoch);
         require!(root != [0; 32], RewardsError::InvalidRoot);
         self.emission.allocate(total)?;
@@ -63,7 +70,13 @@ impl<'info> PostEpochRoot<'info> {
             bump,
             _reserved: [0; 64],
         });
-        emit!(EpochRootPosted { epoch, root, total, leaf_count, allocated_total: self.emission.allocated_total });
+        emit!(EpochRootPosted {
+            epoch,
+            root,
+            total,
+            leaf_count,
+            allocated_total: self.emission.allocated_total
+        });
         Ok(())
     }
 }
