@@ -107,6 +107,21 @@ class TransactionRecord:
     pre_balances: list[int]
     post_balances: list[int]
 
+    def raise_for_error(self) -> TransactionRecord:
+        """This record, or TransactionFailed when the transaction failed."""
+        if not self.result.succeeded:
+            raise TransactionFailed(self)
+        return self
+
+
+class TransactionFailed(RuntimeError):
+    """A transaction that executed and failed (see `record.result` for the error and logs)."""
+
+    def __init__(self, record: TransactionRecord) -> None:
+        self.record = record
+        logs = "\n  ".join(record.result.logs)
+        super().__init__(f"transaction {record.result.signature} failed: {record.result.err}\n  {logs}")
+
 
 class TransactionRejected(Exception):
     """The transaction never executed (bad blockhash, duplicate, bad signature): nothing was charged."""

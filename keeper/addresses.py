@@ -1,0 +1,89 @@
+"""Every program-derived address of the protocol, derived one way for keeper, tests and explorer.
+
+Seeds come from `keeper.constants.Seeds` (mirrored from `io_common::seeds`).
+"""
+
+from __future__ import annotations
+
+from solders.pubkey import Pubkey
+
+from keeper.constants import ProgramIds, Seeds
+
+TOKEN_PROGRAM_ID = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
+ASSOCIATED_TOKEN_PROGRAM_ID = Pubkey.from_string("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL")
+
+
+def _pda(program: Pubkey, *seeds: bytes) -> Pubkey:
+    return Pubkey.find_program_address(list(seeds), program)[0]
+
+
+def _u64(value: int) -> bytes:
+    return value.to_bytes(8, "little")
+
+
+def associated_token_address(owner: Pubkey, mint: Pubkey) -> Pubkey:
+    return _pda(ASSOCIATED_TOKEN_PROGRAM_ID, bytes(owner), bytes(TOKEN_PROGRAM_ID), bytes(mint))
+
+
+class RewardsAddresses:
+    program = ProgramIds.REWARDS
+    config = _pda(ProgramIds.REWARDS, Seeds.CONFIG)
+    emission = _pda(ProgramIds.REWARDS, Seeds.EMISSION)
+    burn_ledger = _pda(ProgramIds.REWARDS, Seeds.BURN_LEDGER)
+    mint_authority = _pda(ProgramIds.REWARDS, Seeds.MINT_AUTHORITY)
+    io_mint = _pda(ProgramIds.REWARDS, Seeds.IO_MINT)
+    reward_vault = _pda(ProgramIds.REWARDS, Seeds.REWARD_VAULT)
+    burn_vault = _pda(ProgramIds.REWARDS, Seeds.BURN_VAULT)
+
+    @staticmethod
+    def epoch_root(epoch: int) -> Pubkey:
+        return _pda(ProgramIds.REWARDS, Seeds.EPOCH, _u64(epoch))
+
+    @staticmethod
+    def claim_receipt(epoch: int, node: Pubkey) -> Pubkey:
+        return _pda(ProgramIds.REWARDS, Seeds.CLAIM, _u64(epoch), bytes(node))
+
+    @staticmethod
+    def burn_epoch(epoch: int) -> Pubkey:
+        return _pda(ProgramIds.REWARDS, Seeds.BURN_EPOCH, _u64(epoch))
+
+
+class StakingAddresses:
+    program = ProgramIds.STAKING
+    config = _pda(ProgramIds.STAKING, Seeds.CONFIG)
+    stake_vault = _pda(ProgramIds.STAKING, Seeds.STAKE_VAULT)
+    staker_reward_vault = _pda(ProgramIds.STAKING, Seeds.STAKER_REWARD_VAULT)
+
+    @staticmethod
+    def node(node_key: Pubkey) -> Pubkey:
+        return _pda(ProgramIds.STAKING, Seeds.NODE, bytes(node_key))
+
+    @staticmethod
+    def stake_position(node: Pubkey, staker: Pubkey) -> Pubkey:
+        return _pda(ProgramIds.STAKING, Seeds.STAKE, bytes(node), bytes(staker))
+
+    @staticmethod
+    def slash_record(node: Pubkey, index: int) -> Pubkey:
+        return _pda(ProgramIds.STAKING, Seeds.SLASH, bytes(node), index.to_bytes(4, "little"))
+
+
+class EscrowAddresses:
+    program = ProgramIds.ESCROW
+    config = _pda(ProgramIds.ESCROW, Seeds.CONFIG)
+
+    @staticmethod
+    def job(renter: Pubkey, job_id: int) -> Pubkey:
+        return _pda(ProgramIds.ESCROW, Seeds.JOB, bytes(renter), _u64(job_id))
+
+    @staticmethod
+    def job_vault(job: Pubkey) -> Pubkey:
+        return _pda(ProgramIds.ESCROW, Seeds.JOB_VAULT, bytes(job))
+
+
+class ProvenanceAddresses:
+    program = ProgramIds.PROVENANCE
+    config = _pda(ProgramIds.PROVENANCE, Seeds.CONFIG)
+
+    @staticmethod
+    def batch(sequence: int) -> Pubkey:
+        return _pda(ProgramIds.PROVENANCE, Seeds.BATCH, _u64(sequence))
