@@ -40,6 +40,8 @@ class BootstrapContext:
     loaded_programs: list[ProgramSpec]
     # Addresses a step wants published in the manifest (e.g. "io_mint"), by name.
     published: dict[str, Pubkey] = field(default_factory=dict)
+    # Numbers a step wants published (e.g. "emission_start_ts"), by name.
+    published_settings: dict[str, int] = field(default_factory=dict)
 
     def keypair(self, name: str) -> Keypair:
         """A named key of this localnet (e.g. "admin"), kept in <state-dir>/keys/<name>.json."""
@@ -67,9 +69,73 @@ class FundKeys:
             context.published[key_name] = address
 
 
+ROLE_NAMES: tuple[str, ...] = ("admin", "keeper", "slashing_authority", "treasury")
+PROTOCOL_PROGRAMS: frozenset[str] = frozenset({"rewards", "staking", "escrow", "provenance"})
+
+
+def write_keypair(path: Path, keypair: Keypair) -> None:
+    """Writes `keypair` in the Solana CLI format, readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(list(bytes(keypair))))
+    path.chmod(0o600)
+
+
+@dataclass(frozen=True)
+class DeployProtocol:
+    """Runs `keeper.deployment.bootstrap` with the localnet's named keys.
+
+    The IO mint + genesis (to the treasury), a USDC mint (its authority kept as
+    keys/usdc_mint_authority.json so wallets can be funded), and the four configs. Skipped,
+    with a warning, when one of the programs is not built.
+    """
+
+    name: str = "deploy-protocol"
+
+    def run(self, context: BootstrapContext) -> None:
+        from keeper.addresses import (
+            EscrowAddresses,
+            ProvenanceAddresses,
+            RewardsAddresses,
+            StakingAddresses,
+            associated_token_address,
+        )
+        from keeper.deployment import Roles, Settings, bootstrap
+
+        loaded = {spec.name for spec in context.loaded_programs}
+        missing = sorted(PROTOCOL_PROGRAMS - loaded)
+        if missing:
+            log.warning("protocol not deployed: programs %s are not built", ", ".join(missing))
+            return
+        roles = Roles(*(context.keypair(name) for name in ROLE_NAMES))
+        repo_root = context.loaded_programs[0].so_path.parents[2]
+        deployment = bootstrap(context.chain, repo_root, roles, Settings(emission_start_ts=context.chain.unix_timestamp))
+        write_keypair(context.state_dir / "keys" / "usdc_mint_authority.json", deployment.usdc_mint_authority)
+        treasury = roles.treasury.pubkey()
+        context.published.update({
+            **{name: getattr(roles, name).pubkey() for name in ROLE_NAMES},
+            "usdc_mint_authority": deployment.usdc_mint_authority.pubkey(),
+            "io_mint": deployment.io_mint,
+            "usdc_mint": deployment.usdc_mint,
+            "treasury_io": associated_token_address(treasury, deployment.io_mint),
+            "treasury_usdc": associated_token_address(treasury, deployment.usdc_mint),
+            "rewards_config": RewardsAddresses.config,
+            "emission": RewardsAddresses.emission,
+            "burn_ledger": RewardsAddresses.burn_ledger,
+            "mint_authority": RewardsAddresses.mint_authority,
+            "reward_vault": RewardsAddresses.reward_vault,
+            "burn_vault": RewardsAddresses.burn_vault,
+            "staking_config": StakingAddresses.config,
+            "stake_vault": StakingAddresses.stake_vault,
+            "staker_reward_vault": StakingAddresses.staker_reward_vault,
+            "escrow_config": EscrowAddresses.config,
+            "provenance_config": ProvenanceAddresses.config,
+        })
+        context.published_settings["emission_start_ts"] = context.chain.unix_timestamp
+
+
 def bootstrap_steps() -> list[BootstrapStep]:
-    """What runs at start, in order. Program set-up steps go after FundKeys."""
-    return [FundKeys()]
+    """What runs at start, in order: SOL for the named keys, then the protocol's set-up."""
+    return [FundKeys(), DeployProtocol()]
 
 
 def write_manifest(context: BootstrapContext, rpc_url: str) -> Path:
@@ -80,6 +146,8 @@ def write_manifest(context: BootstrapContext, rpc_url: str) -> Path:
         "faucet": str(context.chain.faucet.pubkey()),
         "programs": {spec.name: str(spec.program_id) for spec in context.loaded_programs},
         "addresses": {name: str(address) for name, address in context.published.items()},
+        "settings": dict(context.published_settings),
+        "keys_dir": str(context.state_dir / "keys"),
     }
     path = context.state_dir / "localnet.json"
     path.write_text(json.dumps(manifest, indent=2) + "\n")

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from solders.keypair import Keypair
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.core import RPCException
 from solders.hash import Hash
@@ -142,6 +143,26 @@ def test_state_dir_holds_generated_keys_and_manifest(localnet: Localnet) -> None
     manifest = json.loads((localnet.state_dir / "localnet.json").read_text())
     assert manifest["rpc_url"] == localnet.url
     keys = sorted(path.name for path in Path(localnet.state_dir, "keys").iterdir())
-    assert keys == ["admin.json", "faucet.json", "keeper.json"]
-    assert set(manifest["addresses"]) == {"admin", "keeper"}
+    assert keys == ["admin.json", "faucet.json", "keeper.json", "slashing_authority.json", "treasury.json", "usdc_mint_authority.json"]
+    for role in ("admin", "keeper", "slashing_authority", "treasury", "usdc_mint_authority"):
+        on_disk = Keypair.from_bytes(bytes(json.loads((localnet.state_dir / "keys" / f"{role}.json").read_text())))
+        assert manifest["addresses"][role] == str(on_disk.pubkey())
+    assert {"io_mint", "usdc_mint", "treasury_io", "burn_vault", "reward_vault", "emission", "escrow_config"} <= set(manifest["addresses"])
+    assert set(manifest["programs"]) == {"escrow", "provenance", "rewards", "staking"}
+    assert manifest["settings"]["emission_start_ts"] > 0
     assert len(json.loads((localnet.state_dir / "keys" / "faucet.json").read_text())) == 64
+
+
+async def test_protocol_is_deployed_with_genesis_supply_and_configs(localnet: Localnet, client: AsyncClient) -> None:
+    from keeper.constants import IO_GENESIS_SUPPLY
+
+    addresses = json.loads((localnet.state_dir / "localnet.json").read_text())["addresses"]
+    supply = (await client.get_token_supply(Pubkey.from_string(addresses["io_mint"]))).value
+    assert int(supply.amount) == IO_GENESIS_SUPPLY and supply.decimals == 9
+    treasury = (await client.get_token_account_balance(Pubkey.from_string(addresses["treasury_io"]))).value
+    assert int(treasury.amount) == IO_GENESIS_SUPPLY
+    usdc = (await client.get_token_supply(Pubkey.from_string(addresses["usdc_mint"]))).value
+    assert usdc.decimals == 6
+    configs = [Pubkey.from_string(addresses[name]) for name in ("rewards_config", "staking_config", "escrow_config", "provenance_config")]
+    accounts = (await client.get_multiple_accounts(configs)).value
+    assert all(account is not None for account in accounts)
