@@ -106,7 +106,11 @@ def lower(bitcode: Path, output: Path) -> None:
             "-internalize-public-api-list=entrypoint",
             # rustc does no LTO for a crate that is also an rlib (Anchor programs are), so
             # the whole-program optimization happens here, before the SBPF rewrites.
-            "-passes=internalize,sbf-soft-float,globaldce,default<O3>,function(lower-atomic),sbf-lower,globaldce",
+            # sbf-soft-float runs twice: first so globaldce keeps the soft-float routines
+            # that are needed, then again because instcombine folds sign-bit arithmetic
+            # back into `fneg`.
+            "-passes=internalize,sbf-soft-float,globaldce,default<O3>,sbf-soft-float,"
+            "function(lower-atomic),sbf-lower,globaldce",
             str(bitcode), "-o", str(lowered),
         ])
         obj = scratch / "program.o"

@@ -5,7 +5,7 @@
 //   2. signed division/remainder (absent from SBPF v0) → unsigned with sign fix-up
 //   3. 128-bit multiplication → four 32×32 products (the backend only knows libcalls)
 //   4. 128-bit division/remainder → a 64-bit fast path, else LLVM's shift-subtract loop
-//   5. 128-bit shifts by a variable amount (libcalls again) → 64-bit halves
+//   5. 128-bit shifts by a variable amount and 128-bit ctlz/cttz (libcalls again) → 64-bit halves
 //   6. variable-length or large memcpy/memmove/memset → calls to memcpy/... which this pass
 //      defines on the sol_memcpy_/sol_memmove_/sol_memset_/sol_memcmp_ syscalls
 //   7. `sret` attributes dropped (the backend refuses them; the pointer stays)
@@ -87,9 +87,10 @@ public:
   bool run() {
     lowerOverflowMultiplies();
     lowerSignedDivision();
+    lowerWideDivision(); // before multiplies: the remainder expansion multiplies in i128
     lowerWideMultiplies();
-    lowerWideDivision();
     lowerWideShifts();
+    lowerWideBitCounts();
     lowerMemIntrinsics();
     dropSret();
     passExtraArgumentsThroughMemory();
@@ -277,6 +278,29 @@ private:
       Wide Result = {B.CreateSelect(Big, Large.Hi, Small.Hi), B.CreateSelect(Big, Large.Lo, Small.Lo)};
       I->replaceAllUsesWith(join128(B, Result));
       I->eraseFromParent();
+    }
+  }
+
+  // i128 leading/trailing zero counts (the division expansion uses ctlz) from 64-bit ones.
+  void lowerWideBitCounts() {
+    auto Calls = collect([](Instruction &I) {
+      auto *II = dyn_cast<IntrinsicInst>(&I);
+      return II && (II->getIntrinsicID() == Intrinsic::ctlz || II->getIntrinsicID() == Intrinsic::cttz) &&
+             II->getType()->isIntegerTy(128);
+    });
+    for (Instruction *I : Calls) {
+      auto *II = cast<IntrinsicInst>(I);
+      IRBuilder<> B(II);
+      Wide X = split128(B, II->getArgOperand(0));
+      bool Leading = II->getIntrinsicID() == Intrinsic::ctlz;
+      // Count in the half that decides first; fall through to the other half when it is zero.
+      Value *First = Leading ? X.Hi : X.Lo, *Second = Leading ? X.Lo : X.Hi;
+      Intrinsic::ID ID = II->getIntrinsicID();
+      Value *CountFirst = B.CreateBinaryIntrinsic(ID, First, B.getFalse());
+      Value *CountSecond = B.CreateAdd(B.CreateBinaryIntrinsic(ID, Second, B.getFalse()), B.getInt64(64));
+      Value *Count = B.CreateSelect(B.CreateICmpEQ(First, B.getInt64(0)), CountSecond, CountFirst);
+      II->replaceAllUsesWith(B.CreateZExt(Count, II->getType()));
+      II->eraseFromParent();
     }
   }
 
