@@ -22,4 +22,6 @@ pub enum ProvenanceError {
     InvalidProof,
     #[msg("Arithmetic overflow")]
     MathOverflow,
+    #[msg("The batch address already holds an account")]
+    BatchAddressInUse,
 }
