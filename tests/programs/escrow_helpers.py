@@ -1,0 +1,378 @@
+"""Helpers for the escrow program tests: a node to rent, instruction builders, the
+SPEC's money rules recomputed independently in Python, and compute-unit bookkeeping.
+
+Expected amounts never come from the program: `quote` and `settlement` below restate the
+SPEC (Escrow section and fee table) with `keeper.fees` (fee_ceil rounds fees up,
+share_floor rounds shares down) and the fee rates of `keeper.constants`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from solders.account import Account
+from solders.instruction import AccountMeta, Instruction
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+
+from keeper.addresses import EscrowAddresses, RewardsAddresses, StakingAddresses, associated_token_address
+from keeper.chain import TransactionRecord
+from keeper.constants import FACILITATION_FEE_BPS, NETWORK_FEE_BPS, RESERVATION_FEE_BPS, SECONDS_PER_HOUR
+from keeper.fees import U64_MAX, fee_ceil, share_floor
+from solders.transaction_status import InstructionErrorFieldless, TransactionErrorInstructionError
+
+from tests.programs.harness import Harness, custom_error_code, same_account
+
+HOUR = SECONDS_PER_HOUR
+TOKEN_ACCOUNT_SIZE = 165
+
+# --- compute units ---------------------------------------------------------------------------
+
+#: instruction name -> compute units of every successful call seen in this test session.
+COMPUTE_UNITS: dict[str, list[int]] = defaultdict(list)
+
+
+def record_cu(name: str, record: TransactionRecord) -> TransactionRecord:
+    assert record.result.succeeded
+    COMPUTE_UNITS[name].append(record.result.compute_units_consumed)
+    return record
+
+
+# --- the SPEC's money rules, restated ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quote:
+    reserved_cost: int
+    reservation_fee: int
+    facilitation_fee: int
+
+    @property
+    def deposit(self) -> int:
+        return self.reserved_cost + self.reservation_fee + self.facilitation_fee
+
+
+@dataclass(frozen=True)
+class Settlement:
+    used_cost: int
+    network_fee: int
+    facilitation_charged: int
+    gross: int
+    token_share: int
+    node_payout: int
+    treasury_fees: int
+    refund: int
+
+
+def quote(hours: int, price: int, usdc: bool) -> Quote | None:
+    """What a renter deposits (SPEC: reserved cost + 0.25 % reservation fee + 2 % facilitation
+    fee for USDC only, fees rounded up); None when any figure does not fit in a u64."""
+    reserved = hours * price
+    if reserved > U64_MAX:
+        return None
+    reservation = fee_ceil(reserved, RESERVATION_FEE_BPS)
+    facilitation = fee_ceil(reserved, FACILITATION_FEE_BPS) if usdc else 0
+    if reservation is None or facilitation is None:
+        return None
+    q = Quote(reserved, reservation, facilitation)
+    return q if q.deposit <= U64_MAX else None
+
+
+def settlement(q: Quote, price: int, hours_used: int, token_share_bps: int, usdc: bool) -> Settlement:
+    """SPEC settle: used = hours_used × price; facilitation charged on used (USDC); 5 % network
+    fee on used, rounded up; the node's token share of what is left, rounded down; unused
+    hours and unused facilitation back to the renter."""
+    used = hours_used * price
+    network = fee_ceil(used, NETWORK_FEE_BPS)
+    facilitation = fee_ceil(used, FACILITATION_FEE_BPS) if usdc else 0
+    gross = used - network
+    token_share = share_floor(gross, token_share_bps)
+    return Settlement(
+        used_cost=used,
+        network_fee=network,
+        facilitation_charged=facilitation,
+        gross=gross,
+        token_share=token_share,
+        node_payout=gross - token_share,
+        treasury_fees=q.reservation_fee + facilitation + network,
+        refund=(q.reserved_cost - used) + (q.facilitation_fee - facilitation),
+    )
+
+
+def max_price(hours: int, usdc: bool) -> int:
+    """The largest price per hour whose deposit still fits in a u64 (binary search on `quote`)."""
+    low, high = 1, U64_MAX
+    while low < high:
+        mid = (low + high + 1) // 2
+        if quote(hours, mid, usdc) is not None:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+# --- instruction plumbing ----------------------------------------------------------------------
+
+
+def unsigned(instruction: Instruction, signer: Pubkey) -> Instruction:
+    """The same instruction with `signer`'s account no longer marked as signing."""
+    metas = [
+        AccountMeta(m.pubkey, is_signer=False, is_writable=m.is_writable) if m.pubkey == signer else m
+        for m in instruction.accounts
+    ]
+    return Instruction(instruction.program_id, instruction.data, metas)
+
+
+def kind_name(value: Any) -> str:
+    """Name of a decoded Anchor enum variant (anchorpy gives variant objects)."""
+    return type(value).__name__
+
+
+def clone_account(harness: Harness, source: Pubkey, owner: Pubkey | None = None) -> Pubkey:
+    """A copy of `source` (same data and lamports) at a fresh address, optionally re-owned."""
+    original = harness.chain.get_account(source)
+    address = Keypair().pubkey()
+    harness.chain.set_account(address, Account(
+        lamports=original.lamports, data=bytes(original.data), owner=owner or original.owner,
+        executable=False, rent_epoch=original.rent_epoch,
+    ))
+    return address
+
+
+@dataclass
+class NodeInfo:
+    operator: Keypair
+    node_key: Keypair
+    address: Pubkey
+    token_share_bps: int
+
+
+@dataclass
+class JobRef:
+    renter: Keypair
+    job_id: int
+    address: Pubkey
+    vault: Pubkey
+    mint: Pubkey
+    node: NodeInfo
+    renter_token: Pubkey
+    hours: int
+    price: int
+
+    @property
+    def usdc(self) -> bool:
+        return self.mint != RewardsAddresses.io_mint
+
+
+class Escrow:
+    """The escrow program on a harness chain, with a ready-to-rent node."""
+
+    def __init__(self, harness: Harness, token_share_bps: int = 1_000) -> None:
+        self.h = harness
+        self.idl = harness.programs.escrow
+        self.cranker = harness.wallet()
+        self.node = self.register_node(token_share_bps)
+        self._next_job_id = 1
+
+    # --- accounts and state ---
+    @property
+    def treasury(self) -> Pubkey:
+        return self.h.roles.treasury.pubkey()
+
+    def treasury_ata(self, mint: Pubkey) -> Pubkey:
+        return associated_token_address(self.treasury, mint)
+
+    def operator_ata(self, node: NodeInfo, mint: Pubkey) -> Pubkey:
+        return self.h.token_account(node.operator.pubkey(), mint)
+
+    def config(self):
+        return self.idl.decode_account_as("EscrowConfig", bytes(self.h.chain.get_account(EscrowAddresses.config).data))
+
+    def job(self, job: JobRef):
+        return self.idl.decode_account_as("Job", bytes(self.h.chain.get_account(job.address).data))
+
+    def events(self, record: TransactionRecord, name: str) -> list:
+        return [e.data for e in self.idl.decode_events(record.result.logs) if e.name == name]
+
+    def event(self, record: TransactionRecord, name: str):
+        found = self.events(record, name)
+        assert len(found) == 1, f"expected one {name} event, found {len(found)}"
+        return found[0]
+
+    def exists(self, address: Pubkey) -> bool:
+        account = self.h.chain.get_account(address)
+        return account is not None and account.lamports > 0
+
+    def lamports(self, address: Pubkey) -> int:
+        return self.h.chain.balance(address)
+
+    # --- staking setup ---
+    def register_node(self, token_share_bps: int = 1_000, staker_share_bps: int = 200) -> NodeInfo:
+        operator, node_key = self.h.wallet(), Keypair()
+        address = StakingAddresses.node(node_key.pubkey())
+        ix = self.h.programs.staking.instruction(
+            "register_node",
+            {"params": {"gpu_model": "NVIDIA H100 80GB", "tier": 1, "staker_share_bps": staker_share_bps,
+                        "token_share_bps": token_share_bps}},
+            {"operator": operator.pubkey(), "node_key": node_key.pubkey(), "node": address},
+        )
+        self.h.ok(ix, operator, node_key)
+        info = NodeInfo(operator, node_key, address, token_share_bps)
+        for mint in (self.h.usdc_mint, self.h.io_mint):
+            self.operator_ata(info, mint)
+        return info
+
+    def set_node_active(self, node: NodeInfo, active: bool) -> None:
+        params = {k: None for k in ("operator", "gpu_model", "tier", "staker_share_bps", "token_share_bps")}
+        ix = self.h.programs.staking.instruction(
+            "update_node", {"params": {**params, "active": active}},
+            {"operator": node.operator.pubkey(), "node": node.address},
+        )
+        self.h.ok(ix, node.operator)
+
+    # --- money ---
+    def fund(self, owner: Pubkey, mint: Pubkey, amount: int) -> Pubkey:
+        if mint == self.h.io_mint:
+            return self.h.give_io(owner, amount)
+        return self.h.give_usdc(owner, amount)
+
+    # --- instructions ---
+    def update_config_ix(self, admin: Pubkey, /, **changes: Any) -> Instruction:
+        fields = ("admin", "oracle_authority", "treasury", "start_timeout_secs", "complete_grace_secs", "paused")
+        unknown = set(changes) - set(fields)
+        assert not unknown, unknown
+        params = {f: changes.get(f) for f in fields}
+        return self.idl.instruction("update_config", {"params": params}, {"admin": admin, "config": EscrowAddresses.config})
+
+    def new_job(self, mint: Pubkey, hours: int, price: int, *, node: NodeInfo | None = None,
+                renter: Keypair | None = None, fund: int | None = None, job_id: int | None = None) -> JobRef:
+        """A job reference with a funded renter (not yet opened)."""
+        renter = renter or self.h.wallet()
+        if job_id is None:
+            job_id, self._next_job_id = self._next_job_id, self._next_job_id + 1
+        if fund is None:
+            q = quote(hours, price, mint != self.h.io_mint)
+            fund = q.deposit if q else 0
+        renter_token = self.fund(renter.pubkey(), mint, fund) if fund else self.h.token_account(renter.pubkey(), mint)
+        address = EscrowAddresses.job(renter.pubkey(), job_id)
+        return JobRef(renter, job_id, address, EscrowAddresses.job_vault(address), mint, node or self.node,
+                      renter_token, hours, price)
+
+    def open_ix(self, job: JobRef, /, **override: Any) -> Instruction:
+        args = {"job_id": job.job_id, "hours_reserved": job.hours, "price_per_hour": job.price}
+        args.update({k: override.pop(k) for k in list(override) if k in args})
+        accounts = {
+            "renter": job.renter.pubkey(), "config": EscrowAddresses.config, "node": job.node.address,
+            "job": job.address, "payment_mint": job.mint, "job_vault": job.vault, "renter_token_account": job.renter_token,
+        }
+        accounts.update(override)
+        return self.idl.instruction("open_job", args, accounts)
+
+    def start_ix(self, job: JobRef, node_key: Pubkey | None = None, /, **override: Any) -> Instruction:
+        accounts = {"node_key": node_key or job.node.node_key.pubkey(), "config": EscrowAddresses.config, "job": job.address}
+        accounts.update(override)
+        return self.idl.instruction("start_job", {}, accounts)
+
+    def complete_ix(self, job: JobRef, hours_used: int, authority: Pubkey | None = None, /, **override: Any) -> Instruction:
+        accounts = {"authority": authority or job.node.node_key.pubkey(), "config": EscrowAddresses.config, "job": job.address}
+        accounts.update(override)
+        return self.idl.instruction("complete_job", {"hours_used": hours_used}, accounts)
+
+    def settle_ix(self, job: JobRef, /, **override: Any) -> Instruction:
+        accounts = {
+            "config": EscrowAddresses.config, "job": job.address, "node": job.node.address, "renter": job.renter.pubkey(),
+            "job_vault": job.vault, "operator_token_account": associated_token_address(job.node.operator.pubkey(), job.mint),
+            "treasury_token_account": self.treasury_ata(job.mint), "burn_vault": RewardsAddresses.burn_vault,
+            "renter_token_account": job.renter_token,
+        }
+        accounts.update(override)
+        return self.idl.instruction("settle_job", {}, accounts)
+
+    def _refund_ix(self, name: str, job: JobRef, /, **override: Any) -> Instruction:
+        accounts = {
+            "renter": job.renter.pubkey(), "config": EscrowAddresses.config, "job": job.address, "job_vault": job.vault,
+            "renter_token_account": job.renter_token, "treasury_token_account": self.treasury_ata(job.mint),
+        }
+        accounts.update(override)
+        return self.idl.instruction(name, {}, accounts)
+
+    def cancel_ix(self, job: JobRef, /, **override: Any) -> Instruction:
+        return self._refund_ix("cancel_job", job, **override)
+
+    def reclaim_ix(self, job: JobRef, /, **override: Any) -> Instruction:
+        return self._refund_ix("reclaim_job", job, **override)
+
+    # --- flows (cranker pays the fees, so the renter's lamports move only by rent) ---
+    def open(self, job: JobRef) -> TransactionRecord:
+        return record_cu("open_job", self.h.ok(self.open_ix(job), job.renter))
+
+    def start(self, job: JobRef) -> TransactionRecord:
+        return record_cu("start_job", self.h.ok(self.start_ix(job), self.cranker, job.node.node_key))
+
+    def complete(self, job: JobRef, hours_used: int, authority: Keypair | None = None) -> TransactionRecord:
+        signer = authority or job.node.node_key
+        return record_cu("complete_job", self.h.ok(self.complete_ix(job, hours_used, signer.pubkey()), self.cranker, signer))
+
+    def settle(self, job: JobRef, **override: Any) -> TransactionRecord:
+        return record_cu("settle_job", self.h.ok(self.settle_ix(job, **override), self.cranker))
+
+    def cancel(self, job: JobRef) -> TransactionRecord:
+        return record_cu("cancel_job", self.h.ok(self.cancel_ix(job), self.cranker, job.renter))
+
+    def reclaim(self, job: JobRef) -> TransactionRecord:
+        return record_cu("reclaim_job", self.h.ok(self.reclaim_ix(job), self.cranker, job.renter))
+
+    def run_to_completed(self, job: JobRef, hours_used: int) -> None:
+        """Open, start, let `hours_used` hours pass (at least one second), complete."""
+        self.open(job)
+        self.start(job)
+        self.h.warp(max(hours_used * HOUR, 1))
+        self.complete(job, hours_used)
+
+    # --- balance snapshots ---
+    def money_accounts(self, job: JobRef) -> dict[str, Pubkey]:
+        return {
+            "vault": job.vault,
+            "renter": job.renter_token,
+            "operator": associated_token_address(job.node.operator.pubkey(), job.mint),
+            "treasury": self.treasury_ata(job.mint),
+            "burn": RewardsAddresses.burn_vault,
+        }
+
+    def balances(self, job: JobRef) -> dict[str, int]:
+        out = {}
+        for name, address in self.money_accounts(job).items():
+            out[name] = self.h.balance(address) if self.exists(address) else 0
+        return out
+
+    def watch(self, job: JobRef) -> list[Pubkey]:
+        return [*self.money_accounts(job).values(), job.address, EscrowAddresses.config]
+
+
+def deltas(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {k: after[k] - before[k] for k in before}
+
+
+SYSTEM_PROGRAM_FAILED = "Program 11111111111111111111111111111111 failed"
+
+
+def fails_already_in_use(harness: Harness, instruction: Instruction, payer: Keypair, *signers: Keypair,
+                         watch: list[Pubkey] = ()) -> TransactionRecord:
+    """`init` of an account that already holds lamports. Anchor 1.2 then funds-and-creates
+    through the System Program's CreateAccountAllowPrefund, which this runtime's System
+    Program does not know (InvalidInstructionData); a runtime that knows it refuses the
+    existing account with AccountAlreadyInUse (custom 0). Neither passes through Anchor's
+    error table, so there is no Anchor name to assert: assert the System Program failure and
+    that `watch` is untouched."""
+    before = {a: harness.chain.get_account(a) for a in watch}
+    record = harness.send(instruction, payer, *signers)
+    assert not record.result.succeeded
+    assert SYSTEM_PROGRAM_FAILED in "\n".join(record.result.logs), "\n".join(record.result.logs)
+    err = record.result.err
+    assert isinstance(err, TransactionErrorInstructionError), err
+    assert custom_error_code(record) == 0 or err.err == InstructionErrorFieldless.InvalidInstructionData, err
+    for address in watch:
+        assert same_account(before[address], harness.chain.get_account(address)), f"{address} changed on failure"
+    return record

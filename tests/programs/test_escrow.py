@@ -1,0 +1,990 @@
+"""The escrow program (real SBF build in LiteSVM): every instruction's success path, every
+way a caller can get it wrong, and exact conservation of every deposit.
+
+Expected amounts are recomputed from the SPEC in `escrow_helpers.quote/settlement` (with
+keeper.fees), never read back from the program; conservation is asserted on real token
+balances: deposit == node payout + token share (burn vault for IO, treasury for USDC)
++ fees + refund, to the base unit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+
+from keeper.addresses import (
+    TOKEN_PROGRAM_ID,
+    EscrowAddresses,
+    RewardsAddresses,
+    StakingAddresses,
+    associated_token_address,
+)
+from keeper.chain import Chain
+from keeper.constants import (
+    FACILITATION_FEE_BPS,
+    NETWORK_FEE_BPS,
+    RESERVATION_FEE_BPS,
+    ProgramIds,
+)
+from keeper.deployment import Programs, create_mint, create_token_account
+from keeper.fees import U64_MAX
+from tests.programs.escrow_helpers import (
+    COMPUTE_UNITS,
+    HOUR,
+    SYSTEM_PROGRAM_FAILED,
+    TOKEN_ACCOUNT_SIZE,
+    Escrow,
+    JobRef,
+    clone_account,
+    deltas,
+    fails_already_in_use,
+    kind_name,
+    max_price,
+    quote,
+    record_cu,
+    settlement,
+    unsigned,
+)
+from tests.programs.harness import START_TS, Harness, custom_error_code, error_name
+
+START_TIMEOUT = 3_600  # keeper.deployment.Settings defaults used by the harness
+COMPLETE_GRACE = 3_600
+YEAR = 365 * 24 * 3_600
+USDC_PRICE = 2_000_000  # 2 USDC (6 decimals) an hour
+IO_PRICE = 3 * 10**9  # 3 IO an hour
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _compute_unit_report():
+    """Compute units of every successful escrow instruction; printed with `-s` and written to
+    $ESCROW_CU_REPORT when set."""
+    yield
+    summary = {name: {"calls": len(v), "min": min(v), "max": max(v)} for name, v in sorted(COMPUTE_UNITS.items())}
+    print("\nescrow compute units:", json.dumps(summary, indent=1))
+    if path := os.environ.get("ESCROW_CU_REPORT"):
+        Path(path).write_text(json.dumps(summary, indent=1))
+
+
+@pytest.fixture
+def escrow(harness: Harness) -> Escrow:
+    return Escrow(harness, token_share_bps=1_000)
+
+
+def usdc_job(escrow: Escrow, hours: int = 10, price: int = USDC_PRICE, **kw) -> JobRef:
+    return escrow.new_job(escrow.h.usdc_mint, hours, price, **kw)
+
+
+def io_job(escrow: Escrow, hours: int = 10, price: int = IO_PRICE, **kw) -> JobRef:
+    return escrow.new_job(escrow.h.io_mint, hours, price, **kw)
+
+
+def rent_of(escrow: Escrow, job: JobRef) -> int:
+    """Lamports held by the job and its vault: what must come back to the renter on close."""
+    job_rent = escrow.lamports(job.address)
+    vault_rent = escrow.lamports(job.vault)
+    chain = escrow.h.chain
+    assert job_rent == chain.rent_exempt_minimum(len(chain.get_account(job.address).data))
+    assert vault_rent == chain.rent_exempt_minimum(TOKEN_ACCOUNT_SIZE)
+    return job_rent + vault_rent
+
+
+def assert_closed_to_renter(escrow: Escrow, job: JobRef, renter_lamports_before: int, rent: int) -> None:
+    assert not escrow.exists(job.address), "job account still open"
+    assert not escrow.exists(job.vault), "job vault still open"
+    assert escrow.lamports(job.renter.pubkey()) == renter_lamports_before + rent
+
+
+def settle_and_check(escrow: Escrow, job: JobRef, hours_used: int, token_share_bps: int) -> dict:
+    """Settles a completed job and checks every token movement against the SPEC figures,
+    conservation from balances, the event, and the close back to the renter."""
+    h = escrow.h
+    q = quote(job.hours, job.price, job.usdc)
+    s = settlement(q, job.price, hours_used, token_share_bps, job.usdc)
+    before = escrow.balances(job)
+    assert before["vault"] == q.deposit
+    renter_lamports = escrow.lamports(job.renter.pubkey())
+    rent = rent_of(escrow, job)
+
+    record = escrow.settle(job)
+    after = escrow.balances(job)
+    moved = deltas(before, after)
+
+    # Exact conservation from real balances.
+    assert moved["vault"] == -q.deposit
+    assert moved["operator"] + moved["burn"] + moved["treasury"] + moved["renter"] == q.deposit
+    assert s.node_payout + s.token_share + s.treasury_fees + s.refund == q.deposit
+    # Each party gets its SPEC figure.
+    assert moved["operator"] == s.node_payout
+    assert moved["renter"] == s.refund
+    if job.usdc:
+        assert moved["burn"] == 0
+        assert moved["treasury"] == s.treasury_fees + s.token_share
+    else:
+        assert s.facilitation_charged == 0 and q.facilitation_fee == 0
+        assert moved["burn"] == s.token_share
+        assert moved["treasury"] == s.treasury_fees
+    assert_closed_to_renter(escrow, job, renter_lamports, rent)
+
+    event = escrow.event(record, "JobSettled")
+    assert (event.job, event.job_id, event.renter, event.node, event.operator, event.payment_mint) == (
+        job.address, job.job_id, job.renter.pubkey(), job.node.address, job.node.operator.pubkey(), job.mint)
+    assert kind_name(event.payment_kind) == ("Usdc" if job.usdc else "Io")
+    assert (event.price_per_hour, event.hours_reserved, event.hours_used) == (job.price, job.hours, hours_used)
+    assert (event.deposit, event.used_cost, event.network_fee) == (q.deposit, s.used_cost, s.network_fee)
+    assert (event.facilitation_fee_deposited, event.facilitation_fee_charged) == (q.facilitation_fee, s.facilitation_charged)
+    assert (event.reservation_fee, event.treasury_fees, event.gross) == (q.reservation_fee, s.treasury_fees, s.gross)
+    assert (event.token_share_bps, event.token_share, event.node_payout) == (token_share_bps, s.token_share, s.node_payout)
+    assert (event.refund, event.vault_surplus, event.settled_at) == (s.refund, 0, h.now)
+    assert event.token_share_destination == (escrow.treasury_ata(job.mint) if job.usdc else RewardsAddresses.burn_vault)
+    return moved
+
+
+def cancel_and_check(escrow: Escrow, job: JobRef, reclaim: bool) -> None:
+    """Cancel/reclaim: the reservation fee goes to the treasury, everything else back to the
+    renter, nothing to the node or the burn vault; accounts close to the renter."""
+    q = quote(job.hours, job.price, job.usdc)
+    before = escrow.balances(job)
+    assert before["vault"] == q.deposit
+    renter_lamports = escrow.lamports(job.renter.pubkey())
+    rent = rent_of(escrow, job)
+
+    record = escrow.reclaim(job) if reclaim else escrow.cancel(job)
+    moved = deltas(before, escrow.balances(job))
+    assert moved == {
+        "vault": -q.deposit, "renter": q.deposit - q.reservation_fee, "operator": 0, "treasury": q.reservation_fee,
+        "burn": 0,
+    }
+    assert moved["renter"] + moved["treasury"] == q.deposit
+    assert_closed_to_renter(escrow, job, renter_lamports, rent)
+    event = escrow.event(record, "JobCancelled")
+    assert (event.job, event.job_id, event.renter, event.node, event.payment_mint, event.reclaimed) == (
+        job.address, job.job_id, job.renter.pubkey(), job.node.address, job.mint, reclaim)
+    assert (event.deposit, event.reservation_fee, event.refund, event.vault_surplus) == (
+        q.deposit, q.reservation_fee, q.deposit - q.reservation_fee, 0)
+    assert event.cancelled_at == escrow.h.now
+
+
+# =====================================================================================
+# initialize
+# =====================================================================================
+
+
+def test_initialize_on_fresh_chain_validates_and_records_protocol_fees(repo_root: Path) -> None:
+    """initialize runs once per deployment; bootstrap already ran it on the harness chain, so
+    this drives it on a chain where only the rewards program (the IO mint) is set up."""
+    chain = Chain(start_unix_timestamp=START_TS)
+    chain.load_workspace_programs(repo_root, require_all=True)
+    programs = Programs.load(repo_root)
+    admin, keeper, treasury = Keypair(), Keypair(), Keypair()
+    chain.airdrop(admin.pubkey(), 100 * 10**9)
+    chain.send_instructions([programs.rewards.instruction(
+        "initialize", {"start_ts": START_TS, "keeper_authority": keeper.pubkey()},
+        {"admin": admin.pubkey(), "config": RewardsAddresses.config, "emission": RewardsAddresses.emission,
+         "burn_ledger": RewardsAddresses.burn_ledger, "mint_authority": RewardsAddresses.mint_authority,
+         "io_mint": RewardsAddresses.io_mint, "reward_vault": RewardsAddresses.reward_vault,
+         "burn_vault": RewardsAddresses.burn_vault},
+    )], admin).raise_for_error()
+    usdc = create_mint(chain, admin, admin.pubkey(), 6)
+    other_mint = create_mint(chain, admin, admin.pubkey(), 9)
+    escrow_idl = programs.escrow
+
+    def ix(usdc_mint=usdc, io_mint=RewardsAddresses.io_mint, oracle=keeper.pubkey(), treasury_key=treasury.pubkey(),
+           start=START_TIMEOUT, grace=COMPLETE_GRACE, signer=admin.pubkey()):
+        return escrow_idl.instruction(
+            "initialize",
+            {"params": {"oracle_authority": oracle, "treasury": treasury_key, "start_timeout_secs": start,
+                        "complete_grace_secs": grace}},
+            {"admin": signer, "config": EscrowAddresses.config, "usdc_mint": usdc_mint, "io_mint": io_mint},
+        )
+
+    def expect(name: str, instruction, *signers: Keypair) -> None:
+        record = chain.send_instructions([instruction], admin, *signers)
+        assert error_name(record) == name, "\n".join(record.result.logs)
+        assert chain.get_account(EscrowAddresses.config) is None, "config created by a failed initialize"
+
+    expect("SameMints", ix(usdc_mint=RewardsAddresses.io_mint))
+    expect("WrongIoMint", ix(io_mint=other_mint))
+    expect("WrongIoMint", ix(usdc_mint=RewardsAddresses.io_mint, io_mint=usdc))
+    expect("InvalidAuthority", ix(oracle=Pubkey.default()))
+    expect("InvalidAuthority", ix(treasury_key=Pubkey.default()))
+    expect("InvalidTimeout", ix(start=0))
+    expect("InvalidTimeout", ix(start=YEAR + 1))
+    expect("InvalidTimeout", ix(grace=-1))
+    expect("InvalidTimeout", ix(grace=YEAR + 1))
+    # The admin must sign: a transaction paid by someone else naming the admin unsigned.
+    payer = Keypair()
+    chain.airdrop(payer.pubkey(), 10**9)
+    record = chain.send_instructions([unsigned(ix(), admin.pubkey())], payer)
+    assert error_name(record) == "AccountNotSigner"
+
+    record = chain.send_instructions([ix(start=1, grace=0)], admin).raise_for_error()
+    COMPUTE_UNITS["initialize"].append(record.result.compute_units_consumed)
+    config = escrow_idl.decode_account_as("EscrowConfig", bytes(chain.get_account(EscrowAddresses.config).data))
+    assert (config.admin, config.oracle_authority, config.treasury) == (admin.pubkey(), keeper.pubkey(), treasury.pubkey())
+    assert (config.usdc_mint, config.io_mint, config.burn_vault) == (usdc, RewardsAddresses.io_mint, RewardsAddresses.burn_vault)
+    assert (config.facilitation_fee_bps, config.reservation_fee_bps, config.network_fee_bps) == (
+        FACILITATION_FEE_BPS, RESERVATION_FEE_BPS, NETWORK_FEE_BPS)
+    assert (config.start_timeout_secs, config.complete_grace_secs, config.paused) == (1, 0, False)
+    assert config.version == 1
+    assert config.bump == Pubkey.find_program_address([b"config"], ProgramIds.ESCROW)[1]
+    assert chain.get_account(EscrowAddresses.config).owner == ProgramIds.ESCROW
+    [event] = [e.data for e in escrow_idl.decode_events(record.result.logs) if e.name == "EscrowInitialized"]
+    assert (event.config, event.admin, event.oracle_authority, event.treasury) == (
+        EscrowAddresses.config, admin.pubkey(), keeper.pubkey(), treasury.pubkey())
+    assert (event.usdc_mint, event.io_mint, event.burn_vault) == (usdc, RewardsAddresses.io_mint, RewardsAddresses.burn_vault)
+    assert (event.facilitation_fee_bps, event.reservation_fee_bps, event.network_fee_bps) == (200, 25, 500)
+    assert (event.start_timeout_secs, event.complete_grace_secs) == (1, 0)
+
+    # Second initialize, even with other settings: refused, config untouched.
+    before = chain.get_account(EscrowAddresses.config)
+    record = chain.send_instructions([ix(start=99)], admin)
+    assert not record.result.succeeded
+    assert SYSTEM_PROGRAM_FAILED in "\n".join(record.result.logs)
+    assert bytes(chain.get_account(EscrowAddresses.config).data) == bytes(before.data)
+
+
+def test_initialize_cannot_rerun_on_deployed_escrow(harness: Harness, escrow: Escrow) -> None:
+    attacker = harness.wallet()
+    for signer in (attacker, harness.roles.admin):
+        ix = escrow.idl.instruction(
+            "initialize",
+            {"params": {"oracle_authority": signer.pubkey(), "treasury": signer.pubkey(), "start_timeout_secs": 10,
+                        "complete_grace_secs": 10}},
+            {"admin": signer.pubkey(), "config": EscrowAddresses.config, "usdc_mint": harness.usdc_mint,
+             "io_mint": harness.io_mint},
+        )
+        fails_already_in_use(harness, ix, signer, watch=[EscrowAddresses.config])
+    assert escrow.config().admin == harness.roles.admin.pubkey()
+
+
+# =====================================================================================
+# update_config
+# =====================================================================================
+
+
+def test_update_config_changes_only_given_fields(harness: Harness, escrow: Escrow) -> None:
+    admin = harness.roles.admin
+    new_oracle, new_treasury = Keypair().pubkey(), Keypair().pubkey()
+    record = record_cu("update_config", harness.ok(
+        escrow.update_config_ix(admin.pubkey(), oracle_authority=new_oracle, start_timeout_secs=600, paused=True), admin))
+    config = escrow.config()
+    assert (config.admin, config.oracle_authority, config.treasury) == (admin.pubkey(), new_oracle, harness.roles.treasury.pubkey())
+    assert (config.start_timeout_secs, config.complete_grace_secs, config.paused) == (600, COMPLETE_GRACE, True)
+    event = escrow.event(record, "EscrowConfigUpdated")
+    assert (event.admin, event.oracle_authority, event.treasury) == (admin.pubkey(), new_oracle, harness.roles.treasury.pubkey())
+    assert (event.start_timeout_secs, event.complete_grace_secs, event.paused) == (600, COMPLETE_GRACE, True)
+
+    record_cu("update_config", harness.ok(escrow.update_config_ix(
+        admin.pubkey(), treasury=new_treasury, complete_grace_secs=0, paused=False), admin))
+    config = escrow.config()
+    assert (config.oracle_authority, config.treasury, config.start_timeout_secs, config.complete_grace_secs, config.paused) == (
+        new_oracle, new_treasury, 600, 0, False)
+    # Fee rates, mints and burn vault are not settable.
+    assert (config.facilitation_fee_bps, config.reservation_fee_bps, config.network_fee_bps) == (200, 25, 500)
+    assert (config.usdc_mint, config.io_mint, config.burn_vault) == (harness.usdc_mint, harness.io_mint, RewardsAddresses.burn_vault)
+    # An empty update is a no-op that still validates.
+    before = bytes(harness.chain.get_account(EscrowAddresses.config).data)
+    record_cu("update_config", harness.ok(escrow.update_config_ix(admin.pubkey()), admin))
+    assert bytes(harness.chain.get_account(EscrowAddresses.config).data) == before
+
+
+def test_update_config_hands_admin_over(harness: Harness, escrow: Escrow) -> None:
+    old, new = harness.roles.admin, harness.wallet()
+    harness.ok(escrow.update_config_ix(old.pubkey(), admin=new.pubkey()), old)
+    assert escrow.config().admin == new.pubkey()
+    harness.fails("NotAdmin", escrow.update_config_ix(old.pubkey(), paused=True), old, watch=[EscrowAddresses.config])
+    harness.ok(escrow.update_config_ix(new.pubkey(), paused=True), new)
+    assert escrow.config().paused is True
+
+
+def test_update_config_refusals(harness: Harness, escrow: Escrow) -> None:
+    admin, stranger = harness.roles.admin, harness.wallet()
+    watch = [EscrowAddresses.config]
+    harness.fails("NotAdmin", escrow.update_config_ix(stranger.pubkey(), paused=True), stranger, watch=watch)
+    # The oracle/keeper and treasury are not admins either.
+    for role in (harness.roles.keeper, harness.roles.treasury):
+        harness.fails("NotAdmin", escrow.update_config_ix(role.pubkey(), paused=True), role, watch=watch)
+    # Admin named but not signing.
+    harness.fails("AccountNotSigner", unsigned(escrow.update_config_ix(admin.pubkey(), paused=True), admin.pubkey()),
+                  stranger, watch=watch)
+    for field in ("admin", "oracle_authority", "treasury"):
+        harness.fails("InvalidAuthority", escrow.update_config_ix(admin.pubkey(), **{field: Pubkey.default()}), admin,
+                      watch=watch)
+    for bad in ({"start_timeout_secs": 0}, {"start_timeout_secs": -5}, {"start_timeout_secs": YEAR + 1},
+                {"complete_grace_secs": -1}, {"complete_grace_secs": YEAR + 1}):
+        harness.fails("InvalidTimeout", escrow.update_config_ix(admin.pubkey(), **bad), admin, watch=watch)
+    # A valid change bundled with an invalid one changes nothing.
+    harness.fails("InvalidTimeout", escrow.update_config_ix(admin.pubkey(), paused=True, complete_grace_secs=-1), admin,
+                  watch=watch)
+    # A config-shaped escrow account at another address (not the [CONFIG] PDA).
+    fake = clone_account(harness, EscrowAddresses.config)
+    ix = escrow.idl.instruction("update_config", {"params": {"admin": None, "oracle_authority": None, "treasury": None,
+                                                             "start_timeout_secs": None, "complete_grace_secs": None,
+                                                             "paused": True}},
+                                {"admin": admin.pubkey(), "config": fake})
+    harness.fails("ConstraintSeeds", ix, admin, watch=[*watch, fake])
+    # The staking config has the same seed under another program.
+    ix = escrow.idl.instruction("update_config", {"params": {"admin": None, "oracle_authority": None, "treasury": None,
+                                                             "start_timeout_secs": None, "complete_grace_secs": None,
+                                                             "paused": True}},
+                                {"admin": admin.pubkey(), "config": StakingAddresses.config})
+    harness.fails("AccountOwnedByWrongProgram", ix, admin, watch=[*watch, StakingAddresses.config])
+    # Boundaries are accepted.
+    harness.ok(escrow.update_config_ix(admin.pubkey(), start_timeout_secs=YEAR, complete_grace_secs=YEAR), admin)
+    harness.ok(escrow.update_config_ix(admin.pubkey(), start_timeout_secs=1, complete_grace_secs=0), admin)
+
+
+def test_pause_stops_new_jobs_only(harness: Harness, escrow: Escrow) -> None:
+    admin = harness.roles.admin
+    running, cancelled, blocked = usdc_job(escrow), io_job(escrow), usdc_job(escrow)
+    escrow.open(running)
+    escrow.open(cancelled)
+    harness.ok(escrow.update_config_ix(admin.pubkey(), paused=True), admin)
+    harness.fails("Paused", escrow.open_ix(blocked), blocked.renter, watch=escrow.watch(blocked))
+    assert not escrow.exists(blocked.address)
+    # Running jobs finish and pay out; open ones can still be cancelled.
+    escrow.start(running)
+    harness.warp(4 * HOUR)
+    escrow.complete(running, 4)
+    settle_and_check(escrow, running, 4, escrow.node.token_share_bps)
+    cancel_and_check(escrow, cancelled, reclaim=False)
+    harness.ok(escrow.update_config_ix(admin.pubkey(), paused=False), admin)
+    escrow.open(blocked)
+    assert kind_name(escrow.job(blocked).status) == "Open"
+
+
+def test_new_timeouts_apply_to_later_jobs_only(harness: Harness, escrow: Escrow) -> None:
+    admin = harness.roles.admin
+    early = usdc_job(escrow)
+    escrow.open(early)
+    harness.ok(escrow.update_config_ix(admin.pubkey(), start_timeout_secs=60, complete_grace_secs=7), admin)
+    late = usdc_job(escrow, hours=2)
+    escrow.open(late)
+    assert escrow.job(early).start_deadline == START_TS + START_TIMEOUT
+    assert escrow.job(late).start_deadline == harness.now + 60
+    escrow.start(late)
+    assert escrow.job(late).complete_deadline == harness.now + 2 * HOUR + 7
+
+
+# =====================================================================================
+# open_job
+# =====================================================================================
+
+
+@pytest.mark.parametrize("usdc", [True, False], ids=["usdc", "io"])
+def test_open_job_takes_the_spec_deposit(harness: Harness, escrow: Escrow, usdc: bool) -> None:
+    job = usdc_job(escrow, hours=13, price=1_234_567) if usdc else io_job(escrow, hours=13, price=1_234_567_891)
+    q = quote(job.hours, job.price, usdc)
+    # The quote by hand from the SPEC fee table: 0.25 % reservation and (USDC) 2 % facilitation, rounded up.
+    assert q.reservation_fee == -(-job.hours * job.price * 25 // 10_000)
+    assert q.facilitation_fee == (-(-job.hours * job.price * 200 // 10_000) if usdc else 0)
+    harness.give_usdc(job.renter.pubkey(), 5) if usdc else harness.give_io(job.renter.pubkey(), 5)  # a little extra
+    renter_before = harness.balance(job.renter_token)
+    renter_lamports = escrow.lamports(job.renter.pubkey())
+
+    record = escrow.open(job)
+    assert harness.balance(job.renter_token) == renter_before - q.deposit == 5
+    assert harness.balance(job.vault) == q.deposit
+    # The renter pays the rent of the job and its vault (and the fee: it is the payer here).
+    rent = escrow.lamports(job.address) + escrow.lamports(job.vault)
+    assert escrow.lamports(job.renter.pubkey()) == renter_lamports - rent - record.fee
+
+    state = escrow.job(job)
+    assert (state.job_id, state.renter, state.node, state.node_key, state.payment_mint) == (
+        job.job_id, job.renter.pubkey(), escrow.node.address, escrow.node.node_key.pubkey(), job.mint)
+    assert kind_name(state.payment_kind) == ("Usdc" if usdc else "Io")
+    assert kind_name(state.status) == "Open"
+    assert (state.price_per_hour, state.hours_reserved, state.hours_used) == (job.price, job.hours, 0)
+    assert (state.reserved_cost, state.reservation_fee, state.facilitation_fee) == (q.reserved_cost, q.reservation_fee, q.facilitation_fee)
+    assert (state.created_at, state.started_at, state.completed_at) == (harness.now, 0, 0)
+    assert (state.start_deadline, state.complete_deadline) == (harness.now + START_TIMEOUT, 0)
+    assert state.bump == Pubkey.find_program_address([b"job", bytes(job.renter.pubkey()), job.job_id.to_bytes(8, "little")], ProgramIds.ESCROW)[1]
+    assert state.vault_bump == Pubkey.find_program_address([b"job_vault", bytes(job.address)], ProgramIds.ESCROW)[1]
+    vault = harness.chain.get_account(job.vault)
+    assert vault.owner == TOKEN_PROGRAM_ID
+    assert bytes(vault.data)[:32] == bytes(job.mint) and bytes(vault.data)[32:64] == bytes(job.address)
+
+    event = escrow.event(record, "JobOpened")
+    assert (event.job, event.job_id, event.renter, event.node, event.payment_mint) == (
+        job.address, job.job_id, job.renter.pubkey(), escrow.node.address, job.mint)
+    assert (event.price_per_hour, event.hours_reserved, event.reserved_cost) == (job.price, job.hours, q.reserved_cost)
+    assert (event.reservation_fee, event.facilitation_fee, event.deposit) == (q.reservation_fee, q.facilitation_fee, q.deposit)
+    assert (event.created_at, event.start_deadline) == (harness.now, harness.now + START_TIMEOUT)
+
+
+def test_open_job_argument_refusals(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow, hours=2, price=100)
+    watch = escrow.watch(job)
+    harness.fails("ZeroHours", escrow.open_ix(job, hours_reserved=0), job.renter, watch=watch)
+    harness.fails("ZeroPrice", escrow.open_ix(job, price_per_hour=0), job.renter, watch=watch)
+    assert not escrow.exists(job.address)
+
+
+@pytest.mark.parametrize("usdc", [True, False], ids=["usdc", "io"])
+def test_open_job_refuses_deposits_that_overflow_u64(harness: Harness, escrow: Escrow, usdc: bool) -> None:
+    job = escrow.new_job(harness.usdc_mint if usdc else harness.io_mint, 1, 1, fund=10**12)
+    watch = escrow.watch(job)
+    cases = [
+        (2, 2**63),  # hours × price overflows
+        (2**32 - 1, U64_MAX),
+        (1, U64_MAX),  # cost fits, cost + fees does not
+        (1_000, max_price(1_000, usdc) + 1),  # one unit past the largest deposit that fits
+        (1, max_price(1, usdc) + 1),
+    ]
+    for hours, price in cases:
+        assert quote(hours, price, usdc) is None
+        harness.fails("MathOverflow", escrow.open_ix(job, hours_reserved=hours, price_per_hour=price), job.renter, watch=watch)
+    assert harness.balance(job.renter_token) == 10**12
+    assert not escrow.exists(job.address) and not escrow.exists(job.vault)
+
+
+def test_largest_usdc_deposit_opens_and_settles_exactly(harness: Harness) -> None:
+    """At the very edge of u64: the largest deposit that fits opens, and settle cannot
+    overflow afterwards (every figure of a split is at most the deposit)."""
+    escrow = Escrow(harness, token_share_bps=3_333)
+    hours = 7
+    price = max_price(hours, usdc=True)
+    q = quote(hours, price, True)
+    assert q.deposit <= U64_MAX < quote(hours, price + 1, True).deposit if quote(hours, price + 1, True) else True
+    job = usdc_job(escrow, hours=hours, price=price)
+    escrow.run_to_completed(job, 5)
+    settle_and_check(escrow, job, 5, 3_333)
+
+
+def test_open_job_account_refusals(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow)
+    watch = escrow.watch(job)
+    renter = job.renter
+    # A third mint.
+    other_mint = create_mint(harness.chain, harness.roles.admin, harness.roles.admin.pubkey(), 6)
+    other_account = create_token_account(harness.chain, harness.roles.admin, renter.pubkey(), other_mint)
+    harness.fails("UnsupportedMint", escrow.open_ix(job, payment_mint=other_mint, renter_token_account=other_account),
+                  renter, watch=watch)
+    # Paying USDC from an IO account (and IO from a USDC account).
+    io_account = harness.give_io(renter.pubkey(), 10**12)
+    harness.fails("ConstraintTokenMint", escrow.open_ix(job, renter_token_account=io_account), renter,
+                  watch=[*watch, io_account])
+    harness.fails("ConstraintTokenMint", escrow.open_ix(job, payment_mint=harness.io_mint), renter, watch=[*watch, io_account])
+    # Paying from someone else's account.
+    victim = harness.give_usdc(harness.wallet().pubkey(), 10**12)
+    harness.fails("ConstraintTokenOwner", escrow.open_ix(job, renter_token_account=victim), renter, watch=[*watch, victim])
+    # The renter named but not signing (someone else pays the fee).
+    harness.fails("AccountNotSigner", unsigned(escrow.open_ix(job), renter.pubkey()), escrow.cranker, watch=watch)
+    # Not a Node: a Node-shaped account owned by another program, and the staking config.
+    fake_node = clone_account(harness, escrow.node.address, owner=ProgramIds.ESCROW)
+    harness.fails("AccountOwnedByWrongProgram", escrow.open_ix(job, node=fake_node), renter, watch=watch)
+    harness.fails("AccountDiscriminatorMismatch", escrow.open_ix(job, node=StakingAddresses.config), renter, watch=watch)
+    # The job at an address that is not [JOB, renter, job_id] (another id's PDA, another renter's PDA).
+    harness.fails("ConstraintSeeds", escrow.open_ix(job, job=EscrowAddresses.job(renter.pubkey(), job.job_id + 1)),
+                  renter, watch=watch)
+    other = harness.wallet()
+    harness.fails("ConstraintSeeds", escrow.open_ix(job, job=EscrowAddresses.job(other.pubkey(), job.job_id)), renter,
+                  watch=watch)
+    # A vault that is not [JOB_VAULT, job].
+    harness.fails("ConstraintSeeds", escrow.open_ix(job, job_vault=Keypair().pubkey()), renter, watch=watch)
+    # A config that is not the [CONFIG] PDA.
+    fake_config = clone_account(harness, EscrowAddresses.config)
+    harness.fails("ConstraintSeeds", escrow.open_ix(job, config=fake_config), renter, watch=watch)
+    assert not escrow.exists(job.address)
+
+
+def test_open_job_refuses_inactive_node(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow)
+    escrow.set_node_active(escrow.node, False)
+    harness.fails("NodeInactive", escrow.open_ix(job), job.renter, watch=escrow.watch(job))
+    escrow.set_node_active(escrow.node, True)
+    escrow.open(job)
+
+
+def test_open_job_refuses_a_deposit_the_renter_does_not_have(harness: Harness, escrow: Escrow) -> None:
+    q = quote(10, USDC_PRICE, True)
+    job = usdc_job(escrow, fund=q.deposit - 1)
+    record = harness.send(escrow.open_ix(job), job.renter)
+    # SPL Token's InsufficientFunds (custom error 1), raised in the transfer CPI; nothing moved.
+    assert custom_error_code(record) == 1
+    assert any("insufficient funds" in line for line in record.result.logs)
+    assert harness.balance(job.renter_token) == q.deposit - 1
+    assert not escrow.exists(job.address) and not escrow.exists(job.vault)
+
+
+def test_open_job_id_is_unique_per_renter_while_open(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow, fund=2 * quote(10, USDC_PRICE, True).deposit)
+    escrow.open(job)
+    fails_already_in_use(harness, escrow.open_ix(job, price_per_hour=1), job.renter, watch=escrow.watch(job))
+    # The same id is free for another renter.
+    other = usdc_job(escrow, job_id=job.job_id)
+    escrow.open(other)
+    assert other.address != job.address
+
+
+# =====================================================================================
+# start_job
+# =====================================================================================
+
+
+def test_start_job_by_node_key(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow, hours=5)
+    escrow.open(job)
+    harness.warp(START_TIMEOUT)  # the last second before the deadline still counts
+    record = escrow.start(job)
+    state = escrow.job(job)
+    assert kind_name(state.status) == "Started"
+    assert state.started_at == harness.now == START_TS + START_TIMEOUT
+    assert state.complete_deadline == harness.now + 5 * HOUR + COMPLETE_GRACE
+    event = escrow.event(record, "JobStarted")
+    assert (event.job, event.node, event.started_at, event.complete_deadline) == (
+        job.address, escrow.node.address, state.started_at, state.complete_deadline)
+    # Nothing moved.
+    assert harness.balance(job.vault) == quote(5, USDC_PRICE, True).deposit
+
+
+def test_start_job_refusals(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow)
+    escrow.open(job)
+    watch = escrow.watch(job)
+    other_node = escrow.register_node()
+    for impostor in (other_node.node_key, escrow.node.operator, job.renter, harness.roles.keeper, harness.wallet()):
+        harness.fails("NotNodeKey", escrow.start_ix(job, impostor.pubkey()), escrow.cranker, impostor, watch=watch)
+    harness.fails("AccountNotSigner", unsigned(escrow.start_ix(job), escrow.node.node_key.pubkey()), escrow.cranker,
+                  watch=watch)
+    fake_job = clone_account(harness, job.address)
+    harness.fails("ConstraintSeeds", escrow.start_ix(job, job=fake_job), escrow.cranker, escrow.node.node_key,
+                  watch=[*watch, fake_job])
+    fake_config = clone_account(harness, EscrowAddresses.config)
+    harness.fails("ConstraintSeeds", escrow.start_ix(job, config=fake_config), escrow.cranker, escrow.node.node_key,
+                  watch=watch)
+    escrow.start(job)
+    harness.fails("JobNotOpen", escrow.start_ix(job), escrow.cranker, escrow.node.node_key, watch=escrow.watch(job))
+
+
+def test_start_job_after_start_deadline_fails(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow)
+    escrow.open(job)
+    harness.warp(START_TIMEOUT + 1)
+    harness.fails("StartDeadlinePassed", escrow.start_ix(job), escrow.cranker, escrow.node.node_key, watch=escrow.watch(job))
+    assert kind_name(escrow.job(job).status) == "Open"
+
+
+def test_start_job_of_a_cancelled_job_fails(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow)
+    escrow.open(job)
+    escrow.cancel(job)
+    harness.fails("AccountNotInitialized", escrow.start_ix(job), escrow.cranker, escrow.node.node_key,
+                  watch=escrow.watch(job))
+
+
+# =====================================================================================
+# complete_job
+# =====================================================================================
+
+
+def test_complete_job_by_node_key_and_by_oracle(harness: Harness, escrow: Escrow) -> None:
+    by_node, by_oracle = usdc_job(escrow, hours=4), io_job(escrow, hours=4)
+    for job in (by_node, by_oracle):
+        escrow.open(job)
+        escrow.start(job)
+    harness.warp(2 * HOUR + 1)  # the third hour has begun
+    record = escrow.complete(by_node, 3)
+    oracle = harness.roles.keeper
+    oracle_record = escrow.complete(by_oracle, 0, authority=oracle)
+    for job, rec, hours, signer in ((by_node, record, 3, escrow.node.node_key), (by_oracle, oracle_record, 0, oracle)):
+        state = escrow.job(job)
+        assert kind_name(state.status) == "Completed"
+        assert (state.hours_used, state.completed_at) == (hours, harness.now)
+        event = escrow.event(rec, "JobCompleted")
+        assert (event.job, event.node, event.completed_by, event.hours_used, event.completed_at) == (
+            job.address, escrow.node.address, signer.pubkey(), hours, harness.now)
+
+
+def test_complete_job_hours_limits(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow, hours=3)
+    escrow.open(job)
+    escrow.start(job)
+    watch = escrow.watch(job)
+    key = escrow.node.node_key
+
+    def refuse(name: str, hours: int) -> None:
+        harness.fails(name, escrow.complete_ix(job, hours), escrow.cranker, key, watch=watch)
+
+    # Right at start, no hour has begun yet.
+    refuse("HoursExceedElapsed", 1)
+    harness.warp(1)  # the first hour has begun
+    refuse("HoursExceedElapsed", 2)
+    harness.warp(HOUR - 1)  # exactly one hour elapsed: still only one begun
+    refuse("HoursExceedElapsed", 2)
+    refuse("HoursExceedReserved", 4)
+    harness.warp(3 * HOUR)  # at the completion deadline, 4 hours have begun: reserved hours cap the bill
+    refuse("HoursExceedReserved", 4)
+    refuse("HoursExceedReserved", 2**32 - 1)
+    escrow.complete(job, 3)
+    assert escrow.job(job).hours_used == 3
+
+
+def test_complete_job_by_the_oracle_rotation(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow, hours=2)
+    escrow.open(job)
+    escrow.start(job)
+    harness.warp(HOUR)
+    old_oracle, new_oracle = harness.roles.keeper, harness.wallet()
+    harness.ok(escrow.update_config_ix(harness.roles.admin.pubkey(), oracle_authority=new_oracle.pubkey()), harness.roles.admin)
+    harness.fails("NotCompleter", escrow.complete_ix(job, 1, old_oracle.pubkey()), escrow.cranker, old_oracle,
+                  watch=escrow.watch(job))
+    escrow.complete(job, 1, authority=new_oracle)
+
+
+def test_complete_job_refusals(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow, hours=2)
+    escrow.open(job)
+    watch = escrow.watch(job)
+    key = escrow.node.node_key
+    harness.fails("JobNotStarted", escrow.complete_ix(job, 0), escrow.cranker, key, watch=watch)
+    escrow.start(job)
+    harness.warp(HOUR)
+    other_node = escrow.register_node()
+    for impostor in (other_node.node_key, escrow.node.operator, job.renter, harness.roles.admin, harness.wallet()):
+        harness.fails("NotCompleter", escrow.complete_ix(job, 1, impostor.pubkey()), escrow.cranker, impostor, watch=watch)
+    for authority in (key, harness.roles.keeper):
+        harness.fails("AccountNotSigner", unsigned(escrow.complete_ix(job, 1, authority.pubkey()), authority.pubkey()),
+                      escrow.cranker, watch=watch)
+    fake_job = clone_account(harness, job.address)
+    harness.fails("ConstraintSeeds", escrow.complete_ix(job, 1, job=fake_job), escrow.cranker, key, watch=[*watch, fake_job])
+    escrow.complete(job, 1)
+    harness.fails("JobNotStarted", escrow.complete_ix(job, 2), escrow.cranker, key, watch=escrow.watch(job))
+
+
+def test_complete_job_after_completion_deadline_fails(harness: Harness, escrow: Escrow) -> None:
+    early, late = usdc_job(escrow, hours=2), usdc_job(escrow, hours=2)
+    for job in (early, late):
+        escrow.open(job)
+        escrow.start(job)
+    harness.warp(2 * HOUR + COMPLETE_GRACE)  # the deadline itself still counts
+    escrow.complete(early, 2)
+    harness.warp(1)
+    for signer in (escrow.node.node_key, harness.roles.keeper):
+        harness.fails("CompleteDeadlinePassed", escrow.complete_ix(late, 2, signer.pubkey()), escrow.cranker, signer,
+                      watch=escrow.watch(late))
+
+
+# =====================================================================================
+# settle_job
+# =====================================================================================
+
+
+def test_settle_usdc_job(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow, hours=10, price=USDC_PRICE)
+    escrow.run_to_completed(job, 7)
+    moved = settle_and_check(escrow, job, 7, 1_000)
+    # SPEC worked by hand: 7 h × 2 USDC = 14 USDC used; 5 % network = 0.7; gross 13.3; 10 % token
+    # share 1.33 to the treasury (buy-back); 2 % facilitation on used = 0.28; reservation 0.25 % of 20 = 0.05.
+    assert moved["operator"] == 11_970_000
+    assert moved["treasury"] == 1_330_000 + 700_000 + 280_000 + 50_000
+    assert moved["renter"] == 6_000_000 + (400_000 - 280_000)
+    assert moved["burn"] == 0
+
+
+def test_settle_io_job_burns_the_token_share(harness: Harness, escrow: Escrow) -> None:
+    job = io_job(escrow, hours=4, price=IO_PRICE)
+    escrow.run_to_completed(job, 3)
+    moved = settle_and_check(escrow, job, 3, 1_000)
+    # 9 IO used; 5 % network = 0.45; gross 8.55; 10 % = 0.855 burned; no facilitation fee for IO.
+    assert moved["burn"] == 855_000_000
+    assert moved["operator"] == 7_695_000_000
+    assert moved["treasury"] == 450_000_000 + 30_000_000  # network + reservation (0.25 % of 12)
+    assert moved["renter"] == 3_000_000_000
+
+
+def test_settle_zero_hours_used_refunds_everything_but_the_reservation_fee(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow, hours=3)
+    escrow.open(job)
+    escrow.start(job)
+    escrow.complete(job, 0)
+    moved = settle_and_check(escrow, job, 0, 1_000)
+    q = quote(3, USDC_PRICE, True)
+    assert moved["treasury"] == q.reservation_fee and moved["operator"] == 0
+    assert moved["renter"] == q.deposit - q.reservation_fee
+
+
+def test_settle_is_permissionless_and_one_shot(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow)
+    escrow.run_to_completed(job, 2)
+    watch = escrow.watch(job)
+    # Two settles in one transaction: the second finds the job closed.
+    harness.fails("AccountNotInitialized", [escrow.settle_ix(job), escrow.settle_ix(job)], escrow.cranker, watch=watch)
+    settle_and_check(escrow, job, 2, 1_000)
+    after = escrow.watch(job)
+    harness.fails("AccountNotInitialized", escrow.settle_ix(job), escrow.cranker, watch=after)
+    harness.fails("AccountNotInitialized", escrow.cancel_ix(job), escrow.cranker, job.renter, watch=after)
+    harness.fails("AccountNotInitialized", escrow.reclaim_ix(job), escrow.cranker, job.renter, watch=after)
+    harness.fails("AccountNotInitialized", escrow.complete_ix(job, 1), escrow.cranker, escrow.node.node_key, watch=after)
+
+
+def test_settle_refuses_jobs_not_completed(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow)
+    escrow.open(job)
+    harness.fails("JobNotCompleted", escrow.settle_ix(job), escrow.cranker, watch=escrow.watch(job))
+    escrow.start(job)
+    harness.warp(3 * HOUR)
+    harness.fails("JobNotCompleted", escrow.settle_ix(job), escrow.cranker, watch=escrow.watch(job))
+
+
+@pytest.mark.parametrize("usdc", [True, False], ids=["usdc", "io"])
+def test_settle_refuses_misdirected_accounts(harness: Harness, escrow: Escrow, usdc: bool) -> None:
+    job = usdc_job(escrow) if usdc else io_job(escrow)
+    escrow.run_to_completed(job, 5)
+    attacker = harness.wallet()
+    attacker_account = escrow.fund(attacker.pubkey(), job.mint, 1)
+    attacker_other_mint = escrow.fund(attacker.pubkey(), harness.io_mint if usdc else harness.usdc_mint, 1)
+    other_mint = harness.io_mint if usdc else harness.usdc_mint
+    other_node = escrow.register_node(token_share_bps=0)
+    watch = [*escrow.watch(job), attacker_account, attacker_other_mint]
+
+    def refuse(name: str, **override) -> None:
+        harness.fails(name, escrow.settle_ix(job, **override), attacker, watch=watch)
+
+    # The node payout to someone else, or in the other mint.
+    refuse("ConstraintTokenOwner", operator_token_account=attacker_account)
+    refuse("ConstraintAssociated", operator_token_account=associated_token_address(job.node.operator.pubkey(), other_mint))
+    refuse("ConstraintTokenOwner", operator_token_account=job.renter_token)
+    # The fees / buy-back to someone else, or in the other mint.
+    refuse("ConstraintTokenOwner", treasury_token_account=attacker_account)
+    refuse("ConstraintAssociated", treasury_token_account=escrow.treasury_ata(other_mint))
+    # The token share away from the burn vault.
+    refuse("WrongBurnVault", burn_vault=attacker_other_mint if usdc else attacker_account)
+    refuse("WrongBurnVault", burn_vault=RewardsAddresses.reward_vault)
+    # The refund to someone else, or in the other mint.
+    refuse("ConstraintTokenOwner", renter_token_account=attacker_account)
+    refuse("ConstraintTokenMint", renter_token_account=escrow.fund(job.renter.pubkey(), other_mint, 1))
+    # Another renter wallet gets the rent.
+    refuse("WrongRenter", renter=attacker.pubkey())
+    # Another node (so another operator and token share).
+    refuse("WrongNode", node=other_node.address,
+           operator_token_account=associated_token_address(other_node.operator.pubkey(), job.mint))
+    refuse("AccountOwnedByWrongProgram", node=clone_account(harness, job.node.address, owner=ProgramIds.ESCROW))
+    # Right layout, wrong address.
+    fake_job = clone_account(harness, job.address)
+    refuse("ConstraintSeeds", job=fake_job)
+    refuse("ConstraintSeeds", job_vault=clone_account(harness, job.vault))
+    refuse("ConstraintSeeds", config=clone_account(harness, EscrowAddresses.config))
+    # The job's own vault in a second mutable slot.
+    if not usdc:
+        refuse("ConstraintDuplicateMutableAccount", burn_vault=job.vault)
+    refuse("ConstraintTokenOwner", renter_token_account=job.vault)
+    # Still settles correctly afterwards.
+    settle_and_check(escrow, job, 5, 1_000)
+
+
+def test_settle_when_renter_is_the_operator(harness: Harness, escrow: Escrow) -> None:
+    """A wallet renting its own node: refund and payout land in one account (allowed `dup`)."""
+    node = escrow.node
+    job = usdc_job(escrow, renter=node.operator)
+    assert job.renter_token == associated_token_address(node.operator.pubkey(), job.mint)
+    escrow.run_to_completed(job, 4)
+    q = quote(job.hours, job.price, True)
+    s = settlement(q, job.price, 4, node.token_share_bps, True)
+    before = escrow.balances(job)
+    escrow.settle(job)
+    moved = deltas(before, escrow.balances(job))
+    assert moved["renter"] == moved["operator"] == s.node_payout + s.refund
+    assert moved["treasury"] == s.treasury_fees + s.token_share
+    assert moved["renter"] + moved["treasury"] == q.deposit
+
+
+def test_settle_when_the_treasury_rents(harness: Harness, escrow: Escrow) -> None:
+    """The treasury wallet renting: refund, fees and buy-back share one account."""
+    treasury = harness.roles.treasury
+    job = io_job(escrow, renter=treasury, fund=0)
+    assert job.renter_token == escrow.treasury_ata(harness.io_mint)
+    escrow.run_to_completed(job, 6)
+    q = quote(job.hours, job.price, False)
+    s = settlement(q, job.price, 6, escrow.node.token_share_bps, False)
+    before = escrow.balances(job)
+    escrow.settle(job)
+    moved = deltas(before, escrow.balances(job))
+    assert moved["treasury"] == s.treasury_fees + s.refund
+    assert (moved["operator"], moved["burn"]) == (s.node_payout, s.token_share)
+    assert moved["treasury"] + moved["operator"] + moved["burn"] == q.deposit
+
+
+def test_settle_returns_a_vault_surplus_to_the_renter(harness: Harness, escrow: Escrow) -> None:
+    """Tokens sent to a vault by a third party cannot block the close: they go to the renter."""
+    from spl.token.instructions import TransferParams, transfer
+
+    job = usdc_job(escrow)
+    escrow.run_to_completed(job, 3)
+    donor = harness.wallet()
+    donor_account = harness.give_usdc(donor.pubkey(), 777)
+    harness.ok(transfer(TransferParams(program_id=TOKEN_PROGRAM_ID, source=donor_account, dest=job.vault,
+                                       owner=donor.pubkey(), amount=777)), donor)
+    q = quote(job.hours, job.price, True)
+    s = settlement(q, job.price, 3, 1_000, True)
+    before = escrow.balances(job)
+    record = escrow.settle(job)
+    moved = deltas(before, escrow.balances(job))
+    assert moved["vault"] == -(q.deposit + 777)
+    assert moved["renter"] == s.refund + 777
+    assert (moved["operator"], moved["treasury"]) == (s.node_payout, s.treasury_fees + s.token_share)
+    event = escrow.event(record, "JobSettled")
+    assert (event.refund, event.vault_surplus) == (s.refund, 777)
+
+
+def test_settle_pays_the_current_operator_and_token_share(harness: Harness, escrow: Escrow) -> None:
+    """The node's settings at settle time apply (the operator may hand the node over)."""
+    job = io_job(escrow)
+    escrow.run_to_completed(job, 2)
+    new_operator = harness.wallet()
+    params = {"operator": new_operator.pubkey(), "gpu_model": None, "tier": None, "staker_share_bps": None,
+              "token_share_bps": 10_000, "active": None}
+    harness.ok(harness.programs.staking.instruction("update_node", {"params": params},
+                                                    {"operator": escrow.node.operator.pubkey(), "node": escrow.node.address}),
+               escrow.node.operator)
+    escrow.node.operator = new_operator
+    escrow.operator_ata(escrow.node, harness.io_mint)
+    moved = settle_and_check(escrow, job, 2, 10_000)
+    assert moved["operator"] == 0  # everything the node earned is burned
+
+
+# =====================================================================================
+# cancel_job
+# =====================================================================================
+
+
+@pytest.mark.parametrize("usdc", [True, False], ids=["usdc", "io"])
+def test_cancel_keeps_only_the_reservation_fee(harness: Harness, escrow: Escrow, usdc: bool) -> None:
+    job = usdc_job(escrow, hours=9, price=1_000_003) if usdc else io_job(escrow, hours=9, price=1_000_000_007)
+    escrow.open(job)
+    harness.warp(START_TIMEOUT)  # cancel is allowed any time before start
+    cancel_and_check(escrow, job, reclaim=False)
+    # A closed job cannot be cancelled again or started.
+    harness.fails("AccountNotInitialized", escrow.cancel_ix(job), escrow.cranker, job.renter, watch=escrow.watch(job))
+
+
+def test_cancel_refusals(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow)
+    escrow.open(job)
+    watch = escrow.watch(job)
+    stranger = harness.wallet()
+    stranger_account = harness.give_usdc(stranger.pubkey(), 1)
+    # Someone else cancels (with their own account for the refund, or the renter's).
+    harness.fails("NotRenter", escrow.cancel_ix(job, renter=stranger.pubkey(), renter_token_account=stranger_account),
+                  stranger, watch=[*watch, stranger_account])
+    harness.fails("NotRenter", escrow.cancel_ix(job, renter=stranger.pubkey()), stranger, watch=watch)
+    harness.fails("NotRenter", escrow.cancel_ix(job, renter=escrow.node.node_key.pubkey()), escrow.cranker,
+                  escrow.node.node_key, watch=watch)
+    harness.fails("AccountNotSigner", unsigned(escrow.cancel_ix(job), job.renter.pubkey()), escrow.cranker, watch=watch)
+    # The refund or the fee misdirected.
+    harness.fails("ConstraintTokenOwner", escrow.cancel_ix(job, renter_token_account=stranger_account), escrow.cranker,
+                  job.renter, watch=[*watch, stranger_account])
+    harness.fails("ConstraintTokenOwner", escrow.cancel_ix(job, treasury_token_account=stranger_account), escrow.cranker,
+                  job.renter, watch=[*watch, stranger_account])
+    harness.fails("ConstraintAssociated", escrow.cancel_ix(job, treasury_token_account=escrow.treasury_ata(harness.io_mint)),
+                  escrow.cranker, job.renter, watch=watch)
+    io_account = harness.give_io(job.renter.pubkey(), 1)
+    harness.fails("ConstraintTokenMint", escrow.cancel_ix(job, renter_token_account=io_account), escrow.cranker,
+                  job.renter, watch=[*watch, io_account])
+    harness.fails("ConstraintSeeds", escrow.cancel_ix(job, job=clone_account(harness, job.address)), escrow.cranker,
+                  job.renter, watch=watch)
+    harness.fails("ConstraintSeeds", escrow.cancel_ix(job, job_vault=clone_account(harness, job.vault)), escrow.cranker,
+                  job.renter, watch=watch)
+    # Once started, cancel is over (only reclaim after a missed deadline remains).
+    escrow.start(job)
+    harness.fails("JobNotOpen", escrow.cancel_ix(job), escrow.cranker, job.renter, watch=escrow.watch(job))
+    harness.warp(HOUR)
+    escrow.complete(job, 1)
+    harness.fails("JobNotOpen", escrow.cancel_ix(job), escrow.cranker, job.renter, watch=escrow.watch(job))
+
+
+# =====================================================================================
+# reclaim_job
+# =====================================================================================
+
+
+@pytest.mark.parametrize("usdc", [True, False], ids=["usdc", "io"])
+def test_reclaim_never_started(harness: Harness, escrow: Escrow, usdc: bool) -> None:
+    job = usdc_job(escrow, hours=5, price=333_333) if usdc else io_job(escrow, hours=5, price=333_333_333)
+    escrow.open(job)
+    harness.warp(START_TIMEOUT)
+    harness.fails("NotReclaimable", escrow.reclaim_ix(job), escrow.cranker, job.renter, watch=escrow.watch(job))
+    harness.warp(1)
+    cancel_and_check(escrow, job, reclaim=True)
+    harness.fails("AccountNotInitialized", escrow.start_ix(job), escrow.cranker, escrow.node.node_key,
+                  watch=escrow.watch(job))
+
+
+@pytest.mark.parametrize("usdc", [True, False], ids=["usdc", "io"])
+def test_reclaim_never_completed(harness: Harness, escrow: Escrow, usdc: bool) -> None:
+    job = usdc_job(escrow, hours=5, price=333_333) if usdc else io_job(escrow, hours=5, price=333_333_333)
+    escrow.open(job)
+    harness.warp(600)
+    escrow.start(job)
+    harness.warp(5 * HOUR + COMPLETE_GRACE)
+    harness.fails("NotReclaimable", escrow.reclaim_ix(job), escrow.cranker, job.renter, watch=escrow.watch(job))
+    harness.warp(1)
+    cancel_and_check(escrow, job, reclaim=True)
+    harness.fails("AccountNotInitialized", escrow.complete_ix(job, 5), escrow.cranker, escrow.node.node_key,
+                  watch=escrow.watch(job))
+
+
+def test_reclaim_refusals(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow, hours=2)
+    escrow.open(job)
+    watch = escrow.watch(job)
+    harness.fails("NotReclaimable", escrow.reclaim_ix(job), escrow.cranker, job.renter, watch=watch)
+    harness.warp(START_TIMEOUT + 1)
+    stranger = harness.wallet()
+    stranger_account = harness.give_usdc(stranger.pubkey(), 1)
+    harness.fails("NotRenter", escrow.reclaim_ix(job, renter=stranger.pubkey(), renter_token_account=stranger_account),
+                  stranger, watch=[*watch, stranger_account])
+    harness.fails("AccountNotSigner", unsigned(escrow.reclaim_ix(job), job.renter.pubkey()), escrow.cranker, watch=watch)
+    harness.fails("ConstraintTokenOwner", escrow.reclaim_ix(job, treasury_token_account=stranger_account), escrow.cranker,
+                  job.renter, watch=[*watch, stranger_account])
+    harness.fails("ConstraintTokenOwner", escrow.reclaim_ix(job, renter_token_account=stranger_account), escrow.cranker,
+                  job.renter, watch=[*watch, stranger_account])
+    harness.fails("ConstraintSeeds", escrow.reclaim_ix(job, job=clone_account(harness, job.address)), escrow.cranker,
+                  job.renter, watch=watch)
+    # The renter lets the job sit past its start deadline and the node never starts it.
+    harness.fails("StartDeadlinePassed", escrow.start_ix(job), escrow.cranker, escrow.node.node_key, watch=watch)
+
+
+def test_reclaim_refuses_a_completed_job_at_any_time(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow, hours=1)
+    escrow.run_to_completed(job, 1)
+    harness.warp(10 * YEAR)
+    harness.fails("NotReclaimable", escrow.reclaim_ix(job), escrow.cranker, job.renter, watch=escrow.watch(job))
+    settle_and_check(escrow, job, 1, 1_000)
+
+
+def test_reclaim_of_a_started_job_before_its_deadline(harness: Harness, escrow: Escrow) -> None:
+    job = usdc_job(escrow, hours=1)
+    escrow.open(job)
+    escrow.start(job)
+    harness.warp(START_TIMEOUT + 1)  # past the start deadline, but started: the completion deadline rules
+    harness.fails("NotReclaimable", escrow.reclaim_ix(job), escrow.cranker, job.renter, watch=escrow.watch(job))
+
+
+# =====================================================================================
+# conservation over a grid
+# =====================================================================================
+
+GRID_HOURS = [(1, 0), (1, 1), (3, 2), (10, 7), (730, 729)]
+GRID_PRICES = [1, 399, 1_000_001, 123_456_789_012]
+GRID_SHARES = [0, 1, 3_333, 10_000]
+
+
+@pytest.mark.parametrize("usdc", [True, False], ids=["usdc", "io"])
+@pytest.mark.parametrize("share", GRID_SHARES, ids=lambda s: f"share{s}")
+@pytest.mark.parametrize("price", GRID_PRICES, ids=lambda p: f"price{p}")
+@pytest.mark.parametrize("hours", GRID_HOURS, ids=lambda hu: f"h{hu[0]}u{hu[1]}")
+def test_conservation_grid(harness: Harness, hours: tuple[int, int], price: int, share: int, usdc: bool) -> None:
+    reserved, used = hours
+    escrow = Escrow(harness, token_share_bps=share)
+    job = escrow.new_job(harness.usdc_mint if usdc else harness.io_mint, reserved, price)
+    escrow.open(job)
+    escrow.start(job)
+    harness.warp(max(used * HOUR, 1))
+    escrow.complete(job, used)
+    settle_and_check(escrow, job, used, share)
