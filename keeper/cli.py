@@ -13,7 +13,22 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import ValidationError
 
+import json
+import urllib.request
+
+from solana.exceptions import SolanaRpcException
+
 from keeper.chain import Chain
+from keeper.daemon.app import run_keeper
+from keeper.daemon.config import ConfigError, KeeperConfig, load_config
+from keeper.daemon.journal import Journal
+from keeper.daemon.logs import configure as configure_logging
+from keeper.daemon.models import Receipt
+from keeper.daemon.protocol import Protocol, default_idl_dir
+from keeper.explore import KINDS as EXPLORE_KINDS
+from keeper.explore import run as explore_run
+from keeper.prove import render as prove_render
+from keeper.prove import run as prove_run
 from keeper.localnet.bootstrap import BootstrapContext, bootstrap_steps, load_or_create_keypair, run_bootstrap, write_manifest
 from keeper.localnet.clock import ScaledClock
 from keeper.localnet.server import build_app
@@ -34,6 +49,23 @@ def _parser() -> argparse.ArgumentParser:
     localnet.add_argument("--repo-root", type=Path, default=argparse.SUPPRESS, help="workspace with Anchor.toml (default: found from cwd)")
     localnet.add_argument("--require-programs", action="store_true", default=argparse.SUPPRESS, help="fail unless every program .so is built")
     localnet.add_argument("--start-unix-timestamp", type=int, default=argparse.SUPPRESS, help="chain time at start (default now)")
+    run = commands.add_parser("run", help="run the keeper daemon against any Solana cluster")
+    run.add_argument("--config", type=Path, required=True, help="TOML or JSON config file (IO_KEEPER_* env vars override it)")
+    status = commands.add_parser("status", help="what a running keeper is doing (or its journal, if it is not running)")
+    status.add_argument("--config", type=Path, required=True)
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    explore = commands.add_parser("explore", help="program accounts decoded through the IDLs")
+    explore.add_argument("kind", choices=sorted(EXPLORE_KINDS))
+    source = explore.add_mutually_exclusive_group(required=True)
+    source.add_argument("--rpc-url", help="a Solana JSON-RPC URL")
+    source.add_argument("--config", type=Path, help="take the RPC URL from a keeper config")
+    explore.add_argument("--idl-dir", type=Path, default=None, help="where <program>.json IDLs are (default: the workspace idl/)")
+    explore.add_argument("--json", action="store_true", help="machine-readable output")
+    prove = commands.add_parser("prove", help="print a receipt's proof and check it on-chain with provenance.verify_receipt")
+    prove.add_argument("receipt_id", help="the receipt id (hex of its Merkle leaf, as returned by POST /receipts)")
+    prove.add_argument("--config", type=Path, required=True)
+    prove.add_argument("--receipt", type=Path, default=None, help="check this receipt (JSON file) against RECEIPT_ID's proof instead")
+    prove.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -62,9 +94,122 @@ async def serve_localnet(settings: LocalnetSettings) -> None:
         await runner.cleanup()
 
 
+def _load_keeper_config(command: str, path: Path) -> KeeperConfig | None:
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        print(f"io-keeper {command}: {error}", file=sys.stderr)
+        return None
+
+
+def _run(arguments: dict) -> int:
+    config = _load_keeper_config("run", arguments["config"])
+    if config is None:
+        return 2
+    configure_logging(config.log_format, config.log_level)
+    try:
+        asyncio.run(run_keeper(config))
+    except KeyboardInterrupt:
+        return 0
+    except (OSError, ValueError) as error:
+        print(f"io-keeper run: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _status(arguments: dict) -> int:
+    config = _load_keeper_config("status", arguments["config"])
+    if config is None:
+        return 2
+    url = f"http://{config.http.host}:{config.http.metrics_port}/status"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            document = json.loads(response.read())
+        document["running"] = True
+    except OSError:
+        if not config.journal_path.is_file():
+            print(f"io-keeper status: keeper not running at {url} and no journal at {config.journal_path}", file=sys.stderr)
+            return 1
+        journal = Journal(config.journal_path)
+        try:
+            document = {"running": False, "journal": journal.summary()}
+        finally:
+            journal.close()
+    if arguments["json"]:
+        print(json.dumps(document, indent=2))
+    else:
+        print(format_status(document))
+    return 0
+
+
+def format_status(document: dict) -> str:
+    lines = [f"keeper: {'running' if document.get('running') else 'not running'}"]
+    if "emission" in document:
+        e = document["emission"]
+        lines.append(f"emission: next hour {e['next_hour']}, {e['hours_behind']} behind, schedule {'ok' if e['schedule_matches'] else 'MISMATCH'}")
+        s = document["settlement"]
+        lines.append(f"settlement: {s['jobs_settled']} jobs settled in {s['transactions']} txs, {s['completed_pending']} completed pending, {s['timed_out']} timed out")
+        for name, task in document.get("tasks", {}).items():
+            lines.append(f"task {name}: last tick {time.strftime('%H:%M:%S', time.localtime(task['last_tick']))}" + (f", error: {task['error']}" if task["error"] else ""))
+    j = document.get("journal", {})
+    lines.append(f"receipts: {j.get('receipts', 0)} ({j.get('receipts_unbatched', 0)} not yet in a batch); batches: {j.get('batches', {})}; epochs: {j.get('epochs', {})}")
+    return "\n".join(lines)
+
+
+def _explore(arguments: dict) -> int:
+    rpc_url = arguments["rpc_url"]
+    idl_dir = arguments["idl_dir"]
+    if arguments["config"] is not None:
+        config = _load_keeper_config("explore", arguments["config"])
+        if config is None:
+            return 2
+        rpc_url = config.rpc.url
+        idl_dir = idl_dir or config.idl_dir
+    try:
+        print(explore_run(rpc_url, Protocol(idl_dir or default_idl_dir()), arguments["kind"], arguments["json"]))
+    except (OSError, SolanaRpcException) as error:
+        print(f"io-keeper explore: cannot read from {rpc_url}: {getattr(error, 'error_msg', None) or error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _prove(arguments: dict) -> int:
+    config = _load_keeper_config("prove", arguments["config"])
+    if config is None:
+        return 2
+    claimed = None
+    if arguments["receipt"] is not None:
+        try:
+            claimed = Receipt.model_validate_json(arguments["receipt"].read_text())
+        except (OSError, ValidationError) as error:
+            print(f"io-keeper prove: bad receipt file: {error}", file=sys.stderr)
+            return 2
+    if not config.journal_path.is_file():
+        print(f"io-keeper prove: no journal at {config.journal_path}", file=sys.stderr)
+        return 1
+    journal = Journal(config.journal_path)
+    try:
+        result = prove_run(journal, Protocol(config.idl_dir or default_idl_dir()), config.rpc.url, arguments["receipt_id"], claimed)
+    except LookupError as error:
+        print(f"io-keeper prove: {error.args[0]}", file=sys.stderr)
+        return 1
+    finally:
+        journal.close()
+    print(prove_render(result, arguments["json"]))
+    return 0 if result.on_chain else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = vars(_parser().parse_args(argv))
     command = arguments.pop("command")
+    if command == "run":
+        return _run(arguments)
+    if command == "status":
+        return _status(arguments)
+    if command == "explore":
+        return _explore(arguments)
+    if command == "prove":
+        return _prove(arguments)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if command == "localnet":
         try:

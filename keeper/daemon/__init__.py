@@ -1,0 +1,1 @@
+"""`io-keeper run`: the keeper daemon (emission, settlement, reward epochs, provenance, burns)."""

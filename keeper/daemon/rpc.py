@@ -1,0 +1,330 @@
+"""Every RPC call of the keeper goes through here: throttled, retried with backoff, and
+transactions sent with fresh blockhashes and tracked until they land or can never land.
+
+Sending is safe to repeat: a transaction is re-sent with the same bytes (same signature)
+while its blockhash is valid, and rebuilt with a new blockhash only once the old one has
+expired without the signature landing, after asking the caller's `already_done` guard
+(the on-chain state) whether the effect happened anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+from asyncio_throttle import Throttler
+from solana.exceptions import SolanaRpcException
+from solana.rpc.async_api import AsyncClient
+from solana.rpc.core import RPCException
+from solana.rpc.types import TxOpts
+from solders.hash import Hash
+from solders.instruction import Instruction
+from solders.keypair import Keypair
+from solders.message import Message
+from solders.signature import Signature
+from solders.transaction import Transaction
+from solders.transaction_status import TransactionConfirmationStatus, TransactionStatus
+
+from keeper.daemon.config import RpcSettings
+from keeper.daemon.metrics import Metrics
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+MAX_STATUSES_PER_CALL = 256
+MAX_TRANSACTION_BYTES = 1232
+_TRANSIENT = (SolanaRpcException, httpx.HTTPError, asyncio.TimeoutError, ConnectionError, OSError)
+_COMMITMENT_RANK = {"processed": 0, "confirmed": 1, "finalized": 2}
+
+
+def _status_rank(status: TransactionConfirmationStatus | None) -> int:
+    if status == TransactionConfirmationStatus.Processed:
+        return 0
+    if status == TransactionConfirmationStatus.Confirmed:
+        return 1
+    return 2
+
+
+class RpcUnavailable(RuntimeError):
+    """The RPC kept failing after every retry; the work stays pending for the next round."""
+
+
+class TransactionError(RuntimeError):
+    """The transaction executed (or was simulated) and failed; `err` is the runtime error."""
+
+    def __init__(self, label: str, err: Any, logs: Sequence[str] = (), *, landed: bool) -> None:
+        self.err = err
+        self.logs = list(logs)
+        self.landed = landed
+        super().__init__(f"{label}: {'failed on-chain' if landed else 'preflight failed'}: {err}")
+
+    @property
+    def custom_code(self) -> int | None:
+        inner = getattr(self.err, "err", None)
+        code = getattr(inner, "code", None)
+        if isinstance(code, int):
+            return code
+        text = str(self.err)
+        marker = "Custom("
+        if marker in text:
+            try:
+                return int(text.split(marker, 1)[1].split(")", 1)[0])
+            except ValueError:
+                return None
+        return None
+
+    @property
+    def instruction_index(self) -> int | None:
+        index = getattr(self.err, "index", None)
+        return index if isinstance(index, int) else None
+
+    def anchor_error(self) -> str | None:
+        for line in self.logs:
+            if "Error Code: " in line:
+                return line.split("Error Code: ", 1)[1].split(".", 1)[0]
+        return None
+
+
+@dataclass(frozen=True)
+class _Blockhash:
+    value: Hash
+    last_valid_block_height: int
+    fetched_at: float
+
+
+class RpcGateway:
+    def __init__(self, settings: RpcSettings, metrics: Metrics) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.client = AsyncClient(settings.url, commitment=settings.commitment, timeout=settings.timeout_secs)
+        self._throttler = Throttler(rate_limit=settings.requests_per_second, period=1.0)
+        self._in_flight = asyncio.Semaphore(settings.max_in_flight)
+        self._blockhash: _Blockhash | None = None
+        self._blockhash_lock = asyncio.Lock()
+        self._height: tuple[int, float] | None = None
+        self._statuses = _StatusBatcher(self, settings.status_poll_secs)
+        # Signatures landed lately: an identical message under the same blockhash would
+        # repeat one of them and be dropped as already processed.
+        self._recent: OrderedDict[Signature, None] = OrderedDict()
+        metrics.describe("rpc_requests_total", "counter", "RPC requests sent, by method")
+        metrics.describe("rpc_errors_total", "counter", "RPC requests that failed and were retried, by method and kind")
+        metrics.describe("transactions_total", "counter", "transactions by label and outcome")
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    # --- plain calls ---------------------------------------------------------------------
+
+    async def call(self, method: str, request: Callable[[AsyncClient], Awaitable[T]], *, retries: int | None = None) -> T:
+        """One RPC request, throttled, retried with exponential backoff and jitter on transport errors."""
+        attempts = (self.settings.max_retries if retries is None else retries) + 1
+        delay = self.settings.backoff_initial_secs
+        for attempt in range(attempts):
+            try:
+                async with self._in_flight:
+                    async with self._throttler:
+                        self.metrics.inc("rpc_requests_total", method=method)
+                        return await asyncio.wait_for(request(self.client), self.settings.timeout_secs + 1)
+            except _TRANSIENT as error:
+                kind = _kind(error)
+                self.metrics.inc("rpc_errors_total", method=method, kind=kind)
+                if attempt + 1 >= attempts:
+                    raise RpcUnavailable(f"{method}: {kind} after {attempts} attempts") from error
+                log.debug("rpc %s failed (%s), retrying in %.2fs", method, kind, delay)
+                await asyncio.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, self.settings.backoff_max_secs)
+        raise AssertionError("unreachable")
+
+    async def blockhash(self, *, fresh: bool = False) -> _Blockhash:
+        async with self._blockhash_lock:
+            cached = self._blockhash
+            if fresh or cached is None or time.monotonic() - cached.fetched_at > self.settings.blockhash_ttl_secs:
+                value = (await self.call("getLatestBlockhash", lambda c: c.get_latest_blockhash())).value
+                cached = _Blockhash(value.blockhash, value.last_valid_block_height, time.monotonic())
+                self._blockhash = cached
+            return cached
+
+    def forget_blockhash(self, blockhash: Hash) -> None:
+        if self._blockhash is not None and self._blockhash.value == blockhash:
+            self._blockhash = None
+
+    async def block_height(self, *, max_age: float = 1.0) -> int:
+        if self._height is None or time.monotonic() - self._height[1] > max_age:
+            height = (await self.call("getBlockHeight", lambda c: c.get_block_height())).value
+            self._height = (height, time.monotonic())
+        return self._height[0]
+
+    async def status(self, signature: Signature) -> TransactionStatus | None:
+        return await self._statuses.get(signature)
+
+    # --- transactions --------------------------------------------------------------------------
+
+    def fits(self, instructions: Sequence[Instruction], payer: Keypair, signers: Sequence[Keypair]) -> bool:
+        """Whether these instructions fit in one transaction."""
+        message = Message(list(instructions), payer.pubkey())
+        try:
+            transaction = Transaction([payer, *signers], message, Hash.default())
+        except Exception:  # noqa: BLE001 - too many accounts etc.
+            return False
+        return len(bytes(transaction)) <= MAX_TRANSACTION_BYTES
+
+    async def send(
+        self,
+        label: str,
+        instructions: Sequence[Instruction],
+        payer: Keypair,
+        signers: Sequence[Keypair] = (),
+        *,
+        already_done: Callable[[], Awaitable[bool]] | None = None,
+        max_rebuilds: int = 6,
+    ) -> Signature | None:
+        """Lands the instructions once; None when `already_done` says the effect already happened.
+
+        Raises TransactionError when the transaction (or its preflight) fails on its merits,
+        RpcUnavailable when it could not be landed in `max_rebuilds` blockhash lifetimes.
+        """
+        for rebuild in range(max_rebuilds):
+            if already_done is not None and (rebuild > 0 or self.settings.skip_preflight) and await already_done():
+                self.metrics.inc("transactions_total", label=label, outcome="already_done")
+                return None
+            blockhash = await self.blockhash(fresh=rebuild > 0)
+            transaction = Transaction([payer, *signers], Message(list(instructions), payer.pubkey()), blockhash.value)
+            for _ in range(50):
+                if transaction.signatures[0] not in self._recent:
+                    break
+                await asyncio.sleep(0.1)
+                blockhash = await self.blockhash(fresh=True)
+                transaction = Transaction([payer, *signers], Message(list(instructions), payer.pubkey()), blockhash.value)
+            signature = transaction.signatures[0]
+            outcome = await self._land(label, bytes(transaction), signature, blockhash)
+            if outcome == "landed":
+                self._recent[signature] = None
+                while len(self._recent) > 4096:
+                    self._recent.popitem(last=False)
+                self.metrics.inc("transactions_total", label=label, outcome="landed")
+                return signature
+            self.metrics.inc("transactions_total", label=label, outcome=outcome)
+            self.forget_blockhash(blockhash.value)
+            log.info("transaction not landed, rebuilding", extra={"label": label, "signature": str(signature), "reason": outcome})
+        if already_done is not None and await already_done():
+            return None
+        raise RpcUnavailable(f"{label}: not landed after {max_rebuilds} blockhashes")
+
+    async def _land(self, label: str, raw: bytes, signature: Signature, blockhash: _Blockhash) -> str:
+        """Sends (and re-sends) one signed transaction until it lands or cannot land any more."""
+        opts = TxOpts(skip_preflight=self.settings.skip_preflight, skip_confirmation=True, preflight_commitment=self.settings.commitment)
+        deadline = time.monotonic() + self.settings.confirm_timeout_secs
+        next_send = 0.0
+        sent_once = False
+        while True:
+            now = time.monotonic()
+            if now >= next_send:
+                next_send = now + self.settings.resend_after_secs
+                try:
+                    await self.call("sendTransaction", lambda c: c.send_raw_transaction(raw, opts), retries=0)
+                    sent_once = True
+                except RPCException as error:
+                    err, logs, message = _preflight(error)
+                    if "already been processed" in message or "AlreadyProcessed" in str(err):
+                        sent_once = True
+                    elif "Blockhash not found" in message or "BlockhashNotFound" in str(err):
+                        if not sent_once or await self._final_status(signature) is None:
+                            return "blockhash_expired"
+                    else:
+                        # A re-send can fail preflight because the first copy already changed
+                        # the state it checks: the signature's own status decides.
+                        status = await self._final_status(signature) if sent_once else None
+                        if status is None:
+                            raise TransactionError(label, err if err is not None else message, logs, landed=False) from None
+                except RpcUnavailable:
+                    pass  # the copy may or may not have arrived; statuses tell
+            status = await self.status(signature)
+            if status is not None and _status_rank(status.confirmation_status) >= _COMMITMENT_RANK[self.settings.commitment]:
+                if status.err is not None:
+                    raise TransactionError(label, status.err, landed=True)
+                return "landed"
+            try:
+                height = await self.block_height()
+            except RpcUnavailable:
+                height = None
+            if height is not None and height > blockhash.last_valid_block_height:
+                return "landed" if await self._final_status(signature) == "ok" else "blockhash_expired"
+            if time.monotonic() > deadline:
+                return "timeout"
+            await asyncio.sleep(self.settings.status_poll_secs)
+
+    async def _final_status(self, signature: Signature) -> str | None:
+        try:
+            status = await self.status(signature)
+        except RpcUnavailable:
+            return None
+        if status is None:
+            return None
+        return "ok" if status.err is None else "err"
+
+    async def simulate(self, instructions: Sequence[Instruction], payer: Keypair) -> tuple[Any, list[str]]:
+        """(err or None, logs) of simulating the instructions (signature not verified)."""
+        blockhash = await self.blockhash()
+        transaction = Transaction([payer], Message(list(instructions), payer.pubkey()), blockhash.value)
+        result = (await self.call("simulateTransaction", lambda c: c.simulate_transaction(transaction, sig_verify=False))).value
+        return result.err, list(result.logs or [])
+
+
+class _StatusBatcher:
+    """Coalesces getSignatureStatuses lookups from many senders into one request per window."""
+
+    def __init__(self, gateway: RpcGateway, window: float) -> None:
+        self._gateway = gateway
+        self._window = window
+        self._waiting: dict[Signature, list[asyncio.Future[TransactionStatus | None]]] = {}
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def get(self, signature: Signature) -> TransactionStatus | None:
+        future: asyncio.Future[TransactionStatus | None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(signature, []).append(future)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
+        return await future
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(min(self._window, 0.05))
+        waiting, self._waiting = self._waiting, {}
+        signatures = list(waiting)
+        for start in range(0, len(signatures), MAX_STATUSES_PER_CALL):
+            chunk = signatures[start : start + MAX_STATUSES_PER_CALL]
+            try:
+                response = await self._gateway.call("getSignatureStatuses", lambda c, chunk=chunk: c.get_signature_statuses(chunk))
+            except Exception as error:  # noqa: BLE001 - handed to every waiter
+                for signature in chunk:
+                    for future in waiting[signature]:
+                        if not future.done():
+                            future.set_exception(error)
+                continue
+            for signature, status in zip(chunk, response.value):
+                for future in waiting[signature]:
+                    if not future.done():
+                        future.set_result(status)
+
+
+def _kind(error: BaseException) -> str:
+    cause = error.__cause__ or error
+    if isinstance(cause, httpx.HTTPStatusError):
+        return f"http_{cause.response.status_code}"
+    if isinstance(cause, (httpx.TimeoutException, asyncio.TimeoutError)):
+        return "timeout"
+    return type(cause).__name__
+
+
+def _preflight(error: RPCException) -> tuple[Any, list[str], str]:
+    payload = error.args[0] if error.args else None
+    message = str(getattr(payload, "message", payload))
+    data = getattr(payload, "data", None)
+    err = getattr(data, "err", None)
+    logs = list(getattr(data, "logs", None) or [])
+    return err, logs, message
