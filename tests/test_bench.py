@@ -1,0 +1,89 @@
+"""scripts/bench: one JSON object with a LiteSVM compute-unit figure for every instruction of
+every program IDL, the issue's targets and whether each is met (reported, not enforced here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from keeper.idl import ProgramIdl
+
+PROGRAMS = ("escrow", "staking", "rewards", "provenance")
+ISSUE_TARGETS = {
+    "escrow.settle_job": 30_000,
+    "rewards.emit": 15_000,
+    "provenance.record_batch": 10_000,
+    "staking.stake": 25_000,
+    "rewards.claim": 40_000,
+}
+
+
+def run_bench(repo_root: Path, *args: str) -> str:
+    for name in PROGRAMS:
+        if not (repo_root / "target" / "deploy" / f"{name}.so").is_file():
+            pytest.fail(f"programs not built ({name}.so missing): run scripts/build-sbf", pytrace=False)
+    done = subprocess.run([str(repo_root / "scripts" / "bench"), *args], cwd=repo_root, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def report(repo_root: Path) -> dict:
+    return json.loads(run_bench(repo_root, "--json"))  # the whole stdout is one JSON document
+
+
+@pytest.fixture(scope="module")
+def every_instruction(repo_root: Path) -> set[str]:
+    names = {f"{program}.{ix}" for program in PROGRAMS for ix in ProgramIdl.for_program(repo_root, program).instruction_names}
+    assert len(names) >= 4 * 4
+    return names
+
+
+def test_every_instruction_of_every_idl_is_measured(report: dict, every_instruction: set[str]) -> None:
+    units = report["compute_units"]
+    assert set(units) == every_instruction
+    for key, value in units.items():
+        assert isinstance(value, int) and not isinstance(value, bool), key
+        assert 0 < value <= 1_400_000, f"{key}: {value}"  # a transaction's compute ceiling
+
+
+def test_each_measurement_says_what_was_measured(report: dict, every_instruction: set[str]) -> None:
+    assert set(report["scenarios"]) == every_instruction
+    assert all(isinstance(text, str) and text.strip() for text in report["scenarios"].values())
+
+
+def test_targets_are_the_issues_and_within_targets_is_consistent(report: dict) -> None:
+    assert report["targets"] == ISSUE_TARGETS
+    within = report["within_targets"]
+    assert set(within) == set(ISSUE_TARGETS)
+    for key, limit in ISSUE_TARGETS.items():
+        assert isinstance(within[key], bool)
+        assert within[key] == (report["compute_units"][key] <= limit), key
+
+
+def test_report_shape(report: dict) -> None:
+    sections = {"compute_units", "compute_units_range", "scenarios", "targets", "within_targets"}
+    assert sections <= set(report)
+    assert all(isinstance(report[key], dict) for key in sections)
+
+
+def test_median_lies_in_the_measured_range(report: dict, every_instruction: set[str]) -> None:
+    assert isinstance(report["runs"], int) and report["runs"] >= 1
+    assert set(report["compute_units_range"]) == every_instruction
+    for key, (low, high) in report["compute_units_range"].items():
+        assert 0 < low <= report["compute_units"][key] <= high, key
+
+
+def test_table_lists_every_instruction(repo_root: Path, every_instruction: set[str]) -> None:
+    table = run_bench(repo_root, "--runs", "1")
+    rows = {}
+    for line in table.splitlines():
+        cells = line.split()
+        if cells and cells[0] in every_instruction:
+            rows[cells[0]] = int(cells[1])
+    assert set(rows) == every_instruction
+    assert all(value > 0 for value in rows.values())
