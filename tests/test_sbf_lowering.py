@@ -146,6 +146,12 @@ def cases() -> list[tuple[int, int, int]]:
     found = []
     for op in range(0, 14):
         found += [(op, a, b) for a in integers for b in rng.sample(integers, 12)]
+    # 128-bit by 64-bit division (the divisor-fits path): every divisor width, with and
+    # without the top bit set, and dividends both above and below 2^64.
+    for _ in range(1_500):
+        divisor = rng.getrandbits(rng.randint(1, 64)) or 1
+        dividend = rng.getrandbits(rng.choice([64, 65, 100, 127, 128]))
+        found += [(1, dividend, divisor), (2, dividend, divisor)]
     for op in (24, 25):
         found += [(op, a, b) for a in integers for b in rng.sample(integers, 6)]
     for op in range(14, 24):

@@ -80,6 +80,47 @@ Value *join128(IRBuilder<> &B, Wide W) {
                     B.CreateZExt(W.Lo, I128));
 }
 
+
+struct QuotientRemainder {
+  Value *Quotient;
+  Value *Remainder;
+};
+
+// (U1:U0) / V for U1 < V, so the quotient fits in 64 bits: Knuth's algorithm D on 32-bit
+// digits (Hacker's Delight `divlu`), with its two "at most twice" corrections unrolled into
+// selects. Native 64-bit divisions only.
+QuotientRemainder divide128By64(IRBuilder<> &B, Value *U1, Value *U0, Value *V) {
+  Type *I64 = B.getInt64Ty();
+  Value *Digit = B.getInt64(1ULL << 32), *Mask = B.getInt64(0xffffffffULL), *Sh32 = B.getInt64(32);
+  Value *S = B.CreateBinaryIntrinsic(Intrinsic::ctlz, V, B.getTrue()); // V != 0
+  Value *Vn = B.CreateShl(V, S);
+  Value *Vn1 = B.CreateLShr(Vn, Sh32), *Vn0 = B.CreateAnd(Vn, Mask);
+  // (U0 >> 1) >> (63 - S) is U0 >> (64 - S) without a shift by 64 when S == 0.
+  Value *Carry = B.CreateLShr(B.CreateLShr(U0, B.getInt64(1)), B.CreateSub(B.getInt64(63), S));
+  Value *Un32 = B.CreateOr(B.CreateShl(U1, S), Carry);
+  Value *Un10 = B.CreateShl(U0, S);
+  Value *Un1 = B.CreateLShr(Un10, Sh32), *Un0 = B.CreateAnd(Un10, Mask);
+
+  auto Digit32 = [&](Value *Top, Value *Next) -> Value * {
+    Value *Q = B.CreateUDiv(Top, Vn1);
+    Value *Rhat = B.CreateSub(Top, B.CreateMul(Q, Vn1));
+    auto TooBig = [&](Value *Q, Value *Rhat) {
+      return B.CreateOr(B.CreateICmpUGE(Q, Digit),
+                        B.CreateICmpUGT(B.CreateMul(Q, Vn0), B.CreateOr(B.CreateShl(Rhat, Sh32), Next)));
+    };
+    Value *First = TooBig(Q, Rhat);
+    Q = B.CreateSub(Q, B.CreateZExt(First, I64));
+    Rhat = B.CreateAdd(Rhat, B.CreateSelect(First, Vn1, B.getInt64(0)));
+    Value *Second = B.CreateAnd(B.CreateAnd(First, B.CreateICmpULT(Rhat, Digit)), TooBig(Q, Rhat));
+    return B.CreateSub(Q, B.CreateZExt(Second, I64));
+  };
+  Value *Q1 = Digit32(Un32, Un1);
+  Value *Un21 = B.CreateSub(B.CreateOr(B.CreateShl(Un32, Sh32), Un1), B.CreateMul(Q1, Vn));
+  Value *Q0 = Digit32(Un21, Un0);
+  Value *Rem = B.CreateLShr(B.CreateSub(B.CreateOr(B.CreateShl(Un21, Sh32), Un0), B.CreateMul(Q0, Vn)), S);
+  return {B.CreateOr(B.CreateShl(Q1, Sh32), Q0), Rem};
+}
+
 class Lowering {
 public:
   explicit Lowering(Module &M) : M(M), Ctx(M.getContext()) {}
@@ -209,7 +250,8 @@ private:
     }
   }
 
-  // 4. i128 division: when both operands fit in 64 bits, one native division; otherwise
+  // 4. i128 division, in three cases: both operands fit in 64 bits → one native division;
+  // the divisor fits (fees, share prices, reward accumulators) → divide128By64; otherwise
   // LLVM's own shift-subtract expansion (IntegerDivision.h).
   void lowerWideDivision() {
     auto Ops = collect([](Instruction &I) {
@@ -218,26 +260,52 @@ private:
     });
     for (Instruction *I : Ops) {
       auto *Op = cast<BinaryOperator>(I);
+      bool IsDiv = Op->getOpcode() == Instruction::UDiv;
       IRBuilder<> B(Op);
       Value *A = Op->getOperand(0), *C = Op->getOperand(1);
       Type *I128 = A->getType();
-      Value *High = B.CreateLShr(B.CreateOr(A, C), ConstantInt::get(I128, 64));
-      Value *Fits = B.CreateICmpEQ(High, ConstantInt::get(I128, 0));
-      Instruction *ThenTerm, *ElseTerm;
-      SplitBlockAndInsertIfThenElse(Fits, Op, &ThenTerm, &ElseTerm);
-      B.SetInsertPoint(ThenTerm);
-      Value *A64 = B.CreateTrunc(A, B.getInt64Ty()), *C64 = B.CreateTrunc(C, B.getInt64Ty());
-      Value *Narrow = Op->getOpcode() == Instruction::UDiv ? B.CreateUDiv(A64, C64) : B.CreateURem(A64, C64);
-      Value *Fast = B.CreateZExt(Narrow, I128);
-      B.SetInsertPoint(ElseTerm);
+      Value *Zero64 = B.getInt64(0);
+      Wide WA = split128(B, A), WC = split128(B, C);
+      Value *DivisorFits = B.CreateICmpEQ(WC.Hi, Zero64);
+      Value *BothFit = B.CreateAnd(DivisorFits, B.CreateICmpEQ(WA.Hi, Zero64));
+
+      BasicBlock *Start = Op->getParent();
+      BasicBlock *Done = Start->splitBasicBlock(Op, "udiv128.done");
+      Function *F = Start->getParent();
+      BasicBlock *Narrow = BasicBlock::Create(Ctx, "udiv128.narrow", F, Done);
+      BasicBlock *Test = BasicBlock::Create(Ctx, "udiv128.test", F, Done);
+      BasicBlock *ByWord = BasicBlock::Create(Ctx, "udiv128.byword", F, Done);
+      BasicBlock *General = BasicBlock::Create(Ctx, "udiv128.general", F, Done);
+      Start->getTerminator()->eraseFromParent();
+      B.SetInsertPoint(Start);
+      B.CreateCondBr(BothFit, Narrow, Test);
+
+      B.SetInsertPoint(Narrow);
+      Value *NarrowResult = B.CreateZExt(IsDiv ? B.CreateUDiv(WA.Lo, WC.Lo) : B.CreateURem(WA.Lo, WC.Lo), I128);
+      B.CreateBr(Done);
+
+      B.SetInsertPoint(Test);
+      B.CreateCondBr(DivisorFits, ByWord, General);
+
+      B.SetInsertPoint(ByWord);
+      Value *QHi = B.CreateUDiv(WA.Hi, WC.Lo);
+      Value *RHi = B.CreateURem(WA.Hi, WC.Lo);
+      QuotientRemainder Low = divide128By64(B, RHi, WA.Lo, WC.Lo);
+      Value *ByWordResult = IsDiv ? join128(B, {QHi, Low.Quotient}) : B.CreateZExt(Low.Remainder, I128);
+      B.CreateBr(Done);
+
+      B.SetInsertPoint(General);
       auto *Slow = cast<BinaryOperator>(B.CreateBinOp(Op->getOpcode(), A, C));
+      B.CreateBr(Done);
+
       B.SetInsertPoint(Op);
-      PHINode *Phi = B.CreatePHI(I128, 2);
-      Phi->addIncoming(Fast, ThenTerm->getParent());
-      Phi->addIncoming(Slow, ElseTerm->getParent());
+      PHINode *Phi = B.CreatePHI(I128, 3);
+      Phi->addIncoming(NarrowResult, Narrow);
+      Phi->addIncoming(ByWordResult, ByWord);
+      Phi->addIncoming(Slow, General);
       Op->replaceAllUsesWith(Phi);
       Op->eraseFromParent();
-      bool Expanded = Slow->getOpcode() == Instruction::UDiv ? expandDivision(Slow) : expandRemainder(Slow);
+      bool Expanded = IsDiv ? expandDivision(Slow) : expandRemainder(Slow);
       if (!Expanded)
         report_fatal_error("sbf-lower: could not expand a 128-bit division");
     }
