@@ -515,11 +515,52 @@ def test_open_job_refuses_a_deposit_the_renter_does_not_have(harness: Harness, e
 def test_open_job_id_is_unique_per_renter_while_open(harness: Harness, escrow: Escrow) -> None:
     job = usdc_job(escrow, fund=2 * quote(10, USDC_PRICE, True).deposit)
     escrow.open(job)
-    fails_already_in_use(harness, escrow.open_ix(job, price_per_hour=1), job.renter, watch=escrow.watch(job))
+    harness.fails("JobAddressInUse", escrow.open_ix(job, price_per_hour=1), job.renter, watch=escrow.watch(job))
     # The same id is free for another renter.
     other = usdc_job(escrow, job_id=job.job_id)
     escrow.open(other)
     assert other.address != job.address
+
+
+@pytest.mark.parametrize("target", ["job", "vault", "both"])
+def test_open_job_survives_a_prefunded_address(harness: Harness, escrow: Escrow, target: str) -> None:
+    """Job and vault addresses are predictable: lamports sent there beforehand must not block
+    the renter's job id (regression: Anchor's `init` took the System Program's
+    CreateAccountAllowPrefund path, which this runtime refuses). The pre-funded lamports stay
+    with the accounts and come back to the renter when they close."""
+    from solders.system_program import TransferParams, transfer
+
+    griefer = harness.wallet()
+    job = usdc_job(escrow, hours=3)
+    targets = {"job": [job.address], "vault": [job.vault], "both": [job.address, job.vault]}[target]
+    gift = harness.chain.rent_exempt_minimum(0) + 12_345  # the least a new account may hold, and some
+    for address in targets:
+        harness.ok(transfer(TransferParams(from_pubkey=griefer.pubkey(), to_pubkey=address, lamports=gift)), griefer)
+    renter_lamports = escrow.lamports(job.renter.pubkey())
+    record = escrow.open(job)
+    state = escrow.job(job)
+    assert kind_name(state.status) == "Open" and state.reserved_cost == 3 * USDC_PRICE
+    assert harness.balance(job.vault) == quote(3, USDC_PRICE, True).deposit
+    chain = harness.chain
+    job_rent = chain.rent_exempt_minimum(len(chain.get_account(job.address).data))
+    vault_rent = chain.rent_exempt_minimum(TOKEN_ACCOUNT_SIZE)
+    assert escrow.lamports(job.address) == max(job_rent, gift if job.address in targets else 0)
+    assert escrow.lamports(job.vault) == max(vault_rent, gift if job.vault in targets else 0)
+    # The renter paid only the part of the rent the gift did not cover.
+    paid = (job_rent - (gift if job.address in targets else 0)) + (vault_rent - (gift if job.vault in targets else 0))
+    assert escrow.lamports(job.renter.pubkey()) == renter_lamports - paid - record.fee
+    escrow.start(job)
+    harness.warp(HOUR)
+    escrow.complete(job, 1)
+    settle_and_check(escrow, job, 1, 1_000)
+
+
+def test_open_job_refuses_a_job_address_held_by_another_program(harness: Harness, escrow: Escrow) -> None:
+    """An address that already holds an account (not a plain pre-funded one) is in use."""
+    job = usdc_job(escrow)
+    squatter = clone_account(harness, escrow.node.address)
+    harness.chain.set_account(job.vault, harness.chain.get_account(squatter))
+    harness.fails("JobAddressInUse", escrow.open_ix(job), job.renter, watch=[*escrow.watch(job), job.vault])
 
 
 # =====================================================================================

@@ -54,4 +54,6 @@ pub enum EscrowError {
     NotReclaimable,
     #[msg("Arithmetic overflow")]
     MathOverflow,
+    #[msg("The job or vault address already holds an account (job id in use)")]
+    JobAddressInUse,
 }

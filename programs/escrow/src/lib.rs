@@ -10,6 +10,7 @@
 
 use anchor_lang::prelude::*;
 
+pub mod create;
 pub mod errors;
 pub mod events;
 pub mod instructions;

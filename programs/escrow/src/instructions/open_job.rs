@@ -1,8 +1,9 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token::{self, Mint, Token, TokenAccount, Transfer};
+use anchor_spl::token::{self, InitializeAccount3, Mint, Token, TokenAccount, Transfer};
 use io_common::seeds;
 use staking::state::Node;
 
+use crate::create::create_pda_account;
 use crate::errors::EscrowError;
 use crate::events::JobOpened;
 use crate::state::{EscrowConfig, Job, JobStatus, PaymentKind, ACCOUNT_VERSION};
@@ -25,31 +26,26 @@ pub struct OpenJob<'info> {
     /// The node rented: a staking program Node (owner and type checked), active.
     #[account(constraint = node.active @ EscrowError::NodeInactive)]
     pub node: Box<Account<'info, Node>>,
-    /// The job (PDA `[JOB, renter, job_id LE]`); `init` refuses a reused job id.
+    /// The job (PDA `[JOB, renter, job_id LE]`), created by the handler after every
+    /// check (also when someone pre-funded the address); a job id in use → JobAddressInUse.
+    /// CHECK: address checked by `seeds`; created and written by the handler.
     #[account(
-        init,
-        payer = renter,
-        space = 8 + Job::INIT_SPACE,
+        mut,
         seeds = [seeds::JOB, renter.key().as_ref(), &job_id.to_le_bytes()],
         bump,
     )]
-    pub job: Box<Account<'info, Job>>,
+    pub job: UncheckedAccount<'info>,
     /// USDC or IO.
     #[account(
         constraint = payment_mint.key() == config.usdc_mint
             || payment_mint.key() == config.io_mint @ EscrowError::UnsupportedMint,
     )]
     pub payment_mint: Box<Account<'info, Mint>>,
-    /// Holds the deposit (PDA `[JOB_VAULT, job]`, authority = the job).
-    #[account(
-        init,
-        payer = renter,
-        seeds = [seeds::JOB_VAULT, job.key().as_ref()],
-        bump,
-        token::mint = payment_mint,
-        token::authority = job,
-    )]
-    pub job_vault: Box<Account<'info, TokenAccount>>,
+    /// Holds the deposit: a token account of the payment mint at PDA `[JOB_VAULT, job]`,
+    /// authority = the job, created by the handler like the job.
+    /// CHECK: address checked by `seeds`; created and initialised by the handler.
+    #[account(mut, seeds = [seeds::JOB_VAULT, job.key().as_ref()], bump)]
+    pub job_vault: UncheckedAccount<'info>,
     /// The deposit comes from here.
     #[account(
         mut,
@@ -81,12 +77,24 @@ pub fn handler(
     let now = Clock::get()?.unix_timestamp;
     let start_deadline = Job::start_deadline(now, config.start_timeout_secs)?;
 
-    accounts.job.set_inner(Job {
+    let renter = accounts.renter.key();
+    let job_key = accounts.job.key();
+    let job_id_bytes = job_id.to_le_bytes();
+    let job_bump = [ctx.bumps.job];
+    create_pda_account(
+        &accounts.system_program,
+        accounts.renter.to_account_info(),
+        accounts.job.to_account_info(),
+        8 + Job::INIT_SPACE,
+        &crate::ID,
+        &[seeds::JOB, renter.as_ref(), &job_id_bytes, &job_bump],
+    )?;
+    let job = Job {
         version: ACCOUNT_VERSION,
         bump: ctx.bumps.job,
         vault_bump: ctx.bumps.job_vault,
         job_id,
-        renter: accounts.renter.key(),
+        renter,
         node: accounts.node.key(),
         node_key: accounts.node.node_key,
         payment_mint: accounts.payment_mint.key(),
@@ -104,7 +112,30 @@ pub fn handler(
         start_deadline,
         complete_deadline: 0,
         _reserved: [0; 64],
-    });
+    };
+    {
+        let info = accounts.job.to_account_info();
+        let mut data = info.try_borrow_mut_data()?;
+        job.try_serialize(&mut &mut data[..])?;
+    }
+
+    let vault_bump = [ctx.bumps.job_vault];
+    create_pda_account(
+        &accounts.system_program,
+        accounts.renter.to_account_info(),
+        accounts.job_vault.to_account_info(),
+        TokenAccount::LEN,
+        &accounts.token_program.key(),
+        &[seeds::JOB_VAULT, job_key.as_ref(), &vault_bump],
+    )?;
+    token::initialize_account3(CpiContext::new(
+        accounts.token_program.key(),
+        InitializeAccount3 {
+            account: accounts.job_vault.to_account_info(),
+            mint: accounts.payment_mint.to_account_info(),
+            authority: accounts.job.to_account_info(),
+        },
+    ))?;
 
     token::transfer(
         CpiContext::new(
@@ -119,9 +150,9 @@ pub fn handler(
     )?;
 
     emit!(JobOpened {
-        job: accounts.job.key(),
+        job: job_key,
         job_id,
-        renter: accounts.renter.key(),
+        renter,
         node: accounts.node.key(),
         payment_mint: accounts.payment_mint.key(),
         payment_kind,
