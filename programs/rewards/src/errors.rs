@@ -48,4 +48,6 @@ pub enum RewardsError {
     WrongBurnEpoch,
     #[msg("Arithmetic overflow")]
     MathOverflow,
+    #[msg("This epoch's root has already been posted")]
+    EpochAlreadyPosted,
 }

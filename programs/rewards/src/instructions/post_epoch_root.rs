@@ -3,6 +3,7 @@ use io_common::seeds;
 
 use crate::errors::RewardsError;
 use crate::events::EpochRootPosted;
+use crate::pda;
 use crate::state::{EmissionState, Epoch, RewardsConfig, CURRENT_VERSION};
 
 #[derive(Accounts)]
@@ -26,15 +27,15 @@ pub struct PostEpochRoot<'info> {
     )]
     pub emission: Box<Account<'info, EmissionState>>,
 
-    /// The epoch's root, [EPOCH, epoch u64 LE]; `init` means one root per epoch, ever.
+    /// The epoch's root, [EPOCH, epoch u64 LE]; created here, so one root per epoch, ever.
+    /// CHECK: the PDA of `epoch` (seeds); must not exist yet; created and written by the handler.
     #[account(
-        init,
-        payer = keeper_authority,
-        space = 8 + Epoch::INIT_SPACE,
+        mut,
         seeds = [seeds::EPOCH, &epoch.to_le_bytes()],
         bump,
+        constraint = pda::is_uncreated(&epoch_root) @ RewardsError::EpochAlreadyPosted,
     )]
-    pub epoch_root: Box<Account<'info, Epoch>>,
+    pub epoch_root: UncheckedAccount<'info>,
 
     /// The keeper; signs and pays the epoch account's rent.
     #[account(mut)]
@@ -58,18 +59,29 @@ impl<'info> PostEpochRoot<'info> {
         require!(root != [0; 32], RewardsError::InvalidRoot);
         self.emission.allocate(total)?;
 
-        self.epoch_root.set_inner(Epoch {
-            version: CURRENT_VERSION,
-            epoch,
-            root,
-            total,
-            leaf_count,
-            claimed: 0,
-            claim_count: 0,
-            posted_at: Clock::get()?.unix_timestamp,
-            bump,
-            _reserved: [0; 64],
-        });
+        let epoch_le = epoch.to_le_bytes();
+        pda::create_pda(
+            &self.keeper_authority.to_account_info(),
+            &self.epoch_root.to_account_info(),
+            &self.system_program.to_account_info(),
+            8 + Epoch::INIT_SPACE,
+            &[seeds::EPOCH, &epoch_le, &[bump]],
+        )?;
+        pda::write_account(
+            &self.epoch_root.to_account_info(),
+            &Epoch {
+                version: CURRENT_VERSION,
+                epoch,
+                root,
+                total,
+                leaf_count,
+                claimed: 0,
+                claim_count: 0,
+                posted_at: Clock::get()?.unix_timestamp,
+                bump,
+                _reserved: [0; 64],
+            },
+        )?;
         emit!(EpochRootPosted {
             epoch,
             root,
