@@ -19,7 +19,7 @@ import urllib.request
 from solana.exceptions import SolanaRpcException
 
 from keeper.chain import Chain
-from keeper.daemon.app import run_keeper
+from keeper.daemon.app import load_keypair, run_keeper
 from keeper.daemon.config import ConfigError, KeeperConfig, load_config
 from keeper.daemon.journal import Journal
 from keeper.daemon.logs import configure as configure_logging
@@ -189,7 +189,8 @@ def _prove(arguments: dict) -> int:
         return 1
     journal = Journal(config.journal_path)
     try:
-        result = prove_run(journal, Protocol(config.idl_dir or default_idl_dir()), config.rpc.url, arguments["receipt_id"], claimed)
+        fee_payer = load_keypair(config.keypair_path).pubkey()
+        result = prove_run(journal, Protocol(config.idl_dir or default_idl_dir()), config.rpc.url, arguments["receipt_id"], fee_payer, claimed)
     except LookupError as error:
         print(f"io-keeper prove: {error.args[0]}", file=sys.stderr)
         return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,8 +52,10 @@ def to_json(value: Any) -> Any:
         if len(value) in (32, 64) and all(isinstance(item, int) and 0 <= item < 256 for item in value):
             return bytes(value).hex()
         return [to_json(item) for item in value]
-    if isinstance(value, Mapping) or hasattr(value, "items") and callable(value.items):
-        return {str(key): to_json(item) for key, item in value.items() if not str(key).startswith("_")}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value) if not f.name.startswith(("_", "reserved"))}
+    if isinstance(value, Mapping):
+        return {str(key): to_json(item) for key, item in value.items() if not str(key).startswith(("_", "reserved"))}
     if isinstance(value, (int, str, bool, float)) or value is None:
         return value
     # anchorpy enums are sumtype instances: show the variant name.

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from solana.rpc.async_api import AsyncClient
-from solders.keypair import Keypair
 from solders.message import Message
 from solders.pubkey import Pubkey
 from solders.transaction import Transaction
@@ -48,7 +47,10 @@ def receipt_args(receipt: Receipt) -> dict[str, Any]:
     }
 
 
-async def prove(journal: Journal, protocol: Protocol, rpc_url: str, receipt_id: str, claimed: Receipt | None = None) -> ProofResult:
+async def prove(
+    journal: Journal, protocol: Protocol, rpc_url: str, receipt_id: str, fee_payer: Pubkey, claimed: Receipt | None = None
+) -> ProofResult:
+    """`fee_payer` must be an existing account (the simulation charges nothing and needs no signature)."""
     stored = journal.receipt(receipt_id)
     if stored is None:
         raise LookupError(f"receipt {receipt_id} is not in the journal")
@@ -62,10 +64,9 @@ async def prove(journal: Journal, protocol: Protocol, rpc_url: str, receipt_id: 
     if batch.status != "recorded":
         return ProofResult(receipt_id, receipt, batch.sequence, batch.root, proof, locally_valid, None, f"batch is {batch.status}", [])
     instruction = protocol.verify_receipt(batch.sequence, receipt_args(receipt), proof)
-    payer = Keypair()  # simulation only: nothing is signed for real or paid
     async with AsyncClient(rpc_url) as client:
         blockhash = (await client.get_latest_blockhash()).value.blockhash
-        message = Message.new_with_blockhash([instruction], payer.pubkey(), blockhash)
+        message = Message.new_with_blockhash([instruction], fee_payer, blockhash)
         transaction = Transaction.new_unsigned(message)
         result = (await client.simulate_transaction(transaction, sig_verify=False)).value
     logs = list(result.logs or [])
@@ -75,8 +76,8 @@ async def prove(journal: Journal, protocol: Protocol, rpc_url: str, receipt_id: 
     return ProofResult(receipt_id, receipt, batch.sequence, batch.root, proof, locally_valid, result.err is None, error, logs)
 
 
-def run(journal: Journal, protocol: Protocol, rpc_url: str, receipt_id: str, claimed: Receipt | None) -> ProofResult:
-    return asyncio.run(prove(journal, protocol, rpc_url, receipt_id, claimed))
+def run(journal: Journal, protocol: Protocol, rpc_url: str, receipt_id: str, fee_payer: Pubkey, claimed: Receipt | None) -> ProofResult:
+    return asyncio.run(prove(journal, protocol, rpc_url, receipt_id, fee_payer, claimed))
 
 
 def render(result: ProofResult, as_json: bool) -> str:
