@@ -9,7 +9,9 @@
   link.py lower INPUT.bc OUTPUT.so
       opt        → internalize all but `entrypoint`, drop dead code, lower atomics, and the
                    sbf-lower plugin (llvm-pass/SbfLower.cpp) for what the BPF backend can't emit
-      llc        → upstream BPF object (cpu v2: no ALU32/JMP32, which SBPF v0 lacks; 4 KiB frames)
+      llc        → upstream BPF object (cpu v2: no ALU32/JMP32, which SBPF v0 lacks; misaligned
+                   loads/stores allowed, as the SBPF VM allows them — otherwise every
+                   unaligned 32-byte Pubkey copy is 64 byte loads and stores; 4 KiB frames)
       relink.py  → the SBPF v0 shared object the Solana loader accepts
 
 Tools and the plugin come from the environment set by scripts/build-sbf: SBF_LLVM_BIN
@@ -115,7 +117,7 @@ def lower(bitcode: Path, output: Path) -> None:
         ])
         obj = scratch / "program.o"
         run([
-            tool("llc"), "-march=bpfel", "-mcpu=v2", "-bpf-stack-size=4096", "-O2",
+            tool("llc"), "-march=bpfel", "-mcpu=v2", "-mattr=+allows-misaligned-mem-access", "-bpf-stack-size=4096", "-O2",
             "-filetype=obj", str(lowered), "-o", str(obj),
         ])
         if os.environ.get("SBF_KEEP_OBJECT"):
