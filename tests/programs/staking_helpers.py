@@ -1,0 +1,367 @@
+"""Helpers for the staking program tests: instruction builders over the IDL, account reads,
+the rewards claim path (the only legitimate caller of `deposit_staker_rewards`), compute-unit
+bookkeeping and a few tricks for the failure tests (unsigned signer slots, forged accounts).
+
+Expected amounts are never read back from the program: `Pool` below restates the SPEC's share
+rules (stake buys floor(amount·total_shares/total_stake), withdraw pays
+floor(shares·total_stake/total_shares), slash takes floor(total_stake·fraction/10000)) in Python.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from solders.account import Account
+from solders.instruction import AccountMeta, Instruction
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+
+from keeper.addresses import RewardsAddresses, StakingAddresses, associated_token_address
+from keeper.chain import TransactionRecord
+from keeper.constants import BPS_DENOMINATOR, IO_UNIT
+from keeper.fees import share_floor
+from keeper.merkle import MerkleTree, reward_leaf
+from tests.programs.harness import Harness, error_name
+
+IO = IO_UNIT
+U64_MAX = 2**64 - 1
+REWARD_SCALE = 10**18
+
+# Compute units of every successful staking instruction a test sent: name -> [units].
+COMPUTE_UNITS: dict[str, list[int]] = defaultdict(list)
+
+
+def staking_compute_units(record: TransactionRecord) -> int:
+    """Units the staking program's top-level invocation consumed (from its log line)."""
+    program = str(StakingAddresses.program)
+    for line in record.result.logs:
+        if line.startswith(f"Program {program} consumed "):
+            return int(line.split()[3])
+    return record.result.compute_units_consumed
+
+
+def unsign(instruction: Instruction, key: Pubkey) -> Instruction:
+    """The same instruction with `key`'s account slot no longer marked as a signer."""
+    metas = [
+        AccountMeta(meta.pubkey, is_signer=False if meta.pubkey == key else meta.is_signer, is_writable=meta.is_writable)
+        for meta in instruction.accounts
+    ]
+    return Instruction(instruction.program_id, instruction.data, metas)
+
+
+def replace_account(instruction: Instruction, old: Pubkey, new: Pubkey) -> Instruction:
+    metas = [
+        AccountMeta(new if meta.pubkey == old else meta.pubkey, is_signer=meta.is_signer, is_writable=meta.is_writable)
+        for meta in instruction.accounts
+    ]
+    return Instruction(instruction.program_id, instruction.data, metas)
+
+
+@dataclass
+class Pool:
+    """The SPEC's share-priced pool of one node, in Python."""
+
+    total_stake: int = 0
+    total_shares: int = 0
+
+    def shares_for(self, amount: int) -> int:
+        if self.total_shares == 0:
+            return amount
+        return amount * self.total_shares // self.total_stake
+
+    def value_of(self, shares: int) -> int:
+        return shares * self.total_stake // self.total_shares if shares else 0
+
+    def stake(self, amount: int) -> int:
+        shares = self.shares_for(amount)
+        self.total_stake += amount
+        self.total_shares += shares
+        return shares
+
+    def slash(self, fraction_bps: int) -> int:
+        amount = share_floor(self.total_stake, fraction_bps)
+        self.total_stake -= amount
+        return amount
+
+    def withdraw(self, shares: int) -> int:
+        amount = self.value_of(shares)
+        self.total_stake -= amount
+        self.total_shares -= shares
+        return amount
+
+
+@dataclass
+class RegisteredNode:
+    operator: Keypair
+    node_key: Keypair
+    address: Pubkey
+
+
+@dataclass
+class Staking:
+    """Acts on the staking program of a harness chain."""
+
+    h: Harness
+    records: list[TransactionRecord] = field(default_factory=list)
+
+    @property
+    def idl(self):
+        return self.h.programs.staking
+
+    # --- sending --------------------------------------------------------------------------
+    def ok(self, name: str, instruction: Instruction, payer: Keypair, *signers: Keypair) -> TransactionRecord:
+        record = self.h.ok(instruction, payer, *signers)
+        COMPUTE_UNITS[name].append(staking_compute_units(record))
+        return record
+
+    def events(self, record: TransactionRecord, name: str | None = None) -> list[Any]:
+        events = self.idl.decode_events(record.result.logs)
+        return [event.data for event in events if name is None or event.name == name]
+
+    def event(self, record: TransactionRecord, name: str) -> Any:
+        found = self.events(record, name)
+        assert len(found) == 1, f"expected one {name} event, got {self.idl.decode_events(record.result.logs)}"
+        return found[0]
+
+    def fails_in_system_program(self, instructions: Instruction, payer: Keypair, *signers: Keypair, watch=()) -> TransactionRecord:
+        """Asserts that Anchor's `init` was refused by the System program because the account
+        already exists (Anchor adds no error name of its own for this), leaving `watch` unchanged.
+        Anchor 1.2 creates an account that holds lamports with CreateAccountAllowPrefund, which
+        this runtime's System program rejects ("invalid instruction data"); a runtime that knows
+        it returns AccountAlreadyInUse. Either way the existing account is not touched."""
+        before = {address: self.h.chain.get_account(address) for address in watch}
+        record = self.h.send(instructions, payer, *signers)
+        assert not record.result.succeeded
+        logs = record.result.logs
+        assert any(line.startswith("Program 11111111111111111111111111111111 failed") for line in logs), "\n".join(logs)
+        assert logs[-1].startswith(f"Program {StakingAddresses.program} failed"), "\n".join(logs)
+        for address in watch:
+            after = self.h.chain.get_account(address)
+            assert (before[address].lamports, bytes(before[address].data), before[address].owner) == (
+                after.lamports, bytes(after.data), after.owner)
+        return record
+
+    # --- reads ----------------------------------------------------------------------------
+    def decode(self, kind: str, address: Pubkey) -> Any:
+        account = self.h.chain.get_account(address)
+        assert account is not None, f"{kind} {address} does not exist"
+        assert account.owner == StakingAddresses.program
+        return self.idl.decode_account_as(kind, bytes(account.data))
+
+    def config(self) -> Any:
+        return self.decode("StakingConfig", StakingAddresses.config)
+
+    def node(self, address: Pubkey) -> Any:
+        return self.decode("Node", address)
+
+    def position(self, node: Pubkey, staker: Pubkey) -> Any:
+        return self.decode("StakePosition", StakingAddresses.stake_position(node, staker))
+
+    def exists(self, address: Pubkey) -> bool:
+        account = self.h.chain.get_account(address)
+        return account is not None and account.lamports > 0
+
+    def withdrawable(self, node: Pubkey, staker: Pubkey) -> int:
+        """What a position's shares (active + unbonding) are worth now, per the SPEC formula."""
+        n = self.node(node)
+        p = self.position(node, staker)
+        shares = p.shares + p.unbonding_shares
+        return shares * n.total_stake // n.total_shares if shares else 0
+
+    def vault(self) -> int:
+        return self.h.balance(StakingAddresses.stake_vault)
+
+    def reward_vault(self) -> int:
+        return self.h.balance(StakingAddresses.staker_reward_vault)
+
+    # --- instruction builders -------------------------------------------------------------
+    def update_config_ix(self, signer: Pubkey, **params: Any) -> Instruction:
+        """`params` are UpdateConfigParams fields (absent ones are None); `signer` is the admin slot."""
+        full = {k: params.get(k) for k in ("admin", "slashing_authority", "max_stake_per_node", "unstake_cooldown_secs", "reporter_share_bps")}
+        return self.idl.instruction("update_config", {"params": full}, {"admin": signer, "config": StakingAddresses.config})
+
+    def register_node_ix(
+        self, operator: Pubkey, node_key: Pubkey, *, gpu_model: str = "H100-80GB", tier: int = 2,
+        staker_share_bps: int = 200, token_share_bps: int = 1_000, node: Pubkey | None = None,
+    ) -> Instruction:
+        return self.idl.instruction(
+            "register_node",
+            {"params": {"gpu_model": gpu_model, "tier": tier, "staker_share_bps": staker_share_bps, "token_share_bps": token_share_bps}},
+            {"operator": operator, "node_key": node_key, "node": node or StakingAddresses.node(node_key)},
+        )
+
+    def update_node_ix(self, signer: Pubkey, node: Pubkey, **params: Any) -> Instruction:
+        """`params` are UpdateNodeParams fields (absent ones are None); `signer` is the operator slot."""
+        full = {k: params.get(k) for k in ("operator", "gpu_model", "tier", "staker_share_bps", "token_share_bps", "active")}
+        return self.idl.instruction("update_node", {"params": full}, {"operator": signer, "node": node})
+
+    def stake_ix(self, staker: Pubkey, node: Pubkey, amount: int, source: Pubkey | None = None, position: Pubkey | None = None) -> Instruction:
+        return self.idl.instruction(
+            "stake", {"amount": amount},
+            {
+                "staker": staker, "config": StakingAddresses.config, "node": node,
+                "position": position or StakingAddresses.stake_position(node, staker),
+                "staker_token_account": source or associated_token_address(staker, self.h.io_mint),
+                "stake_vault": StakingAddresses.stake_vault,
+            },
+        )
+
+    def unstake_ix(self, staker: Pubkey, node: Pubkey, shares: int, position: Pubkey | None = None) -> Instruction:
+        return self.idl.instruction(
+            "unstake", {"shares": shares},
+            {"staker": staker, "config": StakingAddresses.config, "node": node,
+             "position": position or StakingAddresses.stake_position(node, staker)},
+        )
+
+    def withdraw_ix(self, staker: Pubkey, node: Pubkey, destination: Pubkey | None = None, position: Pubkey | None = None,
+                    stake_vault: Pubkey = StakingAddresses.stake_vault) -> Instruction:
+        return self.idl.instruction(
+            "withdraw", {},
+            {"staker": staker, "config": StakingAddresses.config, "node": node,
+             "position": position or StakingAddresses.stake_position(node, staker), "stake_vault": stake_vault,
+             "destination": destination or associated_token_address(staker, self.h.io_mint)},
+        )
+
+    def slash_ix(
+        self, node: Pubkey, fraction_bps: int, *, evidence_hash: bytes = b"\x11" * 32, reason: str = "forged proof",
+        authority: Pubkey | None = None, payer: Pubkey | None = None, reporter_token_account: Pubkey | None = None,
+        burn_vault: Pubkey = RewardsAddresses.burn_vault, slash_record: Pubkey | None = None,
+    ) -> Instruction:
+        authority = authority or self.h.roles.slashing_authority.pubkey()
+        if slash_record is None:
+            slash_record = StakingAddresses.slash_record(node, self.node(node).slash_count)
+        return self.idl.instruction(
+            "slash", {"params": {"fraction_bps": fraction_bps, "evidence_hash": list(evidence_hash), "reason": reason}},
+            {"slashing_authority": authority, "payer": payer or authority, "config": StakingAddresses.config,
+             "node": node, "slash_record": slash_record, "stake_vault": StakingAddresses.stake_vault,
+             "burn_vault": burn_vault, "reporter_token_account": reporter_token_account},
+        )
+
+    def claim_ix(self, staker: Pubkey, node: Pubkey, destination: Pubkey | None = None, position: Pubkey | None = None) -> Instruction:
+        return self.idl.instruction(
+            "claim_staker_rewards", {},
+            {"staker": staker, "config": StakingAddresses.config, "node": node,
+             "position": position or StakingAddresses.stake_position(node, staker),
+             "staker_reward_vault": StakingAddresses.staker_reward_vault,
+             "destination": destination or associated_token_address(staker, self.h.io_mint)},
+        )
+
+    def deposit_ix(self, node: Pubkey, authority: Pubkey, source: Pubkey, amount: int) -> Instruction:
+        return self.idl.instruction(
+            "deposit_staker_rewards", {"amount": amount},
+            {"config": StakingAddresses.config, "node": node, "rewards_authority": authority, "source": source,
+             "staker_reward_vault": StakingAddresses.staker_reward_vault},
+        )
+
+    def close_ix(self, staker: Pubkey, node: Pubkey, position: Pubkey | None = None) -> Instruction:
+        return self.idl.instruction(
+            "close_stake_position", {},
+            {"staker": staker, "node": node, "position": position or StakingAddresses.stake_position(node, staker)},
+        )
+
+    # --- flows ----------------------------------------------------------------------------
+    def register(self, **params: Any) -> RegisteredNode:
+        operator, node_key = self.h.wallet(), Keypair()
+        address = StakingAddresses.node(node_key.pubkey())
+        self.ok("register_node", self.register_node_ix(operator.pubkey(), node_key.pubkey(), **params), operator, node_key)
+        return RegisteredNode(operator, node_key, address)
+
+    def staker(self, io: int) -> Keypair:
+        wallet = self.h.wallet()
+        self.h.give_io(wallet.pubkey(), io)
+        return wallet
+
+    def stake(self, staker: Keypair, node: Pubkey, amount: int) -> TransactionRecord:
+        return self.ok("stake", self.stake_ix(staker.pubkey(), node, amount), staker)
+
+    def unstake(self, staker: Keypair, node: Pubkey, shares: int | None = None) -> TransactionRecord:
+        if shares is None:
+            shares = self.position(node, staker.pubkey()).shares
+        return self.ok("unstake", self.unstake_ix(staker.pubkey(), node, shares), staker)
+
+    def withdraw(self, staker: Keypair, node: Pubkey) -> TransactionRecord:
+        return self.ok("withdraw", self.withdraw_ix(staker.pubkey(), node), staker)
+
+    def slash(self, node: Pubkey, fraction_bps: int, **kwargs: Any) -> TransactionRecord:
+        authority = self.h.roles.slashing_authority
+        return self.ok("slash", self.slash_ix(node, fraction_bps, **kwargs), authority)
+
+    def update_config(self, **params: Any) -> TransactionRecord:
+        admin = self.h.roles.admin
+        return self.ok("update_config", self.update_config_ix(admin.pubkey(), **params), admin)
+
+    # --- the rewards path into deposit_staker_rewards ---------------------------------------
+    def emit_first_hours(self, hours: int = 1) -> None:
+        """Moves the clock past `hours` emission hours and emits them into the reward vault."""
+        rewards = self.h.programs.rewards
+        self.h.warp(hours * 3_600 + 1)
+        self.h.ok(rewards.instruction(
+            "emit", {"max_hours": hours},
+            {"config": RewardsAddresses.config, "emission": RewardsAddresses.emission, "io_mint": RewardsAddresses.io_mint,
+             "mint_authority": RewardsAddresses.mint_authority, "reward_vault": RewardsAddresses.reward_vault},
+        ), self.h.roles.keeper)
+
+    def post_root(self, epoch: int, leaves: dict[Pubkey, int]) -> MerkleTree:
+        rewards = self.h.programs.rewards
+        ordered = list(leaves.items())
+        tree = MerkleTree.build([reward_leaf(epoch, bytes(node), amount) for node, amount in ordered])
+        self.h.ok(rewards.instruction(
+            "post_epoch_root",
+            {"epoch": epoch, "root": list(tree.root), "total": sum(leaves.values()), "leaf_count": len(ordered)},
+            {"config": RewardsAddresses.config, "emission": RewardsAddresses.emission,
+             "epoch_root": RewardsAddresses.epoch_root(epoch), "keeper_authority": self.h.roles.keeper.pubkey()},
+        ), self.h.roles.keeper)
+        return tree
+
+    def rewards_claim(self, epoch: int, node: RegisteredNode, amount: int, tree: MerkleTree, index: int) -> TransactionRecord:
+        """The rewards program's claim: pays the operator and CPIs deposit_staker_rewards."""
+        rewards = self.h.programs.rewards
+        operator_io = self.h.token_account(node.operator.pubkey(), self.h.io_mint)
+        payer = self.h.wallet()
+        record = self.h.ok(rewards.instruction(
+            "claim", {"epoch": epoch, "amount": amount, "proof": [list(p) for p in tree.proof(index)]},
+            {"config": RewardsAddresses.config, "epoch_root": RewardsAddresses.epoch_root(epoch), "node": node.address,
+             "claim_receipt": RewardsAddresses.claim_receipt(epoch, node.address), "operator_token": operator_io,
+             "reward_vault": RewardsAddresses.reward_vault, "mint_authority": RewardsAddresses.mint_authority,
+             "staking_config": StakingAddresses.config, "staker_reward_vault": StakingAddresses.staker_reward_vault,
+             "payer": payer.pubkey()},
+        ), payer)
+        return record
+
+    def deposit_via_rewards(self, node: RegisteredNode, claim_amount: int, epoch: int = 0) -> tuple[TransactionRecord, int]:
+        """Emits, posts a one-leaf root and claims it: returns (record, staker part deposited)."""
+        self.emit_first_hours(epoch + 1 - self.emitted_hours())
+        tree = self.post_root(epoch, {node.address: claim_amount})
+        record = self.rewards_claim(epoch, node, claim_amount, tree, 0)
+        staker_part = share_floor(claim_amount, self.node(node.address).staker_share_bps)
+        return record, staker_part
+
+    def emitted_hours(self) -> int:
+        rewards = self.h.programs.rewards
+        emission = rewards.decode_account_as("EmissionState", bytes(self.h.chain.get_account(RewardsAddresses.emission).data))
+        return emission.next_hour
+
+    # --- forging (accounts a caller could present; only for wrong-owner / wrong-PDA tests) --
+    def forge(self, address: Pubkey, data: bytes, owner: Pubkey) -> Pubkey:
+        lamports = self.h.chain.rent_exempt_minimum(len(data))
+        self.h.chain.set_account(address, Account(lamports=lamports, data=data, owner=owner, executable=False, rent_epoch=0))
+        return address
+
+    def clone_account(self, source: Pubkey, to: Pubkey, owner: Pubkey | None = None) -> Pubkey:
+        account = self.h.chain.get_account(source)
+        return self.forge(to, bytes(account.data), owner or account.owner)
+
+
+def error_of(record: TransactionRecord) -> str:
+    return error_name(record)
+
+
+def set_u64(data: bytes, offset: int, value: int) -> bytes:
+    return data[:offset] + struct.pack("<Q", value) + data[offset + 8:]
+
+
+def bps(amount: int, fraction_bps: int) -> int:
+    return amount * fraction_bps // BPS_DENOMINATOR
