@@ -7,5 +7,6 @@
 pub mod economics;
 pub mod ids;
 pub mod merkle;
+pub mod pda;
 pub mod schedule;
 pub mod seeds;
