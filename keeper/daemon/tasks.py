@@ -226,7 +226,9 @@ class Settler:
             return
         ctx.metrics.inc("jobs_settle_failed_total")
         log.warning(
-            "settle_job failed", extra={"task": self.name, "job": str(job.address), "error": _error_name(ctx.protocol, error) or str(error.err)}
+            "settle_job failed",
+            extra={"task": self.name, "job": str(job.address), "error": _error_name(ctx.protocol, error) or str(error.err),
+                   "logs": [line for line in error.logs if "Error" in line][-3:]},
         )
 
     async def _report_timeouts(self) -> None:
