@@ -16,19 +16,22 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from keeper import merkle
-from keeper.addresses import RewardsAddresses as R, StakingAddresses as S, associated_token_address
+from keeper.addresses import TOKEN_PROGRAM_ID, RewardsAddresses as R, StakingAddresses as S, associated_token_address
 from keeper.constants import (
+    Seeds,
     IO_EMISSION_SUPPLY,
     IO_GENESIS_SUPPLY,
     IO_MAX_SUPPLY,
     LAST_PAYING_HOUR,
 )
-from keeper.deployment import create_token_account
+from keeper.chain import Chain
+from keeper.deployment import Programs, Roles, create_token_account
 from keeper.fees import share_floor
 from keeper.schedule import hour_amount, sum_hours
 from tests.programs.harness import START_TS, Harness, error_name, mint_supply, same_account, token_amount
 from tests.programs.rewards_helpers import (
     CU,
+    SYSTEM_PROGRAM_ID as SYSTEM_PROGRAM,
     HOUR,
     REWARD_SCALE,
     RewardTree,
@@ -70,12 +73,36 @@ HOUR_0 = 4_566_210_045_662
 FIRST_DAY = 109_589_041_095_888
 FIRST_YEAR = 37_830_573_245_906_333
 
-# Regression ceilings for compute units, just above what the current build measures. The brief's
-# targets (emit of one hour <= 15,000; claim <= 40,000) are NOT met: emit spends ~12k CU in
-# Anchor's account validation before its handler and ~7k in the mint_to CPI; claim spends ~25k
-# validating 13 accounts and ~33k in staking's deposit_staker_rewards CPI (see the report).
-EMIT_ONE_HOUR_CU_BUDGET = 22_000
-CLAIM_CU_BUDGET = 90_000
+# The issue's compute-unit targets. emit does no address derivation, so its cost does not depend on
+# addresses. claim derives one PDA (its receipt), and find_program_address costs 1,500 units per
+# bump it tries: the target holds for a receipt whose canonical bump is 255 and each lower bump
+# may add 1,500 (see claim_cu_within_target). Both include the CPIs (claim: staking's deposit).
+EMIT_ONE_HOUR_CU_BUDGET = 15_000
+CLAIM_CU_BUDGET = 40_000
+PDA_TRY_CU = 1_500
+
+
+# Account sizes from the layouts in programs/rewards/src/state.rs (8-byte discriminator + fields),
+# for the rent-exempt amounts the pre-funding tests send.
+RECEIPT_SIZE = 8 + 1 + 8 + 32 + 8 + 8 + 8 + 8 + 1 + 64
+EPOCH_SIZE = 8 + 1 + 8 + 32 + 8 + 4 + 8 + 4 + 8 + 1 + 64
+BURN_EPOCH_SIZE = 8 + 1 + 8 + 8 + 4 + 1 + 64
+CONFIG_SIZE = 8 + 1 + 6 * 32 + 1 + 5 + 64
+EMISSION_SIZE = 8 + 1 + 8 + 8 + 4 * 8 + 8 + 8 + 8 + 1 + 64
+BURN_LEDGER_SIZE = 8 + 1 + 8 + 8 + 8 + 1 + 64
+MINT_SIZE, TOKEN_ACCOUNT_SIZE = 82, 165
+
+
+def prefund(h: Harness, address: Pubkey, lamports: int) -> None:
+    """Anyone can send lamports to a predictable address before the program creates it."""
+    h.chain.airdrop(address, lamports).raise_for_error()
+    account = h.chain.get_account(address)
+    assert account.owner == SYSTEM_PROGRAM and len(account.data) == 0 and account.lamports == lamports
+
+
+def claim_cu_within_target(units: int, epoch: int, node: Pubkey) -> bool:
+    _, bump = Pubkey.find_program_address([Seeds.CLAIM, epoch.to_bytes(8, "little"), bytes(node)], R.program)
+    return units - PDA_TRY_CU * (255 - bump) <= CLAIM_CU_BUDGET
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -331,20 +358,24 @@ def test_post_epoch_root_cannot_be_posted_twice(harness: Harness) -> None:
 def test_post_epoch_root_on_a_prefunded_epoch_address(harness: Harness) -> None:
     """Lamports sent to an epoch's PDA in advance do not stop the keeper from posting it."""
     h = harness
-    _emit_hours(h, 2)
-    stranger = h.wallet()
-    from solders.system_program import TransferParams, transfer
-    for lamports in (1_000_000, 50_000_000):  # below and above the rent-exempt minimum
-        epoch = 0 if lamports == 1_000_000 else 1
-        h.ok(transfer(TransferParams(from_pubkey=stranger.pubkey(), to_pubkey=R.epoch_root(epoch), lamports=lamports)),
-             stranger)
+    _emit_hours(h, 4)
+    rent = h.chain.rent_exempt_minimum(EPOCH_SIZE)
+    # 1 lamport, below the rent, exactly the rent, above it.
+    for epoch, lamports in enumerate((1, 1_000_000, rent, 50_000_000)):
+        prefund(h, R.epoch_root(epoch), lamports)
+        keeper_before = h.chain.balance(h.roles.keeper.pubkey())
         tree = RewardTree.build(epoch, [(Keypair().pubkey(), 5)])
-        ok(h, "post_epoch_root", post_root_ix(h, epoch, tree.root, 5, 1), h.roles.keeper)
+        record = ok(h, "post_epoch_root", post_root_ix(h, epoch, tree.root, 5, 1), h.roles.keeper)
         state = epoch_state(h, epoch)
         assert (state.epoch, bytes(state.root), state.total) == (epoch, tree.root, 5)
         account = h.chain.get_account(R.epoch_root(epoch))
-        assert account.owner == R.program
-        assert account.lamports == max(lamports, h.chain.rent_exempt_minimum(len(account.data)))
+        assert account.owner == R.program and len(account.data) == EPOCH_SIZE
+        assert account.lamports == max(lamports, rent)
+        # The keeper paid only what the gift lacked.
+        assert h.chain.balance(h.roles.keeper.pubkey()) == keeper_before - max(rent - lamports, 0) - record.fee
+    # Posted once; a second post is still refused by name.
+    root = RewardTree.build(0, [(Keypair().pubkey(), 6)]).root
+    h.fails("EpochAlreadyPosted", post_root_ix(h, 0, root, 6, 1), h.roles.keeper, watch=[R.emission, R.epoch_root(0)])
 
 
 def test_post_epoch_root_rejects_empty_or_zero_roots(harness: Harness) -> None:
@@ -402,6 +433,8 @@ def test_claim_pays_operator_and_staker_pool_and_stakers_can_withdraw(harness: H
         payer = h.wallet()  # anyone may submit the claim; the operator is paid regardless
         record = ok(h, "claim", claim_ix(h, epoch, amount, tree.proof(info.node), info.node, info.operator_io,
                                          payer.pubkey()), payer)
+        units = record.result.compute_units_consumed
+        assert claim_cu_within_target(units, epoch, info.node), f"claim used {units} CU"
         assert balance(h, info.operator_io) == operator_before + operator_part
         assert balance(h, S.staker_reward_vault) == pool_before + staker_part
         assert balance(h, R.reward_vault) == vault_before - amount
@@ -436,7 +469,6 @@ def test_claim_pays_operator_and_staker_pool_and_stakers_can_withdraw(harness: H
 
     state = epoch_state(h, epoch)
     assert (state.claimed, state.claim_count) == (amount_a + amount_b, 2)
-    assert CU["claim"] and max(CU["claim"]) <= CLAIM_CU_BUDGET, f"claim used {max(CU['claim'])} CU"
 
 
 def test_claim_for_a_node_without_stakers_parks_the_staker_share(harness: Harness) -> None:
@@ -500,14 +532,47 @@ def test_claim_cannot_be_repeated(harness: Harness) -> None:
     ok(h, "claim", claim_ix(h, 0, 4_000, tree.proof(a.node), a.node, a.operator_io, a.operator.pubkey()), a.operator)
     watch = [R.reward_vault, a.operator_io, S.staker_reward_vault, a.node, R.epoch_root(0), R.claim_receipt(0, a.node)]
     for payer in (a.operator, h.wallet()):
-        before = {w: h.chain.get_account(w) for w in watch}
-        record = h.send(claim_ix(h, 0, 4_000, tree.proof(a.node), a.node, a.operator_io, payer.pubkey()), payer)
-        # The receipt PDA exists, so Anchor's `init` fails inside the system program (no
-        # program error name: see the report; a named AlreadyClaimed needs a hand-made receipt).
-        assert not record.result.succeeded
-        assert "Program 11111111111111111111111111111111 failed" in "\n".join(record.result.logs)
-        assert all(same_account(before[w], h.chain.get_account(w)) for w in watch)
+        h.fails("AlreadyClaimed", claim_ix(h, 0, 4_000, tree.proof(a.node), a.node, a.operator_io, payer.pubkey()),
+                payer, watch=watch)
     assert epoch_state(h, 0).claim_count == 1
+    assert receipt(h, 0, a.node).amount == 4_000
+
+
+def test_claim_on_a_prefunded_receipt_address(harness: Harness) -> None:
+    """A claim receipt's address is predictable (epoch, node): lamports sent there in advance (1
+    lamport, or the whole rent) do not block the node's claim, and it still happens only once."""
+    h = harness
+    _model, (a, b, _c), (stakers_a, _) = _claim_setup(h)
+    tree = RewardTree.build(1, [(a.node, 5_000_000), (b.node, 8_000_000)])
+    ok(h, "post_epoch_root", post_root_ix(h, 1, tree.root, tree.total, 2), h.roles.keeper)
+    rent = h.chain.rent_exempt_minimum(RECEIPT_SIZE)
+    for info, gift in ((a, 1), (b, rent)):
+        address = R.claim_receipt(1, info.node)
+        prefund(h, address, gift)
+        amount = tree.amount(info.node)
+        staker_part = share_floor(amount, info.staker_share_bps)
+        operator_before, pool_before = balance(h, info.operator_io), balance(h, S.staker_reward_vault)
+        vault_before = balance(h, R.reward_vault)
+        payer = h.wallet()
+        payer_before = h.chain.balance(payer.pubkey())
+        record = ok(h, "claim", claim_ix(h, 1, amount, tree.proof(info.node), info.node, info.operator_io,
+                                         payer.pubkey()), payer)
+        assert balance(h, info.operator_io) == operator_before + amount - staker_part
+        assert balance(h, S.staker_reward_vault) == pool_before + staker_part
+        assert balance(h, R.reward_vault) == vault_before - amount
+        (event,) = events(h, record, "RewardClaimed")
+        assert (event.node, event.amount, event.staker_amount) == (info.node, amount, staker_part)
+        account = h.chain.get_account(address)
+        assert account.owner == R.program and len(account.data) == RECEIPT_SIZE
+        assert account.lamports == max(gift, rent)
+        assert h.chain.balance(payer.pubkey()) == payer_before - max(rent - gift, 0) - record.fee
+        r = receipt(h, 1, info.node)
+        assert (r.epoch, r.node, r.amount, r.staker_amount, r.operator_amount) == (
+            1, info.node, amount, staker_part, amount - staker_part)
+        h.fails("AlreadyClaimed", claim_ix(h, 1, amount, tree.proof(info.node), info.node, info.operator_io,
+                                           payer.pubkey()), payer,
+                watch=[R.reward_vault, info.operator_io, S.staker_reward_vault, info.node, R.epoch_root(1), address])
+    assert epoch_state(h, 1).claimed == tree.total
 
 
 def test_claim_beyond_the_posted_total_fails(harness: Harness) -> None:
@@ -532,10 +597,20 @@ def test_claim_for_an_unknown_epoch_fails(harness: Harness) -> None:
     h.fails("AccountNotInitialized", claim_ix(h, 1, 700, [], a.node, a.operator_io, a.operator.pubkey()),
             a.operator, watch=watch)
     ok(h, "post_epoch_root", post_root_ix(h, 1, tree.root, 700, 1), h.roles.keeper)
-    # Epoch 1's root account under epoch 0's seeds.
-    h.fails("ConstraintSeeds", claim_ix(h, 0, 700, [], a.node, a.operator_io, a.operator.pubkey(),
-                                        epoch_root=R.epoch_root(1), claim_receipt=R.claim_receipt(0, a.node)),
-            a.operator, watch=watch)
+    # Epoch 1's root account passed for epoch 0 (the claim checks the epoch the root stores).
+    h.fails("EpochMismatch", claim_ix(h, 0, 700, [], a.node, a.operator_io, a.operator.pubkey(),
+                                      epoch_root=R.epoch_root(1), claim_receipt=R.claim_receipt(0, a.node)),
+            a.operator, watch=[*watch, R.epoch_root(1)])
+    # ... and for epoch 2, whose receipt address is right for (2, node): still the wrong root.
+    h.fails("EpochMismatch", claim_ix(h, 2, 700, [], a.node, a.operator_io, a.operator.pubkey(),
+                                      epoch_root=R.epoch_root(1)),
+            a.operator, watch=[*watch, R.epoch_root(1)])
+    # Another rewards account in the root's place is not an Epoch.
+    h.fails("AccountDiscriminatorMismatch", claim_ix(h, 1, 700, [], a.node, a.operator_io, a.operator.pubkey(),
+                                                     epoch_root=R.emission), a.operator, watch=watch)
+    assert h.chain.get_account(R.claim_receipt(0, a.node)) is None
+    assert h.chain.get_account(R.claim_receipt(2, a.node)) is None
+    ok(h, "claim", claim_ix(h, 1, 700, [], a.node, a.operator_io, a.operator.pubkey()), a.operator)
 
 
 def test_claim_zero_amount_leaf_is_refused(harness: Harness) -> None:
@@ -567,16 +642,20 @@ def test_claim_rejects_wrong_token_and_program_accounts(harness: Harness) -> Non
     h.fails("WrongTokenOwner", claim(operator_token=thief_io), payer, watch=watch)
     h.fails("WrongTokenOwner", claim(operator_token=b.operator_io), payer, watch=[*watch, b.operator_io])
     h.fails("WrongMint", claim(operator_token=thief_usdc), payer, watch=[*watch, thief_usdc])
-    # The staker part cannot be diverted to a token account the staking config does not own.
-    h.fails("WrongTokenOwner", claim(staker_reward_vault=thief_io), payer, watch=watch)
+    # The staker part cannot be diverted: the staker reward vault is staking's fixed PDA.
+    h.fails("UnexpectedAccount", claim(staker_reward_vault=thief_io), payer, watch=watch)
     h.fails("UnexpectedAccount", claim(reward_vault=R.burn_vault), payer, watch=[*watch, R.burn_vault])
+    h.fails("UnexpectedAccount", claim(reward_vault=thief_io), payer, watch=watch)
     h.fails("UnexpectedAccount", claim(mint_authority=payer.pubkey()), payer, watch=watch)
-    # Accounts of the right layout owned by another program.
-    h.fails("AccountOwnedByWrongProgram", claim(staking_config=R.config), payer, watch=watch)
-    h.fails("AccountDiscriminatorMismatch", claim(staking_config=a.node), payer, watch=watch)
+    # The configs are the fixed PDAs: not another program's account, not another staking account.
+    h.fails("UnexpectedAccount", claim(config=S.config), payer, watch=watch)
+    h.fails("UnexpectedAccount", claim(staking_config=R.config), payer, watch=watch)
+    h.fails("UnexpectedAccount", claim(staking_config=a.node), payer, watch=watch)
     h.fails("InvalidProgramId", claim(staking_program=S.config), payer, watch=watch)
-    # Same mutable account twice.
-    h.fails("ConstraintDuplicateMutableAccount", claim(staker_reward_vault=R.reward_vault), payer, watch=watch)
+    # The reward vault passed again as the staker reward vault (same mutable account twice).
+    h.fails("UnexpectedAccount", claim(staker_reward_vault=R.reward_vault), payer, watch=watch)
+    # The operator's own token account in the reward vault's place.
+    h.fails("UnexpectedAccount", claim(reward_vault=a.operator_io), payer, watch=watch)
     # The right receipt PDA is bound to (epoch, node).
     h.fails("ConstraintSeeds", claim(claim_receipt=R.claim_receipt(1, b.node)), payer, watch=watch)
     ok(h, "claim", claim(), payer)
@@ -613,7 +692,8 @@ def test_claim_with_a_deep_proof(harness: Harness) -> None:
     record = ok(h, "claim(depth 14)", claim_ix(h, 1, 3_333, proof, a.node, a.operator_io, a.operator.pubkey()),
                 a.operator)
     assert balance(h, a.operator_io) == 3_333 - share_floor(3_333, 100)
-    assert record.result.compute_units_consumed <= CLAIM_CU_BUDGET
+    # 13 more siblings than the bench's proof of 6: ~1.5k units more, still in the target.
+    assert claim_cu_within_target(record.result.compute_units_consumed, 1, a.node)
 
 
 # =================================================================================================
@@ -654,6 +734,45 @@ def test_burn_burns_the_vault_and_books_ledger_and_epoch(harness: Harness) -> No
     led = ledger(h)
     assert (led.total_burned, led.burn_count) == (1_000 * 10**9 + 130, 3)
     assert supply(h) == IO_GENESIS_SUPPLY - led.total_burned
+    h.assert_supply_invariant()
+
+
+def test_burn_on_a_prefunded_burn_epoch_address(harness: Harness) -> None:
+    """An hour's burn record sits at a predictable address: lamports sent there in advance (1
+    lamport, or the whole rent) do not block that hour's burns."""
+    h = harness
+    payer = h.wallet()
+    rent = h.chain.rent_exempt_minimum(BURN_EPOCH_SIZE)
+    burned = 0
+    for hour, gift in ((2, 1), (3, rent)):
+        warp_to(h, hour_end(hour - 1) + 7)  # hour `hour` in progress
+        prefund(h, R.burn_epoch(hour), gift)
+        send_io(h, R.burn_vault, 1_000 + hour)
+        supply_before, payer_before = supply(h), h.chain.balance(payer.pubkey())
+        record = ok(h, "burn", burn_ix(h, hour, payer.pubkey()), payer)
+        burned += 1_000 + hour
+        assert balance(h, R.burn_vault) == 0
+        assert supply(h) == supply_before - (1_000 + hour)
+        entry = burn_epoch(h, hour)
+        assert (entry.epoch, entry.amount, entry.burn_count, entry.version) == (hour, 1_000 + hour, 1, 1)
+        account = h.chain.get_account(R.burn_epoch(hour))
+        assert account.owner == R.program and len(account.data) == BURN_EPOCH_SIZE
+        assert account.lamports == max(gift, rent)
+        assert h.chain.balance(payer.pubkey()) == payer_before - max(rent - gift, 0) - record.fee
+        (event,) = events(h, record, "Burned")
+        assert (event.epoch, event.amount, event.epoch_burned, event.total_burned) == (
+            hour, 1_000 + hour, 1_000 + hour, burned)
+        # A second burn in the hour adds to the entry (no new rent).
+        send_io(h, R.burn_vault, 5)
+        payer_before = h.chain.balance(payer.pubkey())
+        record = ok(h, "burn", burn_ix(h, hour, payer.pubkey()), payer)
+        burned += 5
+        assert h.chain.balance(payer.pubkey()) == payer_before - record.fee
+        entry = burn_epoch(h, hour)
+        assert (entry.amount, entry.burn_count) == (1_005 + hour, 2)
+        (event,) = events(h, record, "Burned")
+        assert (event.epoch_burned, event.total_burned) == (1_005 + hour, burned)
+    assert ledger(h).total_burned == burned
     h.assert_supply_invariant()
 
 
@@ -789,14 +908,68 @@ def test_initialize_creates_the_mint_vaults_and_state(harness: Harness) -> None:
 
 def test_initialize_cannot_run_twice(harness: Harness) -> None:
     h = harness
+    watch = [R.config, R.emission, R.burn_ledger, R.io_mint, R.reward_vault, R.burn_vault]
     for who in (h.roles.admin, h.wallet()):
-        before = h.chain.get_account(R.config)
-        record = h.send(initialize_ix(h.programs, who.pubkey(), who.pubkey(), START_TS), who)
-        assert not record.result.succeeded
-        # Anchor's `init` on an existing PDA: the system program refuses to create it again
-        # (no program error name: the failure is the system program's, see the report).
-        assert "Program 11111111111111111111111111111111 failed" in "\n".join(record.result.logs), record.result.logs
-        assert same_account(before, h.chain.get_account(R.config))
+        h.fails("AlreadyInitialized", initialize_ix(h.programs, who.pubkey(), who.pubkey(), START_TS), who,
+                watch=watch)
+    assert config(h).admin == h.roles.admin.pubkey()
+
+
+@pytest.mark.parametrize("gift", ["one lamport", "rent-exempt"])
+def test_initialize_on_prefunded_addresses(repo_root: Path, built_programs: Path, gift: str) -> None:
+    """Every account initialize creates sits at a fixed, public PDA. Lamports sent to all of them
+    before deployment (1 lamport, or each account's whole rent) do not block it: the mint and
+    vaults come out as the token program's, the state as the program's, and the program works."""
+    chain = Chain(start_unix_timestamp=START_TS)
+    chain.load_workspace_programs(repo_root, require_all=True)
+    programs = Programs.load(repo_root)
+    roles = Roles.generate()
+    chain.airdrop(roles.admin.pubkey(), 1_000 * 10**9).raise_for_error()
+    sizes = {R.config: CONFIG_SIZE, R.emission: EMISSION_SIZE, R.burn_ledger: BURN_LEDGER_SIZE,
+             R.io_mint: MINT_SIZE, R.reward_vault: TOKEN_ACCOUNT_SIZE, R.burn_vault: TOKEN_ACCOUNT_SIZE}
+    gifts = {address: 1 if gift == "one lamport" else chain.rent_exempt_minimum(size) for address, size in sizes.items()}
+    for address, lamports in gifts.items():
+        chain.airdrop(address, lamports).raise_for_error()
+    admin_before = chain.balance(roles.admin.pubkey())
+    record = chain.send_instructions(
+        [initialize_ix(programs, roles.admin.pubkey(), roles.keeper.pubkey(), START_TS)], roles.admin).raise_for_error()
+    CU["initialize"].append(record.result.compute_units_consumed)
+    rents = {address: chain.rent_exempt_minimum(size) for address, size in sizes.items()}
+    for address, size in sizes.items():
+        account = chain.get_account(address)
+        owner = TOKEN_PROGRAM_ID if size in (MINT_SIZE, TOKEN_ACCOUNT_SIZE) else R.program
+        assert (account.owner, len(account.data)) == (owner, size), address
+        assert account.lamports == max(gifts[address], rents[address])
+    lacking = sum(max(rents[a] - gifts[a], 0) for a in sizes)
+    assert chain.balance(roles.admin.pubkey()) == admin_before - lacking - record.fee
+    cfg = programs.rewards.decode_account_as("RewardsConfig", bytes(chain.get_account(R.config).data))
+    assert (cfg.admin, cfg.keeper_authority, cfg.io_mint, cfg.reward_vault, cfg.burn_vault) == (
+        roles.admin.pubkey(), roles.keeper.pubkey(), R.io_mint, R.reward_vault, R.burn_vault)
+    bumps = [Pubkey.find_program_address([seed], R.program)[1] for seed in (
+        Seeds.CONFIG, Seeds.IO_MINT, Seeds.MINT_AUTHORITY, Seeds.REWARD_VAULT, Seeds.BURN_VAULT)]
+    assert [cfg.bump, cfg.io_mint_bump, cfg.mint_authority_bump, cfg.reward_vault_bump, cfg.burn_vault_bump] == bumps
+    mint = bytes(chain.get_account(R.io_mint).data)
+    assert mint[0:4] == (1).to_bytes(4, "little") and Pubkey.from_bytes(mint[4:36]) == R.mint_authority
+    assert mint[44] == 9 and mint[45] == 1 and mint[46:50] == bytes(4)  # decimals 9, initialized, no freeze
+    for vault in (R.reward_vault, R.burn_vault):
+        data = bytes(chain.get_account(vault).data)
+        assert Pubkey.from_bytes(data[0:32]) == R.io_mint and Pubkey.from_bytes(data[32:64]) == R.mint_authority
+        assert data[108] == 1  # AccountState::Initialized
+    state = programs.rewards.decode_account_as("EmissionState", bytes(chain.get_account(R.emission).data))
+    assert (state.start_ts, state.next_hour, state.cursor.month_amount) == (START_TS, 0, sum_hours(0, 730))
+    # A second initialize is refused by name; genesis and the first hour's emission work.
+    again = chain.send_instructions(
+        [initialize_ix(programs, roles.admin.pubkey(), roles.keeper.pubkey(), START_TS)], roles.admin)
+    assert error_name(again) == "AlreadyInitialized"
+    treasury_io = create_token_account(chain, roles.admin, roles.treasury.pubkey(), R.io_mint)
+    chain.send_instructions([mint_genesis_ix(programs, roles.admin.pubkey(), treasury_io)], roles.admin).raise_for_error()
+    chain.warp(HOUR)
+    chain.send_instructions([programs.rewards.instruction(
+        "emit", {"max_hours": 1}, {"config": R.config, "emission": R.emission, "io_mint": R.io_mint,
+                                   "mint_authority": R.mint_authority, "reward_vault": R.reward_vault},
+    )], roles.admin).raise_for_error()
+    assert mint_supply(chain, R.io_mint) == IO_GENESIS_SUPPLY + HOUR_0
+    assert token_amount(chain, R.reward_vault) == HOUR_0
 
 
 def test_mint_genesis_twice_fails(harness: Harness) -> None:

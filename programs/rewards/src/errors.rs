@@ -50,4 +50,10 @@ pub enum RewardsError {
     MathOverflow,
     #[msg("This epoch's root has already been posted")]
     EpochAlreadyPosted,
+    #[msg("This node has already claimed this epoch")]
+    AlreadyClaimed,
+    #[msg("The epoch root account holds another epoch")]
+    EpochMismatch,
+    #[msg("The rewards program is already initialized")]
+    AlreadyInitialized,
 }

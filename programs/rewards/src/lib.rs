@@ -11,7 +11,6 @@ use anchor_lang::prelude::*;
 pub mod errors;
 pub mod events;
 pub mod instructions;
-pub mod pda;
 pub mod state;
 
 use instructions::*;
@@ -26,6 +25,30 @@ solana_security_txt::security_txt! {
     policy: "https://io-settlement.example/security",
     preferred_languages: "en",
     source_code: "https://io-settlement.example/source"
+}
+
+/// The program's fixed PDAs and the staking accounts a claim pays into, as compile-time
+/// constants (`io_common::pda`, derived from `io_common::ids` + `io_common::seeds`). Checking an
+/// account against one is a 32-byte comparison; re-deriving it with `seeds` + `bump` costs a
+/// 1,500-unit syscall. Each is the canonical PDA, the same address `initialize` creates.
+pub mod addresses {
+    use anchor_lang::prelude::Pubkey;
+    use io_common::pda;
+
+    pub const CONFIG: Pubkey = pda::REWARDS_CONFIG.address;
+    pub const EMISSION: Pubkey = pda::EMISSION.address;
+    pub const BURN_LEDGER: Pubkey = pda::BURN_LEDGER.address;
+    pub const IO_MINT: Pubkey = pda::IO_MINT.address;
+    pub const MINT_AUTHORITY: Pubkey = pda::MINT_AUTHORITY.address;
+    pub const REWARD_VAULT: Pubkey = pda::REWARD_VAULT.address;
+    pub const BURN_VAULT: Pubkey = pda::BURN_VAULT.address;
+    /// staking's config and staker reward vault (rewards.claim deposits the staker part there).
+    pub const STAKING_CONFIG: Pubkey = pda::STAKING_CONFIG.address;
+    pub const STAKER_REWARD_VAULT: Pubkey = pda::STAKER_REWARD_VAULT.address;
+
+    /// Signer seeds of the mint authority PDA (mints, vault transfers, burns, staker deposits).
+    pub const MINT_AUTHORITY_SEEDS: &[&[u8]] =
+        &[io_common::seeds::MINT_AUTHORITY, &[pda::MINT_AUTHORITY.bump]];
 }
 
 /// PDA `[CONFIG_SEED]`: the rewards config.
@@ -104,8 +127,7 @@ pub mod rewards {
         start_ts: i64,
         keeper_authority: Pubkey,
     ) -> Result<()> {
-        let bumps = ctx.bumps;
-        ctx.accounts.handler(&bumps, start_ts, keeper_authority)
+        ctx.accounts.handler(start_ts, keeper_authority)
     }
 
     /// Admin only: hands the admin or the keeper role to new keys (either may be a multisig).

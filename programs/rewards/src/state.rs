@@ -273,13 +273,20 @@ pub struct BurnEpoch {
 }
 
 impl BurnEpoch {
-    /// Adds a burn; the first one also fills in the entry's identity (created by init_if_needed).
-    pub fn record(&mut self, epoch: u64, bump: u8, amount: u64) -> Result<()> {
-        if self.version == 0 {
-            self.version = CURRENT_VERSION;
-            self.epoch = epoch;
-            self.bump = bump;
+    /// The entry of hour `epoch` as its first burn (of `amount`) creates it.
+    pub fn first(epoch: u64, bump: u8, amount: u64) -> Self {
+        Self {
+            version: CURRENT_VERSION,
+            epoch,
+            amount,
+            burn_count: 1,
+            bump,
+            _reserved: [0; 64],
         }
+    }
+
+    /// Adds a later burn of the same hour to the entry.
+    pub fn record(&mut self, amount: u64) -> Result<()> {
         self.amount = self
             .amount
             .checked_add(amount)
@@ -290,6 +297,32 @@ impl BurnEpoch {
             .ok_or(RewardsError::MathOverflow)?;
         Ok(())
     }
+}
+
+/// Creates the PDA `target` of this program (signed by `signer_seeds`, `payer` paying the rent)
+/// with room for `T`, and writes `value` (discriminator + Borsh) into it.
+///
+/// `io_common::pda::create_pda_account` also creates an address someone sent lamports to in
+/// advance, which Anchor's `init` cannot do on this runtime; callers check
+/// `io_common::pda::is_uncreated` first and return their own named error when it exists.
+pub fn create_and_write<'info, T: AccountSerialize + Space>(
+    payer: &AccountInfo<'info>,
+    target: &AccountInfo<'info>,
+    system_program: &AccountInfo<'info>,
+    signer_seeds: &[&[u8]],
+    value: &T,
+) -> Result<()> {
+    io_common::pda::create_pda_account(
+        payer,
+        target,
+        system_program,
+        8 + T::INIT_SPACE,
+        &crate::ID,
+        signer_seeds,
+    )?;
+    let mut data = target.try_borrow_mut_data()?;
+    let mut writer: &mut [u8] = &mut data;
+    value.try_serialize(&mut writer)
 }
 
 /// `floor(amount * bps / 10_000)` without u128 division (cheaper on SBF): split
@@ -497,21 +530,16 @@ mod tests {
         ledger.total_burned = u64::MAX;
         assert_eq!(ledger.record(1, 30), Err(RewardsError::MathOverflow.into()));
 
-        let mut entry = BurnEpoch {
-            version: 0,
-            epoch: 0,
-            amount: 0,
-            burn_count: 0,
-            bump: 0,
-            _reserved: [0; 64],
-        };
-        entry.record(42, 250, 5).unwrap();
-        entry.record(99, 1, 6).unwrap();
+        let mut entry = BurnEpoch::first(42, 250, 5);
         assert_eq!(
             (entry.version, entry.epoch, entry.bump),
             (CURRENT_VERSION, 42, 250)
         );
+        entry.record(6).unwrap();
         assert_eq!((entry.amount, entry.burn_count), (11, 2));
+        entry.amount = u64::MAX;
+        assert_eq!(entry.record(1), Err(RewardsError::MathOverflow.into()));
+        assert_eq!((entry.amount, entry.burn_count), (u64::MAX, 2));
     }
 
     #[test]

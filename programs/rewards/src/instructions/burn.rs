@@ -1,57 +1,61 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Burn as BurnTokens, Mint, Token, TokenAccount};
+use io_common::pda::is_uncreated;
 use io_common::seeds;
 
+use crate::addresses;
 use crate::errors::RewardsError;
 use crate::events::Burned;
-use crate::state::{BurnEpoch, BurnLedger, EmissionState, RewardsConfig};
+use crate::state::{create_and_write, BurnEpoch, BurnLedger, EmissionState};
 
+/// Fixed accounts are checked against their compile-time PDAs (`crate::addresses`); the burn
+/// epoch is derived from `epoch` (its canonical address is part of what it records).
 #[derive(Accounts)]
 #[instruction(epoch: u64)]
 pub struct Burn<'info> {
-    /// The rewards config: pins the mint, mint authority and vault addresses.
-    #[account(
-        seeds = [seeds::CONFIG],
-        bump = config.bump,
-        has_one = io_mint @ RewardsError::UnexpectedAccount,
-        has_one = mint_authority @ RewardsError::UnexpectedAccount,
-        has_one = burn_vault @ RewardsError::UnexpectedAccount,
-    )]
-    pub config: Box<Account<'info, RewardsConfig>>,
+    /// The rewards config. Nothing of it is read: the mint, mint authority and burn vault it
+    /// records are the fixed PDAs checked below.
+    /// CHECK: the rewards config PDA (address).
+    #[account(address = addresses::CONFIG @ RewardsError::UnexpectedAccount)]
+    pub config: UncheckedAccount<'info>,
 
     /// Read for the clock of epochs (hour index since start_ts).
     #[account(
-        seeds = [seeds::EMISSION],
-        bump = emission.bump,
+        address = addresses::EMISSION @ RewardsError::UnexpectedAccount,
         constraint = epoch == emission.hour_at(Clock::get()?.unix_timestamp) @ RewardsError::WrongBurnEpoch,
     )]
     pub emission: Box<Account<'info, EmissionState>>,
 
     /// Cumulative burn totals.
-    #[account(mut, seeds = [seeds::BURN_LEDGER], bump = burn_ledger.bump)]
+    #[account(mut, address = addresses::BURN_LEDGER @ RewardsError::UnexpectedAccount)]
     pub burn_ledger: Box<Account<'info, BurnLedger>>,
 
     /// [BURN_EPOCH, epoch u64 LE]: created by the hour's first burn, added to by later ones.
-    /// Only this instruction writes it, and the seeds pin it to `epoch`, so re-use is safe.
-    #[account(
-        init_if_needed,
-        payer = payer,
-        space = 8 + BurnEpoch::INIT_SPACE,
-        seeds = [seeds::BURN_EPOCH, &epoch.to_le_bytes()],
-        bump,
-    )]
+    /// CHECK: the canonical PDA of `epoch` (seeds). The handler creates it when it does not
+    /// exist yet (also when pre-funded) and otherwise loads it as a BurnEpoch (owner and
+    /// discriminator checked); only this instruction writes it.
+    #[cfg(not(feature = "idl-build"))]
+    #[account(mut, seeds = [seeds::BURN_EPOCH, &epoch.to_le_bytes()], bump)]
+    pub burn_epoch: UncheckedAccount<'info>,
+    // The IDL build sees the account's type, so BurnEpoch stays in the IDL's accounts for
+    // explorers (keeper explore decodes it); the instruction's accounts in the IDL are the same
+    // either way. The program itself takes the address unchecked (above) because it may create it.
+    /// [BURN_EPOCH, epoch u64 LE]: created by the hour's first burn, added to by later ones.
+    #[cfg(feature = "idl-build")]
+    #[account(mut, seeds = [seeds::BURN_EPOCH, &epoch.to_le_bytes()], bump)]
     pub burn_epoch: Box<Account<'info, BurnEpoch>>,
 
     /// Its whole balance is burned.
-    #[account(mut)]
+    #[account(mut, address = addresses::BURN_VAULT @ RewardsError::UnexpectedAccount)]
     pub burn_vault: Box<Account<'info, TokenAccount>>,
 
     /// The IO mint.
-    #[account(mut)]
+    #[account(mut, address = addresses::IO_MINT @ RewardsError::UnexpectedAccount)]
     pub io_mint: Box<Account<'info, Mint>>,
 
     /// Mint authority PDA [MINT_AUTHORITY].
-    /// CHECK: PDA [MINT_AUTHORITY], checked against the config; owns the burn vault.
+    /// CHECK: the PDA [MINT_AUTHORITY] (address); owns the burn vault.
+    #[account(address = addresses::MINT_AUTHORITY @ RewardsError::UnexpectedAccount)]
     pub mint_authority: UncheckedAccount<'info>,
 
     /// Pays the burn epoch's rent when it is created; anyone may crank a burn.
@@ -69,9 +73,9 @@ impl<'info> Burn<'info> {
         require!(amount > 0, RewardsError::NothingToBurn);
         let now = Clock::get()?.unix_timestamp;
         self.burn_ledger.record(amount, now)?;
-        self.burn_epoch.record(epoch, bump, amount)?;
+        let epoch_burned = self.record_burn_epoch(bump, epoch, amount)?;
 
-        let signer: &[&[&[u8]]] = &[&[seeds::MINT_AUTHORITY, &[self.config.mint_authority_bump]]];
+        let signer: &[&[&[u8]]] = &[addresses::MINT_AUTHORITY_SEEDS];
         token::burn(
             CpiContext::new_with_signer(
                 self.token_program.key(),
@@ -93,10 +97,34 @@ impl<'info> Burn<'info> {
         emit!(Burned {
             epoch,
             amount,
-            epoch_burned: self.burn_epoch.amount,
+            epoch_burned,
             total_burned: self.burn_ledger.total_burned,
             supply,
         });
         Ok(())
+    }
+
+    /// Books `amount` in the hour's entry, creating it on the hour's first burn; returns the
+    /// hour's total.
+    fn record_burn_epoch(&self, bump: u8, epoch: u64, amount: u64) -> Result<u64> {
+        let info = self.burn_epoch.to_account_info();
+        if is_uncreated(&info) {
+            create_and_write(
+                &self.payer.to_account_info(),
+                &info,
+                &self.system_program.to_account_info(),
+                &[seeds::BURN_EPOCH, &epoch.to_le_bytes(), &[bump]],
+                &BurnEpoch::first(epoch, bump, amount),
+            )?;
+            return Ok(amount);
+        }
+        // Created by an earlier burn of this hour: checked as `Account` would (owned by this
+        // program, BurnEpoch discriminator), then updated in place.
+        require_keys_eq!(*info.owner, crate::ID, ErrorCode::AccountOwnedByWrongProgram);
+        let mut data = info.try_borrow_mut_data()?;
+        let mut entry = BurnEpoch::try_deserialize(&mut &data[..])?;
+        entry.record(amount)?;
+        entry.try_serialize(&mut &mut data[..])?;
+        Ok(entry.amount)
     }
 }

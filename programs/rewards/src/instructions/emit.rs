@@ -1,42 +1,43 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token::{self, Mint, MintTo, Token, TokenAccount};
+use anchor_spl::token::{self, Mint, MintTo, Token};
 use io_common::economics::IO_MAX_SUPPLY;
-use io_common::seeds;
 
+use crate::addresses;
 use crate::errors::RewardsError;
 use crate::events::HoursEmitted;
 use crate::state::{EmissionState, RewardsConfig};
 
-/// Anyone may crank; every address is pinned by the config, so there is nothing to choose.
+/// Anyone may crank; every address is pinned (compile-time PDA constants), so there is nothing to
+/// choose.
 #[derive(Accounts)]
 pub struct Emit<'info> {
-    /// The rewards config: pins the mint, mint authority and vault addresses.
+    /// The rewards config: emission only after genesis.
     #[account(
-        seeds = [seeds::CONFIG],
-        bump = config.bump,
-        has_one = io_mint @ RewardsError::UnexpectedAccount,
-        has_one = mint_authority @ RewardsError::UnexpectedAccount,
-        has_one = reward_vault @ RewardsError::UnexpectedAccount,
+        address = addresses::CONFIG @ RewardsError::UnexpectedAccount,
         // Emission before genesis would break supply == genesis + emitted − burned.
         constraint = config.genesis_minted @ RewardsError::GenesisNotMinted,
     )]
     pub config: Box<Account<'info, RewardsConfig>>,
 
     /// Emission progress: next hour, schedule cursor, totals.
-    #[account(mut, seeds = [seeds::EMISSION], bump = emission.bump)]
+    #[account(mut, address = addresses::EMISSION @ RewardsError::UnexpectedAccount)]
     pub emission: Box<Account<'info, EmissionState>>,
 
-    /// The IO mint.
-    #[account(mut)]
+    /// The IO mint (its supply is checked against the cap).
+    #[account(mut, address = addresses::IO_MINT @ RewardsError::UnexpectedAccount)]
     pub io_mint: Box<Account<'info, Mint>>,
 
     /// Mint authority PDA [MINT_AUTHORITY].
-    /// CHECK: PDA [MINT_AUTHORITY], checked against the config; signs the mint.
+    /// CHECK: the PDA [MINT_AUTHORITY] (address); signs the mint.
+    #[account(address = addresses::MINT_AUTHORITY @ RewardsError::UnexpectedAccount)]
     pub mint_authority: UncheckedAccount<'info>,
 
     /// Receives the emitted IO.
-    #[account(mut)]
-    pub reward_vault: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the reward vault PDA (address), which `initialize` created as an IO token account
+    /// of the mint authority and nothing can re-create; the token program's mint_to checks it
+    /// is a token account of `io_mint`. Not deserialized here: nothing of it is read.
+    #[account(mut, address = addresses::REWARD_VAULT @ RewardsError::UnexpectedAccount)]
+    pub reward_vault: UncheckedAccount<'info>,
 
     pub token_program: Program<'info, Token>,
 }
@@ -56,8 +57,7 @@ impl<'info> Emit<'info> {
         require!(supply <= IO_MAX_SUPPLY, RewardsError::SupplyCapExceeded);
 
         if emission.amount > 0 {
-            let signer: &[&[&[u8]]] =
-                &[&[seeds::MINT_AUTHORITY, &[self.config.mint_authority_bump]]];
+            let signer: &[&[&[u8]]] = &[addresses::MINT_AUTHORITY_SEEDS];
             token::mint_to(
                 CpiContext::new_with_signer(
                     self.token_program.key(),

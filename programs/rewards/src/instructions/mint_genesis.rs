@@ -1,8 +1,8 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Mint, MintTo, Token, TokenAccount};
 use io_common::economics::{IO_GENESIS_SUPPLY, IO_MAX_SUPPLY};
-use io_common::seeds;
 
+use crate::addresses;
 use crate::errors::RewardsError;
 use crate::events::GenesisMinted;
 use crate::state::RewardsConfig;
@@ -12,24 +12,22 @@ pub struct MintGenesis<'info> {
     /// The config admin.
     pub admin: Signer<'info>,
 
-    /// The rewards config: pins the mint, mint authority and vault addresses.
+    /// The rewards config: admin check, genesis only once.
     #[account(
         mut,
-        seeds = [seeds::CONFIG],
-        bump = config.bump,
+        address = addresses::CONFIG @ RewardsError::UnexpectedAccount,
         has_one = admin @ RewardsError::Unauthorized,
-        has_one = io_mint @ RewardsError::UnexpectedAccount,
-        has_one = mint_authority @ RewardsError::UnexpectedAccount,
         constraint = !config.genesis_minted @ RewardsError::GenesisAlreadyMinted,
     )]
     pub config: Account<'info, RewardsConfig>,
 
     /// The IO mint.
-    #[account(mut)]
+    #[account(mut, address = addresses::IO_MINT @ RewardsError::UnexpectedAccount)]
     pub io_mint: Account<'info, Mint>,
 
     /// Mint authority PDA [MINT_AUTHORITY].
-    /// CHECK: PDA [MINT_AUTHORITY], checked against the config; signs the mint.
+    /// CHECK: the PDA [MINT_AUTHORITY] (address); signs the mint.
+    #[account(address = addresses::MINT_AUTHORITY @ RewardsError::UnexpectedAccount)]
     pub mint_authority: UncheckedAccount<'info>,
 
     /// Receives the 500,000,000 IO genesis supply (e.g. the treasury's IO account).
@@ -49,7 +47,7 @@ impl<'info> MintGenesis<'info> {
         require!(supply <= IO_MAX_SUPPLY, RewardsError::SupplyCapExceeded);
         self.config.genesis_minted = true;
 
-        let signer: &[&[&[u8]]] = &[&[seeds::MINT_AUTHORITY, &[self.config.mint_authority_bump]]];
+        let signer: &[&[&[u8]]] = &[addresses::MINT_AUTHORITY_SEEDS];
         token::mint_to(
             CpiContext::new_with_signer(
                 self.token_program.key(),

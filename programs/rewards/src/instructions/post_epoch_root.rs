@@ -1,18 +1,18 @@
 use anchor_lang::prelude::*;
+use io_common::pda::is_uncreated;
 use io_common::seeds;
 
+use crate::addresses;
 use crate::errors::RewardsError;
 use crate::events::EpochRootPosted;
-use crate::pda;
-use crate::state::{EmissionState, Epoch, RewardsConfig, CURRENT_VERSION};
+use crate::state::{create_and_write, EmissionState, Epoch, RewardsConfig, CURRENT_VERSION};
 
 #[derive(Accounts)]
 #[instruction(epoch: u64)]
 pub struct PostEpochRoot<'info> {
     /// The rewards config: keeper check.
     #[account(
-        seeds = [seeds::CONFIG],
-        bump = config.bump,
+        address = addresses::CONFIG @ RewardsError::UnexpectedAccount,
         has_one = keeper_authority @ RewardsError::Unauthorized,
     )]
     pub config: Box<Account<'info, RewardsConfig>>,
@@ -20,20 +20,21 @@ pub struct PostEpochRoot<'info> {
     /// Emission totals: the epoch total is allocated from them.
     #[account(
         mut,
-        seeds = [seeds::EMISSION],
-        bump = emission.bump,
+        address = addresses::EMISSION @ RewardsError::UnexpectedAccount,
         // Rewards are paid from emitted IO only: the epoch's hour must have been emitted.
         constraint = epoch < emission.next_hour @ RewardsError::EpochNotEmitted,
     )]
     pub emission: Box<Account<'info, EmissionState>>,
 
     /// The epoch's root, [EPOCH, epoch u64 LE]; created here, so one root per epoch, ever.
-    /// CHECK: the PDA of `epoch` (seeds); must not exist yet; created and written by the handler.
+    /// CHECK: the canonical PDA of `epoch` (seeds + found bump: a claim later trusts any Epoch
+    /// account by its stored `epoch`, so this is the one place its address is derived); must
+    /// not exist yet; created (also when pre-funded) and written by the handler.
     #[account(
         mut,
         seeds = [seeds::EPOCH, &epoch.to_le_bytes()],
         bump,
-        constraint = pda::is_uncreated(&epoch_root) @ RewardsError::EpochAlreadyPosted,
+        constraint = is_uncreated(&epoch_root) @ RewardsError::EpochAlreadyPosted,
     )]
     pub epoch_root: UncheckedAccount<'info>,
 
@@ -59,16 +60,11 @@ impl<'info> PostEpochRoot<'info> {
         require!(root != [0; 32], RewardsError::InvalidRoot);
         self.emission.allocate(total)?;
 
-        let epoch_le = epoch.to_le_bytes();
-        pda::create_pda(
+        create_and_write(
             &self.keeper_authority.to_account_info(),
-            &self.epoch_root.to_account_info(),
+            &self.epoch_root,
             &self.system_program.to_account_info(),
-            8 + Epoch::INIT_SPACE,
-            &[seeds::EPOCH, &epoch_le, &[bump]],
-        )?;
-        pda::write_account(
-            &self.epoch_root.to_account_info(),
+            &[seeds::EPOCH, &epoch.to_le_bytes(), &[bump]],
             &Epoch {
                 version: CURRENT_VERSION,
                 epoch,

@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
-use io_common::seeds;
 
+use crate::addresses;
 use crate::errors::RewardsError;
 use crate::events::ConfigUpdated;
 use crate::state::RewardsConfig;
@@ -13,8 +13,7 @@ pub struct UpdateConfig<'info> {
     /// The rewards config.
     #[account(
         mut,
-        seeds = [seeds::CONFIG],
-        bump = config.bump,
+        address = addresses::CONFIG @ RewardsError::UnexpectedAccount,
         has_one = admin @ RewardsError::Unauthorized,
     )]
     pub config: Account<'info, RewardsConfig>,
