@@ -19,7 +19,6 @@ from solders.account import Account
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
-from solders.transaction_status import InstructionErrorFieldless, TransactionErrorInstructionError
 
 from keeper.addresses import ProvenanceAddresses
 from keeper.chain import Chain, TransactionRecord
@@ -261,25 +260,43 @@ def test_initialize_only_at_the_config_pda(bare_chain: Harness) -> None:
     h = bare_chain
     admin = h.wallet()
     elsewhere = Keypair()
-    h.fails("ConstraintSeeds", init_ix(h, admin.pubkey(), admin.pubkey(), config=elsewhere.pubkey()), admin)
+    h.fails("UnexpectedAccount", init_ix(h, admin.pubkey(), admin.pubkey(), config=elsewhere.pubkey()), admin)
     assert h.chain.get_account(elsewhere.pubkey()) is None and h.chain.get_account(CONFIG) is None
 
 
 def test_initialize_twice_fails_and_keeps_the_admin(harness: Harness) -> None:
-    """`init` on the fixed config PDA: a second initialize (here by an outsider trying to become
-    admin) dies in the system program's account creation and changes nothing."""
+    """The config exists: a second initialize (here by an outsider trying to become admin) is
+    refused by name before anything is created, and changes nothing."""
     h = harness
-    intruder = h.wallet()
-    before = h.chain.get_account(CONFIG)
-    rec = h.send(init_ix(h, intruder.pubkey(), intruder.pubkey()), intruder)
-    assert not rec.result.succeeded
-    # The system program (invoked by Anchor's `init`) refuses to create an account that exists.
-    logs = rec.result.logs
-    assert f"Program {SYSTEM_PROGRAM} invoke [2]" in logs
-    assert any(line.startswith(f"Program {SYSTEM_PROGRAM} failed") for line in logs), "\n".join(logs)
-    assert isinstance(rec.result.err, TransactionErrorInstructionError) and rec.result.err.index == 0
-    assert h.chain.get_account(CONFIG) == before
+    for who in (h.wallet(), h.roles.admin):
+        rec = h.fails("AlreadyInitialized", init_ix(h, who.pubkey(), who.pubkey()), who, watch=[CONFIG])
+        assert f"Program {SYSTEM_PROGRAM} invoke [2]" not in rec.result.logs
     assert config_state(h).admin == h.roles.admin.pubkey()
+
+
+@pytest.mark.parametrize("gift", ["one lamport", "rent-exempt"])
+def test_initialize_on_a_prefunded_config_address(bare_chain: Harness, gift: str) -> None:
+    """The config PDA is public before deployment: lamports sent there (1 lamport, or the whole
+    rent of the config) do not block initialize, and the admin pays only what is missing."""
+    h = bare_chain
+    admin, keeper = h.wallet(), Keypair().pubkey()
+    # ProvenanceConfig: discriminator, version, admin, keeper_authority, next_sequence, total_leaves, bump, reserved.
+    size = 8 + 1 + 32 + 32 + 8 + 8 + 1 + 64
+    rent = h.chain.rent_exempt_minimum(size)
+    lamports = 1 if gift == "one lamport" else rent
+    h.chain.airdrop(CONFIG, lamports).raise_for_error()
+    assert h.chain.get_account(CONFIG).owner == SYSTEM_PROGRAM
+    before = h.chain.balance(admin.pubkey())
+    rec = ok(h, "initialize", init_ix(h, admin.pubkey(), keeper), admin)
+    account = h.chain.get_account(CONFIG)
+    assert (account.owner, len(account.data), account.lamports) == (ProgramIds.PROVENANCE, size, max(lamports, rent))
+    assert h.chain.balance(admin.pubkey()) == before - (rent - lamports) - rec.fee
+    config = config_state(h)
+    assert (config.admin, config.keeper_authority, config.next_sequence, config.bump) == (
+        admin.pubkey(), keeper, 0, canonical_bump(Seeds.CONFIG))
+    [(name, event)] = events(h, rec)
+    assert (name, event.admin, event.keeper_authority) == ("ConfigInitialized", admin.pubkey(), keeper)
+    h.fails("AlreadyInitialized", init_ix(h, admin.pubkey(), keeper), admin, watch=[CONFIG])
 
 
 # --- update_config --------------------------------------------------------------------------
@@ -354,7 +371,7 @@ def test_update_config_fake_configs(harness: Harness) -> None:
     h.fails("AccountOwnedByWrongProgram", update_ix(h, attacker.pubkey(), None, attacker.pubkey(), config=foreign), attacker,
             watch=[CONFIG, foreign])
     forged = copy_account(h, CONFIG, data=bytes(data))
-    h.fails("ConstraintSeeds", update_ix(h, attacker.pubkey(), None, attacker.pubkey(), config=forged), attacker,
+    h.fails("UnexpectedAccount", update_ix(h, attacker.pubkey(), None, attacker.pubkey(), config=forged), attacker,
             watch=[CONFIG, forged])
     # A batch is a provenance account too, but not a config.
     record(h, make_receipts(2, h.now - 5))
@@ -480,7 +497,7 @@ def test_record_batch_fake_configs(harness: Harness) -> None:
     h.fails("AccountOwnedByWrongProgram",
             record_ix(h, 0, sha(b"r"), 1, now, now, keeper=attacker.pubkey(), config=foreign), attacker, watch=[CONFIG])
     forged = copy_account(h, CONFIG, data=bytes(data))
-    h.fails("ConstraintSeeds",
+    h.fails("UnexpectedAccount",
             record_ix(h, 0, sha(b"r"), 1, now, now, keeper=attacker.pubkey(), config=forged), attacker,
             watch=[CONFIG, forged])
     assert h.chain.get_account(ProvenanceAddresses.batch(0)) is None

@@ -24,4 +24,8 @@ pub enum ProvenanceError {
     MathOverflow,
     #[msg("The batch address already holds an account")]
     BatchAddressInUse,
+    #[msg("Account is not the provenance config")]
+    UnexpectedAccount,
+    #[msg("The provenance config already exists")]
+    AlreadyInitialized,
 }

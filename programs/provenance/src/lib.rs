@@ -26,6 +26,10 @@ solana_security_txt::security_txt! {
     source_code: "https://io-settlement.example/source"
 }
 
+/// The config PDA as a compile-time constant (`io_common::pda`): checking an account against it
+/// is a 32-byte comparison, re-deriving it with `seeds` + `bump` a 1,500-unit syscall.
+pub const CONFIG_ADDRESS: Pubkey = io_common::pda::PROVENANCE_CONFIG.address;
+
 /// Seed of the config PDA: `[CONFIG_SEED]`.
 #[constant]
 pub const CONFIG_SEED: &[u8] = io_common::seeds::CONFIG;
@@ -48,8 +52,7 @@ pub mod provenance {
 
     /// Creates the singleton config. The signer becomes admin; `keeper_authority` records batches.
     pub fn initialize(ctx: Context<Initialize>, keeper_authority: Pubkey) -> Result<()> {
-        let bump = ctx.bumps.config;
-        ctx.accounts.handler(bump, keeper_authority)
+        ctx.accounts.handler(keeper_authority)
     }
 
     /// Admin only: hands the admin or the keeper role to new keys (either may be a multisig).

@@ -1,7 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_lang::system_program::{
-    allocate, assign, create_account, transfer, Allocate, Assign, CreateAccount, Transfer,
-};
+use io_common::pda::{create_pda_account, is_uncreated};
 use io_common::seeds;
 
 use crate::errors::ProvenanceError;
@@ -14,8 +12,7 @@ pub struct RecordBatch<'info> {
     /// The provenance config: keeper check and the batch sequence.
     #[account(
         mut,
-        seeds = [seeds::CONFIG],
-        bump = config.bump,
+        address = crate::CONFIG_ADDRESS @ ProvenanceError::UnexpectedAccount,
         has_one = keeper_authority @ ProvenanceError::Unauthorized,
         constraint = sequence == config.next_sequence @ ProvenanceError::SequenceMismatch,
     )]
@@ -26,7 +23,8 @@ pub struct RecordBatch<'info> {
     /// account while the accounts are loaded, before the sequence constraint, and a replayed
     /// sequence would die in the system program instead of failing with SequenceMismatch.
     /// The handler also creates it when someone sent lamports to the (predictable) address
-    /// beforehand, which would otherwise block the sequence forever.
+    /// beforehand, which would otherwise block the sequence forever
+    /// (`io_common::pda::create_pda_account`).
     /// CHECK: created and written by the handler, at the address `seeds` checks.
     #[account(mut, seeds = [seeds::BATCH, &sequence.to_le_bytes()], bump)]
     pub batch: UncheckedAccount<'info>,
@@ -83,73 +81,20 @@ impl<'info> RecordBatch<'info> {
         Ok(())
     }
 
-    /// Creates the batch PDA owned by this program, rent paid by the keeper. A pre-funded
-    /// address is topped up, allocated and assigned (the path every cluster supports).
+    /// Creates the batch PDA owned by this program, rent paid by the keeper; an address that
+    /// already holds an account (not reachable through this program) is BatchAddressInUse.
     fn create_batch_account(&self, bump: u8, sequence: u64) -> Result<()> {
-        let batch = self.batch.to_account_info();
-        require_keys_eq!(
-            *batch.owner,
-            System::id(),
+        require!(
+            is_uncreated(&self.batch),
             ProvenanceError::BatchAddressInUse
         );
-        require!(batch.data_is_empty(), ProvenanceError::BatchAddressInUse);
-
-        let space = 8 + Batch::INIT_SPACE;
-        let required = Rent::get()?.minimum_balance(space);
-        let sequence_bytes = sequence.to_le_bytes();
-        let bump_bytes = [bump];
-        let signer: &[&[&[u8]]] = &[&[seeds::BATCH, &sequence_bytes, &bump_bytes]];
-        let system = self.system_program.key();
-        let payer = self.keeper_authority.to_account_info();
-
-        let current = batch.lamports();
-        if current == 0 {
-            return create_account(
-                CpiContext::new(
-                    system,
-                    CreateAccount {
-                        from: payer,
-                        to: batch,
-                    },
-                )
-                .with_signer(signer),
-                required,
-                space as u64,
-                &crate::ID,
-            );
-        }
-        let top_up = required.saturating_sub(current);
-        if top_up > 0 {
-            transfer(
-                CpiContext::new(
-                    system,
-                    Transfer {
-                        from: payer,
-                        to: batch.clone(),
-                    },
-                ),
-                top_up,
-            )?;
-        }
-        allocate(
-            CpiContext::new(
-                system,
-                Allocate {
-                    account_to_allocate: batch.clone(),
-                },
-            )
-            .with_signer(signer),
-            space as u64,
-        )?;
-        assign(
-            CpiContext::new(
-                system,
-                Assign {
-                    account_to_assign: batch,
-                },
-            )
-            .with_signer(signer),
+        create_pda_account(
+            &self.keeper_authority.to_account_info(),
+            &self.batch,
+            &self.system_program.to_account_info(),
+            8 + Batch::INIT_SPACE,
             &crate::ID,
+            &[seeds::BATCH, &sequence.to_le_bytes(), &[bump]],
         )
     }
 }

@@ -1,5 +1,4 @@
 use anchor_lang::prelude::*;
-use io_common::seeds;
 
 use crate::errors::ProvenanceError;
 use crate::events::ConfigUpdated;
@@ -13,8 +12,7 @@ pub struct UpdateConfig<'info> {
     /// The provenance config.
     #[account(
         mut,
-        seeds = [seeds::CONFIG],
-        bump = config.bump,
+        address = crate::CONFIG_ADDRESS @ ProvenanceError::UnexpectedAccount,
         has_one = admin @ ProvenanceError::Unauthorized,
     )]
     pub config: Account<'info, ProvenanceConfig>,
