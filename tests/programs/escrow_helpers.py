@@ -21,9 +21,8 @@ from keeper.addresses import EscrowAddresses, RewardsAddresses, StakingAddresses
 from keeper.chain import TransactionRecord
 from keeper.constants import FACILITATION_FEE_BPS, NETWORK_FEE_BPS, RESERVATION_FEE_BPS, SECONDS_PER_HOUR
 from keeper.fees import U64_MAX, fee_ceil, share_floor
-from solders.transaction_status import InstructionErrorFieldless, TransactionErrorInstructionError
 
-from tests.programs.harness import Harness, custom_error_code, same_account
+from tests.programs.harness import Harness
 
 HOUR = SECONDS_PER_HOUR
 TOKEN_ACCOUNT_SIZE = 165
@@ -128,6 +127,25 @@ def unsigned(instruction: Instruction, signer: Pubkey) -> Instruction:
 def kind_name(value: Any) -> str:
     """Name of a decoded Anchor enum variant (anchorpy gives variant objects)."""
     return type(value).__name__
+
+
+def plain_token_account(harness: Harness, owner: Pubkey, mint: Pubkey) -> Pubkey:
+    """A new token account of `owner` in `mint` at a fresh keypair address (not the ATA)."""
+    from solders.system_program import CreateAccountParams, create_account
+    from spl.token.instructions import InitializeAccountParams, initialize_account
+
+    from keeper.addresses import TOKEN_PROGRAM_ID
+
+    payer, account = harness.roles.admin, Keypair()
+    harness.ok([
+        create_account(CreateAccountParams(
+            from_pubkey=payer.pubkey(), to_pubkey=account.pubkey(),
+            lamports=harness.chain.rent_exempt_minimum(TOKEN_ACCOUNT_SIZE), space=TOKEN_ACCOUNT_SIZE,
+            owner=TOKEN_PROGRAM_ID)),
+        initialize_account(InitializeAccountParams(
+            program_id=TOKEN_PROGRAM_ID, account=account.pubkey(), mint=mint, owner=owner)),
+    ], payer, account)
+    return account.pubkey()
 
 
 def clone_account(harness: Harness, source: Pubkey, owner: Pubkey | None = None) -> Pubkey:
@@ -353,26 +371,3 @@ class Escrow:
 
 def deltas(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     return {k: after[k] - before[k] for k in before}
-
-
-SYSTEM_PROGRAM_FAILED = "Program 11111111111111111111111111111111 failed"
-
-
-def fails_already_in_use(harness: Harness, instruction: Instruction, payer: Keypair, *signers: Keypair,
-                         watch: list[Pubkey] = ()) -> TransactionRecord:
-    """`init` of an account that already holds lamports. Anchor 1.2 then funds-and-creates
-    through the System Program's CreateAccountAllowPrefund, which this runtime's System
-    Program does not know (InvalidInstructionData); a runtime that knows it refuses the
-    existing account with AccountAlreadyInUse (custom 0). Neither passes through Anchor's
-    error table, so there is no Anchor name to assert: assert the System Program failure and
-    that `watch` is untouched."""
-    before = {a: harness.chain.get_account(a) for a in watch}
-    record = harness.send(instruction, payer, *signers)
-    assert not record.result.succeeded
-    assert SYSTEM_PROGRAM_FAILED in "\n".join(record.result.logs), "\n".join(record.result.logs)
-    err = record.result.err
-    assert isinstance(err, TransactionErrorInstructionError), err
-    assert custom_error_code(record) == 0 or err.err == InstructionErrorFieldless.InvalidInstructionData, err
-    for address in watch:
-        assert same_account(before[address], harness.chain.get_account(address)), f"{address} changed on failure"
-    return record

@@ -14,8 +14,10 @@ import os
 from pathlib import Path
 
 import pytest
+from solders.account import Account
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
+from solders.system_program import ID as SYSTEM_PROGRAM_ID
 
 from keeper.addresses import (
     TOKEN_PROGRAM_ID,
@@ -36,15 +38,14 @@ from keeper.fees import U64_MAX
 from tests.programs.escrow_helpers import (
     COMPUTE_UNITS,
     HOUR,
-    SYSTEM_PROGRAM_FAILED,
     TOKEN_ACCOUNT_SIZE,
     Escrow,
     JobRef,
     clone_account,
     deltas,
-    fails_already_in_use,
     kind_name,
     max_price,
+    plain_token_account,
     quote,
     record_cu,
     settlement,
@@ -57,6 +58,10 @@ COMPLETE_GRACE = 3_600
 YEAR = 365 * 24 * 3_600
 USDC_PRICE = 2_000_000  # 2 USDC (6 decimals) an hour
 IO_PRICE = 3 * 10**9  # 3 IO an hour
+# Discriminator + EscrowConfig (state.rs): version, bump, 6 keys, 3 fee rates, 2 timeouts, paused, reserved.
+CONFIG_SIZE = 8 + 1 + 1 + 6 * 32 + 3 * 2 + 2 * 8 + 1 + 64
+# Discriminator + Job (state.rs): version, bumps, id, 4 keys, kind, price, hours, 3 fees, status, 5 times, vault, reserved.
+JOB_SIZE = 8 + 3 + 8 + 4 * 32 + 1 + 8 + 2 * 4 + 3 * 8 + 1 + 5 * 8 + 32 + 32
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -99,7 +104,7 @@ def assert_closed_to_renter(escrow: Escrow, job: JobRef, renter_lamports_before:
     assert escrow.lamports(job.renter.pubkey()) == renter_lamports_before + rent
 
 
-def settle_and_check(escrow: Escrow, job: JobRef, hours_used: int, token_share_bps: int) -> dict:
+def settle_and_check(escrow: Escrow, job: JobRef, hours_used: int, token_share_bps: int, rent_exact: bool = True) -> dict:
     """Settles a completed job and checks every token movement against the SPEC figures,
     conservation from balances, the event, and the close back to the renter."""
     h = escrow.h
@@ -108,7 +113,7 @@ def settle_and_check(escrow: Escrow, job: JobRef, hours_used: int, token_share_b
     before = escrow.balances(job)
     assert before["vault"] == q.deposit
     renter_lamports = escrow.lamports(job.renter.pubkey())
-    rent = rent_of(escrow, job)
+    rent = rent_of(escrow, job) if rent_exact else escrow.lamports(job.address) + escrow.lamports(job.vault)
 
     record = escrow.settle(job)
     after = escrow.balances(job)
@@ -174,13 +179,13 @@ def cancel_and_check(escrow: Escrow, job: JobRef, reclaim: bool) -> None:
 # =====================================================================================
 
 
-def test_initialize_on_fresh_chain_validates_and_records_protocol_fees(repo_root: Path) -> None:
-    """initialize runs once per deployment; bootstrap already ran it on the harness chain, so
-    this drives it on a chain where only the rewards program (the IO mint) is set up."""
+def chain_with_rewards_only(repo_root: Path) -> tuple[Chain, Programs, Keypair, Keypair]:
+    """A fresh chain where only the rewards program is initialized (the IO mint exists), for
+    driving escrow's initialize (bootstrap already ran it on the harness chain)."""
     chain = Chain(start_unix_timestamp=START_TS)
     chain.load_workspace_programs(repo_root, require_all=True)
     programs = Programs.load(repo_root)
-    admin, keeper, treasury = Keypair(), Keypair(), Keypair()
+    admin, keeper = Keypair(), Keypair()
     chain.airdrop(admin.pubkey(), 100 * 10**9)
     chain.send_instructions([programs.rewards.instruction(
         "initialize", {"start_ts": START_TS, "keeper_authority": keeper.pubkey()},
@@ -189,6 +194,14 @@ def test_initialize_on_fresh_chain_validates_and_records_protocol_fees(repo_root
          "io_mint": RewardsAddresses.io_mint, "reward_vault": RewardsAddresses.reward_vault,
          "burn_vault": RewardsAddresses.burn_vault},
     )], admin).raise_for_error()
+    return chain, programs, admin, keeper
+
+
+def test_initialize_on_fresh_chain_validates_and_records_protocol_fees(repo_root: Path) -> None:
+    """initialize runs once per deployment; bootstrap already ran it on the harness chain, so
+    this drives it on a chain where only the rewards program (the IO mint) is set up."""
+    chain, programs, admin, keeper = chain_with_rewards_only(repo_root)
+    treasury = Keypair()
     usdc = create_mint(chain, admin, admin.pubkey(), 6)
     other_mint = create_mint(chain, admin, admin.pubkey(), 9)
     escrow_idl = programs.escrow
@@ -240,12 +253,21 @@ def test_initialize_on_fresh_chain_validates_and_records_protocol_fees(repo_root
     assert (event.facilitation_fee_bps, event.reservation_fee_bps, event.network_fee_bps) == (200, 25, 500)
     assert (event.start_timeout_secs, event.complete_grace_secs) == (1, 0)
 
-    # Second initialize, even with other settings: refused, config untouched.
+    # Second initialize, even with other settings: refused by name, config untouched.
     before = chain.get_account(EscrowAddresses.config)
     record = chain.send_instructions([ix(start=99)], admin)
-    assert not record.result.succeeded
-    assert SYSTEM_PROGRAM_FAILED in "\n".join(record.result.logs)
+    assert error_name(record) == "AlreadyInitialized", "\n".join(record.result.logs)
     assert bytes(chain.get_account(EscrowAddresses.config).data) == bytes(before.data)
+    # The config is only ever taken at its [CONFIG] PDA.
+    fake = Keypair().pubkey()
+    record = chain.send_instructions([escrow_idl.instruction(
+        "initialize",
+        {"params": {"oracle_authority": keeper.pubkey(), "treasury": treasury.pubkey(), "start_timeout_secs": 1,
+                    "complete_grace_secs": 0}},
+        {"admin": admin.pubkey(), "config": fake, "usdc_mint": usdc, "io_mint": RewardsAddresses.io_mint},
+    )], admin)
+    assert error_name(record) == "WrongConfig"
+    assert chain.get_account(fake) is None
 
 
 def test_initialize_cannot_rerun_on_deployed_escrow(harness: Harness, escrow: Escrow) -> None:
@@ -258,8 +280,37 @@ def test_initialize_cannot_rerun_on_deployed_escrow(harness: Harness, escrow: Es
             {"admin": signer.pubkey(), "config": EscrowAddresses.config, "usdc_mint": harness.usdc_mint,
              "io_mint": harness.io_mint},
         )
-        fails_already_in_use(harness, ix, signer, watch=[EscrowAddresses.config])
+        harness.fails("AlreadyInitialized", ix, signer, watch=[EscrowAddresses.config])
     assert escrow.config().admin == harness.roles.admin.pubkey()
+
+
+@pytest.mark.parametrize("prefund", ["one_lamport", "rent_exempt"])
+def test_initialize_survives_a_prefunded_config_address(repo_root: Path, prefund: str) -> None:
+    """The config address is predictable: lamports there before initialize (1 lamport, or a
+    whole rent-exempt balance) must not block it (regression: Anchor's `init` took the System
+    Program's CreateAccountAllowPrefund path, which this runtime refuses). The lamports stay
+    with the config; the admin pays only what they lack."""
+    chain, programs, admin, keeper = chain_with_rewards_only(repo_root)
+    treasury = Keypair()
+    usdc = create_mint(chain, admin, admin.pubkey(), 6)
+    rent = chain.rent_exempt_minimum(CONFIG_SIZE)
+    gift = 1 if prefund == "one_lamport" else rent
+    chain.set_account(EscrowAddresses.config, Account(lamports=gift, data=b"", owner=SYSTEM_PROGRAM_ID,
+                                                       executable=False, rent_epoch=0))
+    before = chain.balance(admin.pubkey())
+    record = chain.send_instructions([programs.escrow.instruction(
+        "initialize",
+        {"params": {"oracle_authority": keeper.pubkey(), "treasury": treasury.pubkey(), "start_timeout_secs": 60,
+                    "complete_grace_secs": 60}},
+        {"admin": admin.pubkey(), "config": EscrowAddresses.config, "usdc_mint": usdc, "io_mint": RewardsAddresses.io_mint},
+    )], admin).raise_for_error()
+    account = chain.get_account(EscrowAddresses.config)
+    assert account.owner == ProgramIds.ESCROW and len(account.data) == CONFIG_SIZE
+    assert account.lamports == rent
+    assert chain.balance(admin.pubkey()) == before - (rent - gift) - record.fee
+    config = programs.escrow.decode_account_as("EscrowConfig", bytes(account.data))
+    assert (config.admin, config.treasury, config.usdc_mint, config.start_timeout_secs) == (
+        admin.pubkey(), treasury.pubkey(), usdc, 60)
 
 
 # =====================================================================================
@@ -327,7 +378,7 @@ def test_update_config_refusals(harness: Harness, escrow: Escrow) -> None:
                                                              "start_timeout_secs": None, "complete_grace_secs": None,
                                                              "paused": True}},
                                 {"admin": admin.pubkey(), "config": fake})
-    harness.fails("ConstraintSeeds", ix, admin, watch=[*watch, fake])
+    harness.fails("WrongConfig", ix, admin, watch=[*watch, fake])
     # The staking config has the same seed under another program.
     ix = escrow.idl.instruction("update_config", {"params": {"admin": None, "oracle_authority": None, "treasury": None,
                                                              "start_timeout_secs": None, "complete_grace_secs": None,
@@ -405,6 +456,7 @@ def test_open_job_takes_the_spec_deposit(harness: Harness, escrow: Escrow, usdc:
     assert (state.start_deadline, state.complete_deadline) == (harness.now + START_TIMEOUT, 0)
     assert state.bump == Pubkey.find_program_address([b"job", bytes(job.renter.pubkey()), job.job_id.to_bytes(8, "little")], ProgramIds.ESCROW)[1]
     assert state.vault_bump == Pubkey.find_program_address([b"job_vault", bytes(job.address)], ProgramIds.ESCROW)[1]
+    assert state.vault == job.vault  # recorded, so later instructions compare instead of deriving
     vault = harness.chain.get_account(job.vault)
     assert vault.owner == TOKEN_PROGRAM_ID
     assert bytes(vault.data)[:32] == bytes(job.mint) and bytes(vault.data)[32:64] == bytes(job.address)
@@ -489,7 +541,7 @@ def test_open_job_account_refusals(harness: Harness, escrow: Escrow) -> None:
     harness.fails("ConstraintSeeds", escrow.open_ix(job, job_vault=Keypair().pubkey()), renter, watch=watch)
     # A config that is not the [CONFIG] PDA.
     fake_config = clone_account(harness, EscrowAddresses.config)
-    harness.fails("ConstraintSeeds", escrow.open_ix(job, config=fake_config), renter, watch=watch)
+    harness.fails("WrongConfig", escrow.open_ix(job, config=fake_config), renter, watch=watch)
     assert not escrow.exists(job.address)
 
 
@@ -522,37 +574,53 @@ def test_open_job_id_is_unique_per_renter_while_open(harness: Harness, escrow: E
     assert other.address != job.address
 
 
+@pytest.mark.parametrize("amount", ["one_lamport", "partial", "rent_exempt"])
 @pytest.mark.parametrize("target", ["job", "vault", "both"])
-def test_open_job_survives_a_prefunded_address(harness: Harness, escrow: Escrow, target: str) -> None:
+def test_open_job_survives_a_prefunded_address(harness: Harness, escrow: Escrow, target: str, amount: str) -> None:
     """Job and vault addresses are predictable: lamports sent there beforehand must not block
     the renter's job id (regression: Anchor's `init` took the System Program's
-    CreateAccountAllowPrefund path, which this runtime refuses). The pre-funded lamports stay
-    with the accounts and come back to the renter when they close."""
+    CreateAccountAllowPrefund path, which this runtime refuses). Pre-funded with 1 lamport (set
+    directly: a transfer that small cannot create an account), with part of the rent, or with
+    more than the whole rent; the lamports stay with the accounts and come back to the renter
+    when they close."""
     from solders.system_program import TransferParams, transfer
 
     griefer = harness.wallet()
     job = usdc_job(escrow, hours=3)
+    chain = harness.chain
     targets = {"job": [job.address], "vault": [job.vault], "both": [job.address, job.vault]}[target]
-    gift = harness.chain.rent_exempt_minimum(0) + 12_345  # the least a new account may hold, and some
+    job_rent = chain.rent_exempt_minimum(JOB_SIZE)
+    vault_rent = chain.rent_exempt_minimum(TOKEN_ACCOUNT_SIZE)
+    gifts = {}
     for address in targets:
-        harness.ok(transfer(TransferParams(from_pubkey=griefer.pubkey(), to_pubkey=address, lamports=gift)), griefer)
+        if amount == "one_lamport":
+            gifts[address] = 1
+            chain.set_account(address, Account(lamports=1, data=b"", owner=SYSTEM_PROGRAM_ID, executable=False,
+                                               rent_epoch=0))
+            continue
+        full = job_rent if address == job.address else vault_rent
+        gifts[address] = chain.rent_exempt_minimum(0) + 12_345 if amount == "partial" else full + 12_345
+        harness.ok(transfer(TransferParams(from_pubkey=griefer.pubkey(), to_pubkey=address, lamports=gifts[address])),
+                   griefer)
     renter_lamports = escrow.lamports(job.renter.pubkey())
     record = escrow.open(job)
     state = escrow.job(job)
-    assert kind_name(state.status) == "Open" and state.reserved_cost == 3 * USDC_PRICE
+    assert kind_name(state.status) == "Open" and state.reserved_cost == 3 * USDC_PRICE and state.vault == job.vault
     assert harness.balance(job.vault) == quote(3, USDC_PRICE, True).deposit
-    chain = harness.chain
-    job_rent = chain.rent_exempt_minimum(len(chain.get_account(job.address).data))
-    vault_rent = chain.rent_exempt_minimum(TOKEN_ACCOUNT_SIZE)
-    assert escrow.lamports(job.address) == max(job_rent, gift if job.address in targets else 0)
-    assert escrow.lamports(job.vault) == max(vault_rent, gift if job.vault in targets else 0)
+    assert len(chain.get_account(job.address).data) == JOB_SIZE
+    assert escrow.lamports(job.address) == max(job_rent, gifts.get(job.address, 0))
+    assert escrow.lamports(job.vault) == max(vault_rent, gifts.get(job.vault, 0))
     # The renter paid only the part of the rent the gift did not cover.
-    paid = (job_rent - (gift if job.address in targets else 0)) + (vault_rent - (gift if job.vault in targets else 0))
+    paid = max(0, job_rent - gifts.get(job.address, 0)) + max(0, vault_rent - gifts.get(job.vault, 0))
     assert escrow.lamports(job.renter.pubkey()) == renter_lamports - paid - record.fee
     escrow.start(job)
     harness.warp(HOUR)
     escrow.complete(job, 1)
-    settle_and_check(escrow, job, 1, 1_000)
+    renter_lamports = escrow.lamports(job.renter.pubkey())
+    held = escrow.lamports(job.address) + escrow.lamports(job.vault)
+    settle_and_check_lamports = settle_and_check(escrow, job, 1, 1_000, rent_exact=False)
+    assert settle_and_check_lamports is not None
+    assert escrow.lamports(job.renter.pubkey()) == renter_lamports + held
 
 
 def test_open_job_refuses_a_job_address_held_by_another_program(harness: Harness, escrow: Escrow) -> None:
@@ -597,7 +665,7 @@ def test_start_job_refusals(harness: Harness, escrow: Escrow) -> None:
     harness.fails("ConstraintSeeds", escrow.start_ix(job, job=fake_job), escrow.cranker, escrow.node.node_key,
                   watch=[*watch, fake_job])
     fake_config = clone_account(harness, EscrowAddresses.config)
-    harness.fails("ConstraintSeeds", escrow.start_ix(job, config=fake_config), escrow.cranker, escrow.node.node_key,
+    harness.fails("WrongConfig", escrow.start_ix(job, config=fake_config), escrow.cranker, escrow.node.node_key,
                   watch=watch)
     escrow.start(job)
     harness.fails("JobNotOpen", escrow.start_ix(job), escrow.cranker, escrow.node.node_key, watch=escrow.watch(job))
@@ -789,11 +857,11 @@ def test_settle_refuses_misdirected_accounts(harness: Harness, escrow: Escrow, u
 
     # The node payout to someone else, or in the other mint.
     refuse("ConstraintTokenOwner", operator_token_account=attacker_account)
-    refuse("ConstraintAssociated", operator_token_account=associated_token_address(job.node.operator.pubkey(), other_mint))
+    refuse("ConstraintTokenMint", operator_token_account=associated_token_address(job.node.operator.pubkey(), other_mint))
     refuse("ConstraintTokenOwner", operator_token_account=job.renter_token)
     # The fees / buy-back to someone else, or in the other mint.
     refuse("ConstraintTokenOwner", treasury_token_account=attacker_account)
-    refuse("ConstraintAssociated", treasury_token_account=escrow.treasury_ata(other_mint))
+    refuse("ConstraintTokenMint", treasury_token_account=escrow.treasury_ata(other_mint))
     # The token share away from the burn vault.
     refuse("WrongBurnVault", burn_vault=attacker_other_mint if usdc else attacker_account)
     refuse("WrongBurnVault", burn_vault=RewardsAddresses.reward_vault)
@@ -806,17 +874,63 @@ def test_settle_refuses_misdirected_accounts(harness: Harness, escrow: Escrow, u
     refuse("WrongNode", node=other_node.address,
            operator_token_account=associated_token_address(other_node.operator.pubkey(), job.mint))
     refuse("AccountOwnedByWrongProgram", node=clone_account(harness, job.node.address, owner=ProgramIds.ESCROW))
-    # Right layout, wrong address.
+    refuse("AccountDiscriminatorMismatch", node=StakingAddresses.config)
+    # Right layout, wrong address: a Job copy elsewhere does not own the job's vault; a vault
+    # copy is not the vault the job recorded; a config copy is not the [CONFIG] PDA.
     fake_job = clone_account(harness, job.address)
-    refuse("ConstraintSeeds", job=fake_job)
-    refuse("ConstraintSeeds", job_vault=clone_account(harness, job.vault))
-    refuse("ConstraintSeeds", config=clone_account(harness, EscrowAddresses.config))
+    refuse("WrongVault", job=fake_job)
+    refuse("WrongVault", job_vault=clone_account(harness, job.vault))
+    refuse("WrongVault", job_vault=attacker_account)
+    refuse("WrongConfig", config=clone_account(harness, EscrowAddresses.config))
+    # Another job's vault (same renter, node and mint).
+    other = escrow.new_job(job.mint, 2, job.price, renter=job.renter, fund=None)
+    escrow.open(other)
+    refuse("WrongVault", job_vault=other.vault)
     # The job's own vault in a second mutable slot.
-    if not usdc:
-        refuse("ConstraintDuplicateMutableAccount", burn_vault=job.vault)
+    refuse("WrongBurnVault", burn_vault=job.vault)
     refuse("ConstraintTokenOwner", renter_token_account=job.vault)
+    refuse("ConstraintDuplicateMutableAccount", operator_token_account=job.vault)
+    refuse("ConstraintDuplicateMutableAccount", treasury_token_account=job.vault)
     # Still settles correctly afterwards.
     settle_and_check(escrow, job, 5, 1_000)
+
+
+@pytest.mark.parametrize("usdc", [True, False], ids=["usdc", "io"])
+def test_settle_pays_into_any_token_account_of_operator_and_treasury(harness: Harness, escrow: Escrow, usdc: bool) -> None:
+    """Operator and treasury token accounts are checked by owner and mint, not by ATA address:
+    a second (non-associated) account of the same wallet receives exactly what the ATA would."""
+    job = usdc_job(escrow) if usdc else io_job(escrow)
+    escrow.run_to_completed(job, 4)
+    operator_extra = plain_token_account(harness, job.node.operator.pubkey(), job.mint)
+    treasury_extra = plain_token_account(harness, escrow.treasury, job.mint)
+    assert operator_extra != associated_token_address(job.node.operator.pubkey(), job.mint)
+    assert treasury_extra != escrow.treasury_ata(job.mint)
+    q = quote(job.hours, job.price, usdc)
+    s = settlement(q, job.price, 4, 1_000, usdc)
+    ata_before = escrow.balances(job)
+    record = escrow.settle(job, operator_token_account=operator_extra, treasury_token_account=treasury_extra)
+    assert harness.balance(operator_extra) == s.node_payout
+    assert harness.balance(treasury_extra) == s.treasury_fees + (s.token_share if usdc else 0)
+    moved = deltas(ata_before, escrow.balances(job))
+    assert (moved["operator"], moved["treasury"]) == (0, 0)  # the ATAs were not used
+    assert moved["renter"] == s.refund and moved["burn"] == (0 if usdc else s.token_share)
+    assert moved["vault"] == -q.deposit
+    assert s.node_payout + s.treasury_fees + s.token_share + s.refund == q.deposit
+    event = escrow.event(record, "JobSettled")
+    assert event.token_share_destination == (treasury_extra if usdc else RewardsAddresses.burn_vault)
+
+
+def test_settle_compute_units_within_target(harness: Harness, escrow: Escrow) -> None:
+    """The issue's limit: settle_job of a USDC job ≤ 30,000 compute units (scripts/bench's
+    scenario: 8 h at 2 USDC, 6 h used, 10 % token share). An IO job pays one transfer more
+    (token share to the burn vault) and is recorded, not bounded."""
+    usdc, io = usdc_job(escrow, hours=8, price=USDC_PRICE), io_job(escrow, hours=8)
+    for job in (usdc, io):
+        escrow.run_to_completed(job, 6)
+    usdc_units = escrow.settle(usdc).result.compute_units_consumed
+    io_units = escrow.settle(io).result.compute_units_consumed
+    assert usdc_units <= 30_000, usdc_units
+    assert usdc_units < io_units < usdc_units + 7_000, (usdc_units, io_units)
 
 
 def test_settle_when_renter_is_the_operator(harness: Harness, escrow: Escrow) -> None:
@@ -922,15 +1036,21 @@ def test_cancel_refusals(harness: Harness, escrow: Escrow) -> None:
                   job.renter, watch=[*watch, stranger_account])
     harness.fails("ConstraintTokenOwner", escrow.cancel_ix(job, treasury_token_account=stranger_account), escrow.cranker,
                   job.renter, watch=[*watch, stranger_account])
-    harness.fails("ConstraintAssociated", escrow.cancel_ix(job, treasury_token_account=escrow.treasury_ata(harness.io_mint)),
+    harness.fails("ConstraintTokenMint", escrow.cancel_ix(job, treasury_token_account=escrow.treasury_ata(harness.io_mint)),
                   escrow.cranker, job.renter, watch=watch)
     io_account = harness.give_io(job.renter.pubkey(), 1)
     harness.fails("ConstraintTokenMint", escrow.cancel_ix(job, renter_token_account=io_account), escrow.cranker,
                   job.renter, watch=[*watch, io_account])
-    harness.fails("ConstraintSeeds", escrow.cancel_ix(job, job=clone_account(harness, job.address)), escrow.cranker,
+    harness.fails("WrongVault", escrow.cancel_ix(job, job=clone_account(harness, job.address)), escrow.cranker,
                   job.renter, watch=watch)
-    harness.fails("ConstraintSeeds", escrow.cancel_ix(job, job_vault=clone_account(harness, job.vault)), escrow.cranker,
+    harness.fails("WrongVault", escrow.cancel_ix(job, job_vault=clone_account(harness, job.vault)), escrow.cranker,
                   job.renter, watch=watch)
+    harness.fails("WrongConfig", escrow.cancel_ix(job, config=clone_account(harness, EscrowAddresses.config)),
+                  escrow.cranker, job.renter, watch=watch)
+    # The vault itself as the refund or the fee account.
+    for slot in ("renter_token_account", "treasury_token_account"):
+        harness.fails("ConstraintDuplicateMutableAccount", escrow.cancel_ix(job, **{slot: job.vault}), escrow.cranker,
+                      job.renter, watch=watch)
     # Once started, cancel is over (only reclaim after a missed deadline remains).
     escrow.start(job)
     harness.fails("JobNotOpen", escrow.cancel_ix(job), escrow.cranker, job.renter, watch=escrow.watch(job))
@@ -985,8 +1105,14 @@ def test_reclaim_refusals(harness: Harness, escrow: Escrow) -> None:
                   job.renter, watch=[*watch, stranger_account])
     harness.fails("ConstraintTokenOwner", escrow.reclaim_ix(job, renter_token_account=stranger_account), escrow.cranker,
                   job.renter, watch=[*watch, stranger_account])
-    harness.fails("ConstraintSeeds", escrow.reclaim_ix(job, job=clone_account(harness, job.address)), escrow.cranker,
+    harness.fails("WrongVault", escrow.reclaim_ix(job, job=clone_account(harness, job.address)), escrow.cranker,
                   job.renter, watch=watch)
+    harness.fails("WrongVault", escrow.reclaim_ix(job, job_vault=clone_account(harness, job.vault)), escrow.cranker,
+                  job.renter, watch=watch)
+    harness.fails("WrongConfig", escrow.reclaim_ix(job, config=clone_account(harness, EscrowAddresses.config)),
+                  escrow.cranker, job.renter, watch=watch)
+    harness.fails("ConstraintDuplicateMutableAccount", escrow.reclaim_ix(job, treasury_token_account=job.vault),
+                  escrow.cranker, job.renter, watch=watch)
     # The renter lets the job sit past its start deadline and the node never starts it.
     harness.fails("StartDeadlinePassed", escrow.start_ix(job), escrow.cranker, escrow.node.node_key, watch=watch)
 

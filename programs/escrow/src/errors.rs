@@ -56,4 +56,10 @@ pub enum EscrowError {
     MathOverflow,
     #[msg("The job or vault address already holds an account (job id in use)")]
     JobAddressInUse,
+    #[msg("Account is not the escrow config PDA")]
+    WrongConfig,
+    #[msg("Account is not the job's vault")]
+    WrongVault,
+    #[msg("The escrow config already exists")]
+    AlreadyInitialized,
 }

@@ -10,11 +10,12 @@
 
 use anchor_lang::prelude::*;
 
-pub mod create;
 pub mod errors;
 pub mod events;
 pub mod instructions;
+pub mod node_view;
 pub mod state;
+pub mod token_view;
 pub mod vault;
 
 use instructions::*;
@@ -100,9 +101,10 @@ pub mod escrow {
     }
 
     /// Anyone settles a completed job: node payout (used cost − 5 % network fee − token
-    /// share) to the operator's ATA, token share to the burn vault (IO) or the treasury's
-    /// ATA (USDC), fees to the treasury's ATA, the rest to the renter's token account; the
-    /// vault and the job close to the renter. `burn_vault` is passed for USDC jobs too.
+    /// share) to a token account of the operator (normally its ATA), token share to the
+    /// burn vault (IO) or the treasury's token account (USDC), fees to the treasury's token
+    /// account, the rest to the renter's token account; the vault and the job close to the
+    /// renter. `burn_vault` is passed for USDC jobs too.
     pub fn settle_job(ctx: Context<SettleJob>) -> Result<()> {
         ctx.accounts.handler()
     }

@@ -31,7 +31,7 @@ pub struct EscrowConfig {
     pub admin: Pubkey,
     /// The keeper: may complete jobs as the network's oracle.
     pub oracle_authority: Pubkey,
-    /// Treasury wallet; fees and USDC buy-back go to its associated token accounts.
+    /// Treasury wallet; fees and USDC buy-back go to its token accounts (normally its ATAs).
     pub treasury: Pubkey,
     pub usdc_mint: Pubkey,
     /// The rewards program's PDA `[IO_MINT]`.
@@ -101,7 +101,11 @@ pub struct Job {
     pub completed_at: i64,
     pub start_deadline: i64,
     pub complete_deadline: i64,
-    pub _reserved: [u8; 64],
+    /// The job's vault, `[JOB_VAULT, job]` (recorded at open, so later instructions check it
+    /// with a 32-byte compare instead of re-deriving the address). Taken from `_reserved`:
+    /// every earlier field keeps its offset.
+    pub vault: Pubkey,
+    pub _reserved: [u8; 32],
 }
 
 /// The fee rates a job is charged at.
@@ -631,7 +635,8 @@ mod tests {
             completed_at: 0,
             start_deadline: 100,
             complete_deadline: 5_000,
-            _reserved: [0; 64],
+            vault: Pubkey::new_unique(),
+            _reserved: [0; 32],
         };
         assert!(!job.is_reclaimable(100));
         assert!(job.is_reclaimable(101));

@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::Mint;
-use io_common::{ids, seeds};
+use io_common::pda::{self, create_pda_account, is_uncreated};
+use io_common::seeds;
 
 use crate::errors::EscrowError;
 use crate::events::EscrowInitialized;
@@ -11,7 +12,7 @@ use crate::state::{EscrowConfig, FeeSchedule, ACCOUNT_VERSION};
 pub struct InitializeParams {
     /// The keeper: may complete jobs as the network's oracle.
     pub oracle_authority: Pubkey,
-    /// Treasury wallet (fees and USDC buy-back go to its associated token accounts).
+    /// Treasury wallet (fees and USDC buy-back go to its token accounts, normally its ATAs).
     pub treasury: Pubkey,
     pub start_timeout_secs: i64,
     pub complete_grace_secs: i64,
@@ -24,25 +25,27 @@ pub struct Initialize<'info> {
     /// Becomes the admin; pays for the config.
     #[account(mut)]
     pub admin: Signer<'info>,
-    /// The escrow config (PDA `[CONFIG]`); `init` makes a second initialize impossible.
-    #[account(
-        init,
-        payer = admin,
-        space = 8 + EscrowConfig::INIT_SPACE,
-        seeds = [seeds::CONFIG],
-        bump,
-    )]
-    pub config: Box<Account<'info, EscrowConfig>>,
+    /// The escrow config (PDA `[CONFIG]`), created by the handler after every check; it
+    /// survives lamports sent to the address beforehand. A second initialize finds it
+    /// created → AlreadyInitialized.
+    /// CHECK: the compile-time `[CONFIG]` address; created and written by the handler.
+    #[account(mut, address = pda::ESCROW_CONFIG.address @ EscrowError::WrongConfig)]
+    pub config: UncheckedAccount<'info>,
     /// The USDC mint accepted for payment.
     #[account(constraint = usdc_mint.key() != io_mint.key() @ EscrowError::SameMints)]
     pub usdc_mint: Box<Account<'info, Mint>>,
     /// The IO mint: must be the rewards program's PDA `[IO_MINT]`.
-    #[account(address = Pubkey::find_program_address(&[seeds::IO_MINT], &ids::REWARDS).0 @ EscrowError::WrongIoMint)]
+    #[account(address = pda::IO_MINT.address @ EscrowError::WrongIoMint)]
     pub io_mint: Box<Account<'info, Mint>>,
     pub system_program: Program<'info, System>,
 }
 
 pub fn handler(ctx: Context<Initialize>, params: InitializeParams) -> Result<()> {
+    let accounts = ctx.accounts;
+    require!(
+        is_uncreated(&accounts.config.to_account_info()),
+        EscrowError::AlreadyInitialized
+    );
     require_keys_neq!(
         params.oracle_authority,
         Pubkey::default(),
@@ -55,13 +58,13 @@ pub fn handler(ctx: Context<Initialize>, params: InitializeParams) -> Result<()>
     );
     EscrowConfig::validate_timeouts(params.start_timeout_secs, params.complete_grace_secs)?;
 
-    // The burn vault belongs to the rewards program; derived here so it cannot be redirected.
-    let burn_vault = Pubkey::find_program_address(&[seeds::BURN_VAULT], &ids::REWARDS).0;
+    // The burn vault belongs to the rewards program (its PDA `[BURN_VAULT]`, fixed at
+    // compile time), so it cannot be redirected.
+    let burn_vault = pda::BURN_VAULT.address;
     let fees = FeeSchedule::PROTOCOL;
-    let accounts = ctx.accounts;
-    accounts.config.set_inner(EscrowConfig {
+    let config = EscrowConfig {
         version: ACCOUNT_VERSION,
-        bump: ctx.bumps.config,
+        bump: pda::ESCROW_CONFIG.bump,
         admin: accounts.admin.key(),
         oracle_authority: params.oracle_authority,
         treasury: params.treasury,
@@ -75,15 +78,25 @@ pub fn handler(ctx: Context<Initialize>, params: InitializeParams) -> Result<()>
         complete_grace_secs: params.complete_grace_secs,
         paused: false,
         _reserved: [0; 64],
-    });
+    };
+    let info = accounts.config.to_account_info();
+    create_pda_account(
+        &accounts.admin.to_account_info(),
+        &info,
+        &accounts.system_program.to_account_info(),
+        8 + EscrowConfig::INIT_SPACE,
+        &crate::ID,
+        &[seeds::CONFIG, &[pda::ESCROW_CONFIG.bump]],
+    )?;
+    config.try_serialize(&mut &mut info.try_borrow_mut_data()?[..])?;
 
     emit!(EscrowInitialized {
-        config: accounts.config.key(),
-        admin: accounts.admin.key(),
+        config: info.key(),
+        admin: config.admin,
         oracle_authority: params.oracle_authority,
         treasury: params.treasury,
-        usdc_mint: accounts.usdc_mint.key(),
-        io_mint: accounts.io_mint.key(),
+        usdc_mint: config.usdc_mint,
+        io_mint: config.io_mint,
         burn_vault,
         facilitation_fee_bps: fees.facilitation_bps,
         reservation_fee_bps: fees.reservation_bps,

@@ -1,12 +1,13 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, InitializeAccount3, Mint, Token, TokenAccount, Transfer};
+use io_common::pda::{self, create_pda_account, is_uncreated};
 use io_common::seeds;
 use staking::state::Node;
 
-use crate::create::create_pda_account;
 use crate::errors::EscrowError;
 use crate::events::JobOpened;
 use crate::state::{EscrowConfig, Job, JobStatus, PaymentKind, ACCOUNT_VERSION};
+use crate::token_view::TokenAccountView;
 
 /// A renter reserves `hours_reserved` hours of a node at `price_per_hour` (payment mint
 /// base units) and deposits reserved cost + reservation fee + facilitation fee (USDC only)
@@ -17,9 +18,9 @@ pub struct OpenJob<'info> {
     /// Pays the deposit and the rent of the job and its vault (returned when it closes).
     #[account(mut)]
     pub renter: Signer<'info>,
+    /// The `[CONFIG]` PDA: its compile-time address (a 32-byte compare, no derivation).
     #[account(
-        seeds = [seeds::CONFIG],
-        bump = config.bump,
+        address = pda::ESCROW_CONFIG.address @ EscrowError::WrongConfig,
         constraint = !config.paused @ EscrowError::Paused,
     )]
     pub config: Box<Account<'info, EscrowConfig>>,
@@ -46,13 +47,16 @@ pub struct OpenJob<'info> {
     /// CHECK: address checked by `seeds`; created and initialised by the handler.
     #[account(mut, seeds = [seeds::JOB_VAULT, job.key().as_ref()], bump)]
     pub job_vault: UncheckedAccount<'info>,
-    /// The deposit comes from here.
+    /// The deposit comes from here. `dup`: the only mutable typed account (job and vault
+    /// must be uncreated, so neither can be this initialized token account), so Anchor's
+    /// duplicate check (a HashSet, ~500 units) has nothing to compare it with.
     #[account(
         mut,
+        dup,
         token::mint = payment_mint,
         token::authority = renter,
     )]
-    pub renter_token_account: Box<Account<'info, TokenAccount>>,
+    pub renter_token_account: Account<'info, TokenAccountView>,
     pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
 }
@@ -79,15 +83,25 @@ pub fn handler(
 
     let renter = accounts.renter.key();
     let job_key = accounts.job.key();
+    let vault_key = accounts.job_vault.key();
+    let job_info = accounts.job.to_account_info();
+    let vault_info = accounts.job_vault.to_account_info();
+    // A job id in use (or a vault left behind) must not be overwritten; lamports alone
+    // (someone pre-funding the predictable addresses) are not an account and are kept.
+    require!(
+        is_uncreated(&job_info) && is_uncreated(&vault_info),
+        EscrowError::JobAddressInUse
+    );
+    let payer = accounts.renter.to_account_info();
+    let system_program = accounts.system_program.to_account_info();
     let job_id_bytes = job_id.to_le_bytes();
-    let job_bump = [ctx.bumps.job];
     create_pda_account(
-        &accounts.system_program,
-        accounts.renter.to_account_info(),
-        accounts.job.to_account_info(),
+        &payer,
+        &job_info,
+        &system_program,
         8 + Job::INIT_SPACE,
         &crate::ID,
-        &[seeds::JOB, renter.as_ref(), &job_id_bytes, &job_bump],
+        &[seeds::JOB, renter.as_ref(), &job_id_bytes, &[ctx.bumps.job]],
     )?;
     let job = Job {
         version: ACCOUNT_VERSION,
@@ -111,29 +125,25 @@ pub fn handler(
         completed_at: 0,
         start_deadline,
         complete_deadline: 0,
-        _reserved: [0; 64],
+        vault: vault_key,
+        _reserved: [0; 32],
     };
-    {
-        let info = accounts.job.to_account_info();
-        let mut data = info.try_borrow_mut_data()?;
-        job.try_serialize(&mut &mut data[..])?;
-    }
+    job.try_serialize(&mut &mut job_info.try_borrow_mut_data()?[..])?;
 
-    let vault_bump = [ctx.bumps.job_vault];
     create_pda_account(
-        &accounts.system_program,
-        accounts.renter.to_account_info(),
-        accounts.job_vault.to_account_info(),
+        &payer,
+        &vault_info,
+        &system_program,
         TokenAccount::LEN,
         &accounts.token_program.key(),
-        &[seeds::JOB_VAULT, job_key.as_ref(), &vault_bump],
+        &[seeds::JOB_VAULT, job_key.as_ref(), &[ctx.bumps.job_vault]],
     )?;
     token::initialize_account3(CpiContext::new(
         accounts.token_program.key(),
         InitializeAccount3 {
-            account: accounts.job_vault.to_account_info(),
+            account: vault_info.clone(),
             mint: accounts.payment_mint.to_account_info(),
-            authority: accounts.job.to_account_info(),
+            authority: job_info,
         },
     ))?;
 
@@ -142,8 +152,8 @@ pub fn handler(
             accounts.token_program.key(),
             Transfer {
                 from: accounts.renter_token_account.to_account_info(),
-                to: accounts.job_vault.to_account_info(),
-                authority: accounts.renter.to_account_info(),
+                to: vault_info,
+                authority: payer,
             },
         ),
         quote.deposit,

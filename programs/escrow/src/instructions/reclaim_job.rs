@@ -1,9 +1,10 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Token, TokenAccount};
-use io_common::seeds;
+use anchor_spl::token::Token;
+use io_common::pda;
 
 use crate::errors::EscrowError;
 use crate::state::{EscrowConfig, Job};
+use crate::token_view::TokenAccountView;
 use crate::vault::refund_and_close;
 
 /// The renter takes the deposit back (less the reservation fee) when the node missed a
@@ -13,18 +14,33 @@ use crate::vault::refund_and_close;
 pub struct ReclaimJob<'info> {
     #[account(mut)]
     pub renter: Signer<'info>,
-    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    /// The `[CONFIG]` PDA: its compile-time address (a 32-byte compare, no derivation).
+    #[account(address = pda::ESCROW_CONFIG.address @ EscrowError::WrongConfig)]
     pub config: Box<Account<'info, EscrowConfig>>,
+    /// No seeds re-derived (1,500 units): owner + discriminator make it a Job this program
+    /// created, only ever at its `[JOB, renter, job_id]` PDA, and the vault's authority
+    /// check below ties it to that address. `dup`: the only escrow-owned account here.
     #[account(
         mut,
+        dup,
         close = renter,
-        seeds = [seeds::JOB, job.renter.as_ref(), &job.job_id.to_le_bytes()],
-        bump = job.bump,
         has_one = renter @ EscrowError::NotRenter,
     )]
     pub job: Box<Account<'info, Job>>,
-    #[account(mut, seeds = [seeds::JOB_VAULT, job.key().as_ref()], bump = job.vault_bump)]
-    pub job_vault: Box<Account<'info, TokenAccount>>,
+    /// The job's vault: the address recorded at open, token authority = this job (which
+    /// also ties the job account to its PDA address). Distinct from both token accounts
+    /// below; with the job being the only escrow-owned account, that is every aliasing
+    /// Anchor's duplicate check (skipped by `dup`, ~500 units an account) would catch.
+    #[account(
+        mut,
+        dup,
+        address = job.vault @ EscrowError::WrongVault,
+        constraint = job_vault.owner == job.key() @ EscrowError::WrongVault,
+        constraint = job_vault.key() != renter_token_account.key()
+            && job_vault.key() != treasury_token_account.key()
+            @ ErrorCode::ConstraintDuplicateMutableAccount,
+    )]
+    pub job_vault: Account<'info, TokenAccountView>,
     /// Receives the refund: a renter token account of the payment mint.
     #[account(
         mut,
@@ -32,15 +48,16 @@ pub struct ReclaimJob<'info> {
         token::mint = job.payment_mint,
         token::authority = renter,
     )]
-    pub renter_token_account: Box<Account<'info, TokenAccount>>,
-    /// The treasury's associated token account of the payment mint: gets the reservation fee.
+    pub renter_token_account: Account<'info, TokenAccountView>,
+    /// A token account of the treasury in the payment mint (normally its ATA): gets the
+    /// reservation fee.
     #[account(
         mut,
         dup,
-        associated_token::mint = job.payment_mint,
-        associated_token::authority = config.treasury,
+        token::mint = job.payment_mint,
+        token::authority = config.treasury,
     )]
-    pub treasury_token_account: Box<Account<'info, TokenAccount>>,
+    pub treasury_token_account: Account<'info, TokenAccountView>,
     pub token_program: Program<'info, Token>,
 }
 
@@ -50,11 +67,10 @@ impl ReclaimJob<'_> {
         require!(self.job.is_reclaimable(now), EscrowError::NotReclaimable);
         refund_and_close(
             &self.job,
-            &self.token_program,
             &self.job_vault,
-            &self.renter_token_account,
-            &self.treasury_token_account,
-            self.renter.to_account_info(),
+            self.renter_token_account.as_ref(),
+            self.treasury_token_account.as_ref(),
+            self.renter.as_ref(),
             true,
         )
     }

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use io_common::seeds;
+use io_common::pda;
 
 use crate::errors::EscrowError;
 use crate::events::EscrowConfigUpdated;
@@ -22,10 +22,12 @@ pub struct UpdateConfigParams {
 #[derive(Accounts)]
 pub struct UpdateConfig<'info> {
     pub admin: Signer<'info>,
+    /// The `[CONFIG]` PDA (compile-time address). `dup`: the only mutable account, so
+    /// Anchor's duplicate check (a HashSet, ~500 units) has nothing to compare it with.
     #[account(
         mut,
-        seeds = [seeds::CONFIG],
-        bump = config.bump,
+        dup,
+        address = pda::ESCROW_CONFIG.address @ EscrowError::WrongConfig,
         has_one = admin @ EscrowError::NotAdmin,
     )]
     pub config: Box<Account<'info, EscrowConfig>>,
