@@ -18,6 +18,7 @@ from solders.account import Account
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
+from solders.system_program import TransferParams, transfer
 
 from keeper.addresses import RewardsAddresses, StakingAddresses, associated_token_address
 from keeper.chain import TransactionRecord
@@ -27,6 +28,7 @@ from keeper.merkle import MerkleTree, reward_leaf
 from tests.programs.harness import Harness, error_name
 
 IO = IO_UNIT
+SYSTEM_PROGRAM = Pubkey.from_string("11111111111111111111111111111111")
 U64_MAX = 2**64 - 1
 REWARD_SCALE = 10**18
 
@@ -126,23 +128,13 @@ class Staking:
         assert len(found) == 1, f"expected one {name} event, got {self.idl.decode_events(record.result.logs)}"
         return found[0]
 
-    def fails_in_system_program(self, instructions: Instruction, payer: Keypair, *signers: Keypair, watch=()) -> TransactionRecord:
-        """Asserts that Anchor's `init` was refused by the System program because the account
-        already exists (Anchor adds no error name of its own for this), leaving `watch` unchanged.
-        Anchor 1.2 creates an account that holds lamports with CreateAccountAllowPrefund, which
-        this runtime's System program rejects ("invalid instruction data"); a runtime that knows
-        it returns AccountAlreadyInUse. Either way the existing account is not touched."""
-        before = {address: self.h.chain.get_account(address) for address in watch}
-        record = self.h.send(instructions, payer, *signers)
-        assert not record.result.succeeded
-        logs = record.result.logs
-        assert any(line.startswith("Program 11111111111111111111111111111111 failed") for line in logs), "\n".join(logs)
-        assert logs[-1].startswith(f"Program {StakingAddresses.program} failed"), "\n".join(logs)
-        for address in watch:
-            after = self.h.chain.get_account(address)
-            assert (before[address].lamports, bytes(before[address].data), before[address].owner) == (
-                after.lamports, bytes(after.data), after.owner)
-        return record
+    def prefund(self, address: Pubkey, lamports: int) -> None:
+        """Someone sends `lamports` to `address` before the program creates it (the old DoS: one
+        lamport made Anchor's `init` fail for good). A plain System transfer from a stranger."""
+        stranger = self.h.wallet()
+        self.h.ok(transfer(TransferParams(from_pubkey=stranger.pubkey(), to_pubkey=address, lamports=lamports)), stranger)
+        account = self.h.chain.get_account(address)
+        assert (account.lamports, bytes(account.data), account.owner) == (lamports, b"", SYSTEM_PROGRAM)
 
     # --- reads ----------------------------------------------------------------------------
     def decode(self, kind: str, address: Pubkey) -> Any:
@@ -229,6 +221,7 @@ class Staking:
         self, node: Pubkey, fraction_bps: int, *, evidence_hash: bytes = b"\x11" * 32, reason: str = "forged proof",
         authority: Pubkey | None = None, payer: Pubkey | None = None, reporter_token_account: Pubkey | None = None,
         burn_vault: Pubkey = RewardsAddresses.burn_vault, slash_record: Pubkey | None = None,
+        previous_slash_record: Pubkey | None = None,
     ) -> Instruction:
         authority = authority or self.h.roles.slashing_authority.pubkey()
         if slash_record is None:
@@ -237,7 +230,8 @@ class Staking:
             "slash", {"params": {"fraction_bps": fraction_bps, "evidence_hash": list(evidence_hash), "reason": reason}},
             {"slashing_authority": authority, "payer": payer or authority, "config": StakingAddresses.config,
              "node": node, "slash_record": slash_record, "stake_vault": StakingAddresses.stake_vault,
-             "burn_vault": burn_vault, "reporter_token_account": reporter_token_account},
+             "burn_vault": burn_vault, "reporter_token_account": reporter_token_account,
+             "previous_slash_record": previous_slash_record},
         )
 
     def claim_ix(self, staker: Pubkey, node: Pubkey, destination: Pubkey | None = None, position: Pubkey | None = None) -> Instruction:

@@ -9,6 +9,7 @@
 
 use anchor_lang::prelude::*;
 
+pub mod addresses;
 pub mod errors;
 pub mod events;
 pub mod instructions;
@@ -88,8 +89,8 @@ pub mod staking {
     }
 
     /// Stakes `amount` IO base units on an active node, creating the staker's position
-    /// (PDA `[STAKE, node, staker]`) on first use. Shares = amount on an empty pool, else
-    /// floor(amount × total_shares / total_stake). Refused above `max_stake_per_node`
+    /// (PDA `[STAKE, node, staker]`, also when someone sent lamports to it first) on first
+    /// use. Shares = amount on an empty pool, else floor(amount × total_shares / total_stake). Refused above `max_stake_per_node`
     /// (StakeCapExceeded) or when the amount buys no share (ZeroShares).
     pub fn stake(ctx: Context<Stake>, amount: u64) -> Result<()> {
         instructions::stake::handler(ctx, amount)
@@ -110,7 +111,9 @@ pub mod staking {
     /// Slashing authority cuts a node's whole pool by `fraction_bps` (1..=10000): amount =
     /// floor(total_stake × fraction / 10000), every staker loses the same fraction. The
     /// reporter (optional account) gets `reporter_share_bps` of it, the rest goes to the
-    /// burn vault. Creates `SlashRecord` `[SLASH, node, slash_count u32 LE]`.
+    /// burn vault. Creates `SlashRecord` `[SLASH, node, slash_count u32 LE]` (also when
+    /// someone sent lamports to that address first). Given the node's latest record, refuses
+    /// a second slash for the same evidence hash.
     pub fn slash(ctx: Context<Slash>, params: SlashParams) -> Result<()> {
         instructions::slash::handler(ctx, params)
     }

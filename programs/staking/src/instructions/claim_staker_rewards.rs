@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Token, TokenAccount, Transfer};
-use io_common::seeds;
 
+use crate::addresses;
 use crate::errors::StakingError;
 use crate::events::StakerRewardsClaimed;
 use crate::state::{Node, StakePosition, StakingConfig};
@@ -10,19 +10,23 @@ use crate::state::{Node, StakePosition, StakingConfig};
 #[derive(Accounts)]
 pub struct ClaimStakerRewards<'info> {
     pub staker: Signer<'info>,
-    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    /// The `[CONFIG]` PDA: its compile-time address (a 32-byte compare, no derivation).
+    #[account(address = addresses::CONFIG @ StakingError::WrongConfig)]
     pub config: Box<Account<'info, StakingConfig>>,
-    #[account(seeds = [seeds::NODE, node.node_key.as_ref()], bump = node.bump)]
+    /// A registered node (owner + discriminator; only `register_node` creates `Node` accounts,
+    /// always at `[NODE, node_key]`); the position's stored `node` ties the two together.
     pub node: Box<Account<'info, Node>>,
+    /// The staker's position: owner + discriminator, and its stored `staker` and `node`
+    /// (`has_one`). Positions are only created at their canonical PDA `[STAKE, node, staker]`
+    /// (by `stake`), so these relations identify it without re-deriving the address.
     #[account(
         mut,
-        seeds = [seeds::STAKE, node.key().as_ref(), staker.key().as_ref()],
-        bump = position.bump,
         has_one = staker @ StakingError::NotStaker,
         has_one = node @ StakingError::WrongNode,
     )]
     pub position: Box<Account<'info, StakePosition>>,
-    #[account(mut, seeds = [seeds::STAKER_REWARD_VAULT], bump = config.staker_reward_vault_bump)]
+    /// The `[STAKER_REWARD_VAULT]` PDA (compile-time address).
+    #[account(mut, address = addresses::STAKER_REWARD_VAULT @ StakingError::WrongStakerRewardVault)]
     pub staker_reward_vault: Box<Account<'info, TokenAccount>>,
     /// Receives the IO; any IO account the staker chooses (the staker signs).
     #[account(mut, token::mint = config.io_mint)]
@@ -38,8 +42,7 @@ impl ClaimStakerRewards<'_> {
         require!(amount > 0, StakingError::NothingToClaim);
         position.rewards_owed = 0;
 
-        let bump = [self.config.bump];
-        let signer: &[&[&[u8]]] = &[&[seeds::CONFIG, &bump]];
+        let signer: &[&[&[u8]]] = &[addresses::CONFIG_SIGNER_SEEDS];
         token::transfer(
             CpiContext::new_with_signer(
                 self.token_program.key(),

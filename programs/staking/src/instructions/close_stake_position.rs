@@ -1,5 +1,4 @@
 use anchor_lang::prelude::*;
-use io_common::seeds;
 
 use crate::errors::StakingError;
 use crate::events::StakePositionClosed;
@@ -11,13 +10,15 @@ use crate::state::{Node, StakePosition};
 pub struct CloseStakePosition<'info> {
     #[account(mut)]
     pub staker: Signer<'info>,
-    #[account(seeds = [seeds::NODE, node.node_key.as_ref()], bump = node.bump)]
+    /// A registered node (owner + discriminator; only `register_node` creates `Node` accounts,
+    /// always at `[NODE, node_key]`); the position's stored `node` ties the two together.
     pub node: Box<Account<'info, Node>>,
+    /// The staker's position: owner + discriminator, and its stored `staker` and `node`
+    /// (`has_one`). Positions are only created at their canonical PDA `[STAKE, node, staker]`
+    /// (by `stake`), so these relations identify it without re-deriving the address.
     #[account(
         mut,
         close = staker,
-        seeds = [seeds::STAKE, node.key().as_ref(), staker.key().as_ref()],
-        bump = position.bump,
         has_one = staker @ StakingError::NotStaker,
         has_one = node @ StakingError::WrongNode,
         // With no active shares nothing is pending, so `rewards_owed` is the whole claim.

@@ -1,10 +1,10 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Token, TokenAccount, Transfer};
-use io_common::seeds;
 
+use crate::addresses;
 use crate::errors::StakingError;
 use crate::events::StakerRewardsDeposited;
-use crate::state::{Node, StakingConfig};
+use crate::state::Node;
 
 /// Called by the rewards program (CPI, signed by its `[MINT_AUTHORITY]` PDA) with the
 /// stakers' part of a node's reward claim. The IO moves into the staker reward vault and
@@ -12,25 +12,32 @@ use crate::state::{Node, StakingConfig};
 /// contract: config, node, rewards_authority, source, staker_reward_vault, token_program.
 #[derive(Accounts)]
 pub struct DepositStakerRewards<'info> {
-    #[account(
-        seeds = [seeds::CONFIG],
-        bump = config.bump,
-        has_one = rewards_authority @ StakingError::NotRewardsAuthority,
-    )]
-    pub config: Box<Account<'info, StakingConfig>>,
-    #[account(mut, seeds = [seeds::NODE, node.node_key.as_ref()], bump = node.bump)]
+    /// CHECK: the `[CONFIG]` PDA (compile-time address). Nothing is read from it: the two
+    /// settings a deposit needs, `rewards_authority` and `io_mint`, are fixed at initialize
+    /// to the rewards program's PDAs and checked below against the same constants.
+    #[account(address = addresses::CONFIG @ StakingError::WrongConfig)]
+    pub config: UncheckedAccount<'info>,
+    /// A registered node (owner + discriminator: only `register_node` creates `Node`
+    /// accounts, always at `[NODE, node_key]`); the rewards program names it (its claim's
+    /// Merkle leaf commits to this address), so its seeds are not re-derived.
+    #[account(mut)]
     pub node: Box<Account<'info, Node>>,
-    /// The rewards program's `[MINT_AUTHORITY]` PDA (`config.rewards_authority`).
+    /// The rewards program's `[MINT_AUTHORITY]` PDA (`config.rewards_authority`, which
+    /// initialize sets to this compile-time address and nothing can change).
+    #[account(address = addresses::REWARDS_AUTHORITY @ StakingError::NotRewardsAuthority)]
     pub rewards_authority: Signer<'info>,
     /// IO comes from here (the rewards program's reward vault).
     #[account(
         mut,
-        token::mint = config.io_mint,
+        token::mint = addresses::IO_MINT,
         token::authority = rewards_authority,
     )]
     pub source: Box<Account<'info, TokenAccount>>,
-    #[account(mut, seeds = [seeds::STAKER_REWARD_VAULT], bump = config.staker_reward_vault_bump)]
-    pub staker_reward_vault: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the `[STAKER_REWARD_VAULT]` PDA (compile-time address): the IO token account
+    /// `initialize` created, owned by the config; its address is the whole proof, so it is
+    /// not deserialized (the token program checks it is an account of the source's mint).
+    #[account(mut, address = addresses::STAKER_REWARD_VAULT @ StakingError::WrongStakerRewardVault)]
+    pub staker_reward_vault: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
 }
 

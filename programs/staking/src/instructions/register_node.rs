@@ -1,6 +1,8 @@
 use anchor_lang::prelude::*;
+use io_common::pda::{create_pda_account, is_uncreated};
 use io_common::seeds;
 
+use crate::errors::StakingError;
 use crate::events::NodeRegistered;
 use crate::state::{Node, ACCOUNT_VERSION};
 
@@ -25,15 +27,11 @@ pub struct RegisterNode<'info> {
     pub operator: Signer<'info>,
     /// The node's device key.
     pub node_key: Signer<'info>,
-    /// The node (PDA `[NODE, node_key]`); `init` refuses a second registration.
-    #[account(
-        init,
-        payer = operator,
-        space = 8 + Node::INIT_SPACE,
-        seeds = [seeds::NODE, node_key.key().as_ref()],
-        bump,
-    )]
-    pub node: Box<Account<'info, Node>>,
+    /// CHECK: the node, PDA `[NODE, node_key]` (seeds checked here); created by the handler
+    /// (`NodeAlreadyRegistered` if it exists). Not Anchor's `init`: that fails on an address
+    /// someone sent lamports to, and the address of a device key is known in advance.
+    #[account(mut, seeds = [seeds::NODE, node_key.key().as_ref()], bump)]
+    pub node: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
@@ -44,7 +42,19 @@ pub fn handler(ctx: Context<RegisterNode>, params: RegisterNodeParams) -> Result
     let now = Clock::get()?.unix_timestamp;
 
     let accounts = ctx.accounts;
-    accounts.node.set_inner(Node {
+    let node_info = accounts.node.to_account_info();
+    // Lamports alone (a pre-funded address) are not a registration; data or an owner is.
+    require!(is_uncreated(&node_info), StakingError::NodeAlreadyRegistered);
+    let node_key = accounts.node_key.key();
+    create_pda_account(
+        &accounts.operator.to_account_info(),
+        &node_info,
+        &accounts.system_program.to_account_info(),
+        8 + Node::INIT_SPACE,
+        &crate::ID,
+        &[seeds::NODE, node_key.as_ref(), &[ctx.bumps.node]],
+    )?;
+    let node = Node {
         version: ACCOUNT_VERSION,
         bump: ctx.bumps.node,
         operator: accounts.operator.key(),
@@ -63,7 +73,8 @@ pub fn handler(ctx: Context<RegisterNode>, params: RegisterNodeParams) -> Result
         active: true,
         registered_at: now,
         _reserved: [0; 64],
-    });
+    };
+    node.try_serialize(&mut &mut node_info.try_borrow_mut_data()?[..])?;
 
     emit!(NodeRegistered {
         node: accounts.node.key(),

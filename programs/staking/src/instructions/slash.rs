@@ -1,7 +1,9 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Token, TokenAccount, Transfer};
+use io_common::pda::{create_pda_account, is_uncreated};
 use io_common::seeds;
 
+use crate::addresses;
 use crate::errors::StakingError;
 use crate::events::NodeSlashed;
 use crate::state::{Node, SlashRecord, StakingConfig, ACCOUNT_VERSION, MAX_SLASH_REASON_LEN};
@@ -27,25 +29,25 @@ pub struct Slash<'info> {
     /// Pays for the slash record (may be the authority itself).
     #[account(mut)]
     pub payer: Signer<'info>,
+    /// The `[CONFIG]` PDA: its compile-time address (a 32-byte compare, no derivation).
     #[account(
-        seeds = [seeds::CONFIG],
-        bump = config.bump,
+        address = addresses::CONFIG @ StakingError::WrongConfig,
         has_one = slashing_authority @ StakingError::NotSlashingAuthority,
         has_one = burn_vault @ StakingError::WrongBurnVault,
     )]
     pub config: Box<Account<'info, StakingConfig>>,
-    #[account(mut, seeds = [seeds::NODE, node.node_key.as_ref()], bump = node.bump)]
+    /// A registered node (owner + discriminator: only `register_node` creates `Node`
+    /// accounts, always at `[NODE, node_key]`), so its seeds are not re-derived.
+    #[account(mut)]
     pub node: Box<Account<'info, Node>>,
-    /// PDA `[SLASH, node, slash_count u32 LE]`: one per slash, never overwritten.
-    #[account(
-        init,
-        payer = payer,
-        space = 8 + SlashRecord::INIT_SPACE,
-        seeds = [seeds::SLASH, node.key().as_ref(), &node.slash_count.to_le_bytes()],
-        bump,
-    )]
-    pub slash_record: Box<Account<'info, SlashRecord>>,
-    #[account(mut, seeds = [seeds::STAKE_VAULT], bump = config.stake_vault_bump)]
+    /// CHECK: PDA `[SLASH, node, slash_count u32 LE]` (seeds checked here): one per slash,
+    /// never overwritten. Created by the handler (`SlashRecordExists` if it exists), not by
+    /// Anchor's `init`, which fails on an address someone sent lamports to — and the next
+    /// record's address is public, so one lamport would block slashing the node for good.
+    #[account(mut, seeds = [seeds::SLASH, node.key().as_ref(), &node.slash_count.to_le_bytes()], bump)]
+    pub slash_record: UncheckedAccount<'info>,
+    /// The `[STAKE_VAULT]` PDA (compile-time address).
+    #[account(mut, address = addresses::STAKE_VAULT @ StakingError::WrongStakeVault)]
     pub stake_vault: Box<Account<'info, TokenAccount>>,
     /// The rewards program's burn vault (`config.burn_vault`).
     #[account(mut, token::mint = config.io_mint)]
@@ -56,6 +58,17 @@ pub struct Slash<'info> {
     pub reporter_token_account: Option<Box<Account<'info, TokenAccount>>>,
     pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
+    /// Optional: the node's latest slash record (index `slash_count − 1`). When given, a
+    /// slash with the same evidence hash is refused (`EvidenceAlreadySlashed`), so a slashing
+    /// authority that rebuilds a timed-out transaction cannot slash the same fraud twice.
+    /// (Also what keeps `SlashRecord` in the IDL: the record created above is written by
+    /// hand, so this is the program's one typed read of it.)
+    #[account(
+        constraint = previous_slash_record.node == node.key() @ StakingError::WrongNode,
+        constraint = u64::from(previous_slash_record.index) + 1 == u64::from(node.slash_count)
+            @ StakingError::NotLatestSlashRecord,
+    )]
+    pub previous_slash_record: Option<Box<Account<'info, SlashRecord>>>,
 }
 
 pub fn handler(ctx: Context<Slash>, params: SlashParams) -> Result<()> {
@@ -64,6 +77,12 @@ pub fn handler(ctx: Context<Slash>, params: SlashParams) -> Result<()> {
         StakingError::ReasonTooLong
     );
     let accounts = ctx.accounts;
+    if let Some(previous) = accounts.previous_slash_record.as_ref() {
+        require!(
+            previous.evidence_hash != params.evidence_hash,
+            StakingError::EvidenceAlreadySlashed
+        );
+    }
     let reporter = accounts
         .reporter_token_account
         .as_ref()
@@ -81,6 +100,19 @@ pub fn handler(ctx: Context<Slash>, params: SlashParams) -> Result<()> {
     node.apply_slash(split.amount)?;
     let stake_after = node.total_stake;
     let now = Clock::get()?.unix_timestamp;
+
+    let record_info = accounts.slash_record.to_account_info();
+    // Lamports alone (a pre-funded address) are not a record; data or an owner is.
+    require!(is_uncreated(&record_info), StakingError::SlashRecordExists);
+    let index_bytes = index.to_le_bytes();
+    create_pda_account(
+        &accounts.payer.to_account_info(),
+        &record_info,
+        &accounts.system_program.to_account_info(),
+        8 + SlashRecord::INIT_SPACE,
+        &crate::ID,
+        &[seeds::SLASH, node_address.as_ref(), &index_bytes, &[ctx.bumps.slash_record]],
+    )?;
 
     if let Some(reporter_account) = accounts.reporter_token_account.as_ref() {
         if split.reporter_amount > 0 {
@@ -119,7 +151,7 @@ pub fn handler(ctx: Context<Slash>, params: SlashParams) -> Result<()> {
     };
     emit!(NodeSlashed {
         node: record.node,
-        slash_record: accounts.slash_record.key(),
+        slash_record: record_info.key(),
         index,
         authority: record.authority,
         fraction_bps: record.fraction_bps,
@@ -133,7 +165,7 @@ pub fn handler(ctx: Context<Slash>, params: SlashParams) -> Result<()> {
         stake_after: record.stake_after,
         timestamp: now,
     });
-    accounts.slash_record.set_inner(record);
+    record.try_serialize(&mut &mut record_info.try_borrow_mut_data()?[..])?;
     Ok(())
 }
 
@@ -142,8 +174,7 @@ fn pay_from_stake_vault<'info>(
     to: AccountInfo<'info>,
     amount: u64,
 ) -> Result<()> {
-    let bump = [accounts.config.bump];
-    let signer: &[&[&[u8]]] = &[&[seeds::CONFIG, &bump]];
+    let signer: &[&[&[u8]]] = &[addresses::CONFIG_SIGNER_SEEDS];
     token::transfer(
         CpiContext::new_with_signer(
             accounts.token_program.key(),

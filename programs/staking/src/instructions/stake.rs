@@ -1,7 +1,9 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Token, TokenAccount, Transfer};
+use io_common::pda::{create_pda_account, is_uncreated};
 use io_common::seeds;
 
+use crate::addresses::{self, canonical_bump};
 use crate::errors::StakingError;
 use crate::events::Staked;
 use crate::state::{Node, StakePosition, StakingConfig, ACCOUNT_VERSION};
@@ -13,26 +15,20 @@ pub struct Stake<'info> {
     /// Owner of the IO being staked; pays for the position on first stake.
     #[account(mut)]
     pub staker: Signer<'info>,
-    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    /// The `[CONFIG]` PDA: its compile-time address (a 32-byte compare, no derivation).
+    #[account(address = addresses::CONFIG @ StakingError::WrongConfig)]
     pub config: Box<Account<'info, StakingConfig>>,
-    #[account(
-        mut,
-        seeds = [seeds::NODE, node.node_key.as_ref()],
-        bump = node.bump,
-        constraint = node.active @ StakingError::NodeInactive,
-    )]
+    /// Any registered node: owner + discriminator are its proof (only `register_node`
+    /// creates `Node` accounts, always at `[NODE, node_key]`), so its seeds are not re-derived.
+    #[account(mut, constraint = node.active @ StakingError::NodeInactive)]
     pub node: Box<Account<'info, Node>>,
-    /// The staker's position on this node (PDA `[STAKE, node, staker]`). `init_if_needed`
-    /// so one instruction serves the first and every later stake; the PDA binds it to this
-    /// node and staker, and the handler fills it in only while it is fresh (version 0).
-    #[account(
-        init_if_needed,
-        payer = staker,
-        space = 8 + StakePosition::INIT_SPACE,
-        seeds = [seeds::STAKE, node.key().as_ref(), staker.key().as_ref()],
-        bump,
-    )]
-    pub position: Box<Account<'info, StakePosition>>,
+    /// CHECK: the staker's position on this node, PDA `[STAKE, node, staker]`, checked by the
+    /// handler: an existing one by owner + discriminator and its stored `staker` and `node`
+    /// (`NotStaker` / `WrongNode`); an empty address is created after confirming it is the
+    /// canonical PDA (`WrongPosition`). Not `init_if_needed`, which re-derives the address on
+    /// every stake (1,500 units per bump step) and cannot create a pre-funded address.
+    #[account(mut)]
+    pub position: UncheckedAccount<'info>,
     /// IO comes from here.
     #[account(
         mut,
@@ -40,7 +36,8 @@ pub struct Stake<'info> {
         token::authority = staker,
     )]
     pub staker_token_account: Box<Account<'info, TokenAccount>>,
-    #[account(mut, seeds = [seeds::STAKE_VAULT], bump = config.stake_vault_bump)]
+    /// The `[STAKE_VAULT]` PDA (compile-time address).
+    #[account(mut, address = addresses::STAKE_VAULT @ StakingError::WrongStakeVault)]
     pub stake_vault: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
@@ -50,7 +47,8 @@ pub fn handler(ctx: Context<Stake>, amount: u64) -> Result<()> {
     require_gt!(amount, 0, StakingError::ZeroAmount);
     let accounts = ctx.accounts;
     let node = &mut accounts.node;
-    let position = &mut accounts.position;
+    let staker = accounts.staker.key();
+    let node_key = node.key();
 
     let new_total = node
         .total_stake
@@ -61,21 +59,48 @@ pub fn handler(ctx: Context<Stake>, amount: u64) -> Result<()> {
         StakingError::StakeCapExceeded
     );
 
-    if position.version == 0 {
-        // Fresh position: it starts with no claim on rewards already spread.
-        position.set_inner(StakePosition {
+    let position_info = accounts.position.to_account_info();
+    let mut position = if is_uncreated(&position_info) {
+        // First stake (or the first after the position was closed). Only here is the
+        // address derived; lamports someone sent to it in advance stay with the account.
+        let seeds: [&[u8]; 3] = [seeds::STAKE, node_key.as_ref(), staker.as_ref()];
+        let bump = canonical_bump(&seeds, position_info.key).ok_or(StakingError::WrongPosition)?;
+        create_pda_account(
+            &accounts.staker.to_account_info(),
+            &position_info,
+            &accounts.system_program.to_account_info(),
+            8 + StakePosition::INIT_SPACE,
+            &crate::ID,
+            &[seeds[0], seeds[1], seeds[2], &[bump]],
+        )?;
+        // A fresh position has no claim on rewards already spread.
+        StakePosition {
             version: ACCOUNT_VERSION,
-            bump: ctx.bumps.position,
-            staker: accounts.staker.key(),
-            node: node.key(),
+            bump,
+            staker,
+            node: node_key,
             shares: 0,
             unbonding_shares: 0,
             unbonding_until: 0,
             reward_debt: node.reward_per_share,
             rewards_owed: 0,
             _reserved: [0; 64],
-        });
-    }
+        }
+    } else {
+        // An existing position: this program's account (owner), a StakePosition
+        // (discriminator), and it records this staker and node — the same relations
+        // `has_one` checks elsewhere. Positions are only ever created at their canonical
+        // PDA (above), so no other account can pass these checks.
+        require_keys_eq!(
+            *position_info.owner,
+            crate::ID,
+            anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram
+        );
+        let position = StakePosition::try_deserialize(&mut &position_info.try_borrow_data()?[..])?;
+        require_keys_eq!(position.staker, staker, StakingError::NotStaker);
+        require_keys_eq!(position.node, node_key, StakingError::WrongNode);
+        position
+    };
 
     let shares = node.shares_for_stake(amount)?;
     require!(shares > 0, StakingError::ZeroShares);
@@ -86,6 +111,7 @@ pub fn handler(ctx: Context<Stake>, amount: u64) -> Result<()> {
         .shares
         .checked_add(shares)
         .ok_or(StakingError::MathOverflow)?;
+    position.try_serialize(&mut &mut position_info.try_borrow_mut_data()?[..])?;
 
     token::transfer(
         CpiContext::new(
@@ -100,8 +126,8 @@ pub fn handler(ctx: Context<Stake>, amount: u64) -> Result<()> {
     )?;
 
     emit!(Staked {
-        node: node.key(),
-        staker: accounts.staker.key(),
+        node: node_key,
+        staker,
         amount,
         shares,
         node_total_stake: node.total_stake,

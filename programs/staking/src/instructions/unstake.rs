@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
-use io_common::seeds;
 
+use crate::addresses;
 use crate::errors::StakingError;
 use crate::events::Unstaked;
 use crate::state::{Node, StakePosition, StakingConfig};
@@ -11,14 +11,18 @@ use crate::state::{Node, StakePosition, StakingConfig};
 #[derive(Accounts)]
 pub struct Unstake<'info> {
     pub staker: Signer<'info>,
-    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    /// The `[CONFIG]` PDA: its compile-time address (a 32-byte compare, no derivation).
+    #[account(address = addresses::CONFIG @ StakingError::WrongConfig)]
     pub config: Box<Account<'info, StakingConfig>>,
-    #[account(mut, seeds = [seeds::NODE, node.node_key.as_ref()], bump = node.bump)]
+    /// A registered node (owner + discriminator; only `register_node` creates `Node` accounts,
+    /// always at `[NODE, node_key]`); the position's stored `node` ties the two together.
+    #[account(mut)]
     pub node: Box<Account<'info, Node>>,
+    /// The staker's position: owner + discriminator, and its stored `staker` and `node`
+    /// (`has_one`). Positions are only created at their canonical PDA `[STAKE, node, staker]`
+    /// (by `stake`), so these relations identify it without re-deriving the address.
     #[account(
         mut,
-        seeds = [seeds::STAKE, node.key().as_ref(), staker.key().as_ref()],
-        bump = position.bump,
         has_one = staker @ StakingError::NotStaker,
         has_one = node @ StakingError::WrongNode,
     )]

@@ -1,6 +1,5 @@
 use anchor_lang::prelude::*;
-use io_common::seeds;
-
+use crate::addresses;
 use crate::errors::StakingError;
 use crate::events::StakingConfigUpdated;
 use crate::state::StakingConfig;
@@ -20,10 +19,10 @@ pub struct UpdateConfigParams {
 #[derive(Accounts)]
 pub struct UpdateConfig<'info> {
     pub admin: Signer<'info>,
+    /// The `[CONFIG]` PDA: its compile-time address (a 32-byte compare, no derivation).
     #[account(
         mut,
-        seeds = [seeds::CONFIG],
-        bump = config.bump,
+        address = addresses::CONFIG @ StakingError::WrongConfig,
         has_one = admin @ StakingError::NotAdmin,
     )]
     pub config: Box<Account<'info, StakingConfig>>,

@@ -1,5 +1,4 @@
 use anchor_lang::prelude::*;
-use io_common::seeds;
 
 use crate::errors::StakingError;
 use crate::events::NodeUpdated;
@@ -22,12 +21,9 @@ pub struct UpdateNodeParams {
 #[derive(Accounts)]
 pub struct UpdateNode<'info> {
     pub operator: Signer<'info>,
-    #[account(
-        mut,
-        seeds = [seeds::NODE, node.node_key.as_ref()],
-        bump = node.bump,
-        has_one = operator @ StakingError::NotOperator,
-    )]
+    /// A registered node (owner + discriminator: only `register_node` creates `Node`
+    /// accounts, always at `[NODE, node_key]`), run by the signer (`has_one`).
+    #[account(mut, has_one = operator @ StakingError::NotOperator)]
     pub node: Box<Account<'info, Node>>,
 }
 

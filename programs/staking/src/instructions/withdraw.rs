@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Token, TokenAccount, Transfer};
-use io_common::seeds;
 
+use crate::addresses;
 use crate::errors::StakingError;
 use crate::events::Withdrawn;
 use crate::state::{Node, StakePosition, StakingConfig};
@@ -11,19 +11,24 @@ use crate::state::{Node, StakePosition, StakingConfig};
 #[derive(Accounts)]
 pub struct Withdraw<'info> {
     pub staker: Signer<'info>,
-    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    /// The `[CONFIG]` PDA: its compile-time address (a 32-byte compare, no derivation).
+    #[account(address = addresses::CONFIG @ StakingError::WrongConfig)]
     pub config: Box<Account<'info, StakingConfig>>,
-    #[account(mut, seeds = [seeds::NODE, node.node_key.as_ref()], bump = node.bump)]
+    /// A registered node (owner + discriminator; only `register_node` creates `Node` accounts,
+    /// always at `[NODE, node_key]`); the position's stored `node` ties the two together.
+    #[account(mut)]
     pub node: Box<Account<'info, Node>>,
+    /// The staker's position: owner + discriminator, and its stored `staker` and `node`
+    /// (`has_one`). Positions are only created at their canonical PDA `[STAKE, node, staker]`
+    /// (by `stake`), so these relations identify it without re-deriving the address.
     #[account(
         mut,
-        seeds = [seeds::STAKE, node.key().as_ref(), staker.key().as_ref()],
-        bump = position.bump,
         has_one = staker @ StakingError::NotStaker,
         has_one = node @ StakingError::WrongNode,
     )]
     pub position: Box<Account<'info, StakePosition>>,
-    #[account(mut, seeds = [seeds::STAKE_VAULT], bump = config.stake_vault_bump)]
+    /// The `[STAKE_VAULT]` PDA (compile-time address).
+    #[account(mut, address = addresses::STAKE_VAULT @ StakingError::WrongStakeVault)]
     pub stake_vault: Box<Account<'info, TokenAccount>>,
     /// Receives the IO; any IO account the staker chooses (the staker signs).
     #[account(mut, token::mint = config.io_mint)]
@@ -49,8 +54,7 @@ impl Withdraw<'_> {
 
         // A node slashed to nothing pays 0; the shares are still retired.
         if amount > 0 {
-            let bump = [self.config.bump];
-            let signer: &[&[&[u8]]] = &[&[seeds::CONFIG, &bump]];
+            let signer: &[&[&[u8]]] = &[addresses::CONFIG_SIGNER_SEEDS];
             token::transfer(
                 CpiContext::new_with_signer(
                     self.token_program.key(),
