@@ -72,7 +72,11 @@ pub fn canonical_bump(seeds: &[&[u8]], address: &Pubkey) -> Option<u8> {
 mod syscalls {
     extern "C" {
         pub fn sol_sha256(vals: *const u8, val_len: u64, hash_result: *mut u8) -> u64;
-        pub fn sol_curve_validate_point(curve_id: u64, point_addr: *const u8, result: *mut u8) -> u64;
+        pub fn sol_curve_validate_point(
+            curve_id: u64,
+            point_addr: *const u8,
+            result: *mut u8,
+        ) -> u64;
     }
     /// `CURVE25519_EDWARDS` of the curve25519 syscalls.
     pub const CURVE25519_EDWARDS: u64 = 0;
@@ -84,7 +88,11 @@ fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     // SAFETY: `parts` is an array of (pointer, length) slices, the layout sol_sha256 reads;
     // it writes exactly 32 bytes.
     unsafe {
-        syscalls::sol_sha256(parts as *const _ as *const u8, parts.len() as u64, hash.as_mut_ptr());
+        syscalls::sol_sha256(
+            parts as *const _ as *const u8,
+            parts.len() as u64,
+            hash.as_mut_ptr(),
+        );
     }
     hash
 }
@@ -95,7 +103,11 @@ fn is_on_curve(bytes: &[u8; 32]) -> bool {
     // SAFETY: reads 32 bytes; returns 0 exactly when they decompress to an Edwards point
     // (the same test the runtime applies to a PDA).
     unsafe {
-        syscalls::sol_curve_validate_point(syscalls::CURVE25519_EDWARDS, bytes.as_ptr(), &mut unused) == 0
+        syscalls::sol_curve_validate_point(
+            syscalls::CURVE25519_EDWARDS,
+            bytes.as_ptr(),
+            &mut unused,
+        ) == 0
     }
 }
 
@@ -115,14 +127,26 @@ mod tests {
     fn fixed_addresses_are_the_canonical_pdas() {
         let config = Pubkey::find_program_address(&[seeds::CONFIG], &crate::ID);
         assert_eq!((CONFIG, CONFIG_SIGNER_SEEDS[1][0]), config);
-        assert_eq!(STAKE_VAULT, Pubkey::find_program_address(&[seeds::STAKE_VAULT], &crate::ID).0);
+        assert_eq!(
+            STAKE_VAULT,
+            Pubkey::find_program_address(&[seeds::STAKE_VAULT], &crate::ID).0
+        );
         assert_eq!(
             STAKER_REWARD_VAULT,
             Pubkey::find_program_address(&[seeds::STAKER_REWARD_VAULT], &crate::ID).0
         );
         let rewards = io_common::ids::REWARDS;
-        assert_eq!(IO_MINT, Pubkey::find_program_address(&[seeds::IO_MINT], &rewards).0);
-        assert_eq!(REWARDS_AUTHORITY, Pubkey::find_program_address(&[seeds::MINT_AUTHORITY], &rewards).0);
-        assert_eq!(BURN_VAULT, Pubkey::find_program_address(&[seeds::BURN_VAULT], &rewards).0);
+        assert_eq!(
+            IO_MINT,
+            Pubkey::find_program_address(&[seeds::IO_MINT], &rewards).0
+        );
+        assert_eq!(
+            REWARDS_AUTHORITY,
+            Pubkey::find_program_address(&[seeds::MINT_AUTHORITY], &rewards).0
+        );
+        assert_eq!(
+            BURN_VAULT,
+            Pubkey::find_program_address(&[seeds::BURN_VAULT], &rewards).0
+        );
     }
 }

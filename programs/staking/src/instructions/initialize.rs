@@ -99,7 +99,11 @@ pub fn handler(ctx: Context<Initialize>, params: InitializeParams) -> Result<()>
 
     let vaults = [
         (&stake_vault, seeds::STAKE_VAULT, pda::STAKE_VAULT.bump),
-        (&staker_reward_vault, seeds::STAKER_REWARD_VAULT, pda::STAKER_REWARD_VAULT.bump),
+        (
+            &staker_reward_vault,
+            seeds::STAKER_REWARD_VAULT,
+            pda::STAKER_REWARD_VAULT.bump,
+        ),
     ];
     for (vault, seed, bump) in vaults {
         create_pda_account(

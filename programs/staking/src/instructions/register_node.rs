@@ -44,7 +44,10 @@ pub fn handler(ctx: Context<RegisterNode>, params: RegisterNodeParams) -> Result
     let accounts = ctx.accounts;
     let node_info = accounts.node.to_account_info();
     // Lamports alone (a pre-funded address) are not a registration; data or an owner is.
-    require!(is_uncreated(&node_info), StakingError::NodeAlreadyRegistered);
+    require!(
+        is_uncreated(&node_info),
+        StakingError::NodeAlreadyRegistered
+    );
     let node_key = accounts.node_key.key();
     create_pda_account(
         &accounts.operator.to_account_info(),

@@ -111,7 +111,12 @@ pub fn handler(ctx: Context<Slash>, params: SlashParams) -> Result<()> {
         &accounts.system_program.to_account_info(),
         8 + SlashRecord::INIT_SPACE,
         &crate::ID,
-        &[seeds::SLASH, node_address.as_ref(), &index_bytes, &[ctx.bumps.slash_record]],
+        &[
+            seeds::SLASH,
+            node_address.as_ref(),
+            &index_bytes,
+            &[ctx.bumps.slash_record],
+        ],
     )?;
 
     if let Some(reporter_account) = accounts.reporter_token_account.as_ref() {

@@ -1,8 +1,8 @@
-use anchor_lang::prelude::*;
 use crate::addresses;
 use crate::errors::StakingError;
 use crate::events::StakingConfigUpdated;
 use crate::state::StakingConfig;
+use anchor_lang::prelude::*;
 
 /// Fields to change; `None` leaves a field as it is. The IO mint, the rewards authority
 /// and the burn vault are fixed at initialize and cannot be changed.
