@@ -9,7 +9,9 @@ localnet need on top of it:
 * a window of recent blockhashes (one per slot, 150 kept, like a validator) so repeated
   identical instructions in later slots get distinct signatures, and stale ones fail;
 * a history of every processed transaction with the metadata getTransaction needs;
-* an index of every account key it has seen, so accounts can be scanned by owner;
+* an index of every account key it has seen, and of the live ones by owner, kept exact by
+  re-reading every key a committed transaction names (and every `set_account`), so
+  getProgramAccounts reads only the owner's accounts instead of scanning them all;
 * a faucet keypair, so airdrops are ordinary system transfers that show up in history.
 """
 
@@ -141,6 +143,11 @@ class Chain:
         self.svm = LiteSVM().with_blockhash_check(False)
         self.faucet = faucet or Keypair()
         self._known_accounts: set[Pubkey] = set()
+        # Live known accounts by owner (and each one's owner). Accounts only change through
+        # committed transactions (which name every account they may write) and set_account;
+        # both re-read the accounts they touch, so the index is exact.
+        self._owner_of: dict[Pubkey, Pubkey] = {}
+        self._owned_by: dict[Pubkey, set[Pubkey]] = {}
         self._history: OrderedDict[Signature, TransactionRecord] = OrderedDict()
         # (blockhash, block height it was issued at); bounded, expired ones fall out.
         self._recent_blockhashes: deque[tuple[Hash, int]] = deque(maxlen=RECENT_BLOCKHASHES_KEPT)
@@ -163,6 +170,7 @@ class Chain:
         except BaseException as error:  # LiteSVM panics (a BaseException) on a program it cannot load
             raise ValueError(f"LiteSVM could not load {so_path}: {error}") from None
         self._known_accounts.add(program_id)
+        self._index(program_id, self.get_account(program_id))
 
     def load_workspace_programs(self, repo_root: Path, *, require_all: bool = False) -> list[ProgramSpec]:
         """Loads every Anchor.toml program whose .so is built; returns those loaded.
@@ -262,6 +270,24 @@ class Chain:
     def set_account(self, address: Pubkey, account: Account) -> None:
         self.svm.set_account(address, account)
         self._known_accounts.add(address)
+        self._index(address, self.get_account(address))
+
+    def _index(self, address: Pubkey, account: Account | None) -> None:
+        """Records `account` (as just read from LiteSVM; None = absent) in the owner index."""
+        owner = None if account is None else account.owner
+        previous = self._owner_of.get(address)
+        if previous == owner:
+            return
+        if previous is not None:
+            owned = self._owned_by[previous]
+            owned.discard(address)
+            if not owned:
+                del self._owned_by[previous]
+        if owner is None:
+            del self._owner_of[address]
+        else:
+            self._owner_of[address] = owner
+            self._owned_by.setdefault(owner, set()).add(address)
 
     def balance(self, address: Pubkey) -> int:
         account = self.get_account(address)
@@ -275,7 +301,11 @@ class Chain:
                 yield address, account
 
     def accounts_owned_by(self, owner: Pubkey) -> Iterator[tuple[Pubkey, Account]]:
-        return ((address, account) for address, account in self.known_accounts() if account.owner == owner)
+        """Live known accounts owned by `owner`, sorted by address (from the owner index)."""
+        for address in sorted(self._owned_by.get(owner, ()), key=bytes):
+            account = self.get_account(address)
+            if account is not None and account.owner == owner:
+                yield address, account
 
     def rent_exempt_minimum(self, data_len: int) -> int:
         return self.svm.minimum_balance_for_rent_exemption(data_len)
@@ -337,6 +367,12 @@ class Chain:
         else:
             result = _result(outcome, None, {})
         self._known_accounts.update(keys)
+        post_balances = []
+        for key in keys:
+            # Every account the transaction could have written (and created or closed).
+            account = self.get_account(key)
+            self._index(key, account)
+            post_balances.append(0 if account is None else account.lamports)
         record = TransactionRecord(
             transaction=versioned,
             result=result,
@@ -345,7 +381,7 @@ class Chain:
             fee=LAMPORTS_PER_SIGNATURE * versioned.message.header.num_required_signatures,
             account_keys=keys,
             pre_balances=pre_balances,
-            post_balances=[self.balance(key) for key in keys],
+            post_balances=post_balances,
         )
         self._remember(record)
         return record
