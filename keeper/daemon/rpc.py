@@ -293,8 +293,18 @@ class _StatusBatcher:
         return await future
 
     async def _flush_soon(self) -> None:
-        await asyncio.sleep(min(self._window, 0.05))
+        # Lookups that arrive while a flush is awaiting its requests are picked up by the
+        # next round: `get` starts no new flusher while this one runs, so it must not return
+        # with anyone still waiting (they would wait forever).
+        while self._waiting:
+            await asyncio.sleep(min(self._window, 0.05))
+            await self._flush(self._take())
+
+    def _take(self) -> dict[Signature, list[asyncio.Future[TransactionStatus | None]]]:
         waiting, self._waiting = self._waiting, {}
+        return waiting
+
+    async def _flush(self, waiting: dict[Signature, list[asyncio.Future[TransactionStatus | None]]]) -> None:
         signatures = list(waiting)
         for start in range(0, len(signatures), MAX_STATUSES_PER_CALL):
             chunk = signatures[start : start + MAX_STATUSES_PER_CALL]
