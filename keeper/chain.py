@@ -219,6 +219,8 @@ class Chain:
         new_time = current.unix_timestamp if unix_timestamp is None else unix_timestamp
         if new_slot < current.slot:
             raise ValueError(f"slot cannot move backwards ({current.slot} -> {new_slot})")
+        if new_slot == current.slot and new_time == current.unix_timestamp:
+            return  # nothing moves (LiteSVM's set_clock costs time proportional to its accounts)
         schedule = self.svm.get_epoch_schedule()
         epoch = schedule.get_epoch(new_slot)
         epoch_start = current.epoch_start_timestamp if epoch == current.epoch else new_time

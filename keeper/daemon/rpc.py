@@ -167,12 +167,17 @@ class RpcGateway:
 
     def fits(self, instructions: Sequence[Instruction], payer: Keypair, signers: Sequence[Keypair]) -> bool:
         """Whether these instructions fit in one transaction."""
-        message = Message(list(instructions), payer.pubkey())
         try:
-            transaction = Transaction([payer, *signers], message, Hash.default())
+            message = Message(list(instructions), payer.pubkey())
         except Exception:  # noqa: BLE001 - too many accounts etc.
             return False
-        return len(bytes(transaction)) <= MAX_TRANSACTION_BYTES
+        # The size of the signed transaction, without signing it (a settlement scan asks for
+        # every job): a compact-u16 signature count, the signatures, the message. Signable
+        # only by exactly these keypairs, as Transaction() would insist.
+        required = message.header.num_required_signatures
+        if set(message.account_keys[:required]) != {payer.pubkey(), *(signer.pubkey() for signer in signers)}:
+            return False
+        return _compact_u16_len(required) + 64 * required + len(bytes(message)) <= MAX_TRANSACTION_BYTES
 
     async def send(
         self,
@@ -284,6 +289,7 @@ class _StatusBatcher:
         self._window = window
         self._waiting: dict[Signature, list[asyncio.Future[TransactionStatus | None]]] = {}
         self._flusher: asyncio.Task[None] | None = None
+        self._flushes: set[asyncio.Task[None]] = set()
 
     async def get(self, signature: Signature) -> TransactionStatus | None:
         future: asyncio.Future[TransactionStatus | None] = asyncio.get_running_loop().create_future()
@@ -293,12 +299,13 @@ class _StatusBatcher:
         return await future
 
     async def _flush_soon(self) -> None:
-        # Lookups that arrive while a flush is awaiting its requests are picked up by the
-        # next round: `get` starts no new flusher while this one runs, so it must not return
-        # with anyone still waiting (they would wait forever).
-        while self._waiting:
-            await asyncio.sleep(min(self._window, 0.05))
-            await self._flush(self._take())
+        # One request per window for everything asked meanwhile. The requests are not awaited
+        # here: with a busy RPC, waiting for one answer before collecting the next window would
+        # queue every sender behind it (and leave the RPC idle while they wait).
+        await asyncio.sleep(min(self._window, 0.05))
+        task = asyncio.create_task(self._flush(self._take()))
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
 
     def _take(self) -> dict[Signature, list[asyncio.Future[TransactionStatus | None]]]:
         waiting, self._waiting = self._waiting, {}
@@ -320,6 +327,10 @@ class _StatusBatcher:
                 for future in waiting[signature]:
                     if not future.done():
                         future.set_result(status)
+
+
+def _compact_u16_len(value: int) -> int:
+    return 1 if value < 0x80 else 2 if value < 0x4000 else 3
 
 
 def _kind(error: BaseException) -> str:

@@ -16,7 +16,7 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from spl.token.instructions import create_idempotent_associated_token_account
 
-from keeper.addresses import RewardsAddresses, associated_token_address
+from keeper.addresses import RewardsAddresses
 from keeper.constants import LAST_PAYING_HOUR, SECONDS_PER_HOUR
 from keeper.daemon.chainview import ChainView
 from keeper.daemon.config import KeeperConfig
@@ -24,7 +24,7 @@ from keeper.daemon.feeds import read_new_lines
 from keeper.daemon.journal import BatchRow, EpochRow, Journal
 from keeper.daemon.metrics import Metrics
 from keeper.daemon.models import NodeWork, Receipt
-from keeper.daemon.protocol import JobRef, Protocol
+from keeper.daemon.protocol import JobRef, Protocol, token_account_of
 from keeper.daemon.rpc import RpcGateway, RpcUnavailable, TransactionError
 from keeper.merkle import MerkleTree, reward_leaf
 from keeper.schedule import emitted_through
@@ -153,7 +153,7 @@ class Settler:
             if operator is None:
                 continue
             for owner in (operator, job.renter):
-                address = associated_token_address(owner, job.payment_mint)
+                address = token_account_of(owner, job.payment_mint)
                 if address not in self._existing_token_accounts:
                     needed[address] = (owner, job.payment_mint)
         if needed:
@@ -169,7 +169,7 @@ class Settler:
                 continue
             prefix = []
             for owner in (operator, job.renter):
-                address = associated_token_address(owner, job.payment_mint)
+                address = token_account_of(owner, job.payment_mint)
                 if address not in self._existing_token_accounts:
                     prefix.append(create_idempotent_associated_token_account(ctx.keypair.pubkey(), owner, job.payment_mint))
             out.append((job, [*prefix, ctx.protocol.settle_job(job, operator, treasury, escrow.burn_vault)]))

@@ -13,13 +13,18 @@ import tempfile
 import time
 from pathlib import Path
 
+import based58
 from solana.rpc.async_api import AsyncClient
-from solana.rpc.types import TxOpts
+from solana.rpc.types import MemcmpOpts, TxOpts
+from solders.hash import Hash
+from solders.instruction import Instruction
+from solders.keypair import Keypair
 from solders.message import Message
+from solders.pubkey import Pubkey
 from solders.transaction import Transaction
 
 from keeper.addresses import EscrowAddresses
-from keeper.daemon.protocol import Protocol, default_idl_dir
+from keeper.daemon.protocol import JOB_STATUS, Protocol, default_idl_dir
 from tests.keeper.conftest import keeper_config, start_keeper, stop_keeper, wait_for
 from tests.keeper.receipts import make_receipts
 from tests.keeper.wallet import Bank, Manifest, funded_keypair, register_node
@@ -29,36 +34,87 @@ PROTOCOL = Protocol(default_idl_dir())
 FAST = TxOpts(skip_preflight=True, skip_confirmation=True)
 
 
-async def make_completed_jobs(client: AsyncClient, manifest: Manifest, count: int) -> None:
+def pack(instructions: list[Instruction], signer: Keypair, blockhash: Hash, max_per_tx: int) -> list[Transaction]:
+    """The instructions in as few transactions as fit (size limit, at most `max_per_tx` each)."""
+    transactions: list[Transaction] = []
+    current: list[Instruction] = []
+    for ix in instructions:
+        candidate = [*current, ix]
+        fits = len(candidate) <= max_per_tx and len(bytes(Transaction([signer], Message(candidate, signer.pubkey()), blockhash))) <= 1_232
+        if current and not fits:
+            transactions.append(Transaction([signer], Message(current, signer.pubkey()), blockhash))
+            candidate = [ix]
+        current = candidate
+    if current:
+        transactions.append(Transaction([signer], Message(current, signer.pubkey()), blockhash))
+    return transactions
+
+
+async def send_all(client: AsyncClient, transactions: list[Transaction], concurrency: int = 64) -> None:
+    for start in range(0, len(transactions), concurrency):
+        await asyncio.gather(*(client.send_raw_transaction(bytes(tx), FAST) for tx in transactions[start : start + concurrency]))
+
+
+async def count_jobs(client: AsyncClient, status: str) -> int:
+    layout = PROTOCOL.job_layout
+    filters = [
+        MemcmpOpts(offset=0, bytes=based58.b58encode(PROTOCOL.job_discriminator()).decode()),
+        MemcmpOpts(offset=layout.offset("status"), bytes=based58.b58encode(bytes([JOB_STATUS[status]])).decode()),
+    ]
+    response = await client.get_program_accounts(EscrowAddresses.program, encoding="base64", filters=filters)
+    return len(response.value)
+
+
+async def make_completed_jobs(client: AsyncClient, manifest: Manifest, count: int, chunk: int = 1_000) -> None:
+    """`count` Completed USDC jobs of one renter on one node.
+
+    The localnet clock runs 600x (an hour of chain time is 6 s of wall time), so jobs go
+    through open -> start -> complete a chunk at a time: each chunk is started within its
+    start deadline and completed within its completion deadline (the previous chunk is
+    completed after the next one started, so some chain time has passed since its start).
+    Several instructions share a transaction (sent without preflight); the Completed count is
+    checked at the end, so a failed transaction cannot go unnoticed.
+    """
     bank = Bank(client, manifest)
     node = await register_node(client)
     await bank.ata(node.operator.pubkey(), bank.usdc)
     renter = await funded_keypair(client, 10_000 * 10**9)
     renter_usdc = await bank.give_usdc(renter.pubkey(), 10**15)
     escrow = PROTOCOL.escrow
-    for step in ("open", "start", "complete"):
-        if step == "complete":
-            await asyncio.sleep(0.2)
+    node_key = node.node_key
+
+    def job(job_id: int) -> Pubkey:
+        return EscrowAddresses.job(renter.pubkey(), job_id)
+
+    def opens(ids: range) -> list[Instruction]:
+        return [escrow.instruction("open_job", {"job_id": i, "hours_reserved": 2, "price_per_hour": 1_000_003}, {
+            "renter": renter.pubkey(), "config": EscrowAddresses.config, "node": node.address, "job": job(i), "payment_mint": bank.usdc,
+            "job_vault": EscrowAddresses.job_vault(job(i)), "renter_token_account": renter_usdc}) for i in ids]
+
+    def starts(ids: range) -> list[Instruction]:
+        return [escrow.instruction("start_job", {}, {"node_key": node_key.pubkey(), "config": EscrowAddresses.config, "job": job(i)}) for i in ids]
+
+    def completes(ids: range) -> list[Instruction]:
+        return [escrow.instruction("complete_job", {"hours_used": 1}, {"authority": node_key.pubkey(), "config": EscrowAddresses.config, "job": job(i)})
+                for i in ids]
+
+    previous: range | None = None
+    for first in range(0, count, chunk):
+        ids = range(first, min(first + chunk, count))
         blockhash = (await client.get_latest_blockhash()).value.blockhash
-        sends = []
-        for job_id in range(count):
-            job = EscrowAddresses.job(renter.pubkey(), job_id)
-            if step == "open":
-                ix = escrow.instruction("open_job", {"job_id": job_id, "hours_reserved": 2, "price_per_hour": 1_000_003}, {
-                    "renter": renter.pubkey(), "config": EscrowAddresses.config, "node": node.address, "job": job, "payment_mint": bank.usdc,
-                    "job_vault": EscrowAddresses.job_vault(job), "renter_token_account": renter_usdc})
-                tx = Transaction([renter], Message([ix], renter.pubkey()), blockhash)
-            elif step == "start":
-                ix = escrow.instruction("start_job", {}, {"node_key": node.node_key.pubkey(), "config": EscrowAddresses.config, "job": job})
-                tx = Transaction([node.node_key], Message([ix], node.node_key.pubkey()), blockhash)
-            else:
-                ix = escrow.instruction("complete_job", {"hours_used": 1}, {"authority": node.node_key.pubkey(), "config": EscrowAddresses.config, "job": job})
-                tx = Transaction([node.node_key], Message([ix], node.node_key.pubkey()), blockhash)
-            sends.append(client.send_raw_transaction(bytes(tx), FAST))
-            if len(sends) >= 200:
-                await asyncio.gather(*sends)
-                sends = []
-        await asyncio.gather(*sends)
+        await send_all(client, pack(opens(ids), renter, blockhash, 6))
+        await send_all(client, pack(starts(ids), node_key, blockhash, 12))
+        if previous is not None:
+            await send_all(client, pack(completes(previous), node_key, blockhash, 12))
+        previous = ids
+    if previous is not None:
+        await asyncio.sleep(0.2)  # > 1 chain minute: the last chunk has begun its first hour
+        blockhash = (await client.get_latest_blockhash()).value.blockhash
+        await send_all(client, pack(completes(previous), node_key, blockhash, 12))
+    completed = await count_jobs(client, "Completed")
+    if completed != count:
+        others = {status: await count_jobs(client, status) for status in ("Open", "Started")}
+        raise RuntimeError(f"setup made {completed} Completed jobs of {count} ({others})")
 
 
 async def bench(jobs: int, receipts: int, batch: int) -> dict:
