@@ -1,7 +1,9 @@
 """Benchmarks of the settlement layer, measured on the real SBF programs in LiteSVM.
 
-    scripts/bench            readable tables
-    scripts/bench --json     one JSON object (the shape below)
+    scripts/bench                     readable tables
+    scripts/bench --json              one JSON object (the shape below)
+    scripts/bench --keeper-jobs 500   a smaller keeper section (default 10,000 jobs, ~1.5 min)
+    scripts/bench --no-keeper         compute units only
 
 JSON shape (every section adds its own top-level keys; more sections, e.g. `keeper`, plug
 into SECTIONS without touching the others):
@@ -10,7 +12,9 @@ into SECTIONS without touching the others):
       "compute_units":   {"<program>.<instruction>": units, ...},   # every instruction of every IDL
       "scenarios":       {"<program>.<instruction>": "what the measured call did", ...},
       "targets":         {"escrow.settle_job": 30000, ...},          # the issue's limits
-      "within_targets":  {"escrow.settle_job": true, ...}
+      "within_targets":  {"escrow.settle_job": true, ...},
+      "keeper":          {"jobs": 10000, "settle_secs": ..., "jobs_settled_per_sec": ..., "receipts_ingested_per_sec": ...,
+                          "receipts_per_tx": ..., ...}     # tests/keeper/bench.py; --no-keeper skips it
     }
 
 Compute units are LiteSVM's own per-invocation figures: the `Program <id> consumed N of M
@@ -25,9 +29,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import statistics
 import json
 import re
+import statistics
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -419,8 +424,44 @@ def compute_units_table(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def collect_keeper(repo_root: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """tests/keeper/bench.py's measurement (localnet + keeper daemon as processes), run as a
+    subprocess: {"keeper": {...}}, or nothing with --no-keeper."""
+    if args.no_keeper:
+        return {}
+    command = [sys.executable, "-m", "tests.keeper.bench", "--jobs", str(args.keeper_jobs),
+               "--receipts", str(args.keeper_receipts), "--json"]
+    done = subprocess.run(command, cwd=repo_root, capture_output=True, text=True, timeout=1_800)
+    if done.returncode != 0:
+        raise RuntimeError(f"keeper bench failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    result = json.loads(lines[-1]) if lines else None
+    if not isinstance(result, dict) or not isinstance(result.get("keeper"), dict):
+        raise RuntimeError(f"keeper bench printed no {{\"keeper\": ...}} object:\n{done.stdout[-2000:]}")
+    return {"keeper": result["keeper"]}
+
+
+def keeper_table(data: dict[str, Any]) -> str:
+    if "keeper" not in data:
+        return "Keeper throughput: skipped (--no-keeper)"
+    k = data["keeper"]
+    verdict = {True: "within", False: "OVER", None: "not judged below 10,000 jobs"}[k["within_target"]]
+    return "\n".join([
+        "Keeper throughput (localnet on LiteSVM + io-keeper daemon, separate processes)",
+        "",
+        f"jobs settled         {k['jobs']:>9,}  in {k['settle_secs']:.1f} s  ({k['jobs_settled_per_sec']:,.1f} jobs/s; "
+        f"target < {k['settle_target_secs']:g} s for 10,000: {verdict})",
+        f"settle transactions  {k['settle_transactions']:>9,}  ({k['jobs_per_settle_tx']:g} jobs per transaction)",
+        f"setup (not timed)    {k['jobs_setup_secs']:>9.1f} s to open, start and complete the jobs",
+        f"receipts ingested    {k['receipts']:>9,}  ({k['receipts_ingested_per_sec']:,.0f} receipts/s over HTTP; "
+        f"recorded on chain in {k['receipts_recorded_secs']:.1f} s)",
+        f"receipts per tx      {k['receipts_per_tx']:>9,.0f}  ({k['batches']} record_batch transactions)",
+    ])
+
+
 SECTIONS: list[Section] = [
     Section("compute_units", lambda root, args: collect_compute_units(root, args.runs), compute_units_table),
+    Section("keeper", collect_keeper, keeper_table),
 ]
 
 
@@ -428,9 +469,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     parser.add_argument("--runs", type=int, default=5, help="fresh-chain passes per figure (median reported)")
+    parser.add_argument("--keeper-jobs", type=int, default=10_000, help="jobs the keeper section settles (default 10000)")
+    parser.add_argument("--keeper-receipts", type=int, default=50_000, help="receipts the keeper section ingests (default 50000)")
+    parser.add_argument("--no-keeper", action="store_true", help="skip the keeper throughput section")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.keeper_jobs < 1 or args.keeper_receipts < 1:
+        parser.error("--keeper-jobs and --keeper-receipts must be at least 1")
     results = [(section, section.collect(REPO_ROOT, args)) for section in SECTIONS]
     if args.json:
         merged: dict[str, Any] = {}

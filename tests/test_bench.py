@@ -1,5 +1,6 @@
 """scripts/bench: one JSON object with a LiteSVM compute-unit figure for every instruction of
-every program IDL, the issue's targets and whether each is met (reported, not enforced here)."""
+every program IDL, the issue's targets and whether each is met (reported, not enforced here),
+and the keeper's throughput (a small run here: the 10,000-job run takes minutes)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from keeper.idl import ProgramIdl
 
 PROGRAMS = ("escrow", "staking", "rewards", "provenance")
+KEEPER_JOBS = 40
 ISSUE_TARGETS = {
     "escrow.settle_job": 30_000,
     "rewards.emit": 15_000,
@@ -33,7 +35,8 @@ def run_bench(repo_root: Path, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def report(repo_root: Path) -> dict:
-    return json.loads(run_bench(repo_root, "--json"))  # the whole stdout is one JSON document
+    # The whole stdout is one JSON document.
+    return json.loads(run_bench(repo_root, "--json", "--keeper-jobs", str(KEEPER_JOBS), "--keeper-receipts", "2000"))
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +69,7 @@ def test_targets_are_the_issues_and_within_targets_is_consistent(report: dict) -
 
 
 def test_report_shape(report: dict) -> None:
-    sections = {"compute_units", "compute_units_range", "scenarios", "targets", "within_targets"}
+    sections = {"compute_units", "compute_units_range", "scenarios", "targets", "within_targets", "keeper"}
     assert sections <= set(report)
     assert all(isinstance(report[key], dict) for key in sections)
 
@@ -79,7 +82,7 @@ def test_median_lies_in_the_measured_range(report: dict, every_instruction: set[
 
 
 def test_table_lists_every_instruction(repo_root: Path, every_instruction: set[str]) -> None:
-    table = run_bench(repo_root, "--runs", "1")
+    table = run_bench(repo_root, "--runs", "1", "--no-keeper")
     rows = {}
     for line in table.splitlines():
         cells = line.split()
@@ -87,3 +90,12 @@ def test_table_lists_every_instruction(repo_root: Path, every_instruction: set[s
             rows[cells[0]] = int(cells[1])
     assert set(rows) == every_instruction
     assert all(value > 0 for value in rows.values())
+
+
+def test_keeper_section_has_the_throughput_figures(report: dict) -> None:
+    keeper = report["keeper"]
+    assert keeper["jobs"] == KEEPER_JOBS and keeper["receipts"] == 2_000
+    for key in ("settle_secs", "jobs_settled_per_sec", "jobs_per_settle_tx", "receipts_ingested_per_sec", "receipts_per_tx"):
+        assert isinstance(keeper[key], (int, float)) and keeper[key] > 0, key
+    assert keeper["settle_transactions"] * keeper["jobs_per_settle_tx"] == pytest.approx(KEEPER_JOBS, rel=0.01)
+    assert keeper["within_target"] is None  # only a 10,000-job run is judged against the 90 s target

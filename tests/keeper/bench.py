@@ -1,7 +1,9 @@
 """Keeper throughput on the embedded localnet: `python -m tests.keeper.bench --jobs N --json`.
 
-Prints {"keeper": {...}}: jobs settled per second (keeper started after N jobs are Completed),
-receipts ingested per second over HTTP, and receipts per on-chain transaction.
+Prints {"keeper": {...}}: jobs settled per second (the keeper is started once N jobs are
+Completed; `settle_secs` runs from starting its process until it has settled them all, and is
+checked on chain), receipts ingested per second over HTTP, and receipts per on-chain
+transaction. Making the jobs (`jobs_setup_secs`) is reported apart and not part of the target.
 """
 
 from __future__ import annotations
@@ -117,7 +119,12 @@ async def make_completed_jobs(client: AsyncClient, manifest: Manifest, count: in
         raise RuntimeError(f"setup made {completed} Completed jobs of {count} ({others})")
 
 
-async def bench(jobs: int, receipts: int, batch: int) -> dict:
+SETTLE_TARGET_JOBS = 10_000
+SETTLE_TARGET_SECS = 90.0  # issue 4: the keeper settles 10,000 jobs in under 90 s
+
+
+async def bench(jobs: int, receipts: int, batch: int, *, jobs_per_tx: int = 8, concurrency: int = 32) -> dict:
+    """Setup (not timed against the target), then the keeper's settling, then receipts."""
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         localnet = start_localnet(root / "localnet", "--time-scale", "600")
@@ -125,33 +132,44 @@ async def bench(jobs: int, receipts: int, batch: int) -> dict:
         try:
             manifest = Manifest.read(localnet.state_dir)
             async with AsyncClient(localnet.url) as client:
-                setup = time.monotonic()
+                setup = time.perf_counter()
                 await make_completed_jobs(client, manifest, jobs)
-                setup = time.monotonic() - setup
+                setup = time.perf_counter() - setup
             config = keeper_config(
                 root / "keeper", localnet.url, localnet.state_dir, log_level="WARNING",
-                settlement={"jobs_per_tx": 8, "concurrency": 32, "interval_secs": 0.5, "max_jobs_per_scan": 20_000},
+                settlement={"jobs_per_tx": jobs_per_tx, "concurrency": concurrency, "interval_secs": 0.5, "max_jobs_per_scan": 20_000},
                 rpc={"url": localnet.url, "requests_per_second": 5_000, "max_in_flight": 64},
                 provenance={"batch_max_receipts": batch, "batch_max_age_secs": 0.5},
                 emission={"enabled": False}, burn={"enabled": False}, rewards={"enabled": False},
             )
-            started = time.monotonic()
+            # The settling phase: from starting the keeper process until it counts every job settled.
+            started = time.perf_counter()
             keeper = start_keeper(config)
-            wait_for(lambda: keeper.metric("jobs_settled_total") >= jobs, 600, "all jobs settled", interval=0.25)
-            settle_secs = time.monotonic() - started
+            keeper_start_secs = time.perf_counter() - started
+            wait_for(lambda: keeper.metric("jobs_settled_total") >= jobs, 600, "all jobs settled", interval=0.1)
+            settle_secs = time.perf_counter() - started
             settle_txs = keeper.metric("settle_transactions_total")
+            failed = keeper.metric("jobs_settle_failed_total")
+            async with AsyncClient(localnet.url) as client:
+                left = await count_jobs(client, "Completed")
+            if left or failed:
+                raise RuntimeError(f"{left} jobs still Completed on chain, {failed:g} settle failures")
             payload = make_receipts(receipts, manifest.settings["emission_start_ts"] - 60)
-            started = time.monotonic()
+            started = time.perf_counter()
             for start in range(0, receipts, 1_000):
                 keeper.post("/receipts", payload[start : start + 1_000])
-            ingest_secs = time.monotonic() - started
+            ingest_secs = time.perf_counter() - started
             wait_for(lambda: keeper.status()["journal"]["receipts_unbatched"] == 0 and "pending" not in keeper.status()["journal"]["batches"], 300, "receipts recorded")
-            recorded_secs = time.monotonic() - started
+            recorded_secs = time.perf_counter() - started
             batches = keeper.metric("batches_recorded_total")
             return {"keeper": {
-                "jobs": jobs, "jobs_setup_secs": round(setup, 2), "settle_secs": round(settle_secs, 2),
+                "jobs": jobs, "jobs_setup_secs": round(setup, 2),
+                "keeper_start_secs": round(keeper_start_secs, 2), "settle_secs": round(settle_secs, 2),
                 "jobs_settled_per_sec": round(jobs / settle_secs, 1), "settle_transactions": int(settle_txs),
                 "jobs_per_settle_tx": round(jobs / settle_txs, 2),
+                "settle_target_secs": SETTLE_TARGET_SECS,
+                # Only a full-size run is judged against the issue's target.
+                "within_target": settle_secs < SETTLE_TARGET_SECS if jobs >= SETTLE_TARGET_JOBS else None,
                 "receipts": receipts, "receipts_ingested_per_sec": round(receipts / ingest_secs, 1),
                 "receipts_recorded_secs": round(recorded_secs, 2), "batches": int(batches),
                 "receipts_per_tx": round(receipts / batches, 1),
@@ -162,14 +180,18 @@ async def bench(jobs: int, receipts: int, batch: int) -> dict:
             stop_localnet(localnet)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--jobs", type=int, default=10_000)
-    parser.add_argument("--receipts", type=int, default=50_000)
-    parser.add_argument("--batch", type=int, default=10_000)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    result = asyncio.run(bench(args.jobs, args.receipts, args.batch))
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.keeper.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=SETTLE_TARGET_JOBS, help="Completed jobs for the keeper to settle")
+    parser.add_argument("--receipts", type=int, default=50_000, help="receipts posted to the keeper's API")
+    parser.add_argument("--batch", type=int, default=10_000, help="provenance.batch_max_receipts")
+    parser.add_argument("--jobs-per-tx", type=int, default=8, help="settlement.jobs_per_tx (fewer when a transaction is full)")
+    parser.add_argument("--concurrency", type=int, default=32, help="settlement.concurrency (transactions in flight)")
+    parser.add_argument("--json", action="store_true", help="one line of JSON")
+    args = parser.parse_args(argv)
+    if args.jobs < 1 or args.receipts < 1 or args.batch < 1:
+        parser.error("--jobs, --receipts and --batch must be at least 1")
+    result = asyncio.run(bench(args.jobs, args.receipts, args.batch, jobs_per_tx=args.jobs_per_tx, concurrency=args.concurrency))
     print(json.dumps(result, indent=None if args.json else 2))
 
 
