@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from solders.account import Account
-from solders.instruction import AccountMeta, Instruction
+from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
@@ -23,6 +23,7 @@ from keeper.constants import FACILITATION_FEE_BPS, NETWORK_FEE_BPS, RESERVATION_
 from keeper.fees import U64_MAX, fee_ceil, share_floor
 
 from tests.programs.harness import Harness
+from tests.programs.harness import unsigned  # noqa: F401 (re-exported for the tests)
 
 HOUR = SECONDS_PER_HOUR
 TOKEN_ACCOUNT_SIZE = 165
@@ -115,13 +116,6 @@ def max_price(hours: int, usdc: bool) -> int:
 # --- instruction plumbing ----------------------------------------------------------------------
 
 
-def unsigned(instruction: Instruction, signer: Pubkey) -> Instruction:
-    """The same instruction with `signer`'s account no longer marked as signing."""
-    metas = [
-        AccountMeta(m.pubkey, is_signer=False, is_writable=m.is_writable) if m.pubkey == signer else m
-        for m in instruction.accounts
-    ]
-    return Instruction(instruction.program_id, instruction.data, metas)
 
 
 def kind_name(value: Any) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable
 
 from solders.account import Account
-from solders.instruction import Instruction
+from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.transaction_status import InstructionErrorCustom, TransactionErrorInstructionError
@@ -156,6 +156,16 @@ class Harness:
         ledger = rewards.decode_account_as("BurnLedger", bytes(self.chain.get_account(RewardsAddresses.burn_ledger).data))
         supply = mint_supply(self.chain, self.io_mint)
         assert supply == IO_GENESIS_SUPPLY + emission.emitted_total - ledger.total_burned
+
+
+def unsigned(instruction: Instruction, signer: Pubkey) -> Instruction:
+    """The same instruction with `signer`'s account no longer marked as signing (the way a
+    caller leaves out a required signature)."""
+    metas = [
+        AccountMeta(meta.pubkey, is_signer=False, is_writable=meta.is_writable) if meta.pubkey == signer else meta
+        for meta in instruction.accounts
+    ]
+    return Instruction(instruction.program_id, instruction.data, metas)
 
 
 def same_account(a: Account | None, b: Account | None) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from solders.instruction import AccountMeta, Instruction
+from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from spl.token.instructions import TransferCheckedParams, transfer_checked
@@ -28,6 +28,7 @@ from keeper.constants import IO_DECIMALS, SECONDS_PER_HOUR
 from keeper.deployment import Programs, Roles
 from keeper.schedule import EmissionCursor
 from tests.programs.harness import START_TS, Harness, mint_supply, token_amount
+from tests.programs.harness import unsigned  # noqa: F401 (re-exported for the tests)
 
 HOUR = SECONDS_PER_HOUR
 # staking::state::REWARD_SCALE: the node accumulator's fixed-point scale (documented in the
@@ -57,10 +58,6 @@ def staking_events(h: Harness, record: TransactionRecord, name: str) -> list[Any
     return [e.data for e in h.programs.staking.decode_events(record.result.logs) if e.name == name]
 
 
-def unsigned(ix: Instruction, signer: Pubkey) -> Instruction:
-    """The instruction with `signer`'s AccountMeta no longer marked as a signer."""
-    metas = [AccountMeta(m.pubkey, False, m.is_writable) if m.pubkey == signer else m for m in ix.accounts]
-    return Instruction(ix.program_id, ix.data, metas)
 
 
 # --- clock --------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from keeper.constants import BPS_DENOMINATOR, IO_UNIT
 from keeper.fees import share_floor
 from keeper.merkle import MerkleTree, reward_leaf
 from tests.programs.harness import Harness, error_name
+from tests.programs.harness import unsigned as unsign  # noqa: F401 (re-exported for the tests)
 
 IO = IO_UNIT
 SYSTEM_PROGRAM = Pubkey.from_string("11111111111111111111111111111111")
@@ -45,13 +46,6 @@ def staking_compute_units(record: TransactionRecord) -> int:
     return record.result.compute_units_consumed
 
 
-def unsign(instruction: Instruction, key: Pubkey) -> Instruction:
-    """The same instruction with `key`'s account slot no longer marked as a signer."""
-    metas = [
-        AccountMeta(meta.pubkey, is_signer=False if meta.pubkey == key else meta.is_signer, is_writable=meta.is_writable)
-        for meta in instruction.accounts
-    ]
-    return Instruction(instruction.program_id, instruction.data, metas)
 
 
 def replace_account(instruction: Instruction, old: Pubkey, new: Pubkey) -> Instruction:
