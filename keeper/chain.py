@@ -8,7 +8,9 @@ localnet need on top of it:
 * an explicit clock (slot + unix timestamp) that callers move forward;
 * a window of recent blockhashes (one per slot, 150 kept, like a validator) so repeated
   identical instructions in later slots get distinct signatures, and stale ones fail;
-* a history of every processed transaction with the metadata getTransaction needs;
+* a history of every processed transaction with the metadata getTransaction needs, and
+  per account key the signatures of the kept transactions that named it, in execution
+  order, so getSignaturesForAddress pages through one address without scanning history;
 * an index of every account key it has seen, and of the live ones by owner, kept exact by
   re-reading every key a committed transaction names (and every `set_account`), so
   getProgramAccounts reads only the owner's accounts instead of scanning them all;
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import tomllib
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -50,7 +53,8 @@ LAMPORTS_PER_SIGNATURE: Final = 5_000
 LAMPORTS_PER_SOL: Final = 1_000_000_000
 # Enough for any localnet session; set directly on the faucet account at start.
 FAUCET_LAMPORTS: Final = 500_000_000 * LAMPORTS_PER_SOL
-# Transactions kept for getTransaction / getSignatureStatuses (oldest dropped first).
+# Transactions kept for getTransaction / getSignatureStatuses / getSignaturesForAddress
+# (oldest dropped first).
 HISTORY_CAPACITY: Final = 200_000
 
 AnyTransaction = Transaction | VersionedTransaction
@@ -134,6 +138,24 @@ class TransactionRejected(Exception):
         self.reason = reason
 
 
+@dataclass(slots=True)
+class _AddressLog:
+    """One address's kept signatures, oldest first; the first `start` were evicted from history.
+
+    Evicted entries are only skipped (dropping the front of a list is O(n)); the list is
+    compacted once they make up half of it, so it stays within twice what history holds.
+    """
+
+    signatures: list[Signature] = field(default_factory=list)
+    start: int = 0
+
+    def drop_oldest(self) -> None:
+        self.start += 1
+        if self.start * 2 >= len(self.signatures):
+            del self.signatures[: self.start]
+            self.start = 0
+
+
 class Chain:
     """One LiteSVM instance plus the bookkeeping a validator would have. Not thread-safe."""
 
@@ -149,6 +171,11 @@ class Chain:
         self._owner_of: dict[Pubkey, Pubkey] = {}
         self._owned_by: dict[Pubkey, set[Pubkey]] = {}
         self._history: OrderedDict[Signature, TransactionRecord] = OrderedDict()
+        # Execution order of each kept transaction (a counter that never repeats), to place
+        # `before` / `until` signatures, which need not name the address being listed.
+        self._positions: dict[Signature, int] = {}
+        self._next_position = 0
+        self._signatures_by_address: dict[Pubkey, _AddressLog] = {}
         # (blockhash, block height it was issued at); bounded, expired ones fall out.
         self._recent_blockhashes: deque[tuple[Hash, int]] = deque(maxlen=RECENT_BLOCKHASHES_KEPT)
         self._block_height = 0
@@ -389,13 +416,59 @@ class Chain:
         return record
 
     def _remember(self, record: TransactionRecord) -> None:
-        self._history[record.result.signature] = record
+        signature = record.result.signature
+        self._history[signature] = record
+        self._positions[signature] = self._next_position
+        self._next_position += 1
+        # Like a validator, every key the message names or loads from a lookup table, whether
+        # or not the transaction succeeded. dict.fromkeys: one entry per key, in order.
+        for key in dict.fromkeys(record.account_keys):
+            self._signatures_by_address.setdefault(key, _AddressLog()).signatures.append(signature)
         self.transaction_count += 1
         while len(self._history) > HISTORY_CAPACITY:
-            self._history.popitem(last=False)
+            self._forget(*self._history.popitem(last=False))
+
+    def _forget(self, signature: Signature, record: TransactionRecord) -> None:
+        """Drops an evicted transaction from the address index (it is the oldest in each of its logs)."""
+        del self._positions[signature]
+        for key in dict.fromkeys(record.account_keys):
+            log = self._signatures_by_address[key]
+            assert log.signatures[log.start] == signature  # eviction is oldest-first, like appending
+            log.drop_oldest()
+            if not log.signatures:
+                del self._signatures_by_address[key]
 
     def transaction(self, signature: Signature) -> TransactionRecord | None:
         return self._history.get(signature)
+
+    def signatures_for_address(
+        self, address: Pubkey, limit: int, *, before: Signature | None = None, until: Signature | None = None
+    ) -> list[TransactionRecord]:
+        """Up to `limit` kept transactions naming `address`, newest first (getSignaturesForAddress).
+
+        Only those executed after `until` and before `before` (both exclusive, and neither
+        has to name `address`). As in Agave's ledger, an unknown `before` finds nothing
+        (there is no place to start from) while an unknown `until` is ignored. Costs
+        O(log n + limit), n being the address's kept transactions.
+        """
+        if limit <= 0:
+            return []
+        log = self._signatures_by_address.get(address)
+        if log is None:
+            return []
+        position_of = self._positions.__getitem__
+        end = len(log.signatures)
+        if before is not None:
+            before_position = self._positions.get(before)
+            if before_position is None:
+                return []
+            end = bisect_left(log.signatures, before_position, lo=log.start, key=position_of)
+        begin = log.start
+        until_position = None if until is None else self._positions.get(until)
+        if until_position is not None:
+            begin = bisect_right(log.signatures, until_position, lo=log.start, hi=end, key=position_of)
+        newest = log.signatures[max(begin, end - limit) : end]
+        return [self._history[signature] for signature in reversed(newest)]
 
     def airdrop(self, recipient: Pubkey, lamports: int) -> TransactionRecord:
         """A system transfer from the faucet: recorded in history like any other transaction."""

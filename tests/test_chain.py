@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
 from solders.account import Account
+from solders.address_lookup_table_account import ID as LOOKUP_TABLE_PROGRAM_ID
+from solders.address_lookup_table_account import AddressLookupTableAccount
 from solders.hash import Hash
 from solders.keypair import Keypair
-from solders.message import Message
+from solders.message import Message, MessageV0
 from solders.pubkey import Pubkey
 from solders.system_program import ID as SYSTEM_PROGRAM_ID
 from solders.system_program import TransferParams, transfer
-from solders.transaction import Transaction
+from solders.transaction import Transaction, VersionedTransaction
 from solders.transaction_status import TransactionErrorFieldless
 
+from keeper import chain as chain_module
 from keeper.chain import MAX_PROCESSING_AGE, Chain, TransactionRejected, workspace_programs
 from keeper.constants import ProgramIds
 from keeper.localnet.clock import ScaledClock
@@ -120,3 +124,66 @@ def test_scaled_clock_drives_chain_time_and_wall_paced_blocks() -> None:
     assert (chain.unix_timestamp, chain.slot, chain.block_height) == (90, 100, 10)
     with pytest.raises(ValueError, match=">= 1"):
         ScaledClock(start_unix_timestamp=0, scale=0.5)
+
+
+def test_signatures_for_address_include_keys_loaded_from_lookup_tables() -> None:
+    chain = Chain()
+    payer = Keypair()
+    chain.airdrop(payer.pubkey(), 10**9)
+    chain.warp(1)  # addresses become usable the slot after the table was extended
+    table, loaded = Pubkey.new_unique(), Pubkey.new_unique()
+    # LookupTableMeta: active (deactivation slot u64::MAX), extended at slot 0, no authority.
+    meta = struct.pack("<IQQB", 1, 2**64 - 1, 0, 0) + bytes(35)
+    chain.set_account(table, Account(10**7, meta + bytes(loaded), LOOKUP_TABLE_PROGRAM_ID))
+    instruction = transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=loaded, lamports=10**6))
+    message = MessageV0.try_compile(payer.pubkey(), [instruction], [AddressLookupTableAccount(table, [loaded])], chain.expire_blockhash())
+    assert loaded not in message.account_keys
+    record = chain.send(VersionedTransaction(message, [payer])).raise_for_error()
+    assert chain.signatures_for_address(loaded, 10) == [record]
+    # Like Agave: the table itself is not one of the transaction's account keys.
+    assert chain.signatures_for_address(table, 10) == []
+
+
+def test_signatures_evicted_from_history_leave_the_address_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chain_module, "HISTORY_CAPACITY", 3)
+    chain = Chain()
+    recipients = [Pubkey.new_unique() for _ in range(6)]
+    records = [chain.airdrop(recipient, 1_000_000) for recipient in recipients]
+    faucet = chain.faucet.pubkey()
+    kept = [record.result.signature for record in reversed(records[-3:])]
+    assert [record.result.signature for record in chain.signatures_for_address(faucet, 10)] == kept
+    assert chain.signatures_for_address(recipients[0], 10) == []
+    assert chain.signatures_for_address(recipients[-1], 10) == [records[-1]]
+    evicted = records[0].result.signature
+    # As for any unknown signature: nothing precedes an evicted `before`, an evicted `until` is ignored.
+    assert chain.signatures_for_address(faucet, 10, before=evicted) == []
+    assert [record.result.signature for record in chain.signatures_for_address(faucet, 10, until=evicted)] == kept
+    # The index holds no more than what history does (within the lazy compaction slack).
+    index = chain._signatures_by_address
+    assert recipients[0] not in index and recipients[2] not in index
+    assert len(index[faucet].signatures) < 2 * 3 and len(index[SYSTEM_PROGRAM_ID].signatures) < 2 * 3
+
+
+def test_signatures_for_address_pages_by_position_in_execution_order() -> None:
+    chain = Chain()
+    watched, other = Pubkey.new_unique(), Pubkey.new_unique()
+    mine = []
+    interleaved = []
+    for _ in range(4):
+        mine.append(chain.airdrop(watched, 1_000_000).result.signature)
+        interleaved.append(chain.airdrop(other, 1_000_000).result.signature)
+
+    def listed(limit: int = 10, **bounds: object) -> list:
+        return [record.result.signature for record in chain.signatures_for_address(watched, limit, **bounds)]
+
+    assert listed() == mine[::-1]
+    assert listed(2) == [mine[3], mine[2]]
+    assert listed(before=mine[2]) == [mine[1], mine[0]]
+    assert listed(until=mine[1]) == [mine[3], mine[2]]
+    assert listed(before=mine[3], until=mine[0]) == [mine[2], mine[1]]
+    assert listed(before=mine[0], until=mine[3]) == []
+    # `before` / `until` need not name the address: they mark a point in execution order.
+    assert listed(before=interleaved[1]) == [mine[1], mine[0]]
+    assert listed(until=interleaved[2]) == [mine[3]]
+    assert listed(before=Keypair().sign_message(b"unknown")) == []
+    assert listed(until=Keypair().sign_message(b"unknown")) == mine[::-1]

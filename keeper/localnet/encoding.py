@@ -133,6 +133,20 @@ def encode_transaction(transaction: VersionedTransaction, encoding: str) -> Any:
     raise invalid_param(f"transaction encoding {encoding!r} is not supported by this localnet; use json or base64")
 
 
+def signature_info(record: TransactionRecord) -> dict[str, Any]:
+    """One getSignaturesForAddress item."""
+    return {
+        "signature": str(record.result.signature),
+        "slot": record.slot,
+        "err": transaction_error_json(record.result.err),
+        # Agave fills this from SPL Memo instructions; this localnet does not parse them.
+        "memo": None,
+        "blockTime": record.block_time,
+        # Nothing on this chain is ever rolled back (as in getSignatureStatuses).
+        "confirmationStatus": "finalized",
+    }
+
+
 def transaction_meta(record: TransactionRecord) -> dict[str, Any]:
     result = record.result
     err = transaction_error_json(result.err)

@@ -7,7 +7,9 @@ explicit nulls (solders sends `"dataSlice": null`) mean "not given".
 from __future__ import annotations
 
 import base64
-from typing import Annotated, Any, Literal, Self
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 import based58
 from pydantic import BaseModel, PlainValidator, ConfigDict, Field, ValidationError, model_validator
@@ -16,13 +18,16 @@ from solders.hash import Hash
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 
-from keeper.localnet.errors import invalid_params
+from keeper.localnet.errors import INVALID_PARAMS, RpcError, invalid_param, invalid_params
 
 # Agave's limits on list parameters.
 MAX_MULTIPLE_ACCOUNTS = 100
 MAX_SIGNATURE_STATUSES = 256
 MAX_PROGRAM_ACCOUNT_FILTERS = 4
 MAX_MEMCMP_BYTES = 128
+MAX_SIGNATURES_FOR_ADDRESS = 1_000
+# Commitments that read no further than a confirmed block (Agave's `is_at_least_confirmed`).
+BELOW_CONFIRMED = ("processed", "recent")
 
 
 def _parse_with(parser: Any, what: str) -> Any:
@@ -124,6 +129,15 @@ class SimulateTransactionConfig(ConfigObject):
 class TransactionConfig(CommitmentConfig):
     encoding: TransactionEncoding | None = None
     max_supported_transaction_version: int | None = Field(default=None, ge=0)
+
+
+class SignaturesForAddressConfig(CommitmentConfig):
+    # Strings, not SignatureParam: like the address, Agave parses them after deserialising the
+    # request and reports a bad one as "Invalid param" (see SignaturesForAddressParams.query).
+    before: str | None = None
+    until: str | None = None
+    # Strict: Agave's usize does not take "10" or 10.0.
+    limit: int | None = Field(default=None, strict=True)
 
 
 class SignatureStatusConfig(ConfigObject):
@@ -234,3 +248,41 @@ class AirdropParams(PositionalParams):
 class FeeForMessageParams(PositionalParams):
     message: str
     config: CommitmentConfig | None = None
+
+
+@dataclass(frozen=True)
+class SignaturesForAddressQuery:
+    address: Pubkey
+    limit: int
+    before: Signature | None
+    until: Signature | None
+
+
+class SignaturesForAddressParams(PositionalParams):
+    address: str
+    config: SignaturesForAddressConfig | None = None
+
+    def query(self) -> SignaturesForAddressQuery:
+        """The parsed values, raising -32602 with Agave's checks in Agave's order."""
+        config = self.config or SignaturesForAddressConfig()
+        address = _parse_value(Pubkey.from_string, self.address, "address", "pubkey")
+        before = None if config.before is None else _parse_value(Signature.from_string, config.before, "before", "signature")
+        until = None if config.until is None else _parse_value(Signature.from_string, config.until, "until", "signature")
+        limit = MAX_SIGNATURES_FOR_ADDRESS if config.limit is None else config.limit
+        if not 1 <= limit <= MAX_SIGNATURES_FOR_ADDRESS:
+            # Agave's wording (it names only the maximum), plus the value that was refused.
+            raise RpcError(INVALID_PARAMS, f"Invalid limit; max {MAX_SIGNATURES_FOR_ADDRESS} (got {limit})")
+        if config.commitment in BELOW_CONFIRMED:
+            # Agave lists signatures from confirmed blocks only and refuses to pretend otherwise.
+            raise RpcError(INVALID_PARAMS, "Method does not support commitment below `confirmed`")
+        return SignaturesForAddressQuery(address, limit, before, until)
+
+
+Parsed = TypeVar("Parsed")
+
+
+def _parse_value(parser: Callable[[str], Parsed], value: str, name: str, what: str) -> Parsed:
+    try:
+        return parser(value)
+    except ValueError as error:
+        raise invalid_param(f"{name}: invalid {what} {value!r} ({error})") from None

@@ -26,6 +26,7 @@ from keeper.localnet.encoding import (
     is_mint,
     is_token_account,
     mint_supply_and_decimals,
+    signature_info,
     token_account_mint_and_amount,
     transaction_meta,
     ui_token_amount,
@@ -60,6 +61,7 @@ class RpcService:
             "simulateTransaction": self.simulate_transaction,
             "getSignatureStatuses": self.get_signature_statuses,
             "getTransaction": self.get_transaction,
+            "getSignaturesForAddress": self.get_signatures_for_address,
             "getAccountInfo": self.get_account_info,
             "getMultipleAccounts": self.get_multiple_accounts,
             "getProgramAccounts": self.get_program_accounts,
@@ -317,6 +319,11 @@ class RpcService:
                 }
             )
         return with_context(self.chain.slot, statuses)
+
+    def get_signatures_for_address(self, params: Any) -> list[dict[str, Any]]:
+        query = p.SignaturesForAddressParams.parse(params).query()
+        records = self.chain.signatures_for_address(query.address, query.limit, before=query.before, until=query.until)
+        return [signature_info(record) for record in records]
 
     def get_transaction(self, params: Any) -> dict[str, Any] | None:
         parsed = p.GetTransactionParams.parse(params)
