@@ -17,6 +17,7 @@ import json
 import urllib.request
 
 from solana.exceptions import SolanaRpcException
+from solana.rpc.async_api import AsyncClient
 
 from keeper.chain import Chain
 from keeper.daemon.app import load_keypair, run_keeper
@@ -27,6 +28,8 @@ from keeper.daemon.models import Receipt
 from keeper.daemon.protocol import Protocol, default_idl_dir
 from keeper.explore import KINDS as EXPLORE_KINDS
 from keeper.explore import run as explore_run
+from keeper.explorer.read import NetworkReader
+from keeper.explorer.web import serve as serve_web_explorer
 from keeper.prove import render as prove_render
 from keeper.prove import run as prove_run
 from keeper.localnet.bootstrap import BootstrapContext, bootstrap_steps, load_or_create_keypair, run_bootstrap, write_manifest
@@ -36,6 +39,7 @@ from keeper.localnet.service import RpcService
 from keeper.localnet.settings import LocalnetSettings
 
 log = logging.getLogger("io-keeper")
+DEFAULT_RPC_URL = "http://127.0.0.1:8899"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +65,14 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--config", type=Path, help="take the RPC URL from a keeper config")
     explore.add_argument("--idl-dir", type=Path, default=None, help="where <program>.json IDLs are (default: the workspace idl/)")
     explore.add_argument("--json", action="store_true", help="machine-readable output")
+    explorer = commands.add_parser("explorer", help="serve the web explorer of the network on localhost")
+    explorer_source = explorer.add_mutually_exclusive_group()
+    explorer_source.add_argument("--rpc-url", default=None, help=f"a Solana JSON-RPC URL (default: the embedded localnet, {DEFAULT_RPC_URL})")
+    explorer_source.add_argument("--config", type=Path, help="take the RPC URL from a keeper config")
+    explorer.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    explorer.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    explorer.add_argument("--idl-dir", type=Path, default=None, help="where <program>.json IDLs are (default: the workspace idl/)")
+    explorer.add_argument("--cache-secs", type=float, default=2.0, help="how long RPC reads are reused across page loads (default 2)")
     prove = commands.add_parser("prove", help="print a receipt's proof and check it on-chain with provenance.verify_receipt")
     prove.add_argument("receipt_id", help="the receipt id (hex of its Merkle leaf, as returned by POST /receipts)")
     prove.add_argument("--config", type=Path, required=True)
@@ -173,6 +185,44 @@ def _explore(arguments: dict) -> int:
     return 0
 
 
+async def serve_explorer(rpc_url: str, protocol: Protocol, host: str, port: int, cache_secs: float) -> None:
+    async with AsyncClient(rpc_url, timeout=60) as client:
+        runner = await serve_web_explorer(NetworkReader(client, protocol, cache_secs=cache_secs), rpc_url, host, port)
+        # Printed once the port accepts connections: scripts may wait for this line.
+        print(f"io-keeper explorer at http://{host}:{port} reading {rpc_url}", flush=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+
+def _explorer(arguments: dict) -> int:
+    rpc_url = arguments["rpc_url"] or DEFAULT_RPC_URL
+    idl_dir = arguments["idl_dir"]
+    if arguments["config"] is not None:
+        config = _load_keeper_config("explorer", arguments["config"])
+        if config is None:
+            return 2
+        rpc_url, idl_dir = config.rpc.url, idl_dir or config.idl_dir
+    if not 0 < arguments["port"] < 65536 or arguments["cache_secs"] < 0:
+        print("io-keeper explorer: --port must be 1..65535 and --cache-secs >= 0", file=sys.stderr)
+        return 2
+    try:
+        protocol = Protocol(idl_dir or default_idl_dir())
+    except FileNotFoundError as error:
+        print(f"io-keeper explorer: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(serve_explorer(rpc_url, protocol, arguments["host"], arguments["port"], arguments["cache_secs"]))
+    except KeyboardInterrupt:
+        return 0
+    except OSError as error:
+        print(f"io-keeper explorer: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _prove(arguments: dict) -> int:
     config = _load_keeper_config("prove", arguments["config"])
     if config is None:
@@ -211,6 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _explore(arguments)
     if command == "prove":
         return _prove(arguments)
+    if command == "explorer":
+        return _explorer(arguments)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if command == "localnet":
         try:

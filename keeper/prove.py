@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from solana.rpc.async_api import AsyncClient
-from solders.message import Message
 from solders.pubkey import Pubkey
-from solders.transaction import Transaction
 
 from keeper.daemon.journal import Journal
 from keeper.daemon.models import Receipt
 from keeper.daemon.protocol import Protocol
+from keeper.explorer.read import simulate_verify_receipt
 from keeper.merkle import MerkleTree, verify
 
 
@@ -39,14 +38,6 @@ class ProofResult:
         }
 
 
-def receipt_args(receipt: Receipt) -> dict[str, Any]:
-    return {
-        "job": Pubkey.from_bytes(receipt.job), "node": Pubkey.from_bytes(receipt.node),
-        "model_hash": list(receipt.model_hash), "input_hash": list(receipt.input_hash),
-        "output_hash": list(receipt.output_hash), "timestamp": receipt.timestamp,
-    }
-
-
 async def prove(
     journal: Journal, protocol: Protocol, rpc_url: str, receipt_id: str, fee_payer: Pubkey, claimed: Receipt | None = None
 ) -> ProofResult:
@@ -63,17 +54,9 @@ async def prove(
     locally_valid = verify(proof, batch.root, receipt.leaf())
     if batch.status != "recorded":
         return ProofResult(receipt_id, receipt, batch.sequence, batch.root, proof, locally_valid, None, f"batch is {batch.status}", [])
-    instruction = protocol.verify_receipt(batch.sequence, receipt_args(receipt), proof)
     async with AsyncClient(rpc_url) as client:
-        blockhash = (await client.get_latest_blockhash()).value.blockhash
-        message = Message.new_with_blockhash([instruction], fee_payer, blockhash)
-        transaction = Transaction.new_unsigned(message)
-        result = (await client.simulate_transaction(transaction, sig_verify=False)).value
-    logs = list(result.logs or [])
-    error = None
-    if result.err is not None:
-        error = next((line.split("Error Code: ", 1)[1].split(".", 1)[0] for line in logs if "Error Code: " in line), str(result.err))
-    return ProofResult(receipt_id, receipt, batch.sequence, batch.root, proof, locally_valid, result.err is None, error, logs)
+        on_chain, error, logs = await simulate_verify_receipt(client, protocol, batch.sequence, receipt, proof, fee_payer)
+    return ProofResult(receipt_id, receipt, batch.sequence, batch.root, proof, locally_valid, on_chain, error, logs)
 
 
 def run(journal: Journal, protocol: Protocol, rpc_url: str, receipt_id: str, fee_payer: Pubkey, claimed: Receipt | None) -> ProofResult:

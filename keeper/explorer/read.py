@@ -1,0 +1,479 @@
+"""The explorer's read API: every figure `io-keeper explore` and the web page show, read from a
+Solana JSON-RPC endpoint and decoded through the IDLs. Nothing here signs or writes.
+
+Large account sets (100,000 jobs) are paged on the server side: one getProgramAccounts with
+memcmp filters for what the reader asked (status, renter, node, ...) and a `dataSlice` of just
+the field rows are ordered by, then getMultipleAccounts for the one page that is shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import based58
+from solana.rpc.async_api import AsyncClient
+from solana.rpc.types import DataSliceOpts, MemcmpOpts
+from solders.message import Message
+from solders.pubkey import Pubkey
+from solders.sysvar import CLOCK
+from solders.transaction import Transaction
+
+from keeper.addresses import EscrowAddresses, ProvenanceAddresses, RewardsAddresses
+from keeper.constants import IO_DECIMALS, IO_GENESIS_SUPPLY, SECONDS_PER_HOUR
+from keeper.daemon.models import Receipt
+from keeper.daemon.protocol import JOB_STATUS, AccountLayout, LayoutError, Protocol, token_account_of
+from keeper.explorer.cache import TtlCache
+from keeper.explorer.history import EventHistory, HistorySummary
+from keeper.merkle import verify
+from keeper.schedule import emitted_through
+
+MAX_PAGE_SIZE = 100  # getMultipleAccounts takes at most 100 addresses
+CHART_POINTS = 240
+TOP_NODES = 20
+
+# kind -> [(program, account type)] for `io-keeper explore`
+KINDS: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "jobs": (("escrow", "Job"),),
+    "nodes": (("staking", "Node"),),
+    "stakes": (("staking", "StakePosition"),),
+    "slashes": (("staking", "SlashRecord"),),
+    "emissions": (("rewards", "EmissionState"), ("rewards", "Epoch"), ("rewards", "ClaimReceipt")),
+    "burns": (("rewards", "BurnLedger"), ("rewards", "BurnEpoch")),
+    "batches": (("provenance", "ProvenanceConfig"), ("provenance", "Batch")),
+}
+
+
+class QueryError(ValueError):
+    """The reader asked for something malformed (bad address, unknown status, ...)."""
+
+
+def to_json(value: Any) -> Any:
+    """Plain JSON from decoded IDL values: addresses base58, byte arrays hex, enums by name.
+    Integers stay integers (u64 amounts exceed 2^53; the web page reads them as strings)."""
+    if isinstance(value, Pubkey):
+        return str(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).hex()
+    if isinstance(value, list):
+        if len(value) in (32, 64) and all(isinstance(item, int) and 0 <= item < 256 for item in value):
+            return bytes(value).hex()
+        return [to_json(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value) if not f.name.startswith(("_", "reserved"))}
+    if isinstance(value, Mapping):
+        return {str(key): to_json(item) for key, item in value.items() if not str(key).startswith(("_", "reserved"))}
+    if isinstance(value, (int, str, bool, float)) or value is None:
+        return value
+    # anchorpy enums are sumtype instances: show the variant name.
+    return type(value).__name__
+
+
+@dataclass(frozen=True)
+class Row:
+    program: str
+    account_type: str
+    address: str
+    fields: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"type": self.account_type, "program": self.program, "address": self.address, **self.fields}
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A query parameter that becomes a memcmp on a fixed-offset field."""
+
+    field: str
+    kind: Literal["pubkey", "enum", "u64", "u32"]
+    choices: tuple[str, ...] = ()
+
+    def encode(self, value: str) -> bytes:
+        if self.kind == "pubkey":
+            try:
+                return bytes(Pubkey.from_string(value))
+            except ValueError:
+                raise QueryError(f"{self.field}: {value!r} is not a base58 address") from None
+        if self.kind == "enum":
+            if value not in self.choices:
+                raise QueryError(f"{self.field}: {value!r} is not one of {', '.join(self.choices)}")
+            return bytes([self.choices.index(value)])
+        width = 8 if self.kind == "u64" else 4
+        if not value.isdecimal() or int(value) >= 1 << (8 * width):
+            raise QueryError(f"{self.field}: {value!r} is not a {self.kind}")
+        return int(value).to_bytes(width, "little")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A searchable list of one account type, ordered by `order_by`, largest first."""
+
+    program: str
+    account: str
+    order_by: str
+    filters: Mapping[str, Filter]
+    columns: tuple[str, ...]
+
+
+TABLES: Mapping[str, Table] = {
+    "jobs": Table(
+        "escrow", "Job", "created_at",
+        {
+            "status": Filter("status", "enum", tuple(JOB_STATUS)),
+            "payment": Filter("payment_kind", "enum", ("Usdc", "Io")),
+            "renter": Filter("renter", "pubkey"),
+            "node": Filter("node", "pubkey"),
+            "job_id": Filter("job_id", "u64"),
+        },
+        ("job_id", "status", "payment_kind", "price_per_hour", "hours_reserved", "hours_used", "renter", "node", "created_at"),
+    ),
+    "nodes": Table(
+        "staking", "Node", "total_stake",
+        {"operator": Filter("operator", "pubkey"), "node_key": Filter("node_key", "pubkey")},
+        ("node_key", "operator", "gpu_model", "tier", "total_stake", "staker_share_bps", "token_share_bps", "slash_count", "active"),
+    ),
+    "stakes": Table(
+        "staking", "StakePosition", "shares",
+        {"staker": Filter("staker", "pubkey"), "node": Filter("node", "pubkey")},
+        ("staker", "node", "shares", "unbonding_shares", "unbonding_until", "rewards_owed"),
+    ),
+    "slashes": Table(
+        "staking", "SlashRecord", "timestamp",
+        {"node": Filter("node", "pubkey")},
+        ("node", "index", "fraction_bps", "amount", "burned", "reporter_amount", "reason", "stake_before", "stake_after", "timestamp"),
+    ),
+    "batches": Table(
+        "provenance", "Batch", "sequence",
+        {"sequence": Filter("sequence", "u64")},
+        ("sequence", "leaf_count", "first_ts", "last_ts", "recorded_at", "root"),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    kind: str
+    total: int
+    page: int
+    per_page: int
+    columns: tuple[str, ...]
+    rows: list[Row]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "total": self.total, "page": self.page, "per_page": self.per_page,
+            "pages": max(1, -(-self.total // self.per_page)), "columns": list(self.columns),
+            "rows": [row.as_json() for row in self.rows],
+        }
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Every matching account's address, ordered; rows too when ordering needed them decoded."""
+
+    addresses: list[Pubkey]
+    rows: dict[Pubkey, Row] | None
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    valid: bool
+    leaf: str
+    sequence: int
+    batch_root: str | None
+    proof_matches_root: bool
+    verified_on_chain: bool
+    error: str | None
+    logs: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class NetworkReader:
+    """Reads the network through one RPC client. Results of the expensive reads are kept for
+    `cache_secs`, so a page with many readers stays cheap for the RPC node behind it."""
+
+    def __init__(self, client: AsyncClient, protocol: Protocol, *, cache_secs: float = 2.0) -> None:
+        self.client = client
+        self.protocol = protocol
+        self.cache = TtlCache(cache_secs)
+        self.history = EventHistory(client, protocol)
+        self._layouts = {(t.program, t.account): AccountLayout.from_idl(protocol.raw[t.program], t.account) for t in TABLES.values()}
+
+    # --- raw accounts (`io-keeper explore`) --------------------------------------------------
+
+    async def accounts(self, kind: str) -> list[Row]:
+        rows: list[Row] = []
+        for program, account_type in KINDS[kind]:
+            for address, data in await self._program_accounts(program, account_type, []):
+                rows.append(self._decode(program, account_type, address, data))
+        return sorted(rows, key=lambda row: (row.account_type, _explore_order(row.fields), row.address))
+
+    async def account(self, address: Pubkey) -> Row | None:
+        """Any protocol account by address, decoded (None when it is not one of ours)."""
+        info = (await self.client.get_account_info(address)).value
+        if info is None:
+            return None
+        idl = self.protocol.program_for(info.owner)
+        if idl is None:
+            return None
+        program = next(name for name, candidate in self.protocol.idls.items() if candidate is idl)
+        decoded = idl.decode_account(bytes(info.data))
+        return Row(program, decoded.name, str(address), to_json(decoded.data))
+
+    # --- tables ------------------------------------------------------------------------------
+
+    async def page(self, kind: str, filters: Mapping[str, str], page: int = 1, per_page: int = 25) -> Page:
+        table = TABLES.get(kind)
+        if table is None:
+            raise QueryError(f"unknown table {kind!r}; one of {', '.join(TABLES)}")
+        if page < 1 or not 1 <= per_page <= MAX_PAGE_SIZE:
+            raise QueryError(f"page must be >= 1 and per_page 1..{MAX_PAGE_SIZE}")
+        memcmps: list[tuple[int, bytes]] = []
+        for name, value in sorted(filters.items()):
+            spec = table.filters.get(name)
+            if spec is None:
+                raise QueryError(f"{kind} cannot be filtered by {name!r}; by {', '.join(table.filters)}")
+            if value:
+                memcmps.append((self._layout(table).offset(spec.field), spec.encode(value)))
+        key = ("index", kind, tuple(memcmps))
+        index = await self.cache.get(key, lambda: self._index(table, memcmps))
+        chosen = index.addresses[(page - 1) * per_page : page * per_page]
+        if index.rows is not None:
+            rows = [index.rows[address] for address in chosen]
+        else:
+            answers = (await self.client.get_multiple_accounts(chosen, encoding="base64")).value if chosen else []
+            # An account closed since the index was read drops out of this page.
+            rows = [
+                self._decode(table.program, table.account, address, bytes(info.data))
+                for address, info in zip(chosen, answers)
+                if info is not None and bytes(info.data[:8]) == self._discriminator(table)
+            ]
+        return Page(kind, len(index.addresses), page, per_page, table.columns, rows)
+
+    async def _index(self, table: Table, memcmps: Sequence[tuple[int, bytes]]) -> _Index:
+        layout = self._layout(table)
+        try:
+            start, size = layout.offset(table.order_by), layout.offsets[table.order_by][1]
+        except LayoutError:
+            # The field follows a variable-length one (e.g. after Node.gpu_model): read and
+            # decode the accounts whole. Only the small account sets are ordered this way.
+            accounts = await self._program_accounts(table.program, table.account, memcmps)
+            rows = {address: self._decode(table.program, table.account, address, data) for address, data in accounts}
+            ordered = sorted(rows, key=lambda address: (-int(rows[address].fields[table.order_by]), bytes(address)))
+            return _Index(ordered, rows)
+        signed = self._field_type(table, table.order_by).startswith("i")
+        keyed = await self._program_accounts(table.program, table.account, memcmps, DataSliceOpts(offset=start, length=size))
+        keyed.sort(key=lambda item: (-int.from_bytes(item[1], "little", signed=signed), bytes(item[0])))
+        return _Index([address for address, _ in keyed], None)
+
+    # --- totals and charts ---------------------------------------------------------------------
+
+    async def totals(self) -> dict[str, Any]:
+        return await self.cache.get("totals", self._totals)
+
+    async def _totals(self) -> dict[str, Any]:
+        protocol = self.protocol
+        supply_answer, fixed, status_bytes, nodes, history = await asyncio.gather(
+            self.client.get_token_supply(RewardsAddresses.io_mint),
+            self.client.get_multiple_accounts(
+                [RewardsAddresses.emission, RewardsAddresses.burn_ledger, ProvenanceAddresses.config, EscrowAddresses.config, CLOCK],
+                encoding="base64",
+            ),
+            self._program_accounts("escrow", "Job", [], DataSliceOpts(offset=self._layout(TABLES["jobs"]).offset("status"), length=1)),
+            self._nodes(),
+            self._history(),
+        )
+        emission_info, burn_info, provenance_info, escrow_info, clock_info = fixed.value
+        if emission_info is None or provenance_info is None or escrow_info is None or clock_info is None:
+            raise QueryError("the protocol is not deployed on this cluster (its config accounts are missing)")
+        emission = protocol.rewards.decode_account_as("EmissionState", bytes(emission_info.data))
+        burned = protocol.rewards.decode_account_as("BurnLedger", bytes(burn_info.data)).total_burned if burn_info else 0
+        provenance = protocol.provenance.decode_account_as("ProvenanceConfig", bytes(provenance_info.data))
+        escrow = protocol.escrow.decode_account_as("EscrowConfig", bytes(escrow_info.data))
+        now = protocol.clock_unix_timestamp(bytes(clock_info.data))
+        supply = int(supply_answer.value.amount)
+        hours_due = protocol.parse_emission(bytes(emission_info.data)).hours_ended(now)
+        statuses = Counter(data[0] for _, data in status_bytes)
+        names = {str(escrow.usdc_mint): "USDC", str(escrow.io_mint): "IO"}
+        return {
+            "chain_time": now,
+            "io_decimals": IO_DECIMALS,
+            "supply": {
+                "on_chain": supply, "genesis": IO_GENESIS_SUPPLY, "emitted": emission.emitted_total, "burned": burned,
+                "expected": IO_GENESIS_SUPPLY + emission.emitted_total - burned,
+                "consistent": supply == IO_GENESIS_SUPPLY + emission.emitted_total - burned,
+            },
+            "emission": {
+                "start_ts": emission.start_ts, "next_hour": emission.next_hour, "hours_due": hours_due,
+                "hours_behind": max(0, hours_due - emission.next_hour), "scheduled_now": emitted_through(hours_due),
+                "allocated": emission.allocated_total,
+            },
+            "staking": {
+                "staked": sum(row.fields["total_stake"] for row in nodes.values()),
+                "nodes": len(nodes), "active_nodes": sum(1 for row in nodes.values() if row.fields["active"]),
+                "slashes": sum(row.fields["slash_count"] for row in nodes.values()),
+                "slashed": sum(row.fields["total_slashed"] for row in nodes.values()),
+            },
+            "jobs": {
+                "by_status": {name: statuses.get(value, 0) for name, value in JOB_STATUS.items()},
+                "live": len(status_bytes),
+                "settled": history.jobs_settled if history.available else None,
+                "cancelled": history.jobs_cancelled if history.available else None,
+            },
+            "fees": {
+                "available": history.available, "error": history.error,
+                "by_mint": [{"mint": mint, "symbol": names.get(mint, mint), "amount": amount,
+                             "decimals": IO_DECIMALS if mint == str(escrow.io_mint) else 6} for mint, amount in sorted(history.fees.items())],
+            },
+            "provenance": {"receipts": provenance.total_leaves, "batches": provenance.next_sequence},
+        }
+
+    async def charts(self) -> dict[str, Any]:
+        return await self.cache.get("charts", self._charts)
+
+    async def _charts(self) -> dict[str, Any]:
+        totals, burns, batches, nodes, history = await asyncio.gather(
+            self.totals(),
+            self._program_accounts("rewards", "BurnEpoch", []),
+            self._program_accounts("provenance", "Batch", []),
+            self._nodes(),
+            self._history(),
+        )
+        start, now = totals["emission"]["start_ts"], totals["chain_time"]
+        # The schedule sampled over [start, now]; on-chain emissions as they happened.
+        samples = sorted({start + (now - start) * i // CHART_POINTS for i in range(CHART_POINTS + 1)}) if now > start else [start]
+        schedule = [[t, emitted_through(max(0, (t - start) // SECONDS_PER_HOUR))] for t in samples]
+        # Nothing is emitted before the first hour ends: the line starts at zero.
+        emitted = [[start, 0]] + [[e.block_time, e.emitted_total] for e in history.emissions]
+        if emitted[-1][1] != totals["supply"]["emitted"]:
+            emitted.append([now, totals["supply"]["emitted"]])
+        burn_rows = sorted((self._decode("rewards", "BurnEpoch", a, d).fields for a, d in burns), key=lambda f: f["epoch"])
+        cumulative_burn, burn_points = 0, []
+        for fields in burn_rows:
+            cumulative_burn += fields["amount"]
+            burn_points.append([start + (fields["epoch"] + 1) * SECONDS_PER_HOUR, fields["amount"], cumulative_burn])
+        batch_rows = sorted((self._decode("provenance", "Batch", a, d).fields for a, d in batches), key=lambda f: f["sequence"])
+        cumulative_receipts, receipt_points = 0, []
+        for fields in batch_rows:
+            cumulative_receipts += fields["leaf_count"]
+            receipt_points.append([fields["recorded_at"], cumulative_receipts])
+        ranked = sorted(nodes.values(), key=lambda row: (-row.fields["total_stake"], row.address))
+        top = [{"node": row.address, "node_key": row.fields["node_key"], "stake": row.fields["total_stake"]} for row in ranked[:TOP_NODES]]
+        others = sum(row.fields["total_stake"] for row in ranked[TOP_NODES:])
+        return {
+            "emission": {"schedule": schedule, "emitted": _thin(emitted), "history_available": history.available},
+            "burns": _thin(burn_points),
+            "stake_by_node": {"top": top, "others": others, "other_nodes": max(0, len(ranked) - TOP_NODES)},
+            "receipts": _thin(receipt_points),
+        }
+
+    async def _nodes(self) -> dict[Pubkey, Row]:
+        index = await self.cache.get(("index", "nodes", ()), lambda: self._index(TABLES["nodes"], []))
+        assert index.rows is not None
+        return index.rows
+
+    async def _history(self) -> HistorySummary:
+        async def refresh() -> HistorySummary:
+            escrow_info = (await self.client.get_account_info(EscrowAddresses.config)).value
+            if escrow_info is None:
+                return HistorySummary(available=False, error="escrow is not initialized")
+            escrow = self.protocol.escrow.decode_account_as("EscrowConfig", bytes(escrow_info.data))
+            # Fees reach the treasury's token accounts; emissions touch the emission state.
+            followed = [token_account_of(escrow.treasury, escrow.usdc_mint), token_account_of(escrow.treasury, escrow.io_mint),
+                        RewardsAddresses.emission]
+            return await self.history.refresh(followed)
+
+        return await self.cache.get("history", refresh)
+
+    # --- receipts ------------------------------------------------------------------------------
+
+    async def check_receipt(self, receipt: Receipt, sequence: int, proof: Sequence[bytes]) -> ReceiptCheck:
+        """Checks a receipt against batch `sequence`'s root as stored on chain: the proof folded
+        here, and provenance.verify_receipt simulated (nothing is signed or paid)."""
+        leaf = receipt.leaf()
+        batch_address = ProvenanceAddresses.batch(sequence)
+        batch_info, config_info = (await self.client.get_multiple_accounts([batch_address, ProvenanceAddresses.config], encoding="base64")).value
+        if batch_info is None:
+            return ReceiptCheck(False, leaf.hex(), sequence, None, False, False, f"no batch {sequence} is recorded on chain", [])
+        root = bytes(self.protocol.provenance.decode_account_as("Batch", bytes(batch_info.data)).root)
+        matches = verify(list(proof), root, leaf)
+        assert config_info is not None  # a batch exists, so the config does
+        # The simulation needs an existing fee payer; the keeper authority pays for every batch.
+        fee_payer = self.protocol.provenance.decode_account_as("ProvenanceConfig", bytes(config_info.data)).keeper_authority
+        ok, error, logs = await simulate_verify_receipt(self.client, self.protocol, sequence, receipt, proof, fee_payer)
+        return ReceiptCheck(ok and matches, leaf.hex(), sequence, root.hex(), matches, ok, error, logs)
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    def _layout(self, table: Table) -> AccountLayout:
+        return self._layouts[(table.program, table.account)]
+
+    def _discriminator(self, table: Table) -> bytes:
+        return self.protocol.idls[table.program].account_discriminator(table.account)
+
+    def _field_type(self, table: Table, name: str) -> str:
+        types = {item["name"]: item["type"] for item in self.protocol.raw[table.program]["types"]}
+        return next(str(f["type"]) for f in types[table.account]["fields"] if f["name"] == name)
+
+    def _decode(self, program: str, account_type: str, address: Pubkey, data: bytes) -> Row:
+        decoded = self.protocol.idls[program].decode_account_as(account_type, data)
+        return Row(program, account_type, str(address), to_json(decoded))
+
+    async def _program_accounts(
+        self, program: str, account_type: str, memcmps: Sequence[tuple[int, bytes]], data_slice: DataSliceOpts | None = None
+    ) -> list[tuple[Pubkey, bytes]]:
+        idl = self.protocol.idls[program]
+        filters = [MemcmpOpts(offset=offset, bytes=based58.b58encode(raw).decode())
+                   for offset, raw in [(0, idl.account_discriminator(account_type)), *memcmps]]
+        answer = await self.client.get_program_accounts(idl.program_id, encoding="base64", data_slice=data_slice, filters=filters)
+        return [(item.pubkey, bytes(item.account.data)) for item in answer.value]
+
+
+async def simulate_verify_receipt(
+    client: AsyncClient, protocol: Protocol, sequence: int, receipt: Receipt, proof: Sequence[bytes], fee_payer: Pubkey
+) -> tuple[bool, str | None, list[str]]:
+    """(verified, error name, logs) of provenance.verify_receipt simulated without a signature."""
+    instruction = protocol.verify_receipt(sequence, receipt_args(receipt), list(proof))
+    blockhash = (await client.get_latest_blockhash()).value.blockhash
+    transaction = Transaction.new_unsigned(Message.new_with_blockhash([instruction], fee_payer, blockhash))
+    result = (await client.simulate_transaction(transaction, sig_verify=False)).value
+    logs = list(result.logs or [])
+    if result.err is None:
+        return True, None, logs
+    error = next((line.split("Error Code: ", 1)[1].split(".", 1)[0] for line in logs if "Error Code: " in line), str(result.err))
+    return False, error, logs
+
+
+def receipt_args(receipt: Receipt) -> dict[str, Any]:
+    return {
+        "job": Pubkey.from_bytes(receipt.job), "node": Pubkey.from_bytes(receipt.node),
+        "model_hash": list(receipt.model_hash), "input_hash": list(receipt.input_hash),
+        "output_hash": list(receipt.output_hash), "timestamp": receipt.timestamp,
+    }
+
+
+def _explore_order(fields: dict[str, Any]) -> tuple:
+    for key in ("sequence", "epoch", "job_id", "index", "registered_at"):
+        if isinstance(fields.get(key), int):
+            return (fields[key],)
+    return (0,)
+
+
+def _thin(points: list[list[int]], limit: int = 500) -> list[list[int]]:
+    """At most `limit` points, always keeping the last (charts need the shape, not every tx)."""
+    if len(points) <= limit:
+        return points
+    step = -(-len(points) // limit)
+    return points[::step] + ([points[-1]] if (len(points) - 1) % step else [])
+
+
+__all__ = ["KINDS", "TABLES", "NetworkReader", "Page", "QueryError", "ReceiptCheck", "Row", "receipt_args", "simulate_verify_receipt", "to_json"]
