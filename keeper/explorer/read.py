@@ -357,12 +357,13 @@ class NetworkReader:
         if emitted[-1][1] != totals["supply"]["emitted"]:
             emitted.append([now, totals["supply"]["emitted"]])
         burn_rows = sorted((self._decode("rewards", "BurnEpoch", a, d).fields for a, d in burns), key=lambda f: f["epoch"])
-        cumulative_burn, burn_points = 0, []
+        # Cumulative charts start from nothing at the emission start.
+        cumulative_burn, burn_points = 0, [[start, 0, 0]]
         for fields in burn_rows:
             cumulative_burn += fields["amount"]
             burn_points.append([start + (fields["epoch"] + 1) * SECONDS_PER_HOUR, fields["amount"], cumulative_burn])
         batch_rows = sorted((self._decode("provenance", "Batch", a, d).fields for a, d in batches), key=lambda f: f["sequence"])
-        cumulative_receipts, receipt_points = 0, []
+        cumulative_receipts, receipt_points = 0, [[start, 0]]
         for fields in batch_rows:
             cumulative_receipts += fields["leaf_count"]
             receipt_points.append([fields["recorded_at"], cumulative_receipts])

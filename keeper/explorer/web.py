@@ -78,6 +78,8 @@ async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
         return await handler(request)
     except QueryError as error:
         return _error(400, str(error))
+    except web.HTTPRequestEntityTooLarge:
+        return _error(413, f"request body over {MAX_BODY_BYTES} bytes")
     except ValidationError as error:
         return _error(400, _validation_message(error))
     except (SolanaRpcException, RPCException, httpx.HTTPError, OSError) as error:

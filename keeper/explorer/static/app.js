@@ -3,7 +3,7 @@
 // Amounts arrive as integers of base units, as strings once they pass 2^53: BigInt keeps them exact.
 
 const REFRESH_MS = 10000;
-const state = { info: null, kind: "jobs", filters: {}, page: 1, perPage: 25, pages: 1, totals: null };
+const state = { info: null, kind: "jobs", filters: {}, page: 1, perPage: 25, pages: 1, totals: null, tableRequest: 0 };
 
 async function api(path, options) {
   const response = await fetch(path, options);
@@ -82,6 +82,8 @@ function renderTotals(t) {
   const fees = f.available
     ? f.by_mint.map((m) => el("div", { dataset: { fee: m.symbol, raw: String(m.amount) } }, amount(m.amount, m.decimals, m.symbol)))
     : [el("div", { class: "bad" }, `history unavailable: ${f.error}`)];
+  const feeCard = card("fees", "Fees collected", f.by_mint.length, "", "reservation, facilitation and network fees");
+  feeCard.querySelector(".value").replaceChildren(...(fees.length ? fees : ["none yet"]));
   const settled = j.settled === null ? "n/a" : count(j.settled);
   const cancelled = j.cancelled === null ? "n/a" : count(j.cancelled);
   document.getElementById("totals").replaceChildren(
@@ -95,7 +97,7 @@ function renderTotals(t) {
     card("jobs", "Jobs in escrow", j.live, count(j.live),
       el("div", { dataset: { jobs: "by-status" } }, Object.entries(j.by_status).map(([name, n]) => `${name} ${count(n)}`).join(" · ")),
       `settled ${settled} · cancelled ${cancelled}`),
-    card("fees", "Fees collected", f.by_mint.length, f.by_mint.length ? "by payment mint" : "none yet", ...fees),
+    feeCard,
     card("receipts", "Receipts proven", p.receipts, count(p.receipts), `${count(p.batches)} batches on chain`),
   );
   document.getElementById("chain-time").textContent = when(t.chain_time);
@@ -104,7 +106,12 @@ function renderTotals(t) {
 
 function renderCharts(c) {
   const start = state.totals ? state.totals.emission.start_ts : 0;
-  const hours = (x) => `h${Math.round((x - start) / 3600)}`;
+  // Chain time as hours since the emission start (the schedule's clock), minutes when zoomed in.
+  const hours = (x) => {
+    const seconds = Math.max(0, x - start);
+    const minutes = Math.floor((seconds % 3600) / 60);
+    return minutes === 0 ? `h${Math.floor(seconds / 3600)}` : `h${Math.floor(seconds / 3600)}:${String(minutes).padStart(2, "0")}`;
+  };
   Charts.line(document.getElementById("chart-emission"), {
     series: [
       { name: "schedule", color: "#8d98b3", dashed: true, points: c.emission.schedule.map(([x, y]) => [x, Number(y)]) },
@@ -178,9 +185,12 @@ async function loadTable() {
   const params = new URLSearchParams({ page: state.page, per_page: state.perPage });
   for (const [key, value] of Object.entries(state.filters)) if (value) params.set(key, value);
   const errorBox = document.getElementById("table-error");
+  // Only the newest request may draw: an older, slower answer must not replace it.
+  const request = ++state.tableRequest;
   document.body.dataset.table = "loading";
   try {
     const page = await api(`/api/tables/${state.kind}?${params}`);
+    if (request !== state.tableRequest) return;
     errorBox.hidden = true;
     state.pages = page.pages;
     const table = document.getElementById("table");
@@ -196,6 +206,7 @@ async function loadTable() {
     document.getElementById("next-page").disabled = page.page >= page.pages;
     document.body.dataset.table = "ready";
   } catch (error) {
+    if (request !== state.tableRequest) return;
     errorBox.textContent = error.message;
     errorBox.hidden = false;
     document.body.dataset.table = "error";
