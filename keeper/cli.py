@@ -213,6 +213,7 @@ def _explorer(arguments: dict) -> int:
         print(f"io-keeper explorer: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per RPC request otherwise
     try:
         asyncio.run(serve_explorer(rpc_url, protocol, arguments["host"], arguments["port"], arguments["cache_secs"]))
     except KeyboardInterrupt:

@@ -367,6 +367,9 @@ class NetworkReader:
         for fields in batch_rows:
             cumulative_receipts += fields["leaf_count"]
             receipt_points.append([fields["recorded_at"], cumulative_receipts])
+        # Every time chart spans [emission start, now]: the cumulative lines carry on to now.
+        burn_points.append([now, 0, cumulative_burn])
+        receipt_points.append([now, cumulative_receipts])
         ranked = sorted(nodes.values(), key=lambda row: (-row.fields["total_stake"], row.address))
         top = [{"node": row.address, "node_key": row.fields["node_key"], "stake": row.fields["total_stake"]} for row in ranked[:TOP_NODES]]
         others = sum(row.fields["total_stake"] for row in ranked[TOP_NODES:])
