@@ -3,7 +3,9 @@
     scripts/bench                     readable tables
     scripts/bench --json              one JSON object (the shape below)
     scripts/bench --keeper-jobs 500   a smaller keeper section (default 10,000 jobs, ~1.5 min)
-    scripts/bench --no-keeper         compute units only
+    scripts/bench --no-keeper         skip the keeper section (--no-explorer: the explorer section)
+    scripts/bench --explorer-jobs 2000 --explorer-nodes 200   a smaller explorer section (default
+                                      100,000 jobs and 10,000 nodes, ~5 min of setup)
 
 JSON shape (every section adds its own top-level keys; more sections, e.g. `keeper`, plug
 into SECTIONS without touching the others):
@@ -15,6 +17,8 @@ into SECTIONS without touching the others):
       "within_targets":  {"escrow.settle_job": true, ...},
       "keeper":          {"jobs": 10000, "settle_secs": ..., "jobs_settled_per_sec": ..., "receipts_ingested_per_sec": ...,
                           "receipts_per_tx": ..., ...}     # tests/keeper/bench.py; --no-keeper skips it
+      "explorer":        {"jobs": 100000, "nodes": 10000, "api_secs": {...}, "browser_secs": {...}, ...}
+                                                           # tests/explorer/bench.py; --no-explorer skips it
     }
 
 Compute units are LiteSVM's own per-invocation figures: the `Program <id> consumed N of M
@@ -459,9 +463,38 @@ def keeper_table(data: dict[str, Any]) -> str:
     ])
 
 
+def collect_explorer(repo_root: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """tests/explorer/bench.py's measurement (localnet filled with real accounts, explorer
+    process, headless Chromium), run as a subprocess: {"explorer": {...}}, or nothing."""
+    if args.no_explorer:
+        return {}
+    command = [sys.executable, "-m", "tests.explorer.bench", "--nodes", str(args.explorer_nodes),
+               "--jobs", str(args.explorer_jobs), "--json"]
+    done = subprocess.run(command, cwd=repo_root, capture_output=True, text=True, timeout=3_600)
+    if done.returncode != 0:
+        raise RuntimeError(f"explorer bench failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    result = json.loads(lines[-1]) if lines else None
+    if not isinstance(result, dict) or not isinstance(result.get("explorer"), dict):
+        raise RuntimeError(f"explorer bench printed no {{\"explorer\": ...}} object:\n{done.stdout[-2000:]}")
+    return {"explorer": result["explorer"]}
+
+
+def explorer_table(data: dict[str, Any]) -> str:
+    if "explorer" not in data:
+        return "Explorer responsiveness: skipped (--no-explorer)"
+    e = data["explorer"]
+    lines = [f"Explorer responsiveness ({e['jobs']:,} jobs, {e['nodes']:,} nodes on the localnet; "
+             f"setup {e['setup_secs']:.0f} s not timed; reads cached {e['cache_secs']:g} s)", ""]
+    lines += [f"api  {name:<22} {secs * 1000:>8,.0f} ms" for name, secs in e["api_secs"].items()]
+    lines += [f"page {name:<22} {secs * 1000:>8,.0f} ms" for name, secs in e["browser_secs"].items()]
+    return "\n".join(lines)
+
+
 SECTIONS: list[Section] = [
     Section("compute_units", lambda root, args: collect_compute_units(root, args.runs), compute_units_table),
     Section("keeper", collect_keeper, keeper_table),
+    Section("explorer", collect_explorer, explorer_table),
 ]
 
 
@@ -472,11 +505,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keeper-jobs", type=int, default=10_000, help="jobs the keeper section settles (default 10000)")
     parser.add_argument("--keeper-receipts", type=int, default=50_000, help="receipts the keeper section ingests (default 50000)")
     parser.add_argument("--no-keeper", action="store_true", help="skip the keeper throughput section")
+    parser.add_argument("--explorer-nodes", type=int, default=10_000, help="nodes on the explorer section's localnet (default 10000)")
+    parser.add_argument("--explorer-jobs", type=int, default=100_000, help="jobs on the explorer section's localnet (default 100000)")
+    parser.add_argument("--no-explorer", action="store_true", help="skip the explorer responsiveness section")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     if args.keeper_jobs < 1 or args.keeper_receipts < 1:
         parser.error("--keeper-jobs and --keeper-receipts must be at least 1")
+    if args.explorer_nodes < 1 or args.explorer_jobs < 1:
+        parser.error("--explorer-nodes and --explorer-jobs must be at least 1")
     results = [(section, section.collect(REPO_ROOT, args)) for section in SECTIONS]
     if args.json:
         merged: dict[str, Any] = {}

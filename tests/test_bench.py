@@ -28,7 +28,7 @@ def run_bench(repo_root: Path, *args: str) -> str:
         if not (repo_root / "target" / "deploy" / f"{name}.so").is_file():
             pytest.fail(f"programs not built ({name}.so missing): run scripts/build-sbf", pytrace=False)
     done = subprocess.run([str(repo_root / "scripts" / "bench"), *args], cwd=repo_root, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=600)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -36,7 +36,8 @@ def run_bench(repo_root: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def report(repo_root: Path) -> dict:
     # The whole stdout is one JSON document.
-    return json.loads(run_bench(repo_root, "--json", "--keeper-jobs", str(KEEPER_JOBS), "--keeper-receipts", "2000"))
+    return json.loads(run_bench(repo_root, "--json", "--keeper-jobs", str(KEEPER_JOBS), "--keeper-receipts", "2000",
+                                "--explorer-nodes", "30", "--explorer-jobs", "300"))
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,7 @@ def test_targets_are_the_issues_and_within_targets_is_consistent(report: dict) -
 
 
 def test_report_shape(report: dict) -> None:
-    sections = {"compute_units", "compute_units_range", "scenarios", "targets", "within_targets", "keeper"}
+    sections = {"compute_units", "compute_units_range", "scenarios", "targets", "within_targets", "keeper", "explorer"}
     assert sections <= set(report)
     assert all(isinstance(report[key], dict) for key in sections)
 
@@ -99,3 +100,12 @@ def test_keeper_section_has_the_throughput_figures(report: dict) -> None:
         assert isinstance(keeper[key], (int, float)) and keeper[key] > 0, key
     assert keeper["settle_transactions"] * keeper["jobs_per_settle_tx"] == pytest.approx(KEEPER_JOBS, rel=0.01)
     assert keeper["within_target"] is None  # only a 10,000-job run is judged against the 90 s target
+
+
+def test_explorer_section_times_the_api_and_the_page(report: dict) -> None:
+    explorer = report["explorer"]
+    assert (explorer["nodes"], explorer["jobs"]) == (30, 300)
+    assert {"totals_cold", "jobs_page_1_cold", "jobs_page_2_warm", "jobs_by_status_cold", "jobs_by_node_cold", "nodes_page_1_cold"} <= set(explorer["api_secs"])
+    assert set(explorer["browser_secs"]) == {"page_first_load", "page_next_table_page", "page_filter_by_status"}
+    for value in [*explorer["api_secs"].values(), *explorer["browser_secs"].values()]:
+        assert isinstance(value, float) and 0 < value < 60

@@ -113,13 +113,16 @@ class Filter:
 
 @dataclass(frozen=True)
 class Table:
-    """A searchable list of one account type, ordered by `order_by`, largest first."""
+    """A searchable list of one account type, ordered by `order_by`, largest first. `tally` is
+    a one-byte field (an enum) counted while the index is read: the jobs by status of the
+    totals come from the same getProgramAccounts as the jobs table."""
 
     program: str
     account: str
     order_by: str
     filters: Mapping[str, Filter]
     columns: tuple[str, ...]
+    tally: str | None = None
 
 
 TABLES: Mapping[str, Table] = {
@@ -133,6 +136,7 @@ TABLES: Mapping[str, Table] = {
             "job_id": Filter("job_id", "u64"),
         },
         ("job_id", "status", "payment_kind", "price_per_hour", "hours_reserved", "hours_used", "renter", "node", "created_at"),
+        tally="status",
     ),
     "nodes": Table(
         "staking", "Node", "total_stake",
@@ -176,10 +180,12 @@ class Page:
 
 @dataclass(frozen=True)
 class _Index:
-    """Every matching account's address, ordered; rows too when ordering needed them decoded."""
+    """Every matching account's address, ordered; rows too when ordering needed them decoded;
+    the count of each value of the table's `tally` field."""
 
     addresses: list[Pubkey]
     rows: dict[Pubkey, Row] | None
+    tallies: Counter[int]
 
 
 @dataclass(frozen=True)
@@ -269,11 +275,17 @@ class NetworkReader:
             accounts = await self._program_accounts(table.program, table.account, memcmps)
             rows = {address: self._decode(table.program, table.account, address, data) for address, data in accounts}
             ordered = sorted(rows, key=lambda address: (-int(rows[address].fields[table.order_by]), bytes(address)))
-            return _Index(ordered, rows)
+            return _Index(ordered, rows, Counter())
         signed = self._field_type(table, table.order_by).startswith("i")
-        keyed = await self._program_accounts(table.program, table.account, memcmps, DataSliceOpts(offset=start, length=size))
-        keyed.sort(key=lambda item: (-int.from_bytes(item[1], "little", signed=signed), bytes(item[0])))
-        return _Index([address for address, _ in keyed], None)
+        # One slice covering the ordering field and the tallied byte (adjacent in Job).
+        tally_at = layout.offset(table.tally) if table.tally else start
+        first = min(start, tally_at)
+        window = DataSliceOpts(offset=first, length=max(start + size, tally_at + 1) - first)
+        keyed = await self._program_accounts(table.program, table.account, memcmps, window)
+        order_from, tally_from = start - first, tally_at - first
+        keyed.sort(key=lambda item: (-int.from_bytes(item[1][order_from : order_from + size], "little", signed=signed), bytes(item[0])))
+        tallies = Counter(data[tally_from] for _, data in keyed) if table.tally else Counter()
+        return _Index([address for address, _ in keyed], None, tallies)
 
     # --- totals and charts ---------------------------------------------------------------------
 
@@ -282,13 +294,13 @@ class NetworkReader:
 
     async def _totals(self) -> dict[str, Any]:
         protocol = self.protocol
-        supply_answer, fixed, status_bytes, nodes, history = await asyncio.gather(
+        supply_answer, fixed, jobs, nodes, history = await asyncio.gather(
             self.client.get_token_supply(RewardsAddresses.io_mint),
             self.client.get_multiple_accounts(
                 [RewardsAddresses.emission, RewardsAddresses.burn_ledger, ProvenanceAddresses.config, EscrowAddresses.config, CLOCK],
                 encoding="base64",
             ),
-            self._program_accounts("escrow", "Job", [], DataSliceOpts(offset=self._layout(TABLES["jobs"]).offset("status"), length=1)),
+            self._unfiltered_index("jobs"),
             self._nodes(),
             self._history(),
         )
@@ -302,7 +314,7 @@ class NetworkReader:
         now = protocol.clock_unix_timestamp(bytes(clock_info.data))
         supply = int(supply_answer.value.amount)
         hours_due = protocol.parse_emission(bytes(emission_info.data)).hours_ended(now)
-        statuses = Counter(data[0] for _, data in status_bytes)
+        statuses = jobs.tallies
         names = {str(escrow.usdc_mint): "USDC", str(escrow.io_mint): "IO"}
         return {
             "chain_time": now,
@@ -325,7 +337,7 @@ class NetworkReader:
             },
             "jobs": {
                 "by_status": {name: statuses.get(value, 0) for name, value in JOB_STATUS.items()},
-                "live": len(status_bytes),
+                "live": len(jobs.addresses),
                 "settled": history.jobs_settled if history.available else None,
                 "cancelled": history.jobs_cancelled if history.available else None,
             },
@@ -380,8 +392,12 @@ class NetworkReader:
             "receipts": _thin(receipt_points),
         }
 
+    async def _unfiltered_index(self, kind: str) -> _Index:
+        """The same cache entry as the unfiltered table page, so a page load reads it once."""
+        return await self.cache.get(("index", kind, ()), lambda: self._index(TABLES[kind], []))
+
     async def _nodes(self) -> dict[Pubkey, Row]:
-        index = await self.cache.get(("index", "nodes", ()), lambda: self._index(TABLES["nodes"], []))
+        index = await self._unfiltered_index("nodes")
         assert index.rows is not None
         return index.rows
 
