@@ -91,7 +91,7 @@ class Population:
     stake_positions: int
     stake_total: int  # IO base units, all nodes
     stake_by_node: dict[Pubkey, int]  # staked nodes only
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (they add up to the whole)
     transactions: dict[str, int] = field(default_factory=dict)  # sent per phase
 
     @property
@@ -497,7 +497,8 @@ async def populate(
     jobs from `renters` renters (80% stay Open, 10% Started, 10% Completed); checks it all on chain.
 
     `seed` fixes the shape (which node gets how many jobs, statuses, amounts); keys are fresh,
-    so populating the same localnet twice adds a second population beside the first."""
+    so populating the same localnet twice adds a second population beside the first. (The
+    stake check reads the stake vault's growth: nothing else should stake meanwhile.)"""
     if nodes < 1 or renters < 1 or jobs < 0 or stakers < 0:
         raise ValueError("populate needs at least one node and one renter, and no negative counts")
     rng = random.Random(seed)
@@ -530,7 +531,6 @@ async def populate(
     await _timed(timings, "stakes", _stake(sender, bank, stake_plan))
     await _timed(timings, "jobs", _make_jobs(sender, bank, rng, job_plan))
     await _timed(timings, "verify", _verify(sender, operators, node_plan, stake_plan, vault_before, renter_plan, job_plan))
-    timings["total"] = round(time.perf_counter() - started, 2)
 
     stake_by_node = Counter[Pubkey]()
     for stake in stake_plan:
@@ -564,16 +564,18 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             state_dir, url = args.state_dir, args.rpc_url
         try:
             async with AsyncClient(url, timeout=60) as client:
+                started = time.perf_counter()
                 population = await populate(
                     client, Manifest.read(state_dir), nodes=args.nodes, jobs=args.jobs, stakers=args.stakers, renters=args.renters, seed=args.seed,
                 )
+                total = round(time.perf_counter() - started, 2)
         finally:
             if localnet is not None:
                 stop_localnet(localnet)
     return {
         "nodes": len(population.nodes), "jobs": population.jobs, "jobs_by_status": population.jobs_by_status,
         "jobs_by_mint": population.jobs_by_mint, "stake_positions": population.stake_positions,
-        "stake_total_io": population.stake_total / IO_UNIT, "secs": population.timings, "transactions": population.transactions,
+        "stake_total_io": population.stake_total / IO_UNIT, "secs": {**population.timings, "total": total}, "transactions": population.transactions,
     }
 
 
