@@ -73,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     explorer.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     explorer.add_argument("--idl-dir", type=Path, default=None, help="where <program>.json IDLs are (default: the workspace idl/)")
     explorer.add_argument("--cache-secs", type=float, default=2.0, help="how long RPC reads are reused across page loads (default 2)")
+    explorer.add_argument("--stale-secs", type=float, default=30.0,
+                          help="after that, how long the last read is still served at once while a fresh one is made (default 30)")
     prove = commands.add_parser("prove", help="print a receipt's proof and check it on-chain with provenance.verify_receipt")
     prove.add_argument("receipt_id", help="the receipt id (hex of its Merkle leaf, as returned by POST /receipts)")
     prove.add_argument("--config", type=Path, required=True)
@@ -185,9 +187,10 @@ def _explore(arguments: dict) -> int:
     return 0
 
 
-async def serve_explorer(rpc_url: str, protocol: Protocol, host: str, port: int, cache_secs: float) -> None:
+async def serve_explorer(rpc_url: str, protocol: Protocol, host: str, port: int, cache_secs: float, stale_secs: float) -> None:
     async with AsyncClient(rpc_url, timeout=60) as client:
-        runner = await serve_web_explorer(NetworkReader(client, protocol, cache_secs=cache_secs), rpc_url, host, port)
+        reader = NetworkReader(client, protocol, cache_secs=cache_secs, stale_secs=stale_secs)
+        runner = await serve_web_explorer(reader, rpc_url, host, port)
         # Printed once the port accepts connections: scripts may wait for this line.
         print(f"io-keeper explorer at http://{host}:{port} reading {rpc_url}", flush=True)
         try:
@@ -204,8 +207,8 @@ def _explorer(arguments: dict) -> int:
         if config is None:
             return 2
         rpc_url, idl_dir = config.rpc.url, idl_dir or config.idl_dir
-    if not 0 < arguments["port"] < 65536 or arguments["cache_secs"] < 0:
-        print("io-keeper explorer: --port must be 1..65535 and --cache-secs >= 0", file=sys.stderr)
+    if not 0 < arguments["port"] < 65536 or arguments["cache_secs"] < 0 or arguments["stale_secs"] < 0:
+        print("io-keeper explorer: --port must be 1..65535, --cache-secs and --stale-secs >= 0", file=sys.stderr)
         return 2
     try:
         protocol = Protocol(idl_dir or default_idl_dir())
@@ -215,7 +218,7 @@ def _explorer(arguments: dict) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per RPC request otherwise
     try:
-        asyncio.run(serve_explorer(rpc_url, protocol, arguments["host"], arguments["port"], arguments["cache_secs"]))
+        asyncio.run(serve_explorer(rpc_url, protocol, arguments["host"], arguments["port"], arguments["cache_secs"], arguments["stale_secs"]))
     except KeyboardInterrupt:
         return 0
     except OSError as error:

@@ -484,8 +484,9 @@ def explorer_table(data: dict[str, Any]) -> str:
     if "explorer" not in data:
         return "Explorer responsiveness: skipped (--no-explorer)"
     e = data["explorer"]
-    lines = [f"Explorer responsiveness ({e['jobs']:,} jobs, {e['nodes']:,} nodes on the localnet; "
+    lines = [f"Explorer responsiveness ({e["jobs"]:,} jobs, {e["nodes"]:,} nodes on the localnet; "
              f"setup {e['setup_secs']:.0f} s not timed; reads cached {e['cache_secs']:g} s)", ""]
+    lines.append(f"start-up read (totals, charts, first jobs page) {e['startup_read_secs'] * 1000:,.0f} ms")
     lines += [f"api  {name:<22} {secs * 1000:>8,.0f} ms" for name, secs in e["api_secs"].items()]
     lines += [f"page {name:<22} {secs * 1000:>8,.0f} ms" for name, secs in e["browser_secs"].items()]
     return "\n".join(lines)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import struct
+import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -28,7 +30,9 @@ from keeper.constants import IO_DECIMALS, IO_GENESIS_SUPPLY, SECONDS_PER_HOUR
 from keeper.daemon.models import Receipt
 from keeper.daemon.protocol import JOB_STATUS, AccountLayout, LayoutError, Protocol, token_account_of
 from keeper.explorer.cache import TtlCache
+from keeper.explorer.decode import UnsupportedType, account_reader
 from keeper.explorer.history import EventHistory, HistorySummary
+from keeper.idl import IdlError
 from keeper.merkle import verify
 from keeper.schedule import emitted_through
 
@@ -205,14 +209,16 @@ class ReceiptCheck:
 
 class NetworkReader:
     """Reads the network through one RPC client. Results of the expensive reads are kept for
-    `cache_secs`, so a page with many readers stays cheap for the RPC node behind it."""
+    `cache_secs`, so a page with many readers stays cheap for the RPC node behind it; for
+    `stale_secs` more, the last answer is served at once while a fresh one is read."""
 
-    def __init__(self, client: AsyncClient, protocol: Protocol, *, cache_secs: float = 2.0) -> None:
+    def __init__(self, client: AsyncClient, protocol: Protocol, *, cache_secs: float = 2.0, stale_secs: float = 0.0) -> None:
         self.client = client
         self.protocol = protocol
-        self.cache = TtlCache(cache_secs)
+        self.cache = TtlCache(cache_secs, stale_secs)
         self.history = EventHistory(client, protocol)
         self._layouts = {(t.program, t.account): AccountLayout.from_idl(protocol.raw[t.program], t.account) for t in TABLES.values()}
+        self._readers: dict[tuple[str, str], Callable[[bytes], dict[str, Any]] | None] = {}
 
     # --- raw accounts (`io-keeper explore`) --------------------------------------------------
 
@@ -396,6 +402,12 @@ class NetworkReader:
         """The same cache entry as the unfiltered table page, so a page load reads it once."""
         return await self.cache.get(("index", kind, ()), lambda: self._index(TABLES[kind], []))
 
+    async def warm(self) -> float:
+        """Reads what the page opens with (totals, charts, the first jobs page); seconds taken."""
+        started = time.perf_counter()
+        await asyncio.gather(self.charts(), self.page("jobs", {}, 1, 25))
+        return time.perf_counter() - started
+
     async def _nodes(self) -> dict[Pubkey, Row]:
         index = await self._unfiltered_index("nodes")
         assert index.rows is not None
@@ -445,8 +457,21 @@ class NetworkReader:
         return next(str(f["type"]) for f in types[table.account]["fields"] if f["name"] == name)
 
     def _decode(self, program: str, account_type: str, address: Pubkey, data: bytes) -> Row:
-        decoded = self.protocol.idls[program].decode_account_as(account_type, data)
-        return Row(program, account_type, str(address), to_json(decoded))
+        idl = self.protocol.idls[program]
+        key = (program, account_type)
+        if key not in self._readers:
+            try:
+                self._readers[key] = account_reader(self.protocol.raw[program], account_type)
+            except UnsupportedType:
+                self._readers[key] = None
+        reader = self._readers[key]
+        if reader is None or data[:8] != idl.account_discriminator(account_type):
+            # The IDL coder: for shapes the fast reader does not cover, and to name what is wrong.
+            return Row(program, account_type, str(address), to_json(idl.decode_account_as(account_type, data)))
+        try:
+            return Row(program, account_type, str(address), reader(data))
+        except (struct.error, IndexError, UnicodeDecodeError) as error:
+            raise IdlError(f"cannot decode {account_type} {address}: {error}") from error
 
     async def _program_accounts(
         self, program: str, account_type: str, memcmps: Sequence[tuple[int, bytes]], data_slice: DataSliceOpts | None = None

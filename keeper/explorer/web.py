@@ -6,7 +6,9 @@ assets ship in `static/`, so nothing is fetched from the internet at run time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -155,8 +157,24 @@ def build_app(reader: NetworkReader, rpc_url: str) -> web.Application:
     return app
 
 
+async def _warm_up(app: web.Application) -> AsyncIterator[None]:
+    """Reads the network once at start, so the first visitor does not wait for 100,000 jobs."""
+
+    async def warm() -> None:
+        try:
+            log.info("read the network in %.2f s (totals, charts, first jobs page)", await app[READER_KEY].warm())
+        except Exception as error:  # the page will show the error when it asks
+            log.warning("warm-up read failed: %s", error)
+
+    task = asyncio.create_task(warm())
+    yield
+    task.cancel()
+
+
 async def serve(reader: NetworkReader, rpc_url: str, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(build_app(reader, rpc_url), access_log=None)
+    app = build_app(reader, rpc_url)
+    app.cleanup_ctx.append(_warm_up)
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner

@@ -37,8 +37,10 @@ def b58(data: bytes) -> str:
     return based58.b58encode(data).decode()
 
 
-def encode_account(account: Account, encoding: str | None, data_slice: DataSlice | None) -> dict[str, Any]:
-    data = bytes(account.data)
+def encode_account(account: Account, encoding: str | None, data_slice: DataSlice | None, data: bytes | None = None) -> dict[str, Any]:
+    """`data`: the account's data when the caller has already copied it out of LiteSVM."""
+    data = bytes(account.data) if data is None else data
+    space = len(data)
     if data_slice is not None:
         data = data[data_slice.offset : data_slice.offset + data_slice.length]
     encoding = encoding or "base64"
@@ -57,7 +59,7 @@ def encode_account(account: Account, encoding: str | None, data_slice: DataSlice
         "lamports": account.lamports,
         "owner": str(account.owner),
         "rentEpoch": account.rent_epoch,
-        "space": len(account.data),
+        "space": space,
     }
 
 

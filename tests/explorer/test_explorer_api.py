@@ -108,8 +108,9 @@ def test_an_unreachable_rpc_node_is_a_502_and_the_page_still_loads(tmp_path: Pat
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--port", "0"], "--port must be 1..65535 and --cache-secs >= 0"),
-        (["--cache-secs", "-1"], "--port must be 1..65535 and --cache-secs >= 0"),
+        (["--port", "0"], "--port must be 1..65535, --cache-secs and --stale-secs >= 0"),
+        (["--cache-secs", "-1"], "--port must be 1..65535, --cache-secs and --stale-secs >= 0"),
+        (["--stale-secs", "-0.5"], "--port must be 1..65535, --cache-secs and --stale-secs >= 0"),
         (["--idl-dir", "/nonexistent"], "IDL /nonexistent/rewards.json missing"),
         (["--config", "/nonexistent/keeper.toml"], "/nonexistent/keeper.toml"),
     ],

@@ -19,6 +19,8 @@ from solana.rpc.async_api import AsyncClient
 from solders.keypair import Keypair
 
 from keeper.addresses import ProvenanceAddresses, RewardsAddresses, associated_token_address
+from keeper.explorer.decode import account_reader
+from keeper.explorer.read import to_json
 from tests.explorer.browser import Browser, Page
 from tests.explorer.conftest import SCREENSHOT_DIR, Explorer, start_explorer, stop_explorer
 from tests.explorer.network import PROTOCOL, Network, build_network, run_keeper
@@ -47,7 +49,8 @@ async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Run
         async with AsyncClient(localnet.url, commitment="confirmed") as client:
             network = await build_network(client, manifest)
             await run_keeper(client, network, localnet.url, directory / "keeper")
-        explorer = start_explorer(localnet.url, directory / "explorer.log", "--cache-secs", "0")
+        # Nothing cached: every figure is read when the page asks, so it can be compared with chain.
+        explorer = start_explorer(localnet.url, directory / "explorer.log", "--cache-secs", "0", "--stale-secs", "0")
         yield Running(localnet, explorer, network)
     finally:
         if explorer is not None:
@@ -232,3 +235,16 @@ async def test_tables_filter_and_page_on_the_server(page: Page, running: Running
     await page.click("button[data-kind=slashes]")
     slashes = await table_state(page)
     assert slashes["total"] == 1
+
+
+async def test_fast_account_readers_equal_the_idl_coder_on_every_account(running: Running) -> None:
+    seen: set[str] = set()
+    async with AsyncClient(running.localnet.url) as client:
+        for name, idl in PROTOCOL.idls.items():
+            for item in (await client.get_program_accounts(idl.program_id, encoding="base64")).value:
+                data = bytes(item.account.data)
+                decoded = idl.decode_account(data)
+                assert account_reader(PROTOCOL.raw[name], decoded.name)(data) == to_json(decoded.data), (name, decoded.name)
+                seen.add(decoded.name)
+    assert {"Job", "Node", "StakePosition", "SlashRecord", "Batch", "BurnEpoch", "BurnLedger", "EmissionState",
+            "EscrowConfig", "StakingConfig", "RewardsConfig", "ProvenanceConfig"} <= seen

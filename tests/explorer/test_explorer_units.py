@@ -90,3 +90,35 @@ def test_filters_encode_the_bytes_the_memcmp_compares(table: str, name: str, val
 def test_number_filters_refuse_what_is_not_a_u64(value: str) -> None:
     with pytest.raises(QueryError, match="is not a u64"):
         TABLES["jobs"].filters["job_id"].encode(value)
+
+
+async def test_a_stale_answer_is_served_at_once_while_one_refresh_runs() -> None:
+    cache = TtlCache(ttl=0.05, stale=10)
+    reads = 0
+    release = asyncio.Event()
+
+    async def produce() -> int:
+        nonlocal reads
+        reads += 1
+        if reads > 1:
+            await release.wait()  # a slow read, like 100,000 jobs
+        return reads
+
+    assert await cache.get("k", produce) == 1
+    await asyncio.sleep(0.06)  # no longer fresh, still within `stale`
+    assert await asyncio.wait_for(asyncio.gather(*(cache.get("k", produce) for _ in range(3))), 1) == [1, 1, 1]
+    await asyncio.sleep(0)
+    assert reads == 2  # one background refresh for all three
+    release.set()
+    await asyncio.sleep(0.01)
+    assert await cache.get("k", produce) == 2
+
+
+async def test_past_the_stale_window_readers_wait_for_a_fresh_read() -> None:
+    cache = TtlCache(ttl=0, stale=0)
+    values = iter([1, 2])
+
+    async def produce() -> int:
+        return next(values)
+
+    assert [await cache.get("k", produce), await cache.get("k", produce)] == [1, 2]
