@@ -124,8 +124,12 @@ function renderCharts(c) {
     xFormat: hours, yFormat: compactIo, emptyMessage: "nothing burned yet",
   });
   const top = c.stake_by_node.top.map((n) => ({ label: short(n.node_key), value: Number(n.stake), title: `${n.node}: ${io(n.stake)}` }));
-  if (c.stake_by_node.other_nodes > 0) top.push({ label: `${count(c.stake_by_node.other_nodes)} others`, value: Number(c.stake_by_node.others) });
   Charts.bars(document.getElementById("chart-stake"), { items: top, valueFormat: compactIo, color: "#3ecf8e", emptyMessage: "no stake yet" });
+  // The rest as a note, not a bar: 9,980 small nodes together would dwarf the 20 shown.
+  const others = document.getElementById("stake-others");
+  others.dataset.others = String(c.stake_by_node.other_nodes);
+  others.textContent = c.stake_by_node.other_nodes > 0
+    ? `+ ${count(c.stake_by_node.other_nodes)} other nodes with ${io(c.stake_by_node.others)}` : "";
   Charts.line(document.getElementById("chart-receipts"), {
     series: [{ name: "receipts", color: "#ffb547", step: true, points: c.receipts.map(([x, y]) => [x, Number(y)]) }],
     xFormat: hours, yFormat: (v) => count(Math.round(v)), emptyMessage: "no batches recorded yet",
