@@ -428,21 +428,26 @@ def compute_units_table(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def collect_keeper(repo_root: Path, args: argparse.Namespace) -> dict[str, Any]:
-    """tests/keeper/bench.py's measurement (localnet + keeper daemon as processes), run as a
-    subprocess: {"keeper": {...}}, or nothing with --no-keeper."""
-    if args.no_keeper:
-        return {}
-    command = [sys.executable, "-m", "tests.keeper.bench", "--jobs", str(args.keeper_jobs),
-               "--receipts", str(args.keeper_receipts), "--json"]
-    done = subprocess.run(command, cwd=repo_root, capture_output=True, text=True, timeout=1_800)
+def run_section(repo_root: Path, module: str, key: str, arguments: list[str], timeout: int) -> dict[str, Any]:
+    """`python -m <module> ... --json` as a subprocess; its last line is {key: {...}}."""
+    done = subprocess.run([sys.executable, "-m", module, *arguments, "--json"], cwd=repo_root, capture_output=True, text=True,
+                          timeout=timeout)
     if done.returncode != 0:
-        raise RuntimeError(f"keeper bench failed ({done.returncode}):\n{done.stderr[-4000:]}")
+        raise RuntimeError(f"{key} bench failed ({done.returncode}):\n{done.stderr[-4000:]}")
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     result = json.loads(lines[-1]) if lines else None
-    if not isinstance(result, dict) or not isinstance(result.get("keeper"), dict):
-        raise RuntimeError(f"keeper bench printed no {{\"keeper\": ...}} object:\n{done.stdout[-2000:]}")
-    return {"keeper": result["keeper"]}
+    if not isinstance(result, dict) or not isinstance(result.get(key), dict):
+        raise RuntimeError(f"{key} bench printed no {{\"{key}\": ...}} object:\n{done.stdout[-2000:]}")
+    return {key: result[key]}
+
+
+def collect_keeper(repo_root: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """tests/keeper/bench.py's measurement (localnet + keeper daemon as processes):
+    {"keeper": {...}}, or nothing with --no-keeper."""
+    if args.no_keeper:
+        return {}
+    return run_section(repo_root, "tests.keeper.bench", "keeper",
+                       ["--jobs", str(args.keeper_jobs), "--receipts", str(args.keeper_receipts)], 1_800)
 
 
 def keeper_table(data: dict[str, Any]) -> str:
@@ -465,26 +470,18 @@ def keeper_table(data: dict[str, Any]) -> str:
 
 def collect_explorer(repo_root: Path, args: argparse.Namespace) -> dict[str, Any]:
     """tests/explorer/bench.py's measurement (localnet filled with real accounts, explorer
-    process, headless Chromium), run as a subprocess: {"explorer": {...}}, or nothing."""
+    process, headless Chromium): {"explorer": {...}}, or nothing with --no-explorer."""
     if args.no_explorer:
         return {}
-    command = [sys.executable, "-m", "tests.explorer.bench", "--nodes", str(args.explorer_nodes),
-               "--jobs", str(args.explorer_jobs), "--json"]
-    done = subprocess.run(command, cwd=repo_root, capture_output=True, text=True, timeout=3_600)
-    if done.returncode != 0:
-        raise RuntimeError(f"explorer bench failed ({done.returncode}):\n{done.stderr[-4000:]}")
-    lines = [line for line in done.stdout.splitlines() if line.strip()]
-    result = json.loads(lines[-1]) if lines else None
-    if not isinstance(result, dict) or not isinstance(result.get("explorer"), dict):
-        raise RuntimeError(f"explorer bench printed no {{\"explorer\": ...}} object:\n{done.stdout[-2000:]}")
-    return {"explorer": result["explorer"]}
+    return run_section(repo_root, "tests.explorer.bench", "explorer",
+                       ["--nodes", str(args.explorer_nodes), "--jobs", str(args.explorer_jobs)], 3_600)
 
 
 def explorer_table(data: dict[str, Any]) -> str:
     if "explorer" not in data:
         return "Explorer responsiveness: skipped (--no-explorer)"
     e = data["explorer"]
-    lines = [f"Explorer responsiveness ({e["jobs"]:,} jobs, {e["nodes"]:,} nodes on the localnet; "
+    lines = [f"Explorer responsiveness ({e['jobs']:,} jobs, {e['nodes']:,} nodes on the localnet; "
              f"setup {e['setup_secs']:.0f} s not timed; reads cached {e['cache_secs']:g} s)", ""]
     lines.append(f"start-up read (totals, charts, first jobs page) {e['startup_read_secs'] * 1000:,.0f} ms")
     lines += [f"api  {name:<22} {secs * 1000:>8,.0f} ms" for name, secs in e["api_secs"].items()]

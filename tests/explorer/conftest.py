@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.localnet.conftest import IO_KEEPER, free_port
+from tests.localnet.conftest import IO_KEEPER, free_port, stop_process
 
 START_TIMEOUT = 30
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -60,9 +60,4 @@ def start_explorer(rpc_url: str, log_path: Path, *extra: str) -> Explorer:
 
 
 def stop_explorer(explorer: Explorer) -> None:
-    explorer.process.terminate()
-    try:
-        explorer.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        explorer.process.kill()
-        explorer.process.wait()
+    stop_process(explorer.process)

@@ -249,3 +249,24 @@ async def test_fast_account_readers_equal_the_idl_coder_on_every_account(running
                 seen.add(decoded.name)
     assert {"Job", "Node", "StakePosition", "SlashRecord", "Batch", "BurnEpoch", "BurnLedger", "EmissionState",
             "EscrowConfig", "StakingConfig", "RewardsConfig", "ProvenanceConfig"} <= seen
+
+
+async def test_search_opens_an_account_or_lists_a_job_id(page: Page, running: Running) -> None:
+    node = running.network.nodes[1]
+    await page.fill("#search input[name=q]", str(node.address))
+    await page.click("#search button[type=submit]")
+    await page.wait_for("!document.querySelector('#detail').hidden", 30, "the account shown")
+    detail = json.loads(await text(page, "#detail"))
+    assert (detail["type"], detail["address"], detail["node_key"]) == ("Node", str(node.address), str(node.node_key.pubkey()))
+
+    stranger = str(Keypair().pubkey())
+    await page.fill("#search input[name=q]", stranger)
+    await page.click("#search button[type=submit]")
+    await page.wait_for("!document.querySelector('#table-error').hidden", 30, "the error shown")
+    assert await text(page, "#table-error") == f"{stranger} is not an account of the IO programs"
+
+    await page.fill("#search input[name=q]", "12")
+    await page.click("#search button[type=submit]")
+    found = await table_state(page)
+    assert found["kind"] == "jobs" and found["total"] == 1
+    assert await page.evaluate("document.querySelector('#table tbody tr').children[1].textContent") == "12"

@@ -66,13 +66,18 @@ def start_localnet(state_dir: Path, *extra_args: str) -> Localnet:
     raise RuntimeError("localnet did not become healthy in time")
 
 
-def stop_localnet(localnet: Localnet) -> None:
-    localnet.process.terminate()
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM, and SIGKILL if it has not exited 10 s later."""
+    process.terminate()
     try:
-        localnet.process.wait(timeout=10)
+        process.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        localnet.process.kill()
-        localnet.process.wait()
+        process.kill()
+        process.wait()
+
+
+def stop_localnet(localnet: Localnet) -> None:
+    stop_process(localnet.process)
 
 
 @pytest.fixture(scope="session")

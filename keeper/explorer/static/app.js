@@ -117,7 +117,7 @@ function renderCharts(c) {
       { name: "schedule", color: "#8d98b3", dashed: true, points: c.emission.schedule.map(([x, y]) => [x, Number(y)]) },
       { name: "emitted on chain", color: "#4da3ff", step: true, points: c.emission.emitted.map(([x, y]) => [x, Number(y)]) },
     ],
-    xFormat: hours, yFormat: compactIo,
+    xFormat: hours, yFormat: compactIo, emptyMessage: "no emission hour has ended yet",
   });
   Charts.line(document.getElementById("chart-burns"), {
     series: [{ name: "cumulative burned", color: "#ff5c6c", step: true, points: c.burns.map(([x, , total]) => [x, Number(total)]) }],
@@ -217,6 +217,29 @@ async function loadTable() {
   }
 }
 
+// An address opens that account, decoded; a number lists the jobs with that job id.
+async function search(query) {
+  const text = query.trim();
+  if (!text) return;
+  if (/^\d+$/.test(text)) {
+    Object.assign(state, { kind: "jobs", filters: { job_id: text }, page: 1 });
+    renderTabs();
+    renderFilters();
+    await loadTable();
+    return;
+  }
+  const errorBox = document.getElementById("table-error");
+  try {
+    showDetail(await api(`/api/accounts/${encodeURIComponent(text)}`));
+    errorBox.hidden = true;
+  } catch (error) {
+    errorBox.textContent = error.message;
+    errorBox.hidden = false;
+    document.getElementById("detail").hidden = true;
+  }
+  document.querySelector(".tables").scrollIntoView();
+}
+
 function showDetail(row) {
   const detail = document.getElementById("detail");
   detail.textContent = JSON.stringify(row, null, 2);
@@ -274,6 +297,11 @@ async function start() {
   document.getElementById("prev-page").addEventListener("click", () => { state.page = Math.max(1, state.page - 1); loadTable(); });
   document.getElementById("next-page").addEventListener("click", () => { state.page = Math.min(state.pages, state.page + 1); loadTable(); });
   document.getElementById("receipt-check").addEventListener("click", checkReceipt);
+  const searchForm = document.getElementById("search");
+  searchForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    search(new FormData(searchForm).get("q"));
+  });
   selectTable("jobs");
   await refresh();
   setInterval(refresh, REFRESH_MS);

@@ -42,7 +42,7 @@ const Charts = (() => {
   function line(container, { series, xFormat, yFormat, emptyMessage }) {
     const { svg, width, height } = frame(container);
     const all = series.flatMap((s) => s.points);
-    if (all.length === 0) {
+    if (all.every((p) => !(p[1] > 0))) {
       empty(svg, width, height, emptyMessage || "no data yet");
       return svg;
     }
