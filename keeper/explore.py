@@ -12,7 +12,8 @@ from typing import Any
 from solana.rpc.async_api import AsyncClient
 
 from keeper.daemon.protocol import Protocol
-from keeper.explorer.read import KINDS, NetworkReader, Row
+from keeper.explorer.read import NetworkReader
+from keeper.explorer.tables import KINDS, Row
 
 # Columns shown in the table view (everything is in --json).
 COLUMNS: dict[str, tuple[str, ...]] = {

@@ -14,7 +14,7 @@ from solders.pubkey import Pubkey
 from keeper.daemon.journal import Journal
 from keeper.daemon.models import Receipt
 from keeper.daemon.protocol import Protocol
-from keeper.explorer.read import simulate_verify_receipt
+from keeper.explorer.receipts import simulate_verify_receipt
 from keeper.merkle import MerkleTree, verify
 
 

@@ -9,21 +9,18 @@ the field rows are ordered by, then getMultipleAccounts for the one page that is
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import struct
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import based58
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.types import DataSliceOpts, MemcmpOpts
-from solders.message import Message
 from solders.pubkey import Pubkey
 from solders.sysvar import CLOCK
-from solders.transaction import Transaction
 
 from keeper.addresses import EscrowAddresses, ProvenanceAddresses, RewardsAddresses
 from keeper.constants import IO_DECIMALS, IO_GENESIS_SUPPLY, SECONDS_PER_HOUR
@@ -32,154 +29,14 @@ from keeper.daemon.protocol import JOB_STATUS, AccountLayout, LayoutError, Proto
 from keeper.explorer.cache import TtlCache
 from keeper.explorer.decode import UnsupportedType, account_reader
 from keeper.explorer.history import EventHistory, HistorySummary
+from keeper.explorer.receipts import ReceiptCheck, simulate_verify_receipt
+from keeper.explorer.tables import KINDS, MAX_PAGE_SIZE, TABLES, Page, QueryError, Row, Table, to_json
 from keeper.idl import IdlError
 from keeper.merkle import verify
 from keeper.schedule import emitted_through
 
-MAX_PAGE_SIZE = 100  # getMultipleAccounts takes at most 100 addresses
 CHART_POINTS = 240
 TOP_NODES = 20
-
-# kind -> [(program, account type)] for `io-keeper explore`
-KINDS: Mapping[str, tuple[tuple[str, str], ...]] = {
-    "jobs": (("escrow", "Job"),),
-    "nodes": (("staking", "Node"),),
-    "stakes": (("staking", "StakePosition"),),
-    "slashes": (("staking", "SlashRecord"),),
-    "emissions": (("rewards", "EmissionState"), ("rewards", "Epoch"), ("rewards", "ClaimReceipt")),
-    "burns": (("rewards", "BurnLedger"), ("rewards", "BurnEpoch")),
-    "batches": (("provenance", "ProvenanceConfig"), ("provenance", "Batch")),
-}
-
-
-class QueryError(ValueError):
-    """The reader asked for something malformed (bad address, unknown status, ...)."""
-
-
-def to_json(value: Any) -> Any:
-    """Plain JSON from decoded IDL values: addresses base58, byte arrays hex, enums by name.
-    Integers stay integers (u64 amounts exceed 2^53; the web page reads them as strings)."""
-    if isinstance(value, Pubkey):
-        return str(value)
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).hex()
-    if isinstance(value, list):
-        if len(value) in (32, 64) and all(isinstance(item, int) and 0 <= item < 256 for item in value):
-            return bytes(value).hex()
-        return [to_json(item) for item in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value) if not f.name.startswith(("_", "reserved"))}
-    if isinstance(value, Mapping):
-        return {str(key): to_json(item) for key, item in value.items() if not str(key).startswith(("_", "reserved"))}
-    if isinstance(value, (int, str, bool, float)) or value is None:
-        return value
-    # anchorpy enums are sumtype instances: show the variant name.
-    return type(value).__name__
-
-
-@dataclass(frozen=True)
-class Row:
-    program: str
-    account_type: str
-    address: str
-    fields: dict[str, Any]
-
-    def as_json(self) -> dict[str, Any]:
-        return {"type": self.account_type, "program": self.program, "address": self.address, **self.fields}
-
-
-# --- tables --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Filter:
-    """A query parameter that becomes a memcmp on a fixed-offset field."""
-
-    field: str
-    kind: Literal["pubkey", "enum", "u64", "u32"]
-    choices: tuple[str, ...] = ()
-
-    def encode(self, value: str) -> bytes:
-        if self.kind == "pubkey":
-            try:
-                return bytes(Pubkey.from_string(value))
-            except ValueError:
-                raise QueryError(f"{self.field}: {value!r} is not a base58 address") from None
-        if self.kind == "enum":
-            if value not in self.choices:
-                raise QueryError(f"{self.field}: {value!r} is not one of {', '.join(self.choices)}")
-            return bytes([self.choices.index(value)])
-        width = 8 if self.kind == "u64" else 4
-        if not value.isdecimal() or int(value) >= 1 << (8 * width):
-            raise QueryError(f"{self.field}: {value!r} is not a {self.kind}")
-        return int(value).to_bytes(width, "little")
-
-
-@dataclass(frozen=True)
-class Table:
-    """A searchable list of one account type, ordered by `order_by`, largest first. `tally` is
-    a one-byte field (an enum) counted while the index is read: the jobs by status of the
-    totals come from the same getProgramAccounts as the jobs table."""
-
-    program: str
-    account: str
-    order_by: str
-    filters: Mapping[str, Filter]
-    columns: tuple[str, ...]
-    tally: str | None = None
-
-
-TABLES: Mapping[str, Table] = {
-    "jobs": Table(
-        "escrow", "Job", "created_at",
-        {
-            "status": Filter("status", "enum", tuple(JOB_STATUS)),
-            "payment": Filter("payment_kind", "enum", ("Usdc", "Io")),
-            "renter": Filter("renter", "pubkey"),
-            "node": Filter("node", "pubkey"),
-            "job_id": Filter("job_id", "u64"),
-        },
-        ("job_id", "status", "payment_kind", "price_per_hour", "hours_reserved", "hours_used", "renter", "node", "created_at"),
-        tally="status",
-    ),
-    "nodes": Table(
-        "staking", "Node", "total_stake",
-        {"operator": Filter("operator", "pubkey"), "node_key": Filter("node_key", "pubkey")},
-        ("node_key", "operator", "gpu_model", "tier", "total_stake", "staker_share_bps", "token_share_bps", "slash_count", "active"),
-    ),
-    "stakes": Table(
-        "staking", "StakePosition", "shares",
-        {"staker": Filter("staker", "pubkey"), "node": Filter("node", "pubkey")},
-        ("staker", "node", "shares", "unbonding_shares", "unbonding_until", "rewards_owed"),
-    ),
-    "slashes": Table(
-        "staking", "SlashRecord", "timestamp",
-        {"node": Filter("node", "pubkey")},
-        ("node", "index", "fraction_bps", "amount", "burned", "reporter_amount", "reason", "stake_before", "stake_after", "timestamp"),
-    ),
-    "batches": Table(
-        "provenance", "Batch", "sequence",
-        {"sequence": Filter("sequence", "u64")},
-        ("sequence", "leaf_count", "first_ts", "last_ts", "recorded_at", "root"),
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Page:
-    kind: str
-    total: int
-    page: int
-    per_page: int
-    columns: tuple[str, ...]
-    rows: list[Row]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind, "total": self.total, "page": self.page, "per_page": self.per_page,
-            "pages": max(1, -(-self.total // self.per_page)), "columns": list(self.columns),
-            "rows": [row.as_json() for row in self.rows],
-        }
 
 
 @dataclass(frozen=True)
@@ -190,21 +47,6 @@ class _Index:
     addresses: list[Pubkey]
     rows: dict[Pubkey, Row] | None
     tallies: Counter[int]
-
-
-@dataclass(frozen=True)
-class ReceiptCheck:
-    valid: bool
-    leaf: str
-    sequence: int
-    batch_root: str | None
-    proof_matches_root: bool
-    verified_on_chain: bool
-    error: str | None
-    logs: list[str]
-
-    def as_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 class NetworkReader:
@@ -483,29 +325,6 @@ class NetworkReader:
         return [(item.pubkey, bytes(item.account.data)) for item in answer.value]
 
 
-async def simulate_verify_receipt(
-    client: AsyncClient, protocol: Protocol, sequence: int, receipt: Receipt, proof: Sequence[bytes], fee_payer: Pubkey
-) -> tuple[bool, str | None, list[str]]:
-    """(verified, error name, logs) of provenance.verify_receipt simulated without a signature."""
-    instruction = protocol.verify_receipt(sequence, receipt_args(receipt), list(proof))
-    blockhash = (await client.get_latest_blockhash()).value.blockhash
-    transaction = Transaction.new_unsigned(Message.new_with_blockhash([instruction], fee_payer, blockhash))
-    result = (await client.simulate_transaction(transaction, sig_verify=False)).value
-    logs = list(result.logs or [])
-    if result.err is None:
-        return True, None, logs
-    error = next((line.split("Error Code: ", 1)[1].split(".", 1)[0] for line in logs if "Error Code: " in line), str(result.err))
-    return False, error, logs
-
-
-def receipt_args(receipt: Receipt) -> dict[str, Any]:
-    return {
-        "job": Pubkey.from_bytes(receipt.job), "node": Pubkey.from_bytes(receipt.node),
-        "model_hash": list(receipt.model_hash), "input_hash": list(receipt.input_hash),
-        "output_hash": list(receipt.output_hash), "timestamp": receipt.timestamp,
-    }
-
-
 def _explore_order(fields: dict[str, Any]) -> tuple:
     for key in ("sequence", "epoch", "job_id", "index", "registered_at"):
         if isinstance(fields.get(key), int):
@@ -521,4 +340,4 @@ def _thin(points: list[list[int]], limit: int = 500) -> list[list[int]]:
     return points[::step] + ([points[-1]] if (len(points) - 1) % step else [])
 
 
-__all__ = ["KINDS", "TABLES", "NetworkReader", "Page", "QueryError", "ReceiptCheck", "Row", "receipt_args", "simulate_verify_receipt", "to_json"]
+__all__ = ["NetworkReader"]

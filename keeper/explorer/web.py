@@ -20,7 +20,9 @@ from solana.rpc.core import RPCException
 from solders.pubkey import Pubkey
 
 from keeper.daemon.models import I64_MAX, Bytes32, Receipt
-from keeper.explorer.read import MAX_PAGE_SIZE, TABLES, NetworkReader, QueryError
+from keeper.idl import IdlError
+from keeper.explorer.read import NetworkReader
+from keeper.explorer.tables import MAX_PAGE_SIZE, TABLES, QueryError
 
 log = logging.getLogger("io-keeper.explorer")
 
@@ -84,6 +86,8 @@ async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
         return _error(413, f"request body over {MAX_BODY_BYTES} bytes")
     except ValidationError as error:
         return _error(400, _validation_message(error))
+    except IdlError as error:
+        return _error(502, f"the RPC node returned an account the IDLs cannot decode: {error}")
     except (SolanaRpcException, RPCException, httpx.HTTPError, OSError) as error:
         message = getattr(error, "error_msg", None) or str(error) or type(error).__name__
         log.warning("RPC read failed: %s", message)

@@ -20,7 +20,7 @@ from solders.keypair import Keypair
 
 from keeper.addresses import ProvenanceAddresses, RewardsAddresses, associated_token_address
 from keeper.explorer.decode import account_reader
-from keeper.explorer.read import to_json
+from keeper.explorer.tables import to_json
 from tests.explorer.browser import Browser, Page
 from tests.explorer.conftest import SCREENSHOT_DIR, Explorer, start_explorer, stop_explorer
 from tests.explorer.network import PROTOCOL, Network, build_network, run_keeper

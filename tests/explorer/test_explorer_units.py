@@ -10,7 +10,7 @@ import pytest
 from keeper.addresses import EscrowAddresses
 from keeper.explorer.cache import TtlCache
 from keeper.explorer.history import program_data_lines
-from keeper.explorer.read import TABLES, QueryError
+from keeper.explorer.tables import TABLES, QueryError
 from keeper.explorer.web import js_safe
 
 ESCROW = str(EscrowAddresses.program)
