@@ -170,15 +170,24 @@ def format_status(document: dict) -> str:
     return "\n".join(lines)
 
 
-def _explore(arguments: dict) -> int:
-    rpc_url = arguments["rpc_url"]
-    idl_dir = arguments["idl_dir"]
+def _read_source(command: str, arguments: dict, default_rpc_url: str | None) -> tuple[str, Path | None] | None:
+    """(RPC URL, IDL dir) of a read command: --rpc-url, or a keeper config's; None when the
+    config is bad (the error is printed)."""
+    rpc_url, idl_dir = arguments["rpc_url"] or default_rpc_url, arguments["idl_dir"]
     if arguments["config"] is not None:
-        config = _load_keeper_config("explore", arguments["config"])
+        config = _load_keeper_config(command, arguments["config"])
         if config is None:
-            return 2
-        rpc_url = config.rpc.url
-        idl_dir = idl_dir or config.idl_dir
+            return None
+        rpc_url, idl_dir = config.rpc.url, idl_dir or config.idl_dir
+    assert rpc_url is not None  # argparse requires --rpc-url or --config where there is no default
+    return rpc_url, idl_dir
+
+
+def _explore(arguments: dict) -> int:
+    source = _read_source("explore", arguments, None)
+    if source is None:
+        return 2
+    rpc_url, idl_dir = source
     try:
         print(explore_run(rpc_url, Protocol(idl_dir or default_idl_dir()), arguments["kind"], arguments["json"]))
     except (OSError, SolanaRpcException) as error:
@@ -200,13 +209,10 @@ async def serve_explorer(rpc_url: str, protocol: Protocol, host: str, port: int,
 
 
 def _explorer(arguments: dict) -> int:
-    rpc_url = arguments["rpc_url"] or DEFAULT_RPC_URL
-    idl_dir = arguments["idl_dir"]
-    if arguments["config"] is not None:
-        config = _load_keeper_config("explorer", arguments["config"])
-        if config is None:
-            return 2
-        rpc_url, idl_dir = config.rpc.url, idl_dir or config.idl_dir
+    source = _read_source("explorer", arguments, DEFAULT_RPC_URL)
+    if source is None:
+        return 2
+    rpc_url, idl_dir = source
     if not 0 < arguments["port"] < 65536 or arguments["cache_secs"] < 0 or arguments["stale_secs"] < 0:
         print("io-keeper explorer: --port must be 1..65535, --cache-secs and --stale-secs >= 0", file=sys.stderr)
         return 2

@@ -16,6 +16,8 @@ from typing import Any
 
 from solders.pubkey import Pubkey
 
+from keeper.explorer.tables import HEX_ARRAY_LENGTHS, HIDDEN_FIELD_PREFIXES
+
 # A field reader: (data, offset) -> (JSON value, next offset)
 Reader = Callable[[bytes, int], tuple[Any, int]]
 
@@ -63,8 +65,8 @@ def _reader(ty: Any, types: dict[str, Any]) -> Reader:
             return _string
     elif "array" in ty and ty["array"][0] == "u8":
         length = ty["array"][1]
-        # Byte arrays show as hex, as `read.to_json` shows 32- and 64-byte ones.
-        return lambda data, at: (data[at : at + length].hex() if length in (32, 64) else list(data[at : at + length]), at + length)
+        # Byte arrays show as `tables.to_json` shows them.
+        return lambda data, at: (data[at : at + length].hex() if length in HEX_ARRAY_LENGTHS else list(data[at : at + length]), at + length)
     elif "defined" in ty:
         definition = types[ty["defined"]["name"]]
         if definition["kind"] == "enum" and all("fields" not in variant for variant in definition["variants"]):
@@ -77,7 +79,7 @@ def _reader(ty: Any, types: dict[str, Any]) -> Reader:
 
 def _struct(fields: list[dict[str, Any]], types: dict[str, Any]) -> Reader:
     # Hidden fields (`_reserved`) are still read past, but not shown.
-    readers = [(field["name"], field["name"].startswith(("_", "reserved")), _reader(field["type"], types)) for field in fields]
+    readers = [(field["name"], field["name"].startswith(HIDDEN_FIELD_PREFIXES), _reader(field["type"], types)) for field in fields]
 
     def read(data: bytes, at: int) -> tuple[Any, int]:
         out: dict[str, Any] = {}

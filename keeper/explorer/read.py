@@ -155,13 +155,13 @@ class NetworkReader:
         emission_info, burn_info, provenance_info, escrow_info, clock_info = fixed.value
         if emission_info is None or provenance_info is None or escrow_info is None or clock_info is None:
             raise QueryError("the protocol is not deployed on this cluster (its config accounts are missing)")
-        emission = protocol.rewards.decode_account_as("EmissionState", bytes(emission_info.data))
+        emission = protocol.parse_emission(bytes(emission_info.data))
         burned = protocol.rewards.decode_account_as("BurnLedger", bytes(burn_info.data)).total_burned if burn_info else 0
         provenance = protocol.provenance.decode_account_as("ProvenanceConfig", bytes(provenance_info.data))
         escrow = protocol.escrow.decode_account_as("EscrowConfig", bytes(escrow_info.data))
         now = protocol.clock_unix_timestamp(bytes(clock_info.data))
         supply = int(supply_answer.value.amount)
-        hours_due = protocol.parse_emission(bytes(emission_info.data)).hours_ended(now)
+        hours_due = emission.hours_ended(now)
         statuses = jobs.tallies
         names = {str(escrow.usdc_mint): "USDC", str(escrow.io_mint): "IO"}
         return {

@@ -13,6 +13,10 @@ from solders.pubkey import Pubkey
 from keeper.daemon.protocol import JOB_STATUS
 
 MAX_PAGE_SIZE = 100  # getMultipleAccounts takes at most 100 addresses
+# How accounts show as JSON (here and in `decode`): fields with these prefixes are padding,
+# byte arrays of these lengths (hashes, roots, signatures) are hex.
+HIDDEN_FIELD_PREFIXES = ("_", "reserved")
+HEX_ARRAY_LENGTHS = (32, 64)
 
 # kind -> [(program, account type)] for `io-keeper explore`
 KINDS: Mapping[str, tuple[tuple[str, str], ...]] = {
@@ -38,13 +42,13 @@ def to_json(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).hex()
     if isinstance(value, list):
-        if len(value) in (32, 64) and all(isinstance(item, int) and 0 <= item < 256 for item in value):
+        if len(value) in HEX_ARRAY_LENGTHS and all(isinstance(item, int) and 0 <= item < 256 for item in value):
             return bytes(value).hex()
         return [to_json(item) for item in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value) if not f.name.startswith(("_", "reserved"))}
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value) if not f.name.startswith(HIDDEN_FIELD_PREFIXES)}
     if isinstance(value, Mapping):
-        return {str(key): to_json(item) for key, item in value.items() if not str(key).startswith(("_", "reserved"))}
+        return {str(key): to_json(item) for key, item in value.items() if not str(key).startswith(HIDDEN_FIELD_PREFIXES)}
     if isinstance(value, (int, str, bool, float)) or value is None:
         return value
     # anchorpy enums are sumtype instances: show the variant name.

@@ -22,12 +22,11 @@ from typing import Any
 from solana.rpc.async_api import AsyncClient
 
 from tests.explorer.browser import Browser
-from tests.explorer.conftest import SCREENSHOT_DIR, Explorer, start_explorer, stop_explorer
+from tests.explorer.conftest import LOADED, SCREENSHOT_DIR, Explorer, start_explorer, stop_explorer
 from tests.explorer.populate import Population, populate
 from tests.keeper.wallet import Manifest
 from tests.localnet.conftest import start_localnet, stop_localnet
 
-LOADED = "document.body.dataset.totals === 'ready' && document.body.dataset.charts === 'ready' && document.body.dataset.table === 'ready'"
 CACHE_SECS = 5.0
 
 

@@ -15,6 +15,8 @@ from typing import Any
 from tests.localnet.conftest import IO_KEEPER, free_port, stop_process
 
 START_TIMEOUT = 30
+# True once the page has drawn its totals, charts and jobs table.
+LOADED = "document.body.dataset.totals === 'ready' && document.body.dataset.charts === 'ready' && document.body.dataset.table === 'ready'"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Screenshots the browser tests take, to look at (and the README's, when refreshed from them).
 SCREENSHOT_DIR = Path(os.environ.get("EXPLORER_SCREENSHOTS", REPO_ROOT / "target" / "explorer-screenshots"))

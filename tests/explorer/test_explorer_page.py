@@ -22,13 +22,12 @@ from keeper.addresses import ProvenanceAddresses, RewardsAddresses, associated_t
 from keeper.explorer.decode import account_reader
 from keeper.explorer.tables import to_json
 from tests.explorer.browser import Browser, Page
-from tests.explorer.conftest import SCREENSHOT_DIR, Explorer, start_explorer, stop_explorer
+from tests.explorer.conftest import LOADED, SCREENSHOT_DIR, Explorer, start_explorer, stop_explorer
 from tests.explorer.network import PROTOCOL, Network, build_network, run_keeper
 from tests.keeper.wallet import Manifest, load_key, program
 from tests.localnet.conftest import Localnet, start_localnet, stop_localnet
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-LOADED = "document.body.dataset.totals === 'ready' && document.body.dataset.charts === 'ready' && document.body.dataset.table === 'ready'"
 
 
 @dataclass
