@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from aiohttp import web
 from pydantic import ValidationError
 
 import json
@@ -19,7 +19,6 @@ import urllib.request
 from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
 
-from keeper.chain import Chain
 from keeper.daemon.app import load_keypair, run_keeper
 from keeper.daemon.config import ConfigError, KeeperConfig, load_config
 from keeper.daemon.journal import Journal
@@ -33,9 +32,7 @@ from keeper.explorer.web import serve as serve_web_explorer
 from keeper.prove import render as prove_render
 from keeper.prove import run as prove_run
 from keeper.localnet.bootstrap import BootstrapContext, bootstrap_steps, load_or_create_keypair, run_bootstrap, write_manifest
-from keeper.localnet.clock import ScaledClock
-from keeper.localnet.server import build_app
-from keeper.localnet.service import RpcService
+from keeper.localnet.launch import NodeProcess, chain_python
 from keeper.localnet.settings import LocalnetSettings
 
 log = logging.getLogger("io-keeper")
@@ -83,29 +80,37 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def serve_localnet(settings: LocalnetSettings) -> None:
+def serve_localnet(settings: LocalnetSettings) -> None:
+    """Starts the node, deploys and bootstraps through it, then runs until the node ends or a signal."""
     state_dir = settings.state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
-    start_time = settings.start_unix_timestamp if settings.start_unix_timestamp is not None else int(time.time())
-    chain = Chain(load_or_create_keypair(state_dir / "keys" / "faucet.json"), start_unix_timestamp=start_time)
-    loaded = chain.load_workspace_programs(settings.resolved_repo_root(), require_all=settings.require_programs)
-    context = BootstrapContext(chain=chain, state_dir=state_dir, loaded_programs=loaded)
-    run_bootstrap(context, bootstrap_steps())
-    # The scaled clock starts after bootstrap, so chain time = start time at the first request.
-    service = RpcService(chain, ScaledClock(start_unix_timestamp=chain.unix_timestamp, scale=settings.time_scale))
-    runner = web.AppRunner(build_app(service), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
-    rpc_url = f"http://{settings.host}:{settings.port}"
-    manifest = write_manifest(context, rpc_url)
-    programs = ", ".join(spec.name for spec in loaded) or "none built yet"
-    # Printed last, once the port accepts connections: scripts may wait for this line.
-    print(f"io-keeper localnet ready at {rpc_url} (time scale {settings.time_scale:g}x; programs: {programs}; manifest {manifest})", flush=True)
+    repo_root = settings.resolved_repo_root()
+    faucet = state_dir / "keys" / "faucet.json"
+    faucet_address = load_or_create_keypair(faucet).pubkey()
+    node = NodeProcess.start(
+        chain_python(),
+        host=settings.host,
+        port=settings.port,
+        time_scale=settings.time_scale,
+        start_unix_timestamp=settings.start_unix_timestamp,
+        faucet_keypair=faucet,
+    )
     try:
-        await asyncio.Event().wait()
+        chain = node.client()
+        context = BootstrapContext(chain=chain, state_dir=state_dir, repo_root=repo_root)
+        run_bootstrap(context, bootstrap_steps(require_programs=settings.require_programs))
+        manifest = write_manifest(context, node.url, faucet_address)
+        chain.close()
+        programs = ", ".join(spec.name for spec in context.loaded_programs) or "none built yet"
+        # Printed last, once everything is deployed: scripts may wait for this line.
+        print(
+            f"io-keeper localnet ready at {node.url} (Agave {node.agave_version}; time scale {settings.time_scale:g}x; "
+            f"programs: {programs}; manifest {manifest})",
+            flush=True,
+        )
+        node.process.wait()
     finally:
-        await runner.cleanup()
+        node.stop()
 
 
 def _load_keeper_config(command: str, path: Path) -> KeeperConfig | None:
@@ -280,14 +285,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValidationError as error:
             print(f"io-keeper localnet: invalid settings:\n{error}", file=sys.stderr)
             return 2
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         try:
-            asyncio.run(serve_localnet(settings))
+            serve_localnet(settings)
         except KeyboardInterrupt:
             return 0
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, RuntimeError) as error:
             print(f"io-keeper localnet: {error}", file=sys.stderr)
             return 1
     return 0
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from keeper.addresses import (
     StakingAddresses,
     associated_token_address,
 )
-from keeper.chain import Chain
+from keeper.localnet.remote import LocalnetChain
 from keeper.idl import ProgramIdl
 
 MINT_ACCOUNT_SIZE = 82
@@ -88,7 +88,7 @@ class Deployment:
     io_mint: Pubkey = RewardsAddresses.io_mint
 
 
-def create_mint(chain: Chain, payer: Keypair, authority: Pubkey, decimals: int) -> Pubkey:
+def create_mint(chain: LocalnetChain, payer: Keypair, authority: Pubkey, decimals: int) -> Pubkey:
     mint = Keypair()
     lamports = chain.rent_exempt_minimum(MINT_ACCOUNT_SIZE)
     instructions = [
@@ -105,14 +105,14 @@ def create_mint(chain: Chain, payer: Keypair, authority: Pubkey, decimals: int) 
     return mint.pubkey()
 
 
-def create_token_account(chain: Chain, payer: Keypair, owner: Pubkey, mint: Pubkey) -> Pubkey:
+def create_token_account(chain: LocalnetChain, payer: Keypair, owner: Pubkey, mint: Pubkey) -> Pubkey:
     """The owner's associated token account for `mint` (created if missing)."""
     instruction = create_idempotent_associated_token_account(payer.pubkey(), owner, mint)
     chain.send_instructions([instruction], payer).raise_for_error()
     return associated_token_address(owner, mint)
 
 
-def mint_usdc(chain: Chain, deployment: Deployment, destination: Pubkey, amount: int) -> None:
+def mint_usdc(chain: LocalnetChain, deployment: Deployment, destination: Pubkey, amount: int) -> None:
     authority = deployment.usdc_mint_authority
     params = MintToParams(
         program_id=TOKEN_PROGRAM_ID, mint=deployment.usdc_mint, dest=destination, mint_authority=authority.pubkey(),
@@ -121,7 +121,7 @@ def mint_usdc(chain: Chain, deployment: Deployment, destination: Pubkey, amount:
     chain.send_instructions([mint_to(params)], authority).raise_for_error()
 
 
-def bootstrap(chain: Chain, repo_root: Path, roles: Roles, settings: Settings) -> Deployment:
+def bootstrap(chain: LocalnetChain, repo_root: Path, roles: Roles, settings: Settings) -> Deployment:
     programs = Programs.load(repo_root)
     admin = roles.admin
     for role in (roles.admin, roles.keeper, roles.slashing_authority, roles.treasury):

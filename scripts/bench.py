@@ -57,21 +57,32 @@ from keeper.addresses import (  # noqa: E402
     StakingAddresses,
     associated_token_address,
 )
-from keeper.chain import Chain, TransactionRecord  # noqa: E402
+from keeper.localnet.launch import DeployedNode  # noqa: E402
+from keeper.localnet.remote import LocalnetChain, TransactionRecord  # noqa: E402
 from keeper.constants import IO_UNIT  # noqa: E402
 from keeper.deployment import Roles, Settings, bootstrap  # noqa: E402
 from keeper.merkle import MerkleTree, receipt_leaf, reward_leaf  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
 from tests.programs.harness import START_TS, Harness  # noqa: E402
 
 PROGRAMS = ("escrow", "staking", "rewards", "provenance")
 
-# The issue's compute-unit limits (reported against, not enforced).
+# The compute-unit budgets on the current runtime (issue 9; reported against, not enforced).
 TARGETS: dict[str, int] = {
-    "escrow.settle_job": 30_000,
-    "rewards.emit": 15_000,  # one hour
-    "provenance.record_batch": 10_000,
-    "staking.stake": 25_000,
-    "rewards.claim": 40_000,
+    "escrow.settle_job": 12_000,  # USDC
+    "escrow.settle_job_io": 13_500,
+    "escrow.open_job": 15_000,
+    "escrow.cancel_job": 9_000,
+    "escrow.reclaim_job": 9_000,
+    "escrow.start_job": 4_000,
+    "escrow.complete_job": 4_000,
+    "rewards.claim": 20_000,
+    "staking.stake": 10_000,
+    "staking.withdraw": 9_000,
+    "staking.slash": 18_000,
+    "rewards.emit": 5_000,  # one hour
+    "provenance.record_batch": 6_000,
+    "provenance.verify_receipt": 5_000,  # a proof of 10
 }
 
 USDC = 10**6
@@ -115,17 +126,17 @@ def snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-class RecordingChain(Chain):
-    """A Chain that keeps every transaction it executes (to measure bootstrap's own calls)."""
+class RecordingChain(LocalnetChain):
+    """A LocalnetChain that keeps every transaction it executes (to measure bootstrap's own calls)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.records: list[TransactionRecord] = []
 
-    def send(self, transaction):  # type: ignore[override]
-        record = super().send(transaction)
-        self.records.append(record)
-        return record
+    def send_many(self, transactions):  # type: ignore[override]
+        records = super().send_many(transactions)
+        self.records.extend(records)
+        return records
 
 
 @dataclass
@@ -136,10 +147,12 @@ class ComputeUnits:
     units: dict[str, int] = field(default_factory=dict)
     scenarios: dict[str, str] = field(default_factory=dict)
 
-    def take(self, key: str, record: TransactionRecord, scenario: str) -> int:
-        """Records the units of the `key` ("program.instruction") frame of a successful transaction."""
+    def take(self, key: str, record: TransactionRecord, scenario: str, instruction: str | None = None) -> int:
+        """Records the units of the `key` ("program.instruction") frame of a successful transaction
+        (`instruction`: the frame's instruction when the key names a variant, e.g. settle_job_io)."""
         record.raise_for_error()
-        program, instruction = key.split(".")
+        program, key_instruction = key.split(".")
+        instruction = instruction or key_instruction
         matching = [
             frame for frame in frames(record.result.logs)
             if self.program_names.get(frame.program) == program and frame.instruction == instruction
@@ -162,11 +175,11 @@ def seeded_key(run: int, name: str) -> Keypair:
     return Keypair.from_seed(hashlib.sha256(f"io-bench/{run}/{name}".encode()).digest())
 
 
-def measure_compute_units(repo_root: Path, run: int = 0) -> ComputeUnits:
+def measure_compute_units(repo_root: Path, node: DeployedNode, run: int = 0) -> ComputeUnits:
     """One pass of typical calls on a fresh chain. Keys are derived from (run, role), so a run is
     repeatable (bootstrap's USDC mint is still random, which moves ATA-derivation costs a little)."""
-    chain = RecordingChain(start_unix_timestamp=START_TS)
-    chain.load_workspace_programs(repo_root, require_all=True)
+    node.fresh(START_TS)
+    chain = RecordingChain(node.node.url, manual_clock=True)
     settings = Settings(emission_start_ts=START_TS)
     roles = Roles(*(seeded_key(run, role) for role in ("admin", "keeper", "slashing_authority", "treasury")))
     deployment = bootstrap(chain, repo_root, roles, settings)
@@ -332,6 +345,29 @@ def measure_compute_units(repo_root: Path, run: int = 0) -> ComputeUnits:
         "treasury_token_account": treasury_usdc, "burn_vault": RewardsAddresses.burn_vault,
         "renter_token_account": renter_usdc,
     }), wallet()), "settlement of that USDC job: payout, 10 % token share, fees, refund, vault + job closed")
+
+    # The same for an IO-paid job: its token share goes to the burn vault (one more transfer).
+    renter_io = h.give_io(renter.pubkey(), 1_000 * IO_UNIT)
+    operator_io = h.token_account(operator.pubkey(), h.io_mint)
+    treasury_io = associated_token_address(treasury.pubkey(), h.io_mint)
+    io_job = EscrowAddresses.job(renter.pubkey(), 100)
+    h.ok(p.escrow.instruction(
+        "open_job", {"job_id": 100, "hours_reserved": 8, "price_per_hour": 3 * IO_UNIT},
+        {"renter": renter.pubkey(), "config": EscrowAddresses.config, "node": node, "job": io_job,
+         "payment_mint": h.io_mint, "job_vault": EscrowAddresses.job_vault(io_job), "renter_token_account": renter_io},
+    ), renter)
+    h.ok(p.escrow.instruction("start_job", {}, {"node_key": node_key.pubkey(), "config": EscrowAddresses.config, "job": io_job}), node_key)
+    h.warp(6 * 3_600)
+    h.ok(p.escrow.instruction("complete_job", {"hours_used": 6}, {
+        "authority": node_key.pubkey(), "config": EscrowAddresses.config, "job": io_job,
+    }), node_key)
+    cu.take("escrow.settle_job_io", h.ok(p.escrow.instruction("settle_job", {}, {
+        "config": EscrowAddresses.config, "job": io_job, "node": node, "renter": renter.pubkey(),
+        "job_vault": EscrowAddresses.job_vault(io_job), "operator_token_account": operator_io,
+        "treasury_token_account": treasury_io, "burn_vault": RewardsAddresses.burn_vault,
+        "renter_token_account": renter_io,
+    }), wallet()), "settlement of an IO job: payout, 10 % token share to the burn vault, fees, refund, closes", "settle_job")
+
     _, job = open_job(2)
     cu.take("escrow.cancel_job", h.ok(p.escrow.instruction("cancel_job", {}, close_accounts(job)), renter),
             "renter cancels an unstarted job (refund, reservation fee to treasury)")
@@ -397,10 +433,16 @@ def collect_compute_units(repo_root: Path, runs: int) -> dict[str, Any]:
     """`runs` passes on fresh chains with different keys: PDA and ATA derivations cost 1,500
     units per bump tried, so single figures depend on the addresses. The median is reported,
     with the range seen."""
-    passes = [measure_compute_units(repo_root, run) for run in range(runs)]
+    node = DeployedNode.start(repo_root, port=free_port())
+    try:
+        runtime = f"Agave {node.node.agave_version}"
+        passes = [measure_compute_units(repo_root, node, run) for run in range(runs)]
+    finally:
+        node.stop()
     first = passes[0]
     units = {key: int(statistics.median_low([p.units[key] for p in passes])) for key in sorted(first.units)}
     return {
+        "runtime": runtime,
         "compute_units": units,
         "compute_units_range": {key: [min(p.units[key] for p in passes), max(p.units[key] for p in passes)] for key in units},
         "runs": runs,

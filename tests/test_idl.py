@@ -115,7 +115,7 @@ def test_workspace_idl_lookup_reports_a_missing_file(tmp_path: Path) -> None:
 
 
 def test_every_workspace_idl_loads_at_its_program_id(repo_root: Path) -> None:
-    from keeper.chain import workspace_programs
+    from keeper.localnet.deploy import workspace_programs
 
     for spec in workspace_programs(repo_root):
         program = ProgramIdl.for_program(repo_root, spec.name)

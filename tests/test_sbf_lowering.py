@@ -20,11 +20,13 @@ from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from keeper.chain import Chain
+from keeper.localnet.deploy import deploy_program
+from keeper.localnet.launch import DeployedNode
+from keeper.localnet.remote import LocalnetChain
 
 M64, M128 = 1 << 64, 1 << 128
 CHECKED_OVERFLOW = 1 << 127
-RECORDS_PER_CALL = 64
+RECORDS_PER_CALL = 28  # 33 bytes a record: 28 fill a transaction (1,232 bytes)
 
 
 def signed(value: int, bits: int) -> int:
@@ -160,19 +162,19 @@ def cases() -> list[tuple[int, int, int]]:
 
 
 @pytest.fixture(scope="module")
-def selftest(repo_root: Path) -> tuple[Chain, Pubkey, Keypair]:
+def selftest(repo_root: Path, program_node: DeployedNode) -> tuple[LocalnetChain, Pubkey, Keypair]:
+    """The selftest program deployed through the upgradeable loader at a new address."""
     program = repo_root / "target" / "sbf-selftest" / "sbf_selftest.so"
     if not program.is_file():
         pytest.fail("target/sbf-selftest/sbf_selftest.so missing — run scripts/build-sbf", pytrace=False)
-    chain = Chain()
-    program_id = Pubkey.new_unique()
-    chain.load_program(program_id, program)
-    payer = Keypair()
-    chain.airdrop(payer.pubkey(), 10**10)
-    return chain, program_id, payer
+    chain = program_node.fresh()
+    payer, program_keypair = Keypair(), Keypair()
+    chain.airdrop(payer.pubkey(), 10 * 10**9)
+    deploy_program(chain, payer, program_keypair, program.read_bytes(), upgrade_authority=payer)
+    return chain, program_keypair.pubkey(), payer
 
 
-def run_on_chain(selftest: tuple[Chain, Pubkey, Keypair], batch: list[tuple[int, int, int]]) -> tuple[list[int], int]:
+def run_on_chain(selftest: tuple[LocalnetChain, Pubkey, Keypair], batch: list[tuple[int, int, int]]) -> tuple[list[int], int]:
     chain, program_id, payer = selftest
     data = b"".join(bytes([op]) + a.to_bytes(16, "little") + b.to_bytes(16, "little") for op, a, b in batch)
     record = chain.send_instructions(

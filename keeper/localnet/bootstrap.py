@@ -1,9 +1,8 @@
-"""Starting a localnet: keys in the state directory, then the bootstrap steps.
+"""Bringing a new localnet up: keys in the state directory, then the bootstrap steps.
 
-The programs' own set-up (configs, the IO mint, vaults) is added here by the lead once the
-programs exist: write a `BootstrapStep` that sends the real instructions through
-`context.chain` and append it to `bootstrap_steps()`. Steps must not invent instructions:
-they use the IDL (`keeper.idl`) of programs that are loaded.
+Every step is transactions sent to the node through `context.chain`: SOL for the named
+keys, the workspace programs deployed through the upgradeable loader (the admin key pays
+and is their upgrade authority), then the protocol's own set-up from the IDLs.
 """
 
 from __future__ import annotations
@@ -17,7 +16,8 @@ from typing import Protocol
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from keeper.chain import Chain, ProgramSpec
+from keeper.localnet.deploy import ProgramSpec, deploy_workspace, workspace_programs
+from keeper.localnet.remote import LocalnetChain
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,11 @@ def load_or_create_keypair(path: Path) -> Keypair:
 
 @dataclass
 class BootstrapContext:
-    chain: Chain
+    chain: LocalnetChain
     state_dir: Path
-    loaded_programs: list[ProgramSpec]
+    repo_root: Path
+    # Filled by DeployPrograms.
+    loaded_programs: list[ProgramSpec] = field(default_factory=list)
     # Addresses a step wants published in the manifest (e.g. "io_mint"), by name.
     published: dict[str, Pubkey] = field(default_factory=dict)
     # Numbers a step wants published (e.g. "emission_start_ts"), by name.
@@ -67,6 +69,30 @@ class FundKeys:
             address = context.keypair(key_name).pubkey()
             context.chain.airdrop(address, self.lamports)
             context.published[key_name] = address
+
+
+@dataclass(frozen=True)
+class DeployPrograms:
+    """Deploys every built workspace program with the admin key as its upgrade authority.
+
+    Programs not built yet are skipped with a warning unless `require_all` is set, so the
+    localnet is usable while the programs are still being written.
+    """
+
+    require_all: bool = False
+    name: str = "deploy-programs"
+
+    def run(self, context: BootstrapContext) -> None:
+        specs = workspace_programs(context.repo_root)
+        built = [spec for spec in specs if spec.so_path.is_file()]
+        for spec in specs:
+            if spec not in built:
+                if self.require_all:
+                    raise FileNotFoundError(f"program {spec.name} is not built: {spec.so_path} missing (run scripts/build-sbf)")
+                log.warning("program %s not deployed: %s does not exist", spec.name, spec.so_path)
+        admin = context.keypair("admin")
+        deploy_workspace(context.chain, admin, admin, context.repo_root, built)
+        context.loaded_programs = built
 
 
 ROLE_NAMES: tuple[str, ...] = ("admin", "keeper", "slashing_authority", "treasury")
@@ -107,8 +133,7 @@ class DeployProtocol:
             log.warning("protocol not deployed: programs %s are not built", ", ".join(missing))
             return
         roles = Roles(*(context.keypair(name) for name in ROLE_NAMES))
-        repo_root = context.loaded_programs[0].so_path.parents[2]
-        deployment = bootstrap(context.chain, repo_root, roles, Settings(emission_start_ts=context.chain.unix_timestamp))
+        deployment = bootstrap(context.chain, context.repo_root, roles, Settings(emission_start_ts=context.chain.unix_timestamp))
         write_keypair(context.state_dir / "keys" / "usdc_mint_authority.json", deployment.usdc_mint_authority)
         treasury = roles.treasury.pubkey()
         context.published.update({
@@ -133,17 +158,18 @@ class DeployProtocol:
         context.published_settings["emission_start_ts"] = context.chain.unix_timestamp
 
 
-def bootstrap_steps() -> list[BootstrapStep]:
-    """What runs at start, in order: SOL for the named keys, then the protocol's set-up."""
-    return [FundKeys(), DeployProtocol()]
+def bootstrap_steps(*, require_programs: bool = False) -> list[BootstrapStep]:
+    """What runs at start, in order: SOL for the named keys, the programs, the protocol's set-up."""
+    return [FundKeys(), DeployPrograms(require_all=require_programs), DeployProtocol()]
 
 
-def write_manifest(context: BootstrapContext, rpc_url: str) -> Path:
+def write_manifest(context: BootstrapContext, rpc_url: str, faucet: Pubkey) -> Path:
     """<state-dir>/localnet.json: how to reach this localnet and what is on it."""
     manifest = {
         "rpc_url": rpc_url,
-        "genesis_hash": str(context.chain.genesis_hash),
-        "faucet": str(context.chain.faucet.pubkey()),
+        "genesis_hash": context.chain.call("getGenesisHash"),
+        "agave_version": context.chain.version(),
+        "faucet": str(faucet),
         "programs": {spec.name: str(spec.program_id) for spec in context.loaded_programs},
         "addresses": {name: str(address) for name, address in context.published.items()},
         "settings": dict(context.published_settings),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,15 +17,11 @@ import pytest
 from solana.rpc.async_api import AsyncClient
 from solders.keypair import Keypair
 
+from tests.conftest import free_port
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IO_KEEPER = Path(sys.executable).with_name("io-keeper")
-START_TIMEOUT_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+START_TIMEOUT_SECONDS = 90
 
 
 def raw_rpc(url: str, payload: Any) -> Any:
@@ -41,29 +36,33 @@ class Localnet:
     url: str
     state_dir: Path
     process: subprocess.Popen[str]
+    log_path: Path
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace")
 
 
 def start_localnet(state_dir: Path, *extra_args: str) -> Localnet:
+    """`io-keeper localnet` on a free port, once it says it is ready (node up, programs
+    deployed, protocol bootstrapped). Its output goes to <state_dir>/localnet.log."""
     port = free_port()
-    process = subprocess.Popen(
-        [str(IO_KEEPER), "localnet", "--port", str(port), "--state-dir", str(state_dir), "--repo-root", str(REPO_ROOT), *extra_args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    url = f"http://127.0.0.1:{port}"
+    state_dir.mkdir(parents=True, exist_ok=True)
+    log_path = state_dir / "localnet.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [str(IO_KEEPER), "localnet", "--port", str(port), "--state-dir", str(state_dir), "--repo-root", str(REPO_ROOT), *extra_args],
+            stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    localnet = Localnet(f"http://127.0.0.1:{port}", state_dir, process, log_path)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"localnet exited with {process.returncode}: {process.stdout.read() if process.stdout else ''}")
-        try:
-            if raw_rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "getHealth"}).get("result") == "ok":
-                return Localnet(url, state_dir, process)
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("localnet did not become healthy in time")
+            raise RuntimeError(f"localnet exited with {process.returncode}: {localnet.logs()}")
+        if "io-keeper localnet ready at " in localnet.logs():
+            return localnet
+        time.sleep(0.1)
+    stop_process(process)
+    raise RuntimeError(f"localnet was not ready in time: {localnet.logs()}")
 
 
 def stop_process(process: subprocess.Popen) -> None:

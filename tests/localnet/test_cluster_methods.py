@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from solders.rpc.requests import IsBlockhashValid
 from solders.rpc.responses import IsBlockhashValidResp
 from solders.system_program import TransferParams, transfer
 
+from keeper.localnet.launch import chain_python
 from tests.localnet.conftest import Localnet, raw_rpc
 
 
@@ -30,7 +32,13 @@ def rpc(localnet: Localnet, method: str, params: object = None) -> dict:
 async def test_health_version_genesis_and_slot_counters(client: AsyncClient, localnet: Localnet) -> None:
     assert (await client.is_connected()) is True
     version = await client.get_version()
-    assert version.value.solana_core == "2.2.0"
+    # The Agave runtime the node really embeds, as its chain environment's solders was built with.
+    embedded = subprocess.run(
+        [str(chain_python()), "-c", "from keeper.localnet.node.runtime import agave_version; print(agave_version())"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    assert version.value.solana_core == embedded and int(embedded.split(".")[0]) >= 4
+    assert json.loads((localnet.state_dir / "localnet.json").read_text())["agave_version"] == embedded
     genesis = (await client.get_genesis_hash()).value
     assert genesis == Hash.from_string(json.loads((localnet.state_dir / "localnet.json").read_text())["genesis_hash"])
     slot = (await client.get_slot()).value

@@ -185,7 +185,8 @@ async def test_simulate_success_failure_and_unsigned(client: AsyncClient, funded
     failing = (await client.simulate_transaction(await signed(client, funded, [transfer(TransferParams(from_pubkey=funded.pubkey(), to_pubkey=target, lamports=10**6 * LAMPORTS_PER_SOL))]))).value
     assert failing.err == TransactionErrorInstructionError(0, InstructionErrorCustom(1))
     blockhash = (await client.get_latest_blockhash()).value.blockhash
-    unsigned = Transaction.new_unsigned(Message.new_with_blockhash([transfer(TransferParams(from_pubkey=funded.pubkey(), to_pubkey=target, lamports=1))], funded.pubkey(), blockhash))
+    # A new account must hold its rent-exempt minimum (890,880 lamports for 0 bytes) or the runtime refuses it.
+    unsigned = Transaction.new_unsigned(Message.new_with_blockhash([transfer(TransferParams(from_pubkey=funded.pubkey(), to_pubkey=target, lamports=890_880))], funded.pubkey(), blockhash))
     assert (await client.simulate_transaction(unsigned, sig_verify=False)).value.err is None
     with pytest.raises(RPCException) as raised:
         await client.simulate_transaction(unsigned, sig_verify=True)

@@ -18,7 +18,7 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from keeper.addresses import EscrowAddresses, RewardsAddresses, StakingAddresses, associated_token_address
-from keeper.chain import TransactionRecord
+from keeper.localnet.remote import TransactionRecord
 from keeper.constants import FACILITATION_FEE_BPS, NETWORK_FEE_BPS, RESERVATION_FEE_BPS, SECONDS_PER_HOUR
 from keeper.fees import U64_MAX, fee_ceil, share_floor
 

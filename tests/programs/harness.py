@@ -1,8 +1,10 @@
 """What the program tests share: a chain with the real SBF programs deployed and configured,
 wallets with SOL/IO/USDC, token reads, and assertions on program errors.
 
-Every test runs the programs built by `scripts/build-sbf` (target/deploy/*.so) inside
-LiteSVM; nothing about the chain is mocked.
+Every test runs the programs built by `scripts/build-sbf` (target/deploy/*.so) on one
+localnet node per session (LiteSVM on the Agave runtime clusters run, p-token as the Token
+program), deployed through the upgradeable loader; each test starts from that deployment
+(`fresh_chain`). Nothing about the chain is mocked.
 """
 
 from __future__ import annotations
@@ -21,21 +23,36 @@ from solders.transaction_status import InstructionErrorCustom, TransactionErrorI
 from spl.token.instructions import TransferCheckedParams, transfer_checked
 
 from keeper.addresses import TOKEN_PROGRAM_ID, RewardsAddresses, associated_token_address
-from keeper.chain import Chain, TransactionRecord
+from keeper.localnet.remote import LocalnetChain, TransactionRecord
 from keeper.constants import IO_DECIMALS, IO_GENESIS_SUPPLY
 from keeper.deployment import Deployment, Roles, Settings, bootstrap, create_token_account, mint_usdc
+from keeper.localnet.launch import DeployedNode
 
 START_TS = 1_800_000_000
+
+
+class SessionNode:
+    """The session's node (tests/conftest.py `program_node`), set by the autouse fixture in
+    tests/programs/conftest.py so that helpers can ask for a fresh chain."""
+
+    current: DeployedNode | None = None
+
+
+def fresh_chain(start_unix_timestamp: int = START_TS) -> LocalnetChain:
+    """The session's node back to "programs deployed, nothing else", its clock at the given time."""
+    node = SessionNode.current
+    assert node is not None, "no localnet node for this session (the program_node fixture did not run)"
+    return node.fresh(start_unix_timestamp)
 ANCHOR_ERROR = re.compile(r"Error Code: (\w+)\. Error Number: (\d+)\.")
 
 
-def token_amount(chain: Chain, token_account: Pubkey) -> int:
+def token_amount(chain: LocalnetChain, token_account: Pubkey) -> int:
     account = chain.get_account(token_account)
     assert account is not None, f"token account {token_account} does not exist"
     return struct.unpack_from("<Q", bytes(account.data), 64)[0]
 
 
-def mint_supply(chain: Chain, mint: Pubkey) -> int:
+def mint_supply(chain: LocalnetChain, mint: Pubkey) -> int:
     account = chain.get_account(mint)
     assert account is not None, f"mint {mint} does not exist"
     return struct.unpack_from("<Q", bytes(account.data), 36)[0]
@@ -61,15 +78,14 @@ def custom_error_code(record: TransactionRecord) -> int | None:
 class Harness:
     """A configured protocol on a fresh chain, plus helpers to act on it."""
 
-    chain: Chain
+    chain: LocalnetChain
     deployment: Deployment
     repo_root: Path
     _wallets: list[Keypair] = field(default_factory=list)
 
     @classmethod
     def create(cls, repo_root: Path, settings: Settings | None = None) -> Harness:
-        chain = Chain(start_unix_timestamp=START_TS)
-        chain.load_workspace_programs(repo_root, require_all=True)
+        chain = fresh_chain(START_TS)
         deployment = bootstrap(chain, repo_root, Roles.generate(), settings or Settings(emission_start_ts=START_TS))
         return cls(chain, deployment, repo_root)
 

@@ -23,11 +23,11 @@ from keeper.addresses import (
     StakingAddresses as S,
     associated_token_address,
 )
-from keeper.chain import Chain, TransactionRecord
+from keeper.localnet.remote import LocalnetChain, TransactionRecord
 from keeper.constants import IO_DECIMALS, SECONDS_PER_HOUR
 from keeper.deployment import Programs, Roles
 from keeper.schedule import EmissionCursor
-from tests.programs.harness import START_TS, Harness, mint_supply, token_amount
+from tests.programs.harness import fresh_chain, START_TS, Harness, mint_supply, token_amount
 from tests.programs.harness import unsigned  # noqa: F401 (re-exported for the tests)
 
 HOUR = SECONDS_PER_HOUR
@@ -332,15 +332,14 @@ class RewardTree:
 
 @dataclass
 class BareRewards:
-    chain: Chain
+    chain: LocalnetChain
     programs: Programs
     roles: Roles
 
 
 def bare_rewards(repo_root: Path) -> BareRewards:
     """All programs loaded, only rewards `initialize`d: genesis not minted yet."""
-    chain = Chain(start_unix_timestamp=START_TS)
-    chain.load_workspace_programs(repo_root, require_all=True)
+    chain = fresh_chain(START_TS)
     programs = Programs.load(repo_root)
     roles = Roles.generate()
     for role in (roles.admin, roles.keeper, roles.slashing_authority, roles.treasury):

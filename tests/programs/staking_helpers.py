@@ -21,7 +21,7 @@ from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 
 from keeper.addresses import RewardsAddresses, StakingAddresses, associated_token_address
-from keeper.chain import TransactionRecord
+from keeper.localnet.remote import TransactionRecord
 from keeper.constants import BPS_DENOMINATOR, IO_UNIT
 from keeper.fees import share_floor
 from keeper.merkle import MerkleTree, reward_leaf

@@ -26,7 +26,7 @@ from keeper.addresses import (
     StakingAddresses,
     associated_token_address,
 )
-from keeper.chain import Chain
+from keeper.localnet.remote import LocalnetChain
 from keeper.constants import (
     FACILITATION_FEE_BPS,
     NETWORK_FEE_BPS,
@@ -51,7 +51,7 @@ from tests.programs.escrow_helpers import (
     settlement,
     unsigned,
 )
-from tests.programs.harness import START_TS, Harness, custom_error_code, error_name
+from tests.programs.harness import fresh_chain, START_TS, Harness, custom_error_code, error_name
 
 START_TIMEOUT = 3_600  # keeper.deployment.Settings defaults used by the harness
 COMPLETE_GRACE = 3_600
@@ -179,11 +179,10 @@ def cancel_and_check(escrow: Escrow, job: JobRef, reclaim: bool) -> None:
 # =====================================================================================
 
 
-def chain_with_rewards_only(repo_root: Path) -> tuple[Chain, Programs, Keypair, Keypair]:
+def chain_with_rewards_only(repo_root: Path) -> tuple[LocalnetChain, Programs, Keypair, Keypair]:
     """A fresh chain where only the rewards program is initialized (the IO mint exists), for
     driving escrow's initialize (bootstrap already ran it on the harness chain)."""
-    chain = Chain(start_unix_timestamp=START_TS)
-    chain.load_workspace_programs(repo_root, require_all=True)
+    chain = fresh_chain(START_TS)
     programs = Programs.load(repo_root)
     admin, keeper = Keypair(), Keypair()
     chain.airdrop(admin.pubkey(), 100 * 10**9)

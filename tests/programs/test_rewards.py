@@ -24,11 +24,10 @@ from keeper.constants import (
     IO_MAX_SUPPLY,
     LAST_PAYING_HOUR,
 )
-from keeper.chain import Chain
 from keeper.deployment import Programs, Roles, create_token_account
 from keeper.fees import share_floor
 from keeper.schedule import hour_amount, sum_hours
-from tests.programs.harness import START_TS, Harness, error_name, mint_supply, same_account, token_amount
+from tests.programs.harness import fresh_chain, START_TS, Harness, error_name, mint_supply, same_account, token_amount
 from tests.programs.rewards_helpers import (
     CU,
     SYSTEM_PROGRAM_ID as SYSTEM_PROGRAM,
@@ -920,8 +919,7 @@ def test_initialize_on_prefunded_addresses(repo_root: Path, built_programs: Path
     """Every account initialize creates sits at a fixed, public PDA. Lamports sent to all of them
     before deployment (1 lamport, or each account's whole rent) do not block it: the mint and
     vaults come out as the token program's, the state as the program's, and the program works."""
-    chain = Chain(start_unix_timestamp=START_TS)
-    chain.load_workspace_programs(repo_root, require_all=True)
+    chain = fresh_chain(START_TS)
     programs = Programs.load(repo_root)
     roles = Roles.generate()
     chain.airdrop(roles.admin.pubkey(), 1_000 * 10**9).raise_for_error()

@@ -18,11 +18,11 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from keeper.addresses import RewardsAddresses, StakingAddresses, associated_token_address
-from keeper.chain import Chain, TransactionFailed
+from keeper.localnet.remote import TransactionFailed
 from keeper.constants import MAX_STAKER_SHARE_BPS, MIN_STAKER_SHARE_BPS
 from keeper.deployment import Deployment, Programs, Roles, create_mint
 from keeper.fees import share_floor
-from tests.programs.harness import START_TS, Harness, error_name, token_amount
+from tests.programs.harness import fresh_chain, START_TS, Harness, error_name, token_amount
 from tests.programs.staking_helpers import (
     COMPUTE_UNITS,
     IO,
@@ -89,8 +89,7 @@ def ata(s: Staking, owner: Pubkey) -> Pubkey:
 def fresh_protocol(repo_root: Path) -> tuple[Harness, Keypair]:
     """A chain with the programs loaded and only the rewards program initialized (it owns the
     IO mint staking checks); staking itself is not initialized yet."""
-    chain = Chain(start_unix_timestamp=START_TS)
-    chain.load_workspace_programs(repo_root, require_all=True)
+    chain = fresh_chain(START_TS)
     programs = Programs.load(repo_root)
     roles = Roles.generate()
     for role in (roles.admin, roles.keeper, roles.slashing_authority, roles.treasury):

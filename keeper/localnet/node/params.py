@@ -18,7 +18,7 @@ from solders.hash import Hash
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 
-from keeper.localnet.errors import INVALID_PARAMS, RpcError, invalid_param, invalid_params
+from keeper.localnet.node.errors import INVALID_PARAMS, RpcError, invalid_param, invalid_params
 
 # Agave's limits on list parameters.
 MAX_MULTIPLE_ACCOUNTS = 100
@@ -286,3 +286,41 @@ def _parse_value(parser: Callable[[str], Parsed], value: str, name: str, what: s
         return parser(value)
     except ValueError as error:
         raise invalid_param(f"{name}: invalid {what} {value!r} ({error})") from None
+
+
+# --- the localnet's development methods (`localnet_*`) ----------------------------------------
+
+
+class AccountState(ConfigObject):
+    lamports: int = Field(ge=0, lt=2**64)
+    data: tuple[str, Literal["base64"]]
+    owner: PubkeyParam
+    executable: bool = False
+
+    def decoded_data(self) -> bytes:
+        try:
+            return base64.b64decode(self.data[0], validate=True)
+        except ValueError as error:
+            raise invalid_param(f"account data: {error}") from None
+
+
+class SetAccountParams(PositionalParams):
+    pubkey: PubkeyParam
+    account: AccountState
+
+
+class ClockChange(ConfigObject):
+    slot: int | None = Field(default=None, ge=0, lt=2**64)
+    unix_timestamp: int | None = Field(default=None, ge=-(2**63), lt=2**63)
+
+
+class SetClockParams(PositionalParams):
+    change: ClockChange
+
+
+class ProduceBlocksParams(PositionalParams):
+    count: int = Field(ge=1, le=1_000_000)
+
+
+class RevertParams(PositionalParams):
+    snapshot_id: int = Field(ge=0)

@@ -1,9 +1,11 @@
-"""The in-process chain used by tests and the localnet (no server involved)."""
+"""The localnet node's chain (LiteSVM on the current Agave runtime), in process, no server.
+
+Runs in the chain environment: `.venv-chain/bin/pytest tests/node`.
+"""
 
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 import pytest
 from solders.account import Account
@@ -18,48 +20,85 @@ from solders.system_program import TransferParams, transfer
 from solders.transaction import Transaction, VersionedTransaction
 from solders.transaction_status import TransactionErrorFieldless
 
-from keeper import chain as chain_module
-from keeper.chain import MAX_PROCESSING_AGE, Chain, TransactionRejected, workspace_programs
-from keeper.constants import ProgramIds
-from keeper.localnet.clock import ScaledClock
+from keeper.localnet.node import chain as chain_module
+from keeper.localnet.node.chain import MAX_PROCESSING_AGE, Chain, TransactionRejected
+from keeper.localnet.node.clock import ScaledClock
+from keeper.localnet.node.runtime import agave_version
 
 
-def test_workspace_programs_come_from_anchor_toml(repo_root: Path) -> None:
-    specs = {spec.name: spec for spec in workspace_programs(repo_root)}
-    assert specs["escrow"].program_id == ProgramIds.ESCROW
-    assert specs["rewards"].so_path == repo_root / "target" / "deploy" / "rewards.so"
-    assert set(specs) == {"escrow", "staking", "rewards", "provenance"}
+def test_the_runtime_is_agave_4_with_p_token() -> None:
+    """The embedded runtime is the one clusters run: Agave 4.x, p-token as the Token program
+    (a transfer costs ~76 units there against ~4,600 in the old SPL Token), and the system
+    program knows CreateAccountAllowPrefund."""
+    major = int(agave_version().split(".")[0])
+    assert major >= 4, agave_version()
+    chain = Chain()
+    payer = Keypair()
+    chain.airdrop(payer.pubkey(), 10**9)
+    # CreateAccountAllowPrefund (system instruction 13; accounts: the new account, then the
+    # funder) on a pre-funded address: accepted.
+    target = Keypair()
+    chain.airdrop(target.pubkey(), chain.rent_exempt_minimum(0))
+    space, owner = 8, Pubkey.new_unique()
+    data = struct.pack("<IQQ", 13, chain.rent_exempt_minimum(space), space) + bytes(owner)
+    from solders.instruction import AccountMeta, Instruction
+
+    prefund = Instruction(
+        SYSTEM_PROGRAM_ID, data,
+        [AccountMeta(target.pubkey(), True, True), AccountMeta(payer.pubkey(), True, True)],
+    )
+    record = chain.send_instructions([prefund], payer, target)
+    assert record.result.succeeded, record.result.logs
+    created = chain.get_account(target.pubkey())
+    assert created is not None and created.owner == owner and len(created.data) == space
+    # p-token: an SPL Token transfer costs well under the old program's ~4,600 units.
+    from solders.system_program import CreateAccountParams, create_account
+
+    mint, source, destination = Keypair(), Keypair(), Keypair()
+    token = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
+    setup = [create_account(CreateAccountParams(from_pubkey=payer.pubkey(), to_pubkey=k.pubkey(), lamports=chain.rent_exempt_minimum(n), space=n, owner=token))
+             for k, n in ((mint, 82), (source, 165), (destination, 165))]
+    initialize_mint = Instruction(token, bytes([20, 0]) + bytes(payer.pubkey()) + bytes([0]), [AccountMeta(mint.pubkey(), False, True)])
+    initialize = [Instruction(token, bytes([18]) + bytes(payer.pubkey()), [AccountMeta(k.pubkey(), False, True), AccountMeta(mint.pubkey(), False, False)])
+                  for k in (source, destination)]
+    mint_to = Instruction(token, bytes([7]) + struct.pack("<Q", 1_000), [AccountMeta(mint.pubkey(), False, True), AccountMeta(source.pubkey(), False, True), AccountMeta(payer.pubkey(), True, False)])
+    chain.send_instructions([*setup, initialize_mint, *initialize, mint_to], payer, mint, source, destination).raise_for_error()
+    transfer_tokens = Instruction(token, bytes([3]) + struct.pack("<Q", 400), [AccountMeta(source.pubkey(), False, True), AccountMeta(destination.pubkey(), False, True), AccountMeta(payer.pubkey(), True, False)])
+    record = chain.send_instructions([transfer_tokens], payer).raise_for_error()
+    assert record.result.compute_units_consumed < 500, record.result.logs
 
 
-def test_missing_program_so_is_skipped_or_required(tmp_path: Path) -> None:
-    (tmp_path / "Anchor.toml").write_text('[programs.localnet]\nstaking = "2HGoJbbsdN93VNGUFhGjmKSs5ArWpmedAGsuh73M19TL"\n')
-    assert Chain().load_workspace_programs(tmp_path) == []
-    with pytest.raises(FileNotFoundError, match="program staking is not built"):
-        Chain().load_workspace_programs(tmp_path, require_all=True)
-
-
-def test_a_corrupt_program_file_is_refused(tmp_path: Path) -> None:
-    so_path = tmp_path / "target" / "deploy" / "staking.so"
-    so_path.parent.mkdir(parents=True)
-    so_path.write_bytes(b"not an ELF file")
-    (tmp_path / "Anchor.toml").write_text('[programs.localnet]\nstaking = "2HGoJbbsdN93VNGUFhGjmKSs5ArWpmedAGsuh73M19TL"\n')
-    with pytest.raises(ValueError, match="not an SBF program"):
-        Chain().load_workspace_programs(tmp_path)
-    so_path.write_bytes(b"\x7fELF" + bytes(60))
-    with pytest.raises(ValueError, match="LiteSVM could not load"):
-        Chain().load_workspace_programs(tmp_path)
+def test_snapshot_and_revert_restore_accounts_clock_and_history() -> None:
+    chain = Chain(start_unix_timestamp=1_000)
+    before = Pubkey.new_unique()
+    kept = chain.airdrop(before, 10**9)
+    snapshot = chain.snapshot()
+    after = Pubkey.new_unique()
+    dropped = chain.airdrop(after, 10**9)
+    chain.warp(600)
+    chain.revert(snapshot)
+    assert chain.balance(before) == 10**9 and chain.get_account(after) is None
+    assert chain.unix_timestamp == 1_000
+    assert chain.transaction(kept.result.signature) is not None
+    assert chain.transaction(dropped.result.signature) is None
+    assert [key for key, _ in chain.accounts_owned_by(SYSTEM_PROGRAM_ID) if key == after] == []
+    # The same snapshot serves again.
+    chain.airdrop(after, 10**9)
+    chain.revert(snapshot)
+    assert chain.get_account(after) is None
 
 
 def test_clock_control_and_epochs() -> None:
     chain = Chain(start_unix_timestamp=1_000)
-    assert (chain.slot, chain.unix_timestamp) == (0, 1_000)
-    chain.set_time(slot=100, unix_timestamp=1_040)
-    assert (chain.slot, chain.unix_timestamp, chain.block_height) == (100, 1_040, 1)
+    genesis = chain.genesis_slot
+    assert (chain.slot, chain.unix_timestamp) == (genesis, 1_000)
+    chain.set_time(slot=genesis + 100, unix_timestamp=1_040)
+    assert (chain.slot, chain.unix_timestamp, chain.block_height) == (genesis + 100, 1_040, 1)
     chain.warp(3_600)
-    assert chain.unix_timestamp == 4_640 and chain.slot == 100 + 9_000
+    assert chain.unix_timestamp == 4_640 and chain.slot == genesis + 100 + 9_000
     assert chain.clock.epoch > 0
     with pytest.raises(ValueError, match="backwards"):
-        chain.set_time(slot=5)
+        chain.set_time(slot=genesis + 5)
 
 
 def test_airdrop_is_a_recorded_transfer_and_accounts_are_indexed() -> None:
@@ -86,7 +125,7 @@ def test_set_account_is_indexed_and_closed_accounts_disappear() -> None:
 def test_failed_transaction_is_recorded_with_error_logs_and_fee() -> None:
     chain = Chain()
     payer = Keypair()
-    chain.airdrop(payer.pubkey(), 1_000_000)
+    chain.airdrop(payer.pubkey(), 10_000_000)
     record = chain.send_instructions([transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=Pubkey.new_unique(), lamports=10**9))], payer)
     assert not record.result.succeeded
     assert "insufficient lamports" in " ".join(record.result.logs)
@@ -117,11 +156,11 @@ def test_blockhashes_expire_after_150_blocks_and_duplicates_are_rejected() -> No
 
 def test_scaled_clock_drives_chain_time_and_wall_paced_blocks() -> None:
     wall = [100.0]
-    clock = ScaledClock(start_unix_timestamp=50, scale=10, monotonic=lambda: wall[0])
     chain = Chain(start_unix_timestamp=50)
+    clock = ScaledClock(start_unix_timestamp=50, start_slot=chain.slot, scale=10, monotonic=lambda: wall[0])
     wall[0] += 4.0
     clock.apply(chain)
-    assert (chain.unix_timestamp, chain.slot, chain.block_height) == (90, 100, 10)
+    assert (chain.unix_timestamp, chain.slot - chain.genesis_slot, chain.block_height) == (90, 100, 10)
     with pytest.raises(ValueError, match=">= 1"):
         ScaledClock(start_unix_timestamp=0, scale=0.5)
 

@@ -16,10 +16,11 @@ import based58
 from solders.message import from_bytes_versioned
 from solders.transaction import VersionedTransaction
 
-from keeper.chain import LAMPORTS_PER_SIGNATURE, Chain, ExecutionResult, TransactionRejected
-from keeper.localnet import params as p
-from keeper.localnet.clock import ScaledClock
-from keeper.localnet.encoding import (
+from keeper.localnet.node.chain import LAMPORTS_PER_SIGNATURE, AirdropFailed, Chain, ExecutionResult, TransactionRejected
+from keeper.localnet.node import params as p
+from keeper.localnet.node.clock import ScaledClock
+from keeper.localnet.node.dev import DevMethods
+from keeper.localnet.node.encoding import (
     API_VERSION,
     encode_account,
     encode_transaction,
@@ -32,7 +33,7 @@ from keeper.localnet.encoding import (
     ui_token_amount,
     with_context,
 )
-from keeper.localnet.errors import (
+from keeper.localnet.node.errors import (
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
     SEND_TRANSACTION_PREFLIGHT_FAILURE,
@@ -45,13 +46,16 @@ from keeper.localnet.errors import (
 )
 
 Handler = Callable[[Any], Any]
-# Agave reports this feature-set id for 2.2; clients only display it.
+# Agave's feature-set id (a hash of its active features); clients only display it.
 FEATURE_SET: Final = 3_294_202_862
 MAX_TRANSACTION_BYTES: Final = 1_232
 
 
 class RpcService:
-    def __init__(self, chain: Chain, clock: ScaledClock) -> None:
+    """`clock`: chain time follows the scaled wall clock; None: it moves only when told
+    (`localnet_setClock`), as tests want."""
+
+    def __init__(self, chain: Chain, clock: ScaledClock | None) -> None:
         self.chain = chain
         self.clock = clock
         self._handlers: dict[str, Handler] = {
@@ -77,6 +81,7 @@ class RpcService:
             "getVersion": self.get_version,
             "getFeeForMessage": self.get_fee_for_message,
             "getGenesisHash": self.get_genesis_hash,
+            **DevMethods(chain).handlers(),
         }
 
     @property
@@ -87,7 +92,8 @@ class RpcService:
         handler = self._handlers.get(method)
         if handler is None:
             raise RpcError(METHOD_NOT_FOUND, "Method not found")
-        self.clock.apply(self.chain)
+        if self.clock is not None:
+            self.clock.apply(self.chain)
         return handler(params)
 
     # --- cluster state ------------------------------------------------------------------------
@@ -227,7 +233,10 @@ class RpcService:
         parsed = p.AirdropParams.parse(params)
         if parsed.lamports > self.chain.balance(self.chain.faucet.pubkey()):
             raise RpcError(INVALID_REQUEST, "airdrop request failed: the faucet does not hold that many lamports")
-        return str(self.chain.airdrop(parsed.pubkey, parsed.lamports).result.signature)
+        try:
+            return str(self.chain.airdrop(parsed.pubkey, parsed.lamports).result.signature)
+        except AirdropFailed as failed:
+            raise RpcError(INVALID_REQUEST, f"airdrop request failed: {failed.record.result.err}") from None
 
     # --- transactions -------------------------------------------------------------------------
 

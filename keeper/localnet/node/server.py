@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from keeper.localnet.errors import INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR, RpcError
-from keeper.localnet.service import RpcService
+from keeper.localnet.node.errors import INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR, RpcError
+from keeper.localnet.node.service import RpcService
 
 log = logging.getLogger(__name__)
 SERVICE_KEY = web.AppKey("rpc_service", RpcService)

@@ -10,13 +10,15 @@ from solders.account import Account
 from solders.message import MessageV0
 from solders.pubkey import Pubkey
 from solders.transaction import VersionedTransaction
-from spl.token.constants import TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID
 
-from keeper.chain import TransactionRecord
-from keeper.localnet.errors import invalid_param, transaction_error_json
-from keeper.localnet.params import DataSlice
+from keeper.localnet.node.chain import TransactionRecord
+from keeper.localnet.node.errors import invalid_param, transaction_error_json
+from keeper.localnet.node.params import DataSlice
+from keeper.localnet.node.runtime import agave_version
 
-API_VERSION: Final = "2.2.0"
+API_VERSION: Final = agave_version()
+TOKEN_PROGRAM_ID: Final = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
+TOKEN_2022_PROGRAM_ID: Final = Pubkey.from_string("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb")
 TOKEN_PROGRAMS: Final = (TOKEN_PROGRAM_ID, TOKEN_2022_PROGRAM_ID)
 # SPL Token layouts (Token-2022 accounts share the base layout and append extensions).
 TOKEN_ACCOUNT_LEN: Final = 165

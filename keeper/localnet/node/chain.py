@@ -1,4 +1,7 @@
-"""An in-process Solana chain on LiteSVM, shared by the tests and the embedded localnet.
+"""The localnet's chain: LiteSVM (Agave 4.x, p-token) plus what a validator adds around it.
+
+Runs in the chain environment (`.venv-chain`, solders 0.29), inside the localnet node
+process; everything else reaches it through JSON-RPC.
 
 LiteSVM executes transactions exactly like a validator's runtime but has no blocks, no
 RPC, no account index and one blockhash at a time. `Chain` adds what the keeper and the
@@ -14,18 +17,18 @@ localnet need on top of it:
 * an index of every account key it has seen, and of the live ones by owner, kept exact by
   re-reading every key a committed transaction names (and every `set_account`), so
   getProgramAccounts reads only the owner's accounts instead of scanning them all;
-* a faucet keypair, so airdrops are ordinary system transfers that show up in history.
+* a faucet keypair, so airdrops are ordinary system transfers that show up in history;
+* snapshots of the whole state that a later `revert` returns to (a development chain's
+  `evm_snapshot` / `evm_revert`), so a test suite deploys once and starts every test fresh.
 """
 
 from __future__ import annotations
 
 import logging
-import tomllib
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Final
 
 from solders.account import Account
@@ -58,26 +61,6 @@ FAUCET_LAMPORTS: Final = 500_000_000 * LAMPORTS_PER_SOL
 HISTORY_CAPACITY: Final = 200_000
 
 AnyTransaction = Transaction | VersionedTransaction
-
-
-@dataclass(frozen=True)
-class ProgramSpec:
-    """A workspace program: its Anchor name, address, and where its compiled .so lives."""
-
-    name: str
-    program_id: Pubkey
-    so_path: Path
-
-
-def workspace_programs(repo_root: Path) -> list[ProgramSpec]:
-    """Programs of Anchor.toml [programs.localnet], each expected at target/deploy/<name>.so."""
-    anchor = tomllib.loads((repo_root / "Anchor.toml").read_text())
-    localnet: dict[str, str] = anchor.get("programs", {}).get("localnet", {})
-    # Anchor names programs with dashes in Cargo but writes the .so with underscores.
-    return [
-        ProgramSpec(name, Pubkey.from_string(address), repo_root / "target" / "deploy" / f"{name.replace('-', '_')}.so")
-        for name, address in sorted(localnet.items())
-    ]
 
 
 @dataclass(frozen=True)
@@ -129,6 +112,10 @@ class TransactionFailed(RuntimeError):
         super().__init__(f"transaction {record.result.signature} failed: {record.result.err}\n  {logs}")
 
 
+class AirdropFailed(TransactionFailed):
+    """The faucet's transfer failed (e.g. it would leave the recipient below rent exemption)."""
+
+
 class TransactionRejected(Exception):
     """The transaction never executed (bad blockhash, duplicate, bad signature): nothing was charged."""
 
@@ -156,13 +143,26 @@ class _AddressLog:
             self.start = 0
 
 
+@dataclass(frozen=True)
+class ChainSnapshot:
+    """The state `Chain.snapshot` took: accounts, clock, blocks, history."""
+
+    accounts: dict[Pubkey, Account]
+    clock: Clock
+    block_height: int
+    recent_blockhashes: tuple[tuple[Hash, int], ...]
+    history: OrderedDict[Signature, TransactionRecord]
+    positions: dict[Signature, int]
+    next_position: int
+    signatures_by_address: dict[Pubkey, _AddressLog]
+    transaction_count: int
+
+
 class Chain:
     """One LiteSVM instance plus the bookkeeping a validator would have. Not thread-safe."""
 
-    def __init__(self, faucet: Keypair | None = None, *, start_unix_timestamp: int = 0) -> None:
-        # Blockhash age is checked here (against a window of recent ones), not by LiteSVM,
-        # which only accepts its single latest blockhash.
-        self.svm = LiteSVM().with_blockhash_check(False)
+    def __init__(self, faucet: Keypair | None = None, *, start_unix_timestamp: int | None = None) -> None:
+        self.svm = _new_svm()
         self.faucet = faucet or Keypair()
         self._known_accounts: set[Pubkey] = set()
         # Live known accounts by owner (and each one's owner). Accounts only change through
@@ -182,39 +182,56 @@ class Chain:
         self.genesis_hash = self.svm.latest_blockhash()
         self._recent_blockhashes.append((self.genesis_hash, 0))
         self.transaction_count = 0
-        self.set_time(slot=0, unix_timestamp=start_unix_timestamp)
+        # The runtime's first slot is where its clock starts (it cannot be set lower).
+        self.genesis_slot = self.slot
+        if start_unix_timestamp is not None:
+            self.set_time(unix_timestamp=start_unix_timestamp)
         self.set_account(self.faucet.pubkey(), Account(FAUCET_LAMPORTS, b"", SYSTEM_PROGRAM_ID))
 
-    # --- programs ------------------------------------------------------------------------
+    # --- snapshots ------------------------------------------------------------------------
 
-    def load_program(self, program_id: Pubkey, so_path: Path) -> None:
-        if so_path.read_bytes()[:4] != b"\x7fELF":
-            raise ValueError(f"{so_path} is not an SBF program (no ELF header)")
-        try:
-            self.svm.add_program_from_file(program_id, so_path)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as error:  # LiteSVM panics (a BaseException) on a program it cannot load
-            raise ValueError(f"LiteSVM could not load {so_path}: {error}") from None
-        self._known_accounts.add(program_id)
-        self._index(program_id, self.get_account(program_id))
+    def snapshot(self) -> ChainSnapshot:
+        """Everything a later `revert` needs to put the chain back as it is now."""
+        accounts = dict(self.known_accounts())
+        return ChainSnapshot(
+            accounts=accounts,
+            clock=self.clock,
+            block_height=self._block_height,
+            recent_blockhashes=tuple(self._recent_blockhashes),
+            history=OrderedDict(self._history),
+            positions=dict(self._positions),
+            next_position=self._next_position,
+            signatures_by_address={key: _AddressLog(list(log.signatures), log.start) for key, log in self._signatures_by_address.items()},
+            transaction_count=self.transaction_count,
+        )
 
-    def load_workspace_programs(self, repo_root: Path, *, require_all: bool = False) -> list[ProgramSpec]:
-        """Loads every Anchor.toml program whose .so is built; returns those loaded.
+    def revert(self, snapshot: ChainSnapshot) -> None:
+        """Back to `snapshot`: a new runtime holding exactly the snapshot's accounts.
 
-        Programs not built yet are skipped with a warning unless `require_all` is set,
-        so the localnet is usable while the programs are still being written.
+        A new runtime rather than rewritten accounts, so that nothing a later transaction
+        left behind (a program it deployed or upgraded, cached executables) survives.
         """
-        loaded: list[ProgramSpec] = []
-        for spec in workspace_programs(repo_root):
-            if not spec.so_path.is_file():
-                if require_all:
-                    raise FileNotFoundError(f"program {spec.name} is not built: {spec.so_path} missing (run anchor build)")
-                log.warning("program %s not loaded: %s does not exist", spec.name, spec.so_path)
-                continue
-            self.load_program(spec.program_id, spec.so_path)
-            loaded.append(spec)
-        return loaded
+        self.svm = _new_svm()
+        self._known_accounts = set()
+        self._owner_of = {}
+        self._owned_by = {}
+        # Program accounts point at their ProgramData: write the data first. Accounts the new
+        # runtime already holds as they were (sysvars aside: the clock is set below; the
+        # preloaded programs) are only indexed.
+        for address, account in sorted(snapshot.accounts.items(), key=lambda item: item[1].executable):
+            if self.svm.get_account(address) == account:
+                self._known_accounts.add(address)
+                self._index(address, account)
+            else:
+                self.set_account(address, account)
+        self._history = OrderedDict(snapshot.history)
+        self._positions = dict(snapshot.positions)
+        self._next_position = snapshot.next_position
+        self._signatures_by_address = {key: _AddressLog(list(log.signatures), log.start) for key, log in snapshot.signatures_by_address.items()}
+        self.transaction_count = snapshot.transaction_count
+        self._recent_blockhashes = deque(snapshot.recent_blockhashes, maxlen=RECENT_BLOCKHASHES_KEPT)
+        self._block_height = snapshot.block_height
+        self.svm.set_clock(snapshot.clock)
 
     # --- clock, blocks and blockhashes ---------------------------------------------------
     #
@@ -267,9 +284,12 @@ class Chain:
         self.expire_blockhash()
 
     def expire_blockhash(self) -> Hash:
-        """A fresh blockhash at the current height (older ones stay valid for their age)."""
-        self.svm.expire_blockhash()
-        blockhash = self.svm.latest_blockhash()
+        """A fresh blockhash at the current height (older ones stay valid for their age).
+
+        The chain issues its own (each the hash of the one before): LiteSVM's would start over
+        in the runtime a `revert` makes, and repeat hashes the kept history already used.
+        """
+        blockhash = Hash.hash(bytes(self.latest_blockhash))
         self._recent_blockhashes.append((blockhash, self._block_height))
         return blockhash
 
@@ -480,7 +500,7 @@ class Chain:
         transaction = Transaction([self.faucet], Message([instruction], self.faucet.pubkey()), blockhash)
         record = self.send(transaction)
         if not record.result.succeeded:
-            raise RuntimeError(f"airdrop failed: {record.result.err}; logs: {record.result.logs}")
+            raise AirdropFailed(record)
         return record
 
     def send_instructions(self, instructions: Iterable, payer: Keypair, *extra_signers: Keypair) -> TransactionRecord:
@@ -488,6 +508,12 @@ class Chain:
         message = Message(list(instructions), payer.pubkey())
         signers = [payer, *extra_signers]
         return self.send(Transaction(signers, message, self.expire_blockhash()))
+
+
+def _new_svm() -> LiteSVM:
+    # Blockhash age is checked by Chain (against a window of recent ones), not by LiteSVM,
+    # which only accepts its single latest blockhash; Chain also refuses repeated signatures.
+    return LiteSVM().with_blockhash_check(False).with_transaction_history(0)
 
 
 # Errors for which the runtime did not execute (and did not charge) the transaction.

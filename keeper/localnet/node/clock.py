@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
-from keeper.chain import Chain
+from keeper.localnet.node.chain import Chain
 
 SECONDS_PER_SLOT: Final = 0.4
 
@@ -21,6 +21,8 @@ class ScaledClock:
     """
 
     start_unix_timestamp: int
+    # The runtime's clock starts at a slot of its own (solders 0.29: 435,888,000).
+    start_slot: int = 0
     scale: float = 1.0
     monotonic: Callable[[], float] = time.monotonic
     _started_at: float = field(init=False)
@@ -34,7 +36,7 @@ class ScaledClock:
         return self.monotonic() - self._started_at
 
     def slot(self) -> int:
-        return int(self.elapsed_wall_seconds() * self.scale / SECONDS_PER_SLOT)
+        return self.start_slot + int(self.elapsed_wall_seconds() * self.scale / SECONDS_PER_SLOT)
 
     def unix_timestamp(self) -> int:
         return self.start_unix_timestamp + int(self.elapsed_wall_seconds() * self.scale)
@@ -45,7 +47,7 @@ class ScaledClock:
     def apply(self, chain: Chain) -> None:
         """Brings the chain's Clock sysvar and block height up to now (never backwards)."""
         elapsed = self.elapsed_wall_seconds()
-        slot = int(elapsed * self.scale / SECONDS_PER_SLOT)
+        slot = self.start_slot + int(elapsed * self.scale / SECONDS_PER_SLOT)
         unix_timestamp = self.start_unix_timestamp + int(elapsed * self.scale)
         chain.set_time(
             slot=max(slot, chain.slot),
