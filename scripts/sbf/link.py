@@ -7,7 +7,7 @@
       so a change to this toolchain never hides behind cargo's up-to-date check.
 
   link.py lower INPUT.bc OUTPUT.so
-      opt        → internalize all but `entrypoint`, drop dead code, lower atomics, and the
+      opt        → internalize all but `entrypoint` and `SECURITY_TXT`, drop dead code, lower atomics, and the
                    sbf-lower plugin (llvm-pass/SbfLower.cpp) for what the BPF backend can't emit
       llc        → upstream BPF object (cpu v2: no ALU32/JMP32, which SBPF v0 lacks; misaligned
                    loads/stores allowed, as the SBPF VM allows them — otherwise every
@@ -105,7 +105,7 @@ def lower(bitcode: Path, output: Path) -> None:
         lowered = scratch / "lowered.bc"
         run([
             tool("opt"), f"-load-pass-plugin={plugin}",
-            "-internalize-public-api-list=entrypoint",
+            "-internalize-public-api-list=entrypoint,SECURITY_TXT",
             # rustc does no LTO for a crate that is also an rlib (Anchor programs are), so
             # the whole-program optimization happens here, before the SBPF rewrites.
             # sbf-soft-float runs twice: first so globaldce keeps the soft-float routines

@@ -108,7 +108,8 @@ def is_text(section: Section) -> bool:
 
 def is_relro(section: Section) -> bool:
     # Marked writable only so a dynamic linker may relocate it; here it is relocated now.
-    return section.name == ".data.rel.ro" or section.name.startswith(".data.rel.ro.")
+    # `.security.txt` (solana-security-txt's `SECURITY_TXT: &str`) is such a section too.
+    return section.name in (".data.rel.ro", ".security.txt") or section.name.startswith(".data.rel.ro.")
 
 
 def is_rodata(section: Section) -> bool:
