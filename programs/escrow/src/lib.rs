@@ -13,9 +13,7 @@ use anchor_lang::prelude::*;
 pub mod errors;
 pub mod events;
 pub mod instructions;
-pub mod node_view;
 pub mod state;
-pub mod token_view;
 pub mod vault;
 
 use instructions::*;
@@ -64,7 +62,7 @@ pub mod escrow {
     /// program's `[IO_MINT]` PDA; the burn vault is derived from the rewards program id;
     /// fee rates are the protocol's (see constants).
     pub fn initialize(ctx: Context<Initialize>, params: InitializeParams) -> Result<()> {
-        instructions::initialize::handler(ctx, params)
+        ctx.accounts.handler(ctx.bumps.config, params)
     }
 
     /// Admin changes the admin, oracle, treasury, timeouts or pause flag (`None` fields
@@ -84,7 +82,13 @@ pub mod escrow {
         hours_reserved: u32,
         price_per_hour: u64,
     ) -> Result<()> {
-        instructions::open_job::handler(ctx, job_id, hours_reserved, price_per_hour)
+        ctx.accounts.handler(
+            ctx.bumps.job,
+            ctx.bumps.job_vault,
+            job_id,
+            hours_reserved,
+            price_per_hour,
+        )
     }
 
     /// The node's device key starts an open job, at the latest at its start deadline.

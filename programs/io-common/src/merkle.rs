@@ -27,7 +27,11 @@ pub fn node_hash(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
 
 /// Whether `proof` leads from `leaf` to `root`.
 pub fn verify(proof: &[[u8; 32]], root: &[u8; 32], leaf: [u8; 32]) -> bool {
-    proof.len() <= MAX_PROOF_LEN && proof.iter().fold(leaf, |acc, sibling| node_hash(&acc, sibling)) == *root
+    proof.len() <= MAX_PROOF_LEN
+        && proof
+            .iter()
+            .fold(leaf, |acc, sibling| node_hash(&acc, sibling))
+            == *root
 }
 
 /// Leaf of a reward root: what `node` earned in `epoch`.
@@ -44,7 +48,14 @@ pub fn receipt_leaf(
     output_hash: &[u8; 32],
     timestamp: i64,
 ) -> [u8; 32] {
-    leaf_hash(&[job, node, model_hash, input_hash, output_hash, &timestamp.to_le_bytes()])
+    leaf_hash(&[
+        job,
+        node,
+        model_hash,
+        input_hash,
+        output_hash,
+        &timestamp.to_le_bytes(),
+    ])
 }
 
 #[cfg(test)]
@@ -60,7 +71,16 @@ mod tests {
             if sibling < level.len() {
                 proof.push(level[sibling]);
             }
-            level = level.chunks(2).map(|pair| if pair.len() == 2 { node_hash(&pair[0], &pair[1]) } else { pair[0] }).collect();
+            level = level
+                .chunks(2)
+                .map(|pair| {
+                    if pair.len() == 2 {
+                        node_hash(&pair[0], &pair[1])
+                    } else {
+                        pair[0]
+                    }
+                })
+                .collect();
             position /= 2;
         }
         (level[0], proof)
@@ -69,11 +89,17 @@ mod tests {
     #[test]
     fn every_leaf_of_odd_and_even_trees_verifies() {
         for count in 1..=9u64 {
-            let leaves: std::vec::Vec<_> = (0..count).map(|i| reward_leaf(7, &[i as u8; 32], i * 10)).collect();
+            let leaves: std::vec::Vec<_> = (0..count)
+                .map(|i| reward_leaf(7, &[i as u8; 32], i * 10))
+                .collect();
             for index in 0..leaves.len() {
                 let (root, proof) = root_and_proof(&leaves, index);
                 assert!(verify(&proof, &root, leaves[index]));
-                assert!(!verify(&proof, &root, reward_leaf(7, &[index as u8; 32], 1)));
+                assert!(!verify(
+                    &proof,
+                    &root,
+                    reward_leaf(7, &[index as u8; 32], 1)
+                ));
             }
         }
     }
@@ -93,7 +119,10 @@ mod tests {
     #[test]
     fn shared_test_vectors() {
         let leaf = reward_leaf(3, &[0xAB; 32], 1_000_000_000);
-        assert_eq!(hex(&leaf), "03048da99774d6809abb389635737011f99f311577f70fc284c0e84ee23e1262");
+        assert_eq!(
+            hex(&leaf),
+            "03048da99774d6809abb389635737011f99f311577f70fc284c0e84ee23e1262"
+        );
     }
 
     fn hex(bytes: &[u8]) -> std::string::String {

@@ -1,85 +1,124 @@
-//! Program-derived addresses: the fixed ones as compile-time constants, and creation of
-//! per-entity ones that survives pre-funding.
+//! The fixed (singleton) PDAs of the four programs as compile-time constants: one address
+//! module for every program.
 //!
-//! Checking a singleton (a config, a vault, the IO mint) against a constant here costs a
-//! 32-byte comparison; re-deriving it with `seeds` + `bump` costs a 1,500-unit syscall on
-//! every instruction. The constants are derived at compile time from `ids` and `seeds`, so
-//! they cannot drift from them (tests compare them with `find_program_address`).
+//! Programs create these accounts with Anchor's `init` + `seeds` + `bump` (their own) and
+//! afterwards check them with `address = io_common::pda::NAME @ Error`: a 32-byte comparison,
+//! where re-deriving with `seeds` + `bump` costs a 1,500-unit `create_program_address` on every
+//! instruction. The `address` form also puts the address in the IDL, so clients need not pass
+//! it. `NAME_BUMP` is the canonical bump, for signing as a PDA whose account holds no data (the
+//! rewards mint authority) or is not loaded. Both are derived at compile time from `ids` and
+//! `seeds`, so they cannot drift from them (a test compares them with `find_program_address`).
+//!
+//! Per-entity PDAs (jobs, nodes, stake positions, epochs, batches) are created with `init` +
+//! `seeds` + `bump`, storing the bump in the account. Later instructions check the address with
+//! [`is_program_address`] over the same seeds and the stored bump: what Anchor's `seeds` +
+//! `bump = x.bump` checks, for one `sol_sha256` (~200 units) instead of `create_program_address`
+//! (1,500), which the compute budgets cannot afford once or more per instruction.
 
-use anchor_lang::prelude::*;
-use anchor_lang::system_program::{self, Allocate, Assign, CreateAccount, Transfer};
+use anchor_lang::prelude::Pubkey;
+use solana_sha256_hasher::hashv;
 
 use crate::{ids, seeds};
 
-/// A PDA with its canonical bump, derived at compile time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FixedPda {
-    pub address: Pubkey,
-    pub bump: u8,
+const fn address(seeds: &[&[u8]], program: &Pubkey) -> Pubkey {
+    Pubkey::new_from_array(anchor_lang::derive_program_address(seeds, &program.to_bytes()).0)
 }
 
-const fn fixed(seeds: &[&[u8]], program: &Pubkey) -> FixedPda {
-    let (address, bump) = anchor_lang::derive_program_address(seeds, &program.to_bytes());
-    FixedPda { address: Pubkey::new_from_array(address), bump }
+const fn bump(seeds: &[&[u8]], program: &Pubkey) -> u8 {
+    anchor_lang::derive_program_address(seeds, &program.to_bytes()).1
 }
 
-pub const ESCROW_CONFIG: FixedPda = fixed(&[seeds::CONFIG], &ids::ESCROW);
-pub const STAKING_CONFIG: FixedPda = fixed(&[seeds::CONFIG], &ids::STAKING);
-pub const STAKE_VAULT: FixedPda = fixed(&[seeds::STAKE_VAULT], &ids::STAKING);
-pub const STAKER_REWARD_VAULT: FixedPda = fixed(&[seeds::STAKER_REWARD_VAULT], &ids::STAKING);
-pub const REWARDS_CONFIG: FixedPda = fixed(&[seeds::CONFIG], &ids::REWARDS);
-pub const EMISSION: FixedPda = fixed(&[seeds::EMISSION], &ids::REWARDS);
-pub const BURN_LEDGER: FixedPda = fixed(&[seeds::BURN_LEDGER], &ids::REWARDS);
-pub const IO_MINT: FixedPda = fixed(&[seeds::IO_MINT], &ids::REWARDS);
-pub const MINT_AUTHORITY: FixedPda = fixed(&[seeds::MINT_AUTHORITY], &ids::REWARDS);
-pub const REWARD_VAULT: FixedPda = fixed(&[seeds::REWARD_VAULT], &ids::REWARDS);
-pub const BURN_VAULT: FixedPda = fixed(&[seeds::BURN_VAULT], &ids::REWARDS);
-pub const PROVENANCE_CONFIG: FixedPda = fixed(&[seeds::CONFIG], &ids::PROVENANCE);
+// escrow
+pub const ESCROW_CONFIG: Pubkey = address(&[seeds::CONFIG], &ids::ESCROW);
 
-/// Whether `account` is still an empty system account: never created, or only sent lamports.
-pub fn is_uncreated(account: &AccountInfo) -> bool {
-    account.owner == &system_program::ID && account.data_is_empty()
-}
+// staking
+pub const STAKING_CONFIG: Pubkey = address(&[seeds::CONFIG], &ids::STAKING);
+pub const STAKE_VAULT: Pubkey = address(&[seeds::STAKE_VAULT], &ids::STAKING);
+pub const STAKER_REWARD_VAULT: Pubkey = address(&[seeds::STAKER_REWARD_VAULT], &ids::STAKING);
 
-/// Creates the PDA `target` (signed by `signer_seeds`) with `space` bytes owned by `owner`,
-/// rent-exempt, `payer` paying what it lacks. The caller checks `is_uncreated` first and
-/// returns its own named error when the account exists.
-///
-/// Anchor 1.2's `init` handles an address that already holds lamports with the System
-/// Program's `CreateAccountAllowPrefund`, which runtimes without that instruction refuse:
-/// anyone could block a predictable address (a job id, a slash record, a claim receipt) for
-/// the price of one transfer. Here a pre-funded PDA is topped up, allocated and assigned,
-/// which every runtime accepts; the pre-funded lamports stay with the account.
-pub fn create_pda_account<'info>(
-    payer: &AccountInfo<'info>,
-    target: &AccountInfo<'info>,
-    system_program: &AccountInfo<'info>,
-    space: usize,
-    owner: &Pubkey,
-    signer_seeds: &[&[u8]],
-) -> Result<()> {
-    let required = Rent::get()?.minimum_balance(space);
-    let signer: &[&[&[u8]]] = &[signer_seeds];
-    let system = system_program.key();
-    let current = target.lamports();
-    if current == 0 {
-        let accounts = CreateAccount { from: payer.clone(), to: target.clone() };
-        return system_program::create_account(
-            CpiContext::new_with_signer(system, accounts, signer),
-            required,
-            space as u64,
-            owner,
-        );
+// rewards
+pub const REWARDS_CONFIG: Pubkey = address(&[seeds::CONFIG], &ids::REWARDS);
+pub const EMISSION: Pubkey = address(&[seeds::EMISSION], &ids::REWARDS);
+pub const BURN_LEDGER: Pubkey = address(&[seeds::BURN_LEDGER], &ids::REWARDS);
+pub const IO_MINT: Pubkey = address(&[seeds::IO_MINT], &ids::REWARDS);
+pub const MINT_AUTHORITY: Pubkey = address(&[seeds::MINT_AUTHORITY], &ids::REWARDS);
+/// The mint authority holds no data, so its bump lives here (and in the rewards config).
+pub const MINT_AUTHORITY_BUMP: u8 = bump(&[seeds::MINT_AUTHORITY], &ids::REWARDS);
+pub const REWARD_VAULT: Pubkey = address(&[seeds::REWARD_VAULT], &ids::REWARDS);
+pub const BURN_VAULT: Pubkey = address(&[seeds::BURN_VAULT], &ids::REWARDS);
+
+// provenance
+pub const PROVENANCE_CONFIG: Pubkey = address(&[seeds::CONFIG], &ids::PROVENANCE);
+
+/// Suffix of every program-address hash.
+const PDA_MARKER: &[u8] = b"ProgramDerivedAddress";
+/// Most seeds (bump included) a program address takes, as in `create_program_address`.
+const MAX_SEEDS: usize = 16;
+
+/// Whether `address` is the program address of `seeds` (the last one the bump) under `program`:
+/// `sha256(seeds ‖ program ‖ "ProgramDerivedAddress") == address`, the hash
+/// `create_program_address` computes. Its curve check is not needed to recognize an existing
+/// account: only a program-signed `init` creates an account at an off-curve address, and no
+/// other address matches the hash.
+pub fn is_program_address(address: &Pubkey, seeds: &[&[u8]], program: &Pubkey) -> bool {
+    if seeds.len() > MAX_SEEDS {
+        return false;
     }
-    let top_up = required.saturating_sub(current);
-    if top_up > 0 {
-        let accounts = Transfer { from: payer.clone(), to: target.clone() };
-        system_program::transfer(CpiContext::new(system, accounts), top_up)?;
+    let mut parts: [&[u8]; MAX_SEEDS + 2] = [&[]; MAX_SEEDS + 2];
+    parts[..seeds.len()].copy_from_slice(seeds);
+    parts[seeds.len()] = program.as_ref();
+    parts[seeds.len() + 1] = PDA_MARKER;
+    hashv(&parts[..seeds.len() + 2]).to_bytes() == address.to_bytes()
+}
+
+/// The bump with which `address` is the canonical program address of `seeds` under `program`,
+/// or `None` if it is not (another address, or these seeds with a lower, non-canonical bump):
+/// the answer `find_program_address` gives, which costs 1,500 units per bump tried. Here a bump
+/// costs one `sol_sha256` and, above the answer, one `sol_curve_validate_point` (~350 units a
+/// step). The returned bump is not curve-checked: the caller signs with it, and the runtime
+/// refuses signer seeds whose hash lies on the curve.
+#[cfg(target_os = "solana")]
+pub fn canonical_bump(seeds: &[&[u8]], address: &Pubkey, program: &Pubkey) -> Option<u8> {
+    if seeds.len() >= MAX_SEEDS {
+        return None;
     }
-    let accounts = Allocate { account_to_allocate: target.clone() };
-    system_program::allocate(CpiContext::new_with_signer(system, accounts, signer), space as u64)?;
-    let accounts = Assign { account_to_assign: target.clone() };
-    system_program::assign(CpiContext::new_with_signer(system, accounts, signer), owner)
+    for bump in (0..=u8::MAX).rev() {
+        let bump_seed = [bump];
+        let mut parts: [&[u8]; MAX_SEEDS + 2] = [&[]; MAX_SEEDS + 2];
+        parts[..seeds.len()].copy_from_slice(seeds);
+        parts[seeds.len()] = &bump_seed;
+        parts[seeds.len() + 1] = program.as_ref();
+        parts[seeds.len() + 2] = PDA_MARKER;
+        let hash = hashv(&parts[..seeds.len() + 3]).to_bytes();
+        if hash == address.to_bytes() {
+            return Some(bump);
+        }
+        if !is_on_curve(&hash) {
+            // A higher bump already gives a program address: that one is canonical.
+            return None;
+        }
+    }
+    None
+}
+
+#[cfg(target_os = "solana")]
+fn is_on_curve(bytes: &[u8; 32]) -> bool {
+    extern "C" {
+        fn sol_curve_validate_point(curve_id: u64, point: *const u8, result: *mut u8) -> u64;
+    }
+    /// `CURVE25519_EDWARDS` of the curve25519 syscalls.
+    const CURVE25519_EDWARDS: u64 = 0;
+    let mut unused = 0u8;
+    // SAFETY: reads 32 bytes; returns 0 exactly when they decompress to an Edwards point (the
+    // test the runtime applies to a program address).
+    unsafe { sol_curve_validate_point(CURVE25519_EDWARDS, bytes.as_ptr(), &mut unused) == 0 }
+}
+
+/// Off-chain builds (unit tests, IDL generation) have no syscalls: the SDK's derivation.
+#[cfg(not(target_os = "solana"))]
+pub fn canonical_bump(seeds: &[&[u8]], address: &Pubkey, program: &Pubkey) -> Option<u8> {
+    let (canonical, bump) = Pubkey::find_program_address(seeds, program);
+    (canonical == *address).then_some(bump)
 }
 
 #[cfg(test)]
@@ -88,11 +127,15 @@ mod tests {
 
     #[test]
     fn fixed_addresses_are_the_canonical_pdas() {
-        let cases: [(FixedPda, &[u8], Pubkey); 12] = [
+        let cases: [(Pubkey, &[u8], Pubkey); 12] = [
             (ESCROW_CONFIG, seeds::CONFIG, ids::ESCROW),
             (STAKING_CONFIG, seeds::CONFIG, ids::STAKING),
             (STAKE_VAULT, seeds::STAKE_VAULT, ids::STAKING),
-            (STAKER_REWARD_VAULT, seeds::STAKER_REWARD_VAULT, ids::STAKING),
+            (
+                STAKER_REWARD_VAULT,
+                seeds::STAKER_REWARD_VAULT,
+                ids::STAKING,
+            ),
             (REWARDS_CONFIG, seeds::CONFIG, ids::REWARDS),
             (EMISSION, seeds::EMISSION, ids::REWARDS),
             (BURN_LEDGER, seeds::BURN_LEDGER, ids::REWARDS),
@@ -103,8 +146,44 @@ mod tests {
             (PROVENANCE_CONFIG, seeds::CONFIG, ids::PROVENANCE),
         ];
         for (fixed, seed, program) in cases {
-            let (address, bump) = Pubkey::find_program_address(&[seed], &program);
-            assert_eq!((fixed.address, fixed.bump), (address, bump));
+            assert_eq!(fixed, Pubkey::find_program_address(&[seed], &program).0);
         }
+        let (_, mint_authority_bump) =
+            Pubkey::find_program_address(&[seeds::MINT_AUTHORITY], &ids::REWARDS);
+        assert_eq!(MINT_AUTHORITY_BUMP, mint_authority_bump);
+    }
+
+    #[test]
+    fn is_program_address_agrees_with_create_program_address() {
+        let program = ids::ESCROW;
+        for id in 0u64..64 {
+            let renter = Pubkey::new_from_array([id as u8; 32]);
+            let job_id = id.to_le_bytes();
+            let (job, bump) =
+                Pubkey::find_program_address(&[seeds::JOB, renter.as_ref(), &job_id], &program);
+            assert!(is_program_address(
+                &job,
+                &[seeds::JOB, renter.as_ref(), &job_id, &[bump]],
+                &program
+            ));
+            // Another bump, seed, program or address does not match.
+            for other in (0..=u8::MAX).filter(|other| *other != bump) {
+                let seeds: &[&[u8]] = &[seeds::JOB, renter.as_ref(), &job_id, &[other]];
+                assert!(!is_program_address(&job, seeds, &program));
+                if let Ok(address) = Pubkey::create_program_address(seeds, &program) {
+                    assert!(is_program_address(&address, seeds, &program));
+                }
+            }
+            let seeds: &[&[u8]] = &[seeds::JOB, renter.as_ref(), &job_id, &[bump]];
+            assert!(!is_program_address(&job, seeds, &ids::STAKING));
+            assert!(!is_program_address(&Pubkey::new_unique(), seeds, &program));
+        }
+        let empty: &[u8] = &[];
+        let too_many = [empty; MAX_SEEDS + 1];
+        assert!(!is_program_address(
+            &Pubkey::default(),
+            &too_many,
+            &ids::ESCROW
+        ));
     }
 }

@@ -61,7 +61,12 @@ pub struct EmissionCursor {
 impl EmissionCursor {
     pub const fn genesis() -> Self {
         let amount = unclipped_month_amount(INITIAL_RATE);
-        Self { month: 0, rate: INITIAL_RATE, month_amount: amount, emitted_before_month: 0 }
+        Self {
+            month: 0,
+            rate: INITIAL_RATE,
+            month_amount: amount,
+            emitted_before_month: 0,
+        }
     }
 
     /// The cursor for the following month.
@@ -71,14 +76,22 @@ impl EmissionCursor {
         let unclipped = unclipped_month_amount(rate);
         let left = IO_EMISSION_SUPPLY - emitted;
         let amount = if unclipped < left { unclipped } else { left };
-        Self { month: self.month + 1, rate, month_amount: amount, emitted_before_month: emitted }
+        Self {
+            month: self.month + 1,
+            rate,
+            month_amount: amount,
+            emitted_before_month: emitted,
+        }
     }
 
     /// What `hour` pays, stepping the cursor forward to the hour's month first.
     /// Hours must be asked for in non-decreasing order (the cursor never steps back).
     pub fn pay_hour(&mut self, hour: u64) -> u64 {
         let month = hour / HOURS_PER_MONTH;
-        debug_assert!(month >= self.month, "the emission cursor only moves forward");
+        debug_assert!(
+            month >= self.month,
+            "the emission cursor only moves forward"
+        );
         while self.month < month {
             if self.month_amount == 0 && self.month > LAST_PAYING_MONTH {
                 // Past the end of the schedule everything pays 0: no need to walk on.
@@ -124,7 +137,9 @@ mod tests {
     #[test]
     fn last_hour_of_a_month_takes_the_remainder() {
         let month = EmissionCursor::genesis();
-        let paid: u64 = (0..HOURS_PER_MONTH).map(|i| hour_of_month_amount(month.month_amount, i)).sum();
+        let paid: u64 = (0..HOURS_PER_MONTH)
+            .map(|i| hour_of_month_amount(month.month_amount, i))
+            .sum();
         assert_eq!(paid, month.month_amount);
     }
 
@@ -135,6 +150,9 @@ mod tests {
             cursor = cursor.next_month();
         }
         assert!(cursor.month_amount < unclipped_month_amount(cursor.rate));
-        assert_eq!(cursor.emitted_before_month + cursor.month_amount, IO_EMISSION_SUPPLY);
+        assert_eq!(
+            cursor.emitted_before_month + cursor.month_amount,
+            IO_EMISSION_SUPPLY
+        );
     }
 }

@@ -22,10 +22,6 @@ pub enum ProvenanceError {
     InvalidProof,
     #[msg("Arithmetic overflow")]
     MathOverflow,
-    #[msg("The batch address already holds an account")]
-    BatchAddressInUse,
     #[msg("Account is not the provenance config")]
     UnexpectedAccount,
-    #[msg("The provenance config already exists")]
-    AlreadyInitialized,
 }

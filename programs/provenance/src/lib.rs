@@ -26,10 +26,6 @@ solana_security_txt::security_txt! {
     source_code: "https://io-settlement.example/source"
 }
 
-/// The config PDA as a compile-time constant (`io_common::pda`): checking an account against it
-/// is a 32-byte comparison, re-deriving it with `seeds` + `bump` a 1,500-unit syscall.
-pub const CONFIG_ADDRESS: Pubkey = io_common::pda::PROVENANCE_CONFIG.address;
-
 /// Seed of the config PDA: `[CONFIG_SEED]`.
 #[constant]
 pub const CONFIG_SEED: &[u8] = io_common::seeds::CONFIG;
@@ -52,7 +48,7 @@ pub mod provenance {
 
     /// Creates the singleton config. The signer becomes admin; `keeper_authority` records batches.
     pub fn initialize(ctx: Context<Initialize>, keeper_authority: Pubkey) -> Result<()> {
-        ctx.accounts.handler(keeper_authority)
+        ctx.accounts.handler(ctx.bumps.config, keeper_authority)
     }
 
     /// Admin only: hands the admin or the keeper role to new keys (either may be a multisig).
@@ -73,9 +69,14 @@ pub mod provenance {
         first_ts: i64,
         last_ts: i64,
     ) -> Result<()> {
-        let bump = ctx.bumps.batch;
-        ctx.accounts
-            .handler(bump, sequence, root, leaf_count, first_ts, last_ts)
+        ctx.accounts.handler(
+            ctx.bumps.batch,
+            sequence,
+            root,
+            leaf_count,
+            first_ts,
+            last_ts,
+        )
     }
 
     /// Anyone: proves that `receipt` is a leaf of batch `sequence`; fails with InvalidProof otherwise.

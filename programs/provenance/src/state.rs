@@ -5,7 +5,7 @@ use crate::errors::ProvenanceError;
 
 /// Layout version written by this code; `version` sits right after the discriminator so a
 /// future migration can branch on it without decoding the rest.
-pub const CURRENT_VERSION: u8 = 1;
+pub const ACCOUNT_VERSION: u8 = 1;
 
 /// Singleton [CONFIG]: who may record batches, and where the batch sequence stands.
 #[account]
@@ -44,6 +44,11 @@ impl ProvenanceConfig {
 }
 
 /// One recorded batch [BATCH, sequence u64 LE]: the root of a Merkle tree of receipts.
+///
+/// Created only by `init` in `record_batch`, at that PDA, so later instructions identify it as
+/// `Account<Batch>` (owner and discriminator) plus its stored relations (`has_one`, `constraint`),
+/// without re-deriving the address with `seeds`: each re-derivation is a 1,500-unit
+/// `create_program_address`, and with them verify_receipt measured 5,584 CU (budget 5,000) on Agave 4.1.2.
 #[account]
 #[derive(InitSpace)]
 pub struct Batch {
@@ -130,7 +135,7 @@ mod tests {
 
     fn config() -> ProvenanceConfig {
         ProvenanceConfig {
-            version: CURRENT_VERSION,
+            version: ACCOUNT_VERSION,
             admin: Pubkey::new_unique(),
             keeper_authority: Pubkey::new_unique(),
             next_sequence: 0,
@@ -177,7 +182,7 @@ mod tests {
 
     fn batch(root: [u8; 32], leaf_count: u32) -> Batch {
         Batch {
-            version: CURRENT_VERSION,
+            version: ACCOUNT_VERSION,
             sequence: 0,
             root,
             leaf_count,

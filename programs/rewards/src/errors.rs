@@ -12,8 +12,6 @@ pub enum RewardsError {
     UnexpectedAccount,
     #[msg("Token account holds the wrong mint")]
     WrongMint,
-    #[msg("Token account is not owned by the expected authority")]
-    WrongTokenOwner,
     #[msg("Genesis supply has already been minted")]
     GenesisAlreadyMinted,
     #[msg("Genesis supply must be minted before emission starts")]
@@ -48,12 +46,4 @@ pub enum RewardsError {
     WrongBurnEpoch,
     #[msg("Arithmetic overflow")]
     MathOverflow,
-    #[msg("This epoch's root has already been posted")]
-    EpochAlreadyPosted,
-    #[msg("This node has already claimed this epoch")]
-    AlreadyClaimed,
-    #[msg("The epoch root account holds another epoch")]
-    EpochMismatch,
-    #[msg("The rewards program is already initialized")]
-    AlreadyInitialized,
 }

@@ -27,30 +27,6 @@ solana_security_txt::security_txt! {
     source_code: "https://io-settlement.example/source"
 }
 
-/// The program's fixed PDAs and the staking accounts a claim pays into, as compile-time
-/// constants (`io_common::pda`, derived from `io_common::ids` + `io_common::seeds`). Checking an
-/// account against one is a 32-byte comparison; re-deriving it with `seeds` + `bump` costs a
-/// 1,500-unit syscall. Each is the canonical PDA, the same address `initialize` creates.
-pub mod addresses {
-    use anchor_lang::prelude::Pubkey;
-    use io_common::pda;
-
-    pub const CONFIG: Pubkey = pda::REWARDS_CONFIG.address;
-    pub const EMISSION: Pubkey = pda::EMISSION.address;
-    pub const BURN_LEDGER: Pubkey = pda::BURN_LEDGER.address;
-    pub const IO_MINT: Pubkey = pda::IO_MINT.address;
-    pub const MINT_AUTHORITY: Pubkey = pda::MINT_AUTHORITY.address;
-    pub const REWARD_VAULT: Pubkey = pda::REWARD_VAULT.address;
-    pub const BURN_VAULT: Pubkey = pda::BURN_VAULT.address;
-    /// staking's config and staker reward vault (rewards.claim deposits the staker part there).
-    pub const STAKING_CONFIG: Pubkey = pda::STAKING_CONFIG.address;
-    pub const STAKER_REWARD_VAULT: Pubkey = pda::STAKER_REWARD_VAULT.address;
-
-    /// Signer seeds of the mint authority PDA (mints, vault transfers, burns, staker deposits).
-    pub const MINT_AUTHORITY_SEEDS: &[&[u8]] =
-        &[io_common::seeds::MINT_AUTHORITY, &[pda::MINT_AUTHORITY.bump]];
-}
-
 /// PDA `[CONFIG_SEED]`: the rewards config.
 #[constant]
 pub const CONFIG_SEED: &[u8] = io_common::seeds::CONFIG;
@@ -127,7 +103,7 @@ pub mod rewards {
         start_ts: i64,
         keeper_authority: Pubkey,
     ) -> Result<()> {
-        ctx.accounts.handler(start_ts, keeper_authority)
+        ctx.accounts.handler(&ctx.bumps, start_ts, keeper_authority)
     }
 
     /// Admin only: hands the admin or the keeper role to new keys (either may be a multisig).
@@ -158,20 +134,19 @@ pub mod rewards {
         total: u64,
         leaf_count: u32,
     ) -> Result<()> {
-        let bump = ctx.bumps.epoch_root;
-        ctx.accounts.handler(bump, epoch, root, total, leaf_count)
+        ctx.accounts
+            .handler(ctx.bumps.epoch_root, epoch, root, total, leaf_count)
     }
 
     /// Anyone: pays a node its reward leaf for `epoch` (once), staker share to its staker pool.
     pub fn claim(ctx: Context<Claim>, epoch: u64, amount: u64, proof: Vec<[u8; 32]>) -> Result<()> {
-        let bump = ctx.bumps.claim_receipt;
-        ctx.accounts.handler(bump, epoch, amount, proof)
+        ctx.accounts
+            .handler(ctx.bumps.claim_receipt, epoch, amount, proof)
     }
 
     /// Anyone: burns the whole burn vault, booked under `epoch` (the hour in progress).
     pub fn burn(ctx: Context<Burn>, epoch: u64) -> Result<()> {
-        let bump = ctx.bumps.burn_epoch;
-        ctx.accounts.handler(bump, epoch)
+        ctx.accounts.handler(ctx.bumps.burn_epoch, epoch)
     }
 }
 

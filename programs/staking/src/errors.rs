@@ -64,19 +64,12 @@ pub enum StakingError {
     PositionNotEmpty,
     #[msg("Arithmetic overflow")]
     MathOverflow,
-    // Added with the prefund-safe account creation and address constants (codes above are stable).
     #[msg("Account is not the staking config")]
     WrongConfig,
     #[msg("Account is not the stake vault")]
     WrongStakeVault,
     #[msg("Account is not the staker reward vault")]
     WrongStakerRewardVault,
-    #[msg("Staking is already initialized")]
-    AlreadyInitialized,
-    #[msg("Node is already registered")]
-    NodeAlreadyRegistered,
-    #[msg("A slash record already exists at this index")]
-    SlashRecordExists,
     #[msg("Account is not the staker's stake position PDA on this node")]
     WrongPosition,
     #[msg("Previous slash record is not the node's latest")]

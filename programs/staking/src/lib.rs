@@ -9,7 +9,6 @@
 
 use anchor_lang::prelude::*;
 
-pub mod addresses;
 pub mod errors;
 pub mod events;
 pub mod instructions;
@@ -67,7 +66,7 @@ pub mod staking {
     /// program's `[IO_MINT]` PDA; the rewards authority and burn vault are derived from the
     /// rewards program id and can never be changed.
     pub fn initialize(ctx: Context<Initialize>, params: InitializeParams) -> Result<()> {
-        instructions::initialize::handler(ctx, params)
+        ctx.accounts.handler(&ctx.bumps, params)
     }
 
     /// Admin changes the admin, slashing authority, stake cap, cooldown or reporter share
@@ -79,7 +78,7 @@ pub mod staking {
     /// Operator and device key (both sign) register a node: PDA `[NODE, node_key]`,
     /// active, staker share 100..=300 bps, token share 0..=10000 bps, GPU model ≤ 32 bytes.
     pub fn register_node(ctx: Context<RegisterNode>, params: RegisterNodeParams) -> Result<()> {
-        instructions::register_node::handler(ctx, params)
+        ctx.accounts.handler(ctx.bumps.node, params)
     }
 
     /// Operator changes its node's settings, hands it to a new operator, or (de)activates
@@ -93,7 +92,7 @@ pub mod staking {
     /// use. Shares = amount on an empty pool, else floor(amount × total_shares / total_stake). Refused above `max_stake_per_node`
     /// (StakeCapExceeded) or when the amount buys no share (ZeroShares).
     pub fn stake(ctx: Context<Stake>, amount: u64) -> Result<()> {
-        instructions::stake::handler(ctx, amount)
+        ctx.accounts.handler(amount)
     }
 
     /// Moves `shares` active shares into cooldown: they stop earning at once and stay
@@ -115,7 +114,7 @@ pub mod staking {
     /// someone sent lamports to that address first). Given the node's latest record, refuses
     /// a second slash for the same evidence hash.
     pub fn slash(ctx: Context<Slash>, params: SlashParams) -> Result<()> {
-        instructions::slash::handler(ctx, params)
+        ctx.accounts.handler(ctx.bumps.slash_record, params)
     }
 
     /// Staker collects every reward its position has earned (NothingToClaim if none).

@@ -1,77 +1,77 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token::Token;
-use io_common::pda;
+use anchor_spl::token::{Token, TokenAccount};
+use io_common::{pda, seeds};
 
 use crate::errors::EscrowError;
 use crate::state::{EscrowConfig, Job, JobStatus};
-use crate::token_view::TokenAccountView;
-use crate::vault::refund_and_close;
+use crate::vault::JobVault;
 
 /// The renter cancels a job the node has not started: the deposit comes back less the
 /// reservation fee (to the treasury); the vault and the job close to the renter.
 ///
-/// The renter and treasury token accounts may coincide (`dup`) only when the treasury
-/// wallet is itself the renter; each is pinned to its owner, so that is harmless.
+/// The renter and treasury token accounts may be one account (`dup`) when the treasury wallet
+/// is itself the renter; each is pinned to its owner, so that is harmless. Neither may be the
+/// vault.
 #[derive(Accounts)]
 pub struct CancelJob<'info> {
     #[account(mut)]
     pub renter: Signer<'info>,
-    /// The `[CONFIG]` PDA: its compile-time address (a 32-byte compare, no derivation).
-    #[account(address = pda::ESCROW_CONFIG.address @ EscrowError::WrongConfig)]
+    /// The `[CONFIG]` PDA.
+    #[account(address = pda::ESCROW_CONFIG @ EscrowError::WrongConfig)]
     pub config: Box<Account<'info, EscrowConfig>>,
-    /// No seeds re-derived (1,500 units): owner + discriminator make it a Job this program
-    /// created, only ever at its `[JOB, renter, job_id]` PDA, and the vault's authority
-    /// check below ties it to that address. `dup`: the only escrow-owned account here.
+    /// The job (created only by `open_job`, at its PDA `[JOB, renter, job_id LE]`).
     #[account(
         mut,
-        dup,
+        constraint = pda::is_program_address(&job.key(), &[seeds::JOB, job.renter.as_ref(), &job.job_id.to_le_bytes(), &[job.bump]], &crate::ID)
+            @ ErrorCode::ConstraintSeeds,
         close = renter,
         has_one = renter @ EscrowError::NotRenter,
         constraint = job.status == JobStatus::Open @ EscrowError::JobNotOpen,
     )]
     pub job: Box<Account<'info, Job>>,
-    /// The job's vault: the address recorded at open, token authority = this job (which
-    /// also ties the job account to its PDA address). Distinct from both token accounts
-    /// below; with the job being the only escrow-owned account, that is every aliasing
-    /// Anchor's duplicate check (skipped by `dup`, ~500 units an account) would catch.
+    /// The job's vault: the address the job recorded at open, held by the job (which ties the
+    /// job account to the vault's PDA `[JOB_VAULT, job]`).
     #[account(
         mut,
-        dup,
         address = job.vault @ EscrowError::WrongVault,
-        constraint = job_vault.owner == job.key() @ EscrowError::WrongVault,
-        constraint = job_vault.key() != renter_token_account.key()
-            && job_vault.key() != treasury_token_account.key()
-            @ ErrorCode::ConstraintDuplicateMutableAccount,
+        token::authority = job,
     )]
-    pub job_vault: Account<'info, TokenAccountView>,
+    pub job_vault: Box<Account<'info, TokenAccount>>,
     /// Receives the refund: a renter token account of the payment mint.
     #[account(
         mut,
         dup,
+        constraint = renter_token_account.key() != job_vault.key()
+            @ ErrorCode::ConstraintDuplicateMutableAccount,
         token::mint = job.payment_mint,
         token::authority = renter,
     )]
-    pub renter_token_account: Account<'info, TokenAccountView>,
+    pub renter_token_account: Box<Account<'info, TokenAccount>>,
     /// A token account of the treasury in the payment mint (normally its ATA): gets the
     /// reservation fee.
     #[account(
         mut,
         dup,
+        constraint = treasury_token_account.key() != job_vault.key()
+            @ ErrorCode::ConstraintDuplicateMutableAccount,
         token::mint = job.payment_mint,
         token::authority = config.treasury,
     )]
-    pub treasury_token_account: Account<'info, TokenAccountView>,
+    pub treasury_token_account: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
 }
 
 impl CancelJob<'_> {
     pub fn handler(&mut self) -> Result<()> {
-        refund_and_close(
-            &self.job,
-            &self.job_vault,
-            self.renter_token_account.as_ref(),
-            self.treasury_token_account.as_ref(),
-            self.renter.as_ref(),
+        let vault = JobVault {
+            job: &self.job,
+            vault: &self.job_vault,
+            token_program: &self.token_program,
+        };
+        vault.refund_and_close(
+            self.renter_token_account.to_account_info(),
+            self.treasury_token_account.to_account_info(),
+            self.renter.to_account_info(),
             false,
         )
     }

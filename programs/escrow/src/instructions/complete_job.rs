@@ -17,17 +17,14 @@ pub struct CompleteJob<'info> {
             || authority.key() == config.oracle_authority @ EscrowError::NotCompleter,
     )]
     pub authority: Signer<'info>,
-    /// The `[CONFIG]` PDA: its compile-time address (a 32-byte compare, no derivation).
-    #[account(address = pda::ESCROW_CONFIG.address @ EscrowError::WrongConfig)]
+    /// The `[CONFIG]` PDA.
+    #[account(address = pda::ESCROW_CONFIG @ EscrowError::WrongConfig)]
     pub config: Box<Account<'info, EscrowConfig>>,
-    /// `dup`: the only mutable account, so Anchor's duplicate check (a HashSet, ~500
-    /// units) has nothing to compare it with. Seeds stay checked here (no vault to tie the
-    /// job to its address).
+    /// The job (created only by `open_job`, at its PDA `[JOB, renter, job_id LE]`).
     #[account(
         mut,
-        dup,
-        seeds = [seeds::JOB, job.renter.as_ref(), &job.job_id.to_le_bytes()],
-        bump = job.bump,
+        constraint = pda::is_program_address(&job.key(), &[seeds::JOB, job.renter.as_ref(), &job.job_id.to_le_bytes(), &[job.bump]], &crate::ID)
+            @ ErrorCode::ConstraintSeeds,
         constraint = job.status == JobStatus::Started @ EscrowError::JobNotStarted,
     )]
     pub job: Box<Account<'info, Job>>,

@@ -1,6 +1,3 @@
-// Every instruction module exposes its own `handler`; lib.rs calls them by path.
-#![allow(ambiguous_glob_reexports)]
-
 pub mod cancel_job;
 pub mod complete_job;
 pub mod initialize;

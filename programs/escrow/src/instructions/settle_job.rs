@@ -1,106 +1,94 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token::Token;
-use io_common::pda;
+use anchor_spl::token::{Token, TokenAccount};
+use io_common::{pda, seeds};
+use staking::state::Node;
 
 use crate::errors::EscrowError;
 use crate::events::JobSettled;
-use crate::node_view::NodePayee;
 use crate::state::{settlement_split, EscrowConfig, Job, JobStatus, PaymentKind};
-use crate::token_view::TokenAccountView;
-use crate::vault::{vault_surplus, JobSigner};
+use crate::vault::JobVault;
 
 /// Pays out a completed job (anyone may crank it): the node's payout to the operator's
 /// token account, its token share to the burn vault (IO) or to the treasury for buy-back
 /// (USDC), the fees to the treasury, and the unused hours and facilitation fee back to
 /// the renter; then closes the vault and the job, returning their rent to the renter.
 ///
-/// Operator, treasury and renter token accounts may be the same account (`dup`) when the
-/// same wallet holds two roles (e.g. a renter renting its own node, or the treasury
-/// renting): each is pinned to its wallet by an owner check, so coinciding accounts only
-/// ever receive what their single owner is due. The vault and the burn vault can never
-/// coincide with them (different owners) and are not `dup`.
-///
-/// No address here is re-derived (each derivation is a 1,500-unit syscall per bump tried);
-/// every account is still pinned:
-/// - config: its compile-time PDA address (+ owner and discriminator by `Account`).
-/// - job: owner + discriminator prove it is a Job this program wrote, and this program only
-///   ever creates a Job at its `[JOB, renter, job_id]` PDA (open_job). The vault check below
-///   also ties it to its own address: the vault's token authority is the job PDA it was
-///   opened for, and only that PDA could change it (the program never does).
-/// - job_vault: the address recorded in the job at open (`job.vault`) and authority = job.
-/// - operator/treasury token accounts: any token account of the payment mint owned by the
-///   node's operator / the config's treasury (the wallet owns and controls it fully; an ATA
-///   was never needed for that, and finding one costs a derivation per bump tried).
-///
-/// Aliasing: job and vault are `dup` to skip Anchor's duplicate-mutable-account check (a
-/// SipHash `HashSet`, ~500 units per account) and are checked explicitly instead. The job
-/// is the only escrow-owned account here (every other mutable account is owned by the
-/// token or system program), so it cannot alias anything; the vault is compared with every
-/// token-account slot that could hold it (`ConstraintDuplicateMutableAccount`, as Anchor
-/// would report): the operator's and the treasury's (their owners are settable keys). The
-/// renter's cannot (its owner is the renter, a system account, never the job) and neither
-/// can the burn vault (address = `config.burn_vault`, a rewards PDA; the vault's is an
-/// escrow PDA).
+/// Operator, treasury and renter token accounts may be one account (`dup`) when one wallet
+/// holds two roles (a renter renting its own node, the treasury renting): each is pinned to
+/// its owner and the payment mint, so coinciding accounts only receive what their single owner
+/// is due. None of them may be the vault (checked explicitly, as `dup` takes them out of
+/// Anchor's duplicate check).
 #[derive(Accounts)]
 pub struct SettleJob<'info> {
-    /// The `[CONFIG]` PDA: its compile-time address (a 32-byte compare, no derivation).
-    #[account(address = pda::ESCROW_CONFIG.address @ EscrowError::WrongConfig)]
+    /// The `[CONFIG]` PDA.
+    #[account(address = pda::ESCROW_CONFIG @ EscrowError::WrongConfig)]
     pub config: Box<Account<'info, EscrowConfig>>,
+    /// The job (created only by `open_job`, at its PDA `[JOB, renter, job_id LE]`), completed.
     #[account(
         mut,
-        dup,
+        constraint = pda::is_program_address(&job.key(), &[seeds::JOB, job.renter.as_ref(), &job.job_id.to_le_bytes(), &[job.bump]], &crate::ID)
+            @ ErrorCode::ConstraintSeeds,
         close = renter,
         has_one = renter @ EscrowError::WrongRenter,
         has_one = node @ EscrowError::WrongNode,
         constraint = job.status == JobStatus::Completed @ EscrowError::JobNotCompleted,
     )]
     pub job: Box<Account<'info, Job>>,
-    /// The job's node (a staking program Node: owner and discriminator checked): gives the
-    /// operator and token share (only those two fields are decoded, see `node_view`).
-    pub node: Account<'info, NodePayee>,
+    /// The job's node (a staking program Node): its current operator and token share.
+    #[account(
+        constraint = pda::is_program_address(&node.key(), &[seeds::NODE, node.node_key.as_ref(), &[node.bump]], &staking::ID)
+            @ ErrorCode::ConstraintSeeds,
+    )]
+    pub node: Box<Account<'info, Node>>,
     /// The job's renter wallet: receives the rent of the job and its vault.
     #[account(mut)]
     pub renter: SystemAccount<'info>,
+    /// The job's vault: the address the job recorded at open, held by the job (which ties the
+    /// job account to the vault's PDA `[JOB_VAULT, job]`).
     #[account(
         mut,
-        dup,
         address = job.vault @ EscrowError::WrongVault,
-        constraint = job_vault.owner == job.key() @ EscrowError::WrongVault,
-        constraint = job_vault.key() != operator_token_account.key()
-            && job_vault.key() != treasury_token_account.key()
-            @ ErrorCode::ConstraintDuplicateMutableAccount,
+        token::authority = job,
     )]
-    pub job_vault: Account<'info, TokenAccountView>,
+    pub job_vault: Box<Account<'info, TokenAccount>>,
     /// A token account of the operator in the payment mint (normally its ATA).
     #[account(
         mut,
         dup,
+        constraint = operator_token_account.key() != job_vault.key()
+            @ ErrorCode::ConstraintDuplicateMutableAccount,
         token::mint = job.payment_mint,
         token::authority = node.operator,
     )]
-    pub operator_token_account: Account<'info, TokenAccountView>,
+    pub operator_token_account: Box<Account<'info, TokenAccount>>,
     /// A token account of the treasury in the payment mint (normally its ATA).
     #[account(
         mut,
         dup,
+        constraint = treasury_token_account.key() != job_vault.key()
+            @ ErrorCode::ConstraintDuplicateMutableAccount,
         token::mint = job.payment_mint,
         token::authority = config.treasury,
     )]
-    pub treasury_token_account: Account<'info, TokenAccountView>,
-    /// The rewards program's burn vault (`config.burn_vault`). Only IO jobs pay into it, so
-    /// only they read it as a token account (and check its mint) in the handler; a USDC job
-    /// skips that unpack. The address is checked for every job.
-    /// CHECK: address = `config.burn_vault`; IO jobs check it is an IO token account.
-    #[account(mut, address = config.burn_vault @ EscrowError::WrongBurnVault)]
-    pub burn_vault: UncheckedAccount<'info>,
+    pub treasury_token_account: Box<Account<'info, TokenAccount>>,
+    /// The rewards program's burn vault (`config.burn_vault`, an IO token account): IO jobs'
+    /// token share goes here. Passed for USDC jobs too.
+    #[account(
+        mut,
+        address = config.burn_vault @ EscrowError::WrongBurnVault,
+        token::mint = config.io_mint,
+    )]
+    pub burn_vault: Box<Account<'info, TokenAccount>>,
     /// A token account of the renter in the payment mint: receives the refund.
     #[account(
         mut,
         dup,
+        constraint = renter_token_account.key() != job_vault.key()
+            @ ErrorCode::ConstraintDuplicateMutableAccount,
         token::mint = job.payment_mint,
         token::authority = renter,
     )]
-    pub renter_token_account: Account<'info, TokenAccountView>,
+    pub renter_token_account: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
 }
 
@@ -119,18 +107,11 @@ impl SettleJob<'_> {
         // USDC: the token share is bought back by the treasury, so it travels with the fees
         // in one transfer (one CPI fewer); IO: it goes to the burn vault.
         let (token_share_destination, burn_transfer, treasury_transfer) = match job.payment_kind {
-            PaymentKind::Io => {
-                // What `Account<TokenAccount>` + `token::mint = config.io_mint` checked.
-                let info: &AccountInfo = &self.burn_vault;
-                require_keys_eq!(*info.owner, Token::id(), EscrowError::WrongBurnVault);
-                let mint = TokenAccountView::unpack(&info.try_borrow_data()?)?.mint;
-                require_keys_eq!(mint, self.config.io_mint, EscrowError::WrongBurnVault);
-                (
-                    self.burn_vault.key(),
-                    split.token_share,
-                    split.treasury_fees,
-                )
-            }
+            PaymentKind::Io => (
+                self.burn_vault.key(),
+                split.token_share,
+                split.treasury_fees,
+            ),
             PaymentKind::Usdc => (
                 self.treasury_token_account.key(),
                 0,
@@ -143,19 +124,29 @@ impl SettleJob<'_> {
 
         // Anyone can send tokens to a vault; such a surplus must not block the close, and
         // it goes back to the renter with the refund.
-        let surplus = vault_surplus(&self.job_vault, &quote)?;
-        let signer = JobSigner::new(job, &self.job_vault);
-        signer.pay(self.operator_token_account.as_ref(), split.node_payout)?;
-        signer.pay(&self.burn_vault, burn_transfer)?;
-        signer.pay(self.treasury_token_account.as_ref(), treasury_transfer)?;
-        signer.pay(
-            self.renter_token_account.as_ref(),
+        let vault = JobVault {
+            job,
+            vault: &self.job_vault,
+            token_program: &self.token_program,
+        };
+        let surplus = vault.surplus(&quote)?;
+        vault.pay(
+            self.operator_token_account.to_account_info(),
+            split.node_payout,
+        )?;
+        vault.pay(self.burn_vault.to_account_info(), burn_transfer)?;
+        vault.pay(
+            self.treasury_token_account.to_account_info(),
+            treasury_transfer,
+        )?;
+        vault.pay(
+            self.renter_token_account.to_account_info(),
             split
                 .refund
                 .checked_add(surplus)
                 .ok_or(EscrowError::MathOverflow)?,
         )?;
-        signer.close_vault(&self.renter)?;
+        vault.close(self.renter.to_account_info())?;
 
         emit!(JobSettled {
             job: job.key(),

@@ -22,12 +22,10 @@ pub struct UpdateConfigParams {
 #[derive(Accounts)]
 pub struct UpdateConfig<'info> {
     pub admin: Signer<'info>,
-    /// The `[CONFIG]` PDA (compile-time address). `dup`: the only mutable account, so
-    /// Anchor's duplicate check (a HashSet, ~500 units) has nothing to compare it with.
+    /// The `[CONFIG]` PDA.
     #[account(
         mut,
-        dup,
-        address = pda::ESCROW_CONFIG.address @ EscrowError::WrongConfig,
+        address = pda::ESCROW_CONFIG @ EscrowError::WrongConfig,
         has_one = admin @ EscrowError::NotAdmin,
     )]
     pub config: Box<Account<'info, EscrowConfig>>,

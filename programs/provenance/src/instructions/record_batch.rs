@@ -1,10 +1,9 @@
 use anchor_lang::prelude::*;
-use io_common::pda::{create_pda_account, is_uncreated};
-use io_common::seeds;
+use io_common::{pda, seeds};
 
 use crate::errors::ProvenanceError;
 use crate::events::BatchRecorded;
-use crate::state::{Batch, ProvenanceConfig, CURRENT_VERSION};
+use crate::state::{Batch, ProvenanceConfig, ACCOUNT_VERSION};
 
 #[derive(Accounts)]
 #[instruction(sequence: u64)]
@@ -12,22 +11,24 @@ pub struct RecordBatch<'info> {
     /// The provenance config: keeper check and the batch sequence.
     #[account(
         mut,
-        address = crate::CONFIG_ADDRESS @ ProvenanceError::UnexpectedAccount,
+        address = pda::PROVENANCE_CONFIG @ ProvenanceError::UnexpectedAccount,
         has_one = keeper_authority @ ProvenanceError::Unauthorized,
         constraint = sequence == config.next_sequence @ ProvenanceError::SequenceMismatch,
     )]
     pub config: Account<'info, ProvenanceConfig>,
 
-    /// The new batch, [BATCH, sequence u64 LE] (address checked by `seeds`). The handler
-    /// creates it, so every check above runs first: an Anchor `init` here would create the
-    /// account while the accounts are loaded, before the sequence constraint, and a replayed
-    /// sequence would die in the system program instead of failing with SequenceMismatch.
-    /// The handler also creates it when someone sent lamports to the (predictable) address
-    /// beforehand, which would otherwise block the sequence forever
-    /// (`io_common::pda::create_pda_account`).
-    /// CHECK: created and written by the handler, at the address `seeds` checks.
-    #[account(mut, seeds = [seeds::BATCH, &sequence.to_le_bytes()], bump)]
-    pub batch: UncheckedAccount<'info>,
+    /// The new batch, PDA [BATCH, sequence u64 LE], created here (also when someone sent
+    /// lamports to the address beforehand). Anchor creates `init` accounts before it checks
+    /// the other accounts' constraints, so a replayed sequence fails in the system program
+    /// (account already in use) and a future one with SequenceMismatch, which reverts it.
+    #[account(
+        init,
+        payer = keeper_authority,
+        space = 8 + Batch::INIT_SPACE,
+        seeds = [seeds::BATCH, &sequence.to_le_bytes()],
+        bump,
+    )]
+    pub batch: Account<'info, Batch>,
 
     /// The keeper; signs and pays the batch's rent.
     #[account(mut)]
@@ -36,7 +37,7 @@ pub struct RecordBatch<'info> {
     pub system_program: Program<'info, System>,
 }
 
-impl<'info> RecordBatch<'info> {
+impl RecordBatch<'_> {
     pub fn handler(
         &mut self,
         bump: u8,
@@ -52,9 +53,8 @@ impl<'info> RecordBatch<'info> {
         self.config.record(sequence, leaf_count)?;
 
         let recorder = self.keeper_authority.key();
-        self.create_batch_account(bump, sequence)?;
-        let batch = Batch {
-            version: CURRENT_VERSION,
+        self.batch.set_inner(Batch {
+            version: ACCOUNT_VERSION,
             sequence,
             root,
             leaf_count,
@@ -64,10 +64,7 @@ impl<'info> RecordBatch<'info> {
             recorder,
             bump,
             _reserved: [0; 64],
-        };
-        let info = self.batch.to_account_info();
-        batch.try_serialize(&mut &mut info.try_borrow_mut_data()?[..])?;
-
+        });
         emit!(BatchRecorded {
             batch: self.batch.key(),
             sequence,
@@ -79,22 +76,5 @@ impl<'info> RecordBatch<'info> {
             total_leaves: self.config.total_leaves,
         });
         Ok(())
-    }
-
-    /// Creates the batch PDA owned by this program, rent paid by the keeper; an address that
-    /// already holds an account (not reachable through this program) is BatchAddressInUse.
-    fn create_batch_account(&self, bump: u8, sequence: u64) -> Result<()> {
-        require!(
-            is_uncreated(&self.batch),
-            ProvenanceError::BatchAddressInUse
-        );
-        create_pda_account(
-            &self.keeper_authority.to_account_info(),
-            &self.batch,
-            &self.system_program.to_account_info(),
-            8 + Batch::INIT_SPACE,
-            &crate::ID,
-            &[seeds::BATCH, &sequence.to_le_bytes(), &[bump]],
-        )
     }
 }

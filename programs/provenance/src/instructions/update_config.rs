@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use io_common::pda;
 
 use crate::errors::ProvenanceError;
 use crate::events::ConfigUpdated;
@@ -12,13 +13,13 @@ pub struct UpdateConfig<'info> {
     /// The provenance config.
     #[account(
         mut,
-        address = crate::CONFIG_ADDRESS @ ProvenanceError::UnexpectedAccount,
+        address = pda::PROVENANCE_CONFIG @ ProvenanceError::UnexpectedAccount,
         has_one = admin @ ProvenanceError::Unauthorized,
     )]
     pub config: Account<'info, ProvenanceConfig>,
 }
 
-impl<'info> UpdateConfig<'info> {
+impl UpdateConfig<'_> {
     /// `None` leaves a field as it is.
     pub fn handler(
         &mut self,

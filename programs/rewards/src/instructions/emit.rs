@@ -1,8 +1,8 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Mint, MintTo, Token};
 use io_common::economics::IO_MAX_SUPPLY;
+use io_common::{pda, seeds};
 
-use crate::addresses;
 use crate::errors::RewardsError;
 use crate::events::HoursEmitted;
 use crate::state::{EmissionState, RewardsConfig};
@@ -13,36 +13,36 @@ use crate::state::{EmissionState, RewardsConfig};
 pub struct Emit<'info> {
     /// The rewards config: emission only after genesis.
     #[account(
-        address = addresses::CONFIG @ RewardsError::UnexpectedAccount,
+        address = pda::REWARDS_CONFIG @ RewardsError::UnexpectedAccount,
         // Emission before genesis would break supply == genesis + emitted − burned.
         constraint = config.genesis_minted @ RewardsError::GenesisNotMinted,
     )]
     pub config: Box<Account<'info, RewardsConfig>>,
 
     /// Emission progress: next hour, schedule cursor, totals.
-    #[account(mut, address = addresses::EMISSION @ RewardsError::UnexpectedAccount)]
+    #[account(mut, address = pda::EMISSION @ RewardsError::UnexpectedAccount)]
     pub emission: Box<Account<'info, EmissionState>>,
 
     /// The IO mint (its supply is checked against the cap).
-    #[account(mut, address = addresses::IO_MINT @ RewardsError::UnexpectedAccount)]
+    #[account(mut, address = pda::IO_MINT @ RewardsError::UnexpectedAccount)]
     pub io_mint: Box<Account<'info, Mint>>,
 
     /// Mint authority PDA [MINT_AUTHORITY].
     /// CHECK: the PDA [MINT_AUTHORITY] (address); signs the mint.
-    #[account(address = addresses::MINT_AUTHORITY @ RewardsError::UnexpectedAccount)]
+    #[account(address = pda::MINT_AUTHORITY @ RewardsError::UnexpectedAccount)]
     pub mint_authority: UncheckedAccount<'info>,
 
     /// Receives the emitted IO.
     /// CHECK: the reward vault PDA (address), which `initialize` created as an IO token account
     /// of the mint authority and nothing can re-create; the token program's mint_to checks it
     /// is a token account of `io_mint`. Not deserialized here: nothing of it is read.
-    #[account(mut, address = addresses::REWARD_VAULT @ RewardsError::UnexpectedAccount)]
+    #[account(mut, address = pda::REWARD_VAULT @ RewardsError::UnexpectedAccount)]
     pub reward_vault: UncheckedAccount<'info>,
 
     pub token_program: Program<'info, Token>,
 }
 
-impl<'info> Emit<'info> {
+impl Emit<'_> {
     /// Emits, in order, up to `max_hours` (1..=MAX_EMIT_HOURS) hours that have ended.
     pub fn handler(&mut self, max_hours: u16) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
@@ -57,7 +57,7 @@ impl<'info> Emit<'info> {
         require!(supply <= IO_MAX_SUPPLY, RewardsError::SupplyCapExceeded);
 
         if emission.amount > 0 {
-            let signer: &[&[&[u8]]] = &[addresses::MINT_AUTHORITY_SEEDS];
+            let signer: &[&[&[u8]]] = &[&[seeds::MINT_AUTHORITY, &[pda::MINT_AUTHORITY_BUMP]]];
             token::mint_to(
                 CpiContext::new_with_signer(
                     self.token_program.key(),

@@ -1,8 +1,8 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Mint, MintTo, Token, TokenAccount};
 use io_common::economics::{IO_GENESIS_SUPPLY, IO_MAX_SUPPLY};
+use io_common::{pda, seeds};
 
-use crate::addresses;
 use crate::errors::RewardsError;
 use crate::events::GenesisMinted;
 use crate::state::RewardsConfig;
@@ -15,19 +15,19 @@ pub struct MintGenesis<'info> {
     /// The rewards config: admin check, genesis only once.
     #[account(
         mut,
-        address = addresses::CONFIG @ RewardsError::UnexpectedAccount,
+        address = pda::REWARDS_CONFIG @ RewardsError::UnexpectedAccount,
         has_one = admin @ RewardsError::Unauthorized,
         constraint = !config.genesis_minted @ RewardsError::GenesisAlreadyMinted,
     )]
     pub config: Account<'info, RewardsConfig>,
 
     /// The IO mint.
-    #[account(mut, address = addresses::IO_MINT @ RewardsError::UnexpectedAccount)]
+    #[account(mut, address = pda::IO_MINT @ RewardsError::UnexpectedAccount)]
     pub io_mint: Account<'info, Mint>,
 
     /// Mint authority PDA [MINT_AUTHORITY].
     /// CHECK: the PDA [MINT_AUTHORITY] (address); signs the mint.
-    #[account(address = addresses::MINT_AUTHORITY @ RewardsError::UnexpectedAccount)]
+    #[account(address = pda::MINT_AUTHORITY @ RewardsError::UnexpectedAccount)]
     pub mint_authority: UncheckedAccount<'info>,
 
     /// Receives the 500,000,000 IO genesis supply (e.g. the treasury's IO account).
@@ -37,7 +37,7 @@ pub struct MintGenesis<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-impl<'info> MintGenesis<'info> {
+impl MintGenesis<'_> {
     pub fn handler(&mut self) -> Result<()> {
         let supply = self
             .io_mint
@@ -47,7 +47,7 @@ impl<'info> MintGenesis<'info> {
         require!(supply <= IO_MAX_SUPPLY, RewardsError::SupplyCapExceeded);
         self.config.genesis_minted = true;
 
-        let signer: &[&[&[u8]]] = &[addresses::MINT_AUTHORITY_SEEDS];
+        let signer: &[&[&[u8]]] = &[&[seeds::MINT_AUTHORITY, &[pda::MINT_AUTHORITY_BUMP]]];
         token::mint_to(
             CpiContext::new_with_signer(
                 self.token_program.key(),

@@ -1,18 +1,16 @@
 use anchor_lang::prelude::*;
-use io_common::pda::is_uncreated;
-use io_common::seeds;
+use io_common::{pda, seeds};
 
-use crate::addresses;
 use crate::errors::RewardsError;
 use crate::events::EpochRootPosted;
-use crate::state::{create_and_write, EmissionState, Epoch, RewardsConfig, CURRENT_VERSION};
+use crate::state::{EmissionState, Epoch, RewardsConfig, ACCOUNT_VERSION};
 
 #[derive(Accounts)]
 #[instruction(epoch: u64)]
 pub struct PostEpochRoot<'info> {
     /// The rewards config: keeper check.
     #[account(
-        address = addresses::CONFIG @ RewardsError::UnexpectedAccount,
+        address = pda::REWARDS_CONFIG @ RewardsError::UnexpectedAccount,
         has_one = keeper_authority @ RewardsError::Unauthorized,
     )]
     pub config: Box<Account<'info, RewardsConfig>>,
@@ -20,23 +18,23 @@ pub struct PostEpochRoot<'info> {
     /// Emission totals: the epoch total is allocated from them.
     #[account(
         mut,
-        address = addresses::EMISSION @ RewardsError::UnexpectedAccount,
+        address = pda::EMISSION @ RewardsError::UnexpectedAccount,
         // Rewards are paid from emitted IO only: the epoch's hour must have been emitted.
         constraint = epoch < emission.next_hour @ RewardsError::EpochNotEmitted,
     )]
     pub emission: Box<Account<'info, EmissionState>>,
 
-    /// The epoch's root, [EPOCH, epoch u64 LE]; created here, so one root per epoch, ever.
-    /// CHECK: the canonical PDA of `epoch` (seeds + found bump: a claim later trusts any Epoch
-    /// account by its stored `epoch`, so this is the one place its address is derived); must
-    /// not exist yet; created (also when pre-funded) and written by the handler.
+    /// The epoch's root, PDA [EPOCH, epoch u64 LE], created here (also when someone sent
+    /// lamports to the address beforehand): one root per epoch, ever (a second post fails in
+    /// the system program, account already in use).
     #[account(
-        mut,
+        init,
+        payer = keeper_authority,
+        space = 8 + Epoch::INIT_SPACE,
         seeds = [seeds::EPOCH, &epoch.to_le_bytes()],
         bump,
-        constraint = is_uncreated(&epoch_root) @ RewardsError::EpochAlreadyPosted,
     )]
-    pub epoch_root: UncheckedAccount<'info>,
+    pub epoch_root: Box<Account<'info, Epoch>>,
 
     /// The keeper; signs and pays the epoch account's rent.
     #[account(mut)]
@@ -45,7 +43,7 @@ pub struct PostEpochRoot<'info> {
     pub system_program: Program<'info, System>,
 }
 
-impl<'info> PostEpochRoot<'info> {
+impl PostEpochRoot<'_> {
     /// Posts the Merkle root of per-node rewards for `epoch`; `total` (the sum of the leaves)
     /// is set aside from emitted, unallocated IO.
     pub fn handler(
@@ -59,25 +57,18 @@ impl<'info> PostEpochRoot<'info> {
         require!(total > 0 && leaf_count > 0, RewardsError::EmptyEpoch);
         require!(root != [0; 32], RewardsError::InvalidRoot);
         self.emission.allocate(total)?;
-
-        create_and_write(
-            &self.keeper_authority.to_account_info(),
-            &self.epoch_root,
-            &self.system_program.to_account_info(),
-            &[seeds::EPOCH, &epoch.to_le_bytes(), &[bump]],
-            &Epoch {
-                version: CURRENT_VERSION,
-                epoch,
-                root,
-                total,
-                leaf_count,
-                claimed: 0,
-                claim_count: 0,
-                posted_at: Clock::get()?.unix_timestamp,
-                bump,
-                _reserved: [0; 64],
-            },
-        )?;
+        self.epoch_root.set_inner(Epoch {
+            version: ACCOUNT_VERSION,
+            epoch,
+            root,
+            total,
+            leaf_count,
+            claimed: 0,
+            claim_count: 0,
+            posted_at: Clock::get()?.unix_timestamp,
+            bump,
+            _reserved: [0; 64],
+        });
         emit!(EpochRootPosted {
             epoch,
             root,

@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
+use io_common::pda;
 
-use crate::addresses;
 use crate::errors::RewardsError;
 use crate::events::ConfigUpdated;
 use crate::state::RewardsConfig;
@@ -13,13 +13,13 @@ pub struct UpdateConfig<'info> {
     /// The rewards config.
     #[account(
         mut,
-        address = addresses::CONFIG @ RewardsError::UnexpectedAccount,
+        address = pda::REWARDS_CONFIG @ RewardsError::UnexpectedAccount,
         has_one = admin @ RewardsError::Unauthorized,
     )]
     pub config: Account<'info, RewardsConfig>,
 }
 
-impl<'info> UpdateConfig<'info> {
+impl UpdateConfig<'_> {
     /// `None` leaves a field as it is. Mint, vaults and schedule are fixed at initialize.
     pub fn handler(
         &mut self,

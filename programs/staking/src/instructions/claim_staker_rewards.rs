@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Token, TokenAccount, Transfer};
+use io_common::{pda, seeds};
 
-use crate::addresses;
 use crate::errors::StakingError;
 use crate::events::StakerRewardsClaimed;
 use crate::state::{Node, StakePosition, StakingConfig};
@@ -10,23 +10,26 @@ use crate::state::{Node, StakePosition, StakingConfig};
 #[derive(Accounts)]
 pub struct ClaimStakerRewards<'info> {
     pub staker: Signer<'info>,
-    /// The `[CONFIG]` PDA: its compile-time address (a 32-byte compare, no derivation).
-    #[account(address = addresses::CONFIG @ StakingError::WrongConfig)]
+    /// The `[CONFIG]` PDA.
+    #[account(address = pda::STAKING_CONFIG @ StakingError::WrongConfig)]
     pub config: Box<Account<'info, StakingConfig>>,
-    /// A registered node (owner + discriminator; only `register_node` creates `Node` accounts,
-    /// always at `[NODE, node_key]`); the position's stored `node` ties the two together.
+    /// A registered node.
+    #[account(
+        constraint = pda::is_program_address(&node.key(), &[seeds::NODE, node.node_key.as_ref(), &[node.bump]], &crate::ID)
+            @ ErrorCode::ConstraintSeeds,
+    )]
     pub node: Box<Account<'info, Node>>,
-    /// The staker's position: owner + discriminator, and its stored `staker` and `node`
-    /// (`has_one`). Positions are only created at their canonical PDA `[STAKE, node, staker]`
-    /// (by `stake`), so these relations identify it without re-deriving the address.
+    /// The staker's position on this node.
     #[account(
         mut,
+        constraint = pda::is_program_address(&position.key(), &[seeds::STAKE, node.key().as_ref(), staker.key().as_ref(), &[position.bump]], &crate::ID)
+            @ ErrorCode::ConstraintSeeds,
         has_one = staker @ StakingError::NotStaker,
         has_one = node @ StakingError::WrongNode,
     )]
     pub position: Box<Account<'info, StakePosition>>,
-    /// The `[STAKER_REWARD_VAULT]` PDA (compile-time address).
-    #[account(mut, address = addresses::STAKER_REWARD_VAULT @ StakingError::WrongStakerRewardVault)]
+    /// The `[STAKER_REWARD_VAULT]` PDA.
+    #[account(mut, address = pda::STAKER_REWARD_VAULT @ StakingError::WrongStakerRewardVault)]
     pub staker_reward_vault: Box<Account<'info, TokenAccount>>,
     /// Receives the IO; any IO account the staker chooses (the staker signs).
     #[account(mut, token::mint = config.io_mint)]
@@ -42,7 +45,7 @@ impl ClaimStakerRewards<'_> {
         require!(amount > 0, StakingError::NothingToClaim);
         position.rewards_owed = 0;
 
-        let signer: &[&[&[u8]]] = &[addresses::CONFIG_SIGNER_SEEDS];
+        let signer: &[&[&[u8]]] = &[&[seeds::CONFIG, &[self.config.bump]]];
         token::transfer(
             CpiContext::new_with_signer(
                 self.token_program.key(),

@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use io_common::{pda, seeds};
 
 use crate::errors::StakingError;
 use crate::events::StakePositionClosed;
@@ -10,17 +11,20 @@ use crate::state::{Node, StakePosition};
 pub struct CloseStakePosition<'info> {
     #[account(mut)]
     pub staker: Signer<'info>,
-    /// A registered node (owner + discriminator; only `register_node` creates `Node` accounts,
-    /// always at `[NODE, node_key]`); the position's stored `node` ties the two together.
+    /// A registered node.
+    #[account(
+        constraint = pda::is_program_address(&node.key(), &[seeds::NODE, node.node_key.as_ref(), &[node.bump]], &crate::ID)
+            @ ErrorCode::ConstraintSeeds,
+    )]
     pub node: Box<Account<'info, Node>>,
-    /// The staker's position: owner + discriminator, and its stored `staker` and `node`
-    /// (`has_one`). Positions are only created at their canonical PDA `[STAKE, node, staker]`
-    /// (by `stake`), so these relations identify it without re-deriving the address.
+    /// The staker's position on this node.
     #[account(
         mut,
-        close = staker,
+        constraint = pda::is_program_address(&position.key(), &[seeds::STAKE, node.key().as_ref(), staker.key().as_ref(), &[position.bump]], &crate::ID)
+            @ ErrorCode::ConstraintSeeds,
         has_one = staker @ StakingError::NotStaker,
         has_one = node @ StakingError::WrongNode,
+        close = staker,
         // With no active shares nothing is pending, so `rewards_owed` is the whole claim.
         constraint = position.is_empty() @ StakingError::PositionNotEmpty,
     )]

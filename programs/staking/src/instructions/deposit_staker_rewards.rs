@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Token, TokenAccount, Transfer};
+use io_common::{pda, seeds};
 
-use crate::addresses;
 use crate::errors::StakingError;
 use crate::events::StakerRewardsDeposited;
 use crate::state::Node;
@@ -12,31 +12,33 @@ use crate::state::Node;
 /// contract: config, node, rewards_authority, source, staker_reward_vault, token_program.
 #[derive(Accounts)]
 pub struct DepositStakerRewards<'info> {
-    /// CHECK: the `[CONFIG]` PDA (compile-time address). Nothing is read from it: the two
-    /// settings a deposit needs, `rewards_authority` and `io_mint`, are fixed at initialize
-    /// to the rewards program's PDAs and checked below against the same constants.
-    #[account(address = addresses::CONFIG @ StakingError::WrongConfig)]
+    /// CHECK: the `[CONFIG]` PDA (address). Nothing is read from it: the two settings a
+    /// deposit needs, `rewards_authority` and `io_mint`, are fixed at initialize to the rewards
+    /// program's PDAs and checked below against the same constants.
+    #[account(address = pda::STAKING_CONFIG @ StakingError::WrongConfig)]
     pub config: UncheckedAccount<'info>,
-    /// A registered node (owner + discriminator: only `register_node` creates `Node`
-    /// accounts, always at `[NODE, node_key]`); the rewards program names it (its claim's
-    /// Merkle leaf commits to this address), so its seeds are not re-derived.
-    #[account(mut)]
+    /// A registered node (the rewards program's claim leaf names it).
+    #[account(
+        mut,
+        constraint = pda::is_program_address(&node.key(), &[seeds::NODE, node.node_key.as_ref(), &[node.bump]], &crate::ID)
+            @ ErrorCode::ConstraintSeeds,
+    )]
     pub node: Box<Account<'info, Node>>,
     /// The rewards program's `[MINT_AUTHORITY]` PDA (`config.rewards_authority`, which
-    /// initialize sets to this compile-time address and nothing can change).
-    #[account(address = addresses::REWARDS_AUTHORITY @ StakingError::NotRewardsAuthority)]
+    /// initialize sets to this address and nothing can change).
+    #[account(address = pda::MINT_AUTHORITY @ StakingError::NotRewardsAuthority)]
     pub rewards_authority: Signer<'info>,
     /// IO comes from here (the rewards program's reward vault).
     #[account(
         mut,
-        token::mint = addresses::IO_MINT,
+        token::mint = pda::IO_MINT,
         token::authority = rewards_authority,
     )]
     pub source: Box<Account<'info, TokenAccount>>,
-    /// CHECK: the `[STAKER_REWARD_VAULT]` PDA (compile-time address): the IO token account
-    /// `initialize` created, owned by the config; its address is the whole proof, so it is
-    /// not deserialized (the token program checks it is an account of the source's mint).
-    #[account(mut, address = addresses::STAKER_REWARD_VAULT @ StakingError::WrongStakerRewardVault)]
+    /// CHECK: the `[STAKER_REWARD_VAULT]` PDA (address): the IO token account `initialize`
+    /// created, held by the config; only paid into here (the token program checks it is an
+    /// account of the source's mint).
+    #[account(mut, address = pda::STAKER_REWARD_VAULT @ StakingError::WrongStakerRewardVault)]
     pub staker_reward_vault: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
 }

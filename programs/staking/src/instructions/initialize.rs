@@ -1,10 +1,8 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token::{self, InitializeAccount3, Mint, Token, TokenAccount};
+use anchor_spl::token::{Mint, Token, TokenAccount};
 use io_common::economics::IO_DECIMALS;
-use io_common::pda::{self, create_pda_account, is_uncreated};
-use io_common::seeds;
+use io_common::{pda, seeds};
 
-use crate::addresses;
 use crate::errors::StakingError;
 use crate::events::StakingInitialized;
 use crate::state::{StakingConfig, ACCOUNT_VERSION};
@@ -18,124 +16,95 @@ pub struct InitializeParams {
     pub reporter_share_bps: u16,
 }
 
-/// Creates the config and the two program vaults. The signer becomes admin.
-///
-/// The three accounts live at fixed, predictable addresses, so they are created with
-/// `io_common::pda::create_pda_account` (an address someone sent lamports to in advance is
-/// still created; Anchor's `init` would fail there) and a second initialize is refused with
-/// `AlreadyInitialized`.
+/// Creates the config and the two program vaults with `init` (also when someone sent
+/// lamports to these predictable addresses beforehand); a second run fails in the system
+/// program (account already in use). The signer becomes admin.
 #[derive(Accounts)]
 pub struct Initialize<'info> {
     /// Becomes the admin; pays for the accounts.
     #[account(mut)]
     pub admin: Signer<'info>,
-    /// CHECK: the staking config (PDA `[CONFIG]`, its compile-time address); created here.
-    #[account(mut, address = addresses::CONFIG @ StakingError::WrongConfig)]
-    pub config: UncheckedAccount<'info>,
+    /// The staking config, PDA `[CONFIG]`.
+    #[account(
+        init,
+        payer = admin,
+        space = 8 + StakingConfig::INIT_SPACE,
+        seeds = [seeds::CONFIG],
+        bump,
+    )]
+    pub config: Box<Account<'info, StakingConfig>>,
     /// The IO mint: must be the rewards program's PDA `[IO_MINT]`.
     #[account(
-        address = addresses::IO_MINT @ StakingError::WrongMint,
+        address = pda::IO_MINT @ StakingError::WrongMint,
         constraint = io_mint.decimals == IO_DECIMALS @ StakingError::InvalidMintDecimals,
     )]
     pub io_mint: Box<Account<'info, Mint>>,
-    /// CHECK: holds all staked IO (PDA `[STAKE_VAULT]`, authority = config); created here.
-    #[account(mut, address = addresses::STAKE_VAULT @ StakingError::WrongStakeVault)]
-    pub stake_vault: UncheckedAccount<'info>,
-    /// CHECK: holds staker rewards until claimed (PDA `[STAKER_REWARD_VAULT]`, authority =
-    /// config); created here.
-    #[account(mut, address = addresses::STAKER_REWARD_VAULT @ StakingError::WrongStakerRewardVault)]
-    pub staker_reward_vault: UncheckedAccount<'info>,
+    /// Holds all staked IO, PDA `[STAKE_VAULT]`, authority = config.
+    #[account(
+        init,
+        payer = admin,
+        seeds = [seeds::STAKE_VAULT],
+        bump,
+        token::mint = io_mint,
+        token::authority = config,
+        token::token_program = token_program,
+    )]
+    pub stake_vault: Box<Account<'info, TokenAccount>>,
+    /// Holds staker rewards until claimed, PDA `[STAKER_REWARD_VAULT]`, authority = config.
+    #[account(
+        init,
+        payer = admin,
+        seeds = [seeds::STAKER_REWARD_VAULT],
+        bump,
+        token::mint = io_mint,
+        token::authority = config,
+        token::token_program = token_program,
+    )]
+    pub staker_reward_vault: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
 }
 
-pub fn handler(ctx: Context<Initialize>, params: InitializeParams) -> Result<()> {
-    require_keys_neq!(
-        params.slashing_authority,
-        Pubkey::default(),
-        StakingError::InvalidAuthority
-    );
-    StakingConfig::validate_max_stake(params.max_stake_per_node)?;
-    StakingConfig::validate_cooldown(params.unstake_cooldown_secs)?;
-    StakingConfig::validate_reporter_share(params.reporter_share_bps)?;
+impl Initialize<'_> {
+    pub fn handler(&mut self, bumps: &InitializeBumps, params: InitializeParams) -> Result<()> {
+        require_keys_neq!(
+            params.slashing_authority,
+            Pubkey::default(),
+            StakingError::InvalidAuthority
+        );
+        StakingConfig::validate_max_stake(params.max_stake_per_node)?;
+        StakingConfig::validate_cooldown(params.unstake_cooldown_secs)?;
+        StakingConfig::validate_reporter_share(params.reporter_share_bps)?;
 
-    let accounts = ctx.accounts;
-    let config = accounts.config.to_account_info();
-    let stake_vault = accounts.stake_vault.to_account_info();
-    let staker_reward_vault = accounts.staker_reward_vault.to_account_info();
-    // Lamports alone (a pre-funded address) are not an account; any data or owner is.
-    require!(
-        is_uncreated(&config) && is_uncreated(&stake_vault) && is_uncreated(&staker_reward_vault),
-        StakingError::AlreadyInitialized
-    );
-
-    let payer = accounts.admin.to_account_info();
-    let system_program = accounts.system_program.to_account_info();
-    create_pda_account(
-        &payer,
-        &config,
-        &system_program,
-        8 + StakingConfig::INIT_SPACE,
-        &crate::ID,
-        addresses::CONFIG_SIGNER_SEEDS,
-    )?;
-    // Both keys belong to the rewards program (compile-time PDAs); nothing can change them.
-    let state = StakingConfig {
-        version: ACCOUNT_VERSION,
-        bump: pda::STAKING_CONFIG.bump,
-        admin: accounts.admin.key(),
-        slashing_authority: params.slashing_authority,
-        io_mint: accounts.io_mint.key(),
-        rewards_authority: addresses::REWARDS_AUTHORITY,
-        burn_vault: addresses::BURN_VAULT,
-        max_stake_per_node: params.max_stake_per_node,
-        unstake_cooldown_secs: params.unstake_cooldown_secs,
-        reporter_share_bps: params.reporter_share_bps,
-        stake_vault_bump: pda::STAKE_VAULT.bump,
-        staker_reward_vault_bump: pda::STAKER_REWARD_VAULT.bump,
-        _reserved: [0; 64],
-    };
-    state.try_serialize(&mut &mut config.try_borrow_mut_data()?[..])?;
-
-    let vaults = [
-        (&stake_vault, seeds::STAKE_VAULT, pda::STAKE_VAULT.bump),
-        (
-            &staker_reward_vault,
-            seeds::STAKER_REWARD_VAULT,
-            pda::STAKER_REWARD_VAULT.bump,
-        ),
-    ];
-    for (vault, seed, bump) in vaults {
-        create_pda_account(
-            &payer,
-            vault,
-            &system_program,
-            TokenAccount::LEN,
-            &accounts.token_program.key(),
-            &[seed, &[bump]],
-        )?;
-        token::initialize_account3(CpiContext::new(
-            accounts.token_program.key(),
-            InitializeAccount3 {
-                account: vault.clone(),
-                mint: accounts.io_mint.to_account_info(),
-                authority: config.clone(),
-            },
-        ))?;
+        // Both keys belong to the rewards program (its PDAs); nothing can change them.
+        self.config.set_inner(StakingConfig {
+            version: ACCOUNT_VERSION,
+            bump: bumps.config,
+            admin: self.admin.key(),
+            slashing_authority: params.slashing_authority,
+            io_mint: self.io_mint.key(),
+            rewards_authority: pda::MINT_AUTHORITY,
+            burn_vault: pda::BURN_VAULT,
+            max_stake_per_node: params.max_stake_per_node,
+            unstake_cooldown_secs: params.unstake_cooldown_secs,
+            reporter_share_bps: params.reporter_share_bps,
+            stake_vault_bump: bumps.stake_vault,
+            staker_reward_vault_bump: bumps.staker_reward_vault,
+            _reserved: [0; 64],
+        });
+        emit!(StakingInitialized {
+            config: self.config.key(),
+            admin: self.admin.key(),
+            slashing_authority: params.slashing_authority,
+            io_mint: self.io_mint.key(),
+            rewards_authority: pda::MINT_AUTHORITY,
+            burn_vault: pda::BURN_VAULT,
+            stake_vault: self.stake_vault.key(),
+            staker_reward_vault: self.staker_reward_vault.key(),
+            max_stake_per_node: params.max_stake_per_node,
+            unstake_cooldown_secs: params.unstake_cooldown_secs,
+            reporter_share_bps: params.reporter_share_bps,
+        });
+        Ok(())
     }
-
-    emit!(StakingInitialized {
-        config: config.key(),
-        admin: state.admin,
-        slashing_authority: params.slashing_authority,
-        io_mint: state.io_mint,
-        rewards_authority: state.rewards_authority,
-        burn_vault: state.burn_vault,
-        stake_vault: stake_vault.key(),
-        staker_reward_vault: staker_reward_vault.key(),
-        max_stake_per_node: params.max_stake_per_node,
-        unstake_cooldown_secs: params.unstake_cooldown_secs,
-        reporter_share_bps: params.reporter_share_bps,
-    });
-    Ok(())
 }

@@ -1,6 +1,3 @@
-// Every instruction module exposes its own `handler`; lib.rs calls them by path.
-#![allow(ambiguous_glob_reexports)]
-
 pub mod claim_staker_rewards;
 pub mod close_stake_position;
 pub mod deposit_staker_rewards;

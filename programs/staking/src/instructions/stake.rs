@@ -1,9 +1,8 @@
 use anchor_lang::prelude::*;
+use anchor_lang::system_program;
 use anchor_spl::token::{self, Token, TokenAccount, Transfer};
-use io_common::pda::{create_pda_account, is_uncreated};
-use io_common::seeds;
+use io_common::{pda, seeds};
 
-use crate::addresses::{self, canonical_bump};
 use crate::errors::StakingError;
 use crate::events::Staked;
 use crate::state::{Node, StakePosition, StakingConfig, ACCOUNT_VERSION};
@@ -15,18 +14,25 @@ pub struct Stake<'info> {
     /// Owner of the IO being staked; pays for the position on first stake.
     #[account(mut)]
     pub staker: Signer<'info>,
-    /// The `[CONFIG]` PDA: its compile-time address (a 32-byte compare, no derivation).
-    #[account(address = addresses::CONFIG @ StakingError::WrongConfig)]
+    /// The `[CONFIG]` PDA.
+    #[account(address = pda::STAKING_CONFIG @ StakingError::WrongConfig)]
     pub config: Box<Account<'info, StakingConfig>>,
-    /// Any registered node: owner + discriminator are its proof (only `register_node`
-    /// creates `Node` accounts, always at `[NODE, node_key]`), so its seeds are not re-derived.
-    #[account(mut, constraint = node.active @ StakingError::NodeInactive)]
+    /// A registered node, active.
+    #[account(
+        mut,
+        constraint = pda::is_program_address(&node.key(), &[seeds::NODE, node.node_key.as_ref(), &[node.bump]], &crate::ID)
+            @ ErrorCode::ConstraintSeeds,
+        constraint = node.active @ StakingError::NodeInactive,
+    )]
     pub node: Box<Account<'info, Node>>,
-    /// CHECK: the staker's position on this node, PDA `[STAKE, node, staker]`, checked by the
-    /// handler: an existing one by owner + discriminator and its stored `staker` and `node`
-    /// (`NotStaker` / `WrongNode`); an empty address is created after confirming it is the
-    /// canonical PDA (`WrongPosition`). Not `init_if_needed`, which re-derives the address on
-    /// every stake (1,500 units per bump step) and cannot create a pre-funded address.
+    /// The staker's position on this node, PDA `[STAKE, node, staker]`: created by the first
+    /// stake (also when someone sent lamports to the address beforehand), reused afterwards.
+    /// Hand-written instead of `init_if_needed` + `seeds` + `bump`, which runs
+    /// `find_program_address` on every stake: 16,136 CU at bump 255 and 31,136 at bump 245
+    /// (budget 10,000); see the handler.
+    /// CHECK: an existing position is loaded as `Account<StakePosition>` and must record this
+    /// staker and node (NotStaker / WrongNode); an empty address must be the canonical PDA
+    /// (WrongPosition) and is created there.
     #[account(mut)]
     pub position: UncheckedAccount<'info>,
     /// IO comes from here.
@@ -36,102 +42,128 @@ pub struct Stake<'info> {
         token::authority = staker,
     )]
     pub staker_token_account: Box<Account<'info, TokenAccount>>,
-    /// The `[STAKE_VAULT]` PDA (compile-time address).
-    #[account(mut, address = addresses::STAKE_VAULT @ StakingError::WrongStakeVault)]
+    /// The `[STAKE_VAULT]` PDA.
+    #[account(mut, address = pda::STAKE_VAULT @ StakingError::WrongStakeVault)]
     pub stake_vault: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
 }
 
-pub fn handler(ctx: Context<Stake>, amount: u64) -> Result<()> {
-    require_gt!(amount, 0, StakingError::ZeroAmount);
-    let accounts = ctx.accounts;
-    let node = &mut accounts.node;
-    let staker = accounts.staker.key();
-    let node_key = node.key();
+impl Stake<'_> {
+    pub fn handler(&mut self, amount: u64) -> Result<()> {
+        require_gt!(amount, 0, StakingError::ZeroAmount);
+        let new_total = self
+            .node
+            .total_stake
+            .checked_add(amount)
+            .ok_or(StakingError::MathOverflow)?;
+        require!(
+            new_total <= self.config.max_stake_per_node,
+            StakingError::StakeCapExceeded
+        );
 
-    let new_total = node
-        .total_stake
-        .checked_add(amount)
-        .ok_or(StakingError::MathOverflow)?;
-    require!(
-        new_total <= accounts.config.max_stake_per_node,
-        StakingError::StakeCapExceeded
-    );
+        let mut position = self.load_or_create_position(self.node.reward_per_share)?;
+        let node = &mut self.node;
+        let shares = node.shares_for_stake(amount)?;
+        require!(shares > 0, StakingError::ZeroShares);
+        // Rewards earned so far belong to the old share count.
+        position.settle_rewards(node)?;
+        node.add_stake(amount, shares)?;
+        position.shares = position
+            .shares
+            .checked_add(shares)
+            .ok_or(StakingError::MathOverflow)?;
+        position.try_serialize(&mut &mut self.position.try_borrow_mut_data()?[..])?;
 
-    let position_info = accounts.position.to_account_info();
-    let mut position = if is_uncreated(&position_info) {
-        // First stake (or the first after the position was closed). Only here is the
-        // address derived; lamports someone sent to it in advance stay with the account.
-        let seeds: [&[u8]; 3] = [seeds::STAKE, node_key.as_ref(), staker.as_ref()];
-        let bump = canonical_bump(&seeds, position_info.key).ok_or(StakingError::WrongPosition)?;
-        create_pda_account(
-            &accounts.staker.to_account_info(),
-            &position_info,
-            &accounts.system_program.to_account_info(),
-            8 + StakePosition::INIT_SPACE,
-            &crate::ID,
-            &[seeds[0], seeds[1], seeds[2], &[bump]],
+        token::transfer(
+            CpiContext::new(
+                self.token_program.key(),
+                Transfer {
+                    from: self.staker_token_account.to_account_info(),
+                    to: self.stake_vault.to_account_info(),
+                    authority: self.staker.to_account_info(),
+                },
+            ),
+            amount,
         )?;
-        // A fresh position has no claim on rewards already spread.
-        StakePosition {
+
+        emit!(Staked {
+            node: node.key(),
+            staker: self.staker.key(),
+            amount,
+            shares,
+            node_total_stake: node.total_stake,
+            node_total_shares: node.total_shares,
+        });
+        Ok(())
+    }
+
+    /// The staker's position: loaded when it exists (owner + discriminator, as `Account`, and
+    /// the staker and node it records: what `has_one` checks), else created at the canonical
+    /// PDA `[STAKE, node, staker]` the way `init` creates an account (`CreateAccount`, or
+    /// `CreateAccountAllowPrefund` where lamports were sent first). Only the creation confirms
+    /// the address (`pda::canonical_bump`, ~350 CU a bump step where `find_program_address`
+    /// takes 1,500); an existing position is this program's and was only ever created here.
+    fn load_or_create_position(&self, reward_per_share: u128) -> Result<StakePosition> {
+        let info = self.position.to_account_info();
+        let staker = self.staker.key();
+        let node = self.node.key();
+        if info.owner != &system_program::ID || !info.data_is_empty() {
+            // What `Account<StakePosition>` checks: this program's account, a StakePosition.
+            require_keys_eq!(
+                *info.owner,
+                crate::ID,
+                anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram
+            );
+            let position = StakePosition::try_deserialize(&mut &info.try_borrow_data()?[..])?;
+            require_keys_eq!(position.staker, staker, StakingError::NotStaker);
+            require_keys_eq!(position.node, node, StakingError::WrongNode);
+            return Ok(position);
+        }
+        let seeds: [&[u8]; 3] = [seeds::STAKE, node.as_ref(), staker.as_ref()];
+        let bump =
+            pda::canonical_bump(&seeds, info.key, &crate::ID).ok_or(StakingError::WrongPosition)?;
+        let signer: &[&[&[u8]]] = &[&[seeds[0], seeds[1], seeds[2], &[bump]]];
+        let space = 8 + StakePosition::INIT_SPACE;
+        let rent = Rent::get()?.minimum_balance(space);
+        let system = self.system_program.key();
+        let payer = self.staker.to_account_info();
+        if info.lamports() == 0 {
+            let accounts = system_program::CreateAccount {
+                from: payer,
+                to: info.clone(),
+            };
+            system_program::create_account(
+                CpiContext::new_with_signer(system, accounts, signer),
+                rent,
+                space as u64,
+                &crate::ID,
+            )?;
+        } else {
+            let accounts = system_program::CreateAccountAllowPrefund {
+                from: payer,
+                to: info.clone(),
+            };
+            system_program::create_account_allow_prefund(
+                CpiContext::new_with_signer(system, accounts, signer),
+                rent.saturating_sub(info.lamports()),
+                space as u64,
+                &crate::ID,
+            )?;
+        }
+        // A fresh position has no claim on rewards already spread (written by the handler).
+        let position = StakePosition {
             version: ACCOUNT_VERSION,
             bump,
             staker,
-            node: node_key,
+            node,
             shares: 0,
             unbonding_shares: 0,
             unbonding_until: 0,
-            reward_debt: node.reward_per_share,
+            reward_debt: reward_per_share,
             rewards_owed: 0,
             _reserved: [0; 64],
-        }
-    } else {
-        // An existing position: this program's account (owner), a StakePosition
-        // (discriminator), and it records this staker and node — the same relations
-        // `has_one` checks elsewhere. Positions are only ever created at their canonical
-        // PDA (above), so no other account can pass these checks.
-        require_keys_eq!(
-            *position_info.owner,
-            crate::ID,
-            anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram
-        );
-        let position = StakePosition::try_deserialize(&mut &position_info.try_borrow_data()?[..])?;
-        require_keys_eq!(position.staker, staker, StakingError::NotStaker);
-        require_keys_eq!(position.node, node_key, StakingError::WrongNode);
-        position
-    };
-
-    let shares = node.shares_for_stake(amount)?;
-    require!(shares > 0, StakingError::ZeroShares);
-    // Rewards earned so far belong to the old share count.
-    position.settle_rewards(node)?;
-    node.add_stake(amount, shares)?;
-    position.shares = position
-        .shares
-        .checked_add(shares)
-        .ok_or(StakingError::MathOverflow)?;
-    position.try_serialize(&mut &mut position_info.try_borrow_mut_data()?[..])?;
-
-    token::transfer(
-        CpiContext::new(
-            accounts.token_program.key(),
-            Transfer {
-                from: accounts.staker_token_account.to_account_info(),
-                to: accounts.stake_vault.to_account_info(),
-                authority: accounts.staker.to_account_info(),
-            },
-        ),
-        amount,
-    )?;
-
-    emit!(Staked {
-        node: node_key,
-        staker,
-        amount,
-        shares,
-        node_total_stake: node.total_stake,
-        node_total_shares: node.total_shares,
-    });
-    Ok(())
+        };
+        Ok(position)
+    }
 }

@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
+use io_common::{pda, seeds};
 
-use crate::addresses;
 use crate::errors::StakingError;
 use crate::events::Unstaked;
 use crate::state::{Node, StakePosition, StakingConfig};
@@ -11,18 +11,21 @@ use crate::state::{Node, StakePosition, StakingConfig};
 #[derive(Accounts)]
 pub struct Unstake<'info> {
     pub staker: Signer<'info>,
-    /// The `[CONFIG]` PDA: its compile-time address (a 32-byte compare, no derivation).
-    #[account(address = addresses::CONFIG @ StakingError::WrongConfig)]
+    /// The `[CONFIG]` PDA.
+    #[account(address = pda::STAKING_CONFIG @ StakingError::WrongConfig)]
     pub config: Box<Account<'info, StakingConfig>>,
-    /// A registered node (owner + discriminator; only `register_node` creates `Node` accounts,
-    /// always at `[NODE, node_key]`); the position's stored `node` ties the two together.
-    #[account(mut)]
-    pub node: Box<Account<'info, Node>>,
-    /// The staker's position: owner + discriminator, and its stored `staker` and `node`
-    /// (`has_one`). Positions are only created at their canonical PDA `[STAKE, node, staker]`
-    /// (by `stake`), so these relations identify it without re-deriving the address.
+    /// A registered node.
     #[account(
         mut,
+        constraint = pda::is_program_address(&node.key(), &[seeds::NODE, node.node_key.as_ref(), &[node.bump]], &crate::ID)
+            @ ErrorCode::ConstraintSeeds,
+    )]
+    pub node: Box<Account<'info, Node>>,
+    /// The staker's position on this node.
+    #[account(
+        mut,
+        constraint = pda::is_program_address(&position.key(), &[seeds::STAKE, node.key().as_ref(), staker.key().as_ref(), &[position.bump]], &crate::ID)
+            @ ErrorCode::ConstraintSeeds,
         has_one = staker @ StakingError::NotStaker,
         has_one = node @ StakingError::WrongNode,
     )]

@@ -1,8 +1,9 @@
-use crate::addresses;
+use anchor_lang::prelude::*;
+use io_common::pda;
+
 use crate::errors::StakingError;
 use crate::events::StakingConfigUpdated;
 use crate::state::StakingConfig;
-use anchor_lang::prelude::*;
 
 /// Fields to change; `None` leaves a field as it is. The IO mint, the rewards authority
 /// and the burn vault are fixed at initialize and cannot be changed.
@@ -19,10 +20,10 @@ pub struct UpdateConfigParams {
 #[derive(Accounts)]
 pub struct UpdateConfig<'info> {
     pub admin: Signer<'info>,
-    /// The `[CONFIG]` PDA: its compile-time address (a 32-byte compare, no derivation).
+    /// The `[CONFIG]` PDA.
     #[account(
         mut,
-        address = addresses::CONFIG @ StakingError::WrongConfig,
+        address = pda::STAKING_CONFIG @ StakingError::WrongConfig,
         has_one = admin @ StakingError::NotAdmin,
     )]
     pub config: Box<Account<'info, StakingConfig>>,

@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use io_common::{pda, seeds};
 
 use crate::errors::StakingError;
 use crate::events::NodeUpdated;
@@ -21,9 +22,13 @@ pub struct UpdateNodeParams {
 #[derive(Accounts)]
 pub struct UpdateNode<'info> {
     pub operator: Signer<'info>,
-    /// A registered node (owner + discriminator: only `register_node` creates `Node`
-    /// accounts, always at `[NODE, node_key]`), run by the signer (`has_one`).
-    #[account(mut, has_one = operator @ StakingError::NotOperator)]
+    /// A registered node, run by the signer.
+    #[account(
+        mut,
+        constraint = pda::is_program_address(&node.key(), &[seeds::NODE, node.node_key.as_ref(), &[node.bump]], &crate::ID)
+            @ ErrorCode::ConstraintSeeds,
+        has_one = operator @ StakingError::NotOperator,
+    )]
     pub node: Box<Account<'info, Node>>,
 }
 
