@@ -49,6 +49,21 @@ class _Index:
     tallies: Counter[int]
 
 
+def supply_identity(on_chain: int, emitted: int, burned_by_protocol: int) -> dict[str, Any]:
+    """IO supply against genesis + emitted − burned by the protocol.
+
+    The protocol mints only through its own authority, but anyone may burn their own IO with
+    SPL Token directly, which the burn ledger never sees. So the identity is an inequality:
+    supply ≤ genesis + emitted − burned, the difference being IO burned outside the protocol.
+    A supply above that bound would mean IO minted outside the protocol: inconsistent.
+    """
+    expected = IO_GENESIS_SUPPLY + emitted - burned_by_protocol
+    return {
+        "on_chain": on_chain, "genesis": IO_GENESIS_SUPPLY, "emitted": emitted, "burned": burned_by_protocol,
+        "expected": expected, "burned_outside_protocol": max(0, expected - on_chain), "consistent": on_chain <= expected,
+    }
+
+
 class NetworkReader:
     """Reads the network through one RPC client. Results of the expensive reads are kept for
     `cache_secs`, so a page with many readers stays cheap for the RPC node behind it; for
@@ -167,11 +182,7 @@ class NetworkReader:
         return {
             "chain_time": now,
             "io_decimals": IO_DECIMALS,
-            "supply": {
-                "on_chain": supply, "genesis": IO_GENESIS_SUPPLY, "emitted": emission.emitted_total, "burned": burned,
-                "expected": IO_GENESIS_SUPPLY + emission.emitted_total - burned,
-                "consistent": supply == IO_GENESIS_SUPPLY + emission.emitted_total - burned,
-            },
+            "supply": supply_identity(supply, emission.emitted_total, burned),
             "emission": {
                 "start_ts": emission.start_ts, "next_hour": emission.next_hour, "hours_due": hours_due,
                 "hours_behind": max(0, hours_due - emission.next_hour), "scheduled_now": emitted_through(hours_due),

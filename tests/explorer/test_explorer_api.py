@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import urllib.request
 from collections.abc import Iterator
@@ -10,9 +11,13 @@ from pathlib import Path
 
 import pytest
 from solana.rpc.async_api import AsyncClient
+from solders.keypair import Keypair
+from solders.message import Message
 from solders.pubkey import Pubkey
+from solders.transaction import Transaction
+from spl.token.instructions import BurnParams, burn
 
-from keeper.addresses import EscrowAddresses, RewardsAddresses
+from keeper.addresses import TOKEN_PROGRAM_ID, EscrowAddresses, RewardsAddresses, associated_token_address
 from tests.explorer.conftest import Explorer, start_explorer, stop_explorer
 from tests.keeper.conftest import localnet_fixture
 from tests.localnet.conftest import IO_KEEPER, Localnet, free_port
@@ -123,3 +128,28 @@ def test_bad_command_lines_exit_2(arguments: list[str], message: str) -> None:
 def test_explorer_help_names_the_default_rpc() -> None:
     result = subprocess.run([str(IO_KEEPER), "explorer", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "http://127.0.0.1:8899" in result.stdout
+
+
+async def test_io_burned_outside_the_protocol_shows_as_the_difference(localnet: Localnet, tmp_path: Path) -> None:
+    """Anyone may burn their own IO with SPL Token; the burn ledger never sees it. Supply then
+    sits below genesis + emitted − burned by exactly that amount, and the explorer says so
+    instead of calling the supply inconsistent."""
+    treasury = Keypair.from_bytes(bytes(json.loads((localnet.state_dir / "keys" / "treasury.json").read_text())))
+    source = associated_token_address(treasury.pubkey(), RewardsAddresses.io_mint)
+    burn_ix = burn(BurnParams(program_id=TOKEN_PROGRAM_ID, account=source, mint=RewardsAddresses.io_mint, owner=treasury.pubkey(), amount=7))
+    async with AsyncClient(localnet.url, commitment="confirmed") as client:
+        before = int((await client.get_token_supply(RewardsAddresses.io_mint)).value.amount)
+        blockhash = (await client.get_latest_blockhash()).value.blockhash
+        transaction = Transaction([treasury], Message([burn_ix], treasury.pubkey()), blockhash)
+        await client.confirm_transaction((await client.send_transaction(transaction)).value)
+        after = int((await client.get_token_supply(RewardsAddresses.io_mint)).value.amount)
+    assert after == before - 7
+    uncached = start_explorer(localnet.url, tmp_path / "explorer.log", "--cache-secs", "0", "--stale-secs", "0")
+    try:
+        status, totals = uncached.get("/api/totals")
+    finally:
+        stop_explorer(uncached)
+    supply = totals["supply"]
+    assert status == 200 and int(supply["on_chain"]) == after
+    assert int(supply["expected"]) - int(supply["on_chain"]) == int(supply["burned_outside_protocol"]) == 7
+    assert supply["consistent"] is True

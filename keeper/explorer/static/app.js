@@ -77,8 +77,11 @@ function card(key, title, raw, shown, ...lines) {
 function renderTotals(t) {
   state.totals = t;
   const s = t.supply, e = t.emission, k = t.staking, j = t.jobs, f = t.fees, p = t.provenance;
-  const check = el("div", { class: s.consistent ? "ok" : "bad", dataset: { check: "supply" } },
-    `${s.consistent ? "✓" : "✗"} genesis ${compactIo(s.genesis)} + emitted − burned = ${io(s.expected)}`);
+  // supply ≤ genesis + emitted − burned by the protocol; IO burned directly with SPL Token is the difference.
+  const outside = BigInt(s.burned_outside_protocol);
+  const check = el("div", { class: s.consistent ? "ok" : "bad", dataset: { check: "supply", outside: String(s.burned_outside_protocol) } },
+    `${s.consistent ? "✓" : "✗"} genesis ${compactIo(s.genesis)} + emitted − burned = ${io(s.expected)}` +
+    (outside > 0n ? `; ${io(s.burned_outside_protocol)} burned outside the protocol` : ""));
   const fees = f.available
     ? f.by_mint.map((m) => el("div", { dataset: { fee: m.symbol, raw: String(m.amount) } }, amount(m.amount, m.decimals, m.symbol)))
     : [el("div", { class: "bad" }, `history unavailable: ${f.error}`)];
