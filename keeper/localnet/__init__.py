@@ -1,1 +1,3 @@
-"""`io-keeper localnet`: a Solana JSON-RPC server on 127.0.0.1 backed by the in-process LiteSVM chain."""
+"""The embedded localnet: the node (`node/`, its own process and environment), and what this
+side does with it — start it (`launch`), deploy programs through the upgradeable loader
+(`deploy`), bootstrap the protocol (`bootstrap`), and drive it from tests (`remote`)."""
