@@ -99,8 +99,9 @@ class BurnSettings(_Section):
 
 class HttpSettings(_Section):
     host: str = "127.0.0.1"
-    # Receipts and node work in, proofs out. 0 = choose a free port.
-    api_port: int = Field(default=8900, ge=0, le=65535)
+    # Receipts and node work in, proofs out. 0 = choose a free port. Not 8900: that is the
+    # RPC port + 1, where clients look for the localnet's (any validator's) PubSub WebSocket.
+    api_port: int = Field(default=9901, ge=0, le=65535)
     # /metrics, /health and /status.
     metrics_port: int = Field(default=9900, ge=0, le=65535)
 

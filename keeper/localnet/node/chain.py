@@ -25,11 +25,12 @@ localnet need on top of it:
 from __future__ import annotations
 
 import logging
+import time
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Protocol
 
 from solders.account import Account
 from solders.address_lookup_table_account import AddressLookupTable
@@ -45,6 +46,8 @@ from solders.system_program import TransferParams, transfer
 from solders.transaction import Transaction, VersionedTransaction
 from solders.transaction_metadata import FailedTransactionMetadata, InnerInstruction, SimulatedTransactionInfo, TransactionMetadata
 from solders.transaction_status import TransactionErrorFieldless, TransactionErrorType
+
+from keeper.localnet.node.blocks import BlockLedger
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +98,24 @@ class TransactionRecord:
     account_keys: list[Pubkey]
     pre_balances: list[int]
     post_balances: list[int]
+    # Wall-clock time (unix seconds) it was committed: what the PubSub latency figures start from.
+    landed_at: float = 0.0
+
+    def writable_keys(self) -> list[Pubkey]:
+        """The keys the transaction could write (the runtime stores each of them), in key order."""
+        message = self.transaction.message
+        header = message.header
+        static_count = len(message.account_keys)
+        signed = header.num_required_signatures
+        writable = [
+            key
+            for index, key in enumerate(self.account_keys[:static_count])
+            if (index < signed - header.num_readonly_signed_accounts)
+            or (signed <= index < static_count - header.num_readonly_unsigned_accounts)
+        ]
+        lookups = getattr(message, "address_table_lookups", [])
+        loaded_writable = sum(len(bytes(lookup.writable_indexes)) for lookup in lookups)
+        return writable + self.account_keys[static_count : static_count + loaded_writable]
 
     def raise_for_error(self) -> TransactionRecord:
         """This record, or TransactionFailed when the transaction failed."""
@@ -156,6 +177,17 @@ class ChainSnapshot:
     next_position: int
     signatures_by_address: dict[Pubkey, _AddressLog]
     transaction_count: int
+    blocks: BlockLedger
+
+
+class ChainObserver(Protocol):
+    """Told of every change clients can subscribe to, right after it is committed."""
+
+    def transaction_committed(self, record: TransactionRecord) -> None: ...
+
+    def slot_advanced(self, slot: int, parent: int, root: int) -> None: ...
+
+    def account_set(self, address: Pubkey) -> None: ...
 
 
 class Chain:
@@ -184,6 +216,10 @@ class Chain:
         self.transaction_count = 0
         # The runtime's first slot is where its clock starts (it cannot be set lower).
         self.genesis_slot = self.slot
+        self.blocks = BlockLedger()
+        self.blocks.open(self.slot, 0, self.unix_timestamp, self.genesis_hash)
+        # PubSub (and anything else) hears of commits and new slots through these.
+        self.observers: list[ChainObserver] = []
         if start_unix_timestamp is not None:
             self.set_time(unix_timestamp=start_unix_timestamp)
         self.set_account(self.faucet.pubkey(), Account(FAUCET_LAMPORTS, b"", SYSTEM_PROGRAM_ID))
@@ -203,6 +239,7 @@ class Chain:
             next_position=self._next_position,
             signatures_by_address={key: _AddressLog(list(log.signatures), log.start) for key, log in self._signatures_by_address.items()},
             transaction_count=self.transaction_count,
+            blocks=self.blocks.copy(),
         )
 
     def revert(self, snapshot: ChainSnapshot) -> None:
@@ -229,6 +266,7 @@ class Chain:
         self._next_position = snapshot.next_position
         self._signatures_by_address = {key: _AddressLog(list(log.signatures), log.start) for key, log in snapshot.signatures_by_address.items()}
         self.transaction_count = snapshot.transaction_count
+        self.blocks = snapshot.blocks.copy()
         self._recent_blockhashes = deque(snapshot.recent_blockhashes, maxlen=RECENT_BLOCKHASHES_KEPT)
         self._block_height = snapshot.block_height
         self.svm.set_clock(snapshot.clock)
@@ -271,6 +309,14 @@ class Chain:
         self.svm.set_clock(Clock(new_slot, epoch_start, epoch, schedule.get_leader_schedule_epoch(new_slot), new_time))
         if produce_block and new_slot > current.slot:
             self.produce_blocks(1)
+        if new_slot == current.slot and not self.blocks.current.signatures:
+            self.blocks.current.block_time = new_time  # an empty block takes the latest time of its slot
+        if new_slot > current.slot:
+            closed = self.blocks.open(new_slot, self._block_height, new_time, self.latest_blockhash)
+            parent = current.slot if closed is None else closed.slot
+            for observer in self.observers:
+                # Nothing is rolled back here: the block before the new slot is already rooted.
+                observer.slot_advanced(new_slot, parent, parent)
 
     def warp(self, seconds: int, *, slots_per_second: float = 2.5) -> None:
         """Advances the clock by `seconds` (and the slot at 400 ms a slot)."""
@@ -320,6 +366,8 @@ class Chain:
         self.svm.set_account(address, account)
         self._known_accounts.add(address)
         self._index(address, self.get_account(address))
+        for observer in self.observers:
+            observer.account_set(address)
 
     def _index(self, address: Pubkey, account: Account | None) -> None:
         """Records `account` (as just read from LiteSVM; None = absent) in the owner index."""
@@ -431,8 +479,11 @@ class Chain:
             account_keys=keys,
             pre_balances=pre_balances,
             post_balances=post_balances,
+            landed_at=time.time(),
         )
         self._remember(record)
+        for observer in self.observers:
+            observer.transaction_committed(record)
         return record
 
     def _remember(self, record: TransactionRecord) -> None:
@@ -445,6 +496,7 @@ class Chain:
         for key in dict.fromkeys(record.account_keys):
             self._signatures_by_address.setdefault(key, _AddressLog()).signatures.append(signature)
         self.transaction_count += 1
+        self.blocks.add(signature)
         while len(self._history) > HISTORY_CAPACITY:
             self._forget(*self._history.popitem(last=False))
 

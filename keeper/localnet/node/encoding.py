@@ -12,8 +12,10 @@ from solders.pubkey import Pubkey
 from solders.transaction import VersionedTransaction
 
 from keeper.localnet.node.chain import TransactionRecord
-from keeper.localnet.node.errors import invalid_param, transaction_error_json
+from keeper.localnet.node.errors import UNSUPPORTED_TRANSACTION_VERSION, RpcError, invalid_param, transaction_error_json
 from keeper.localnet.node.params import DataSlice
+from keeper.localnet.node.parsed import AccountLookup, parse_account
+from keeper.localnet.node.parsed import ui_token_amount as ui_token_amount
 from keeper.localnet.node.runtime import agave_version
 
 API_VERSION: Final = agave_version()
@@ -39,13 +41,21 @@ def b58(data: bytes) -> str:
     return based58.b58encode(data).decode()
 
 
-def encode_account(account: Account, encoding: str | None, data_slice: DataSlice | None, data: bytes | None = None) -> dict[str, Any]:
-    """`data`: the account's data when the caller has already copied it out of LiteSVM."""
+def encode_account(
+    account: Account, encoding: str | None, data_slice: DataSlice | None, data: bytes | None = None, *, lookup: AccountLookup | None = None
+) -> dict[str, Any]:
+    """`data`: the account's data when the caller has already copied it out of LiteSVM;
+    `lookup`: how jsonParsed reads other accounts (a token account's mint)."""
     data = bytes(account.data) if data is None else data
     space = len(data)
+    encoding = encoding or "base64"
+    if encoding == "jsonParsed":
+        parsed = parse_account(account, data, lookup or (lambda _: None))
+        if parsed is not None:
+            return _account_json(account, parsed, space)
+        encoding = "base64"  # no parser for this account: Agave falls back to base64
     if data_slice is not None:
         data = data[data_slice.offset : data_slice.offset + data_slice.length]
-    encoding = encoding or "base64"
     if encoding in ("base58", "binary"):
         if len(data) > MAX_BASE58_BYTES:
             raise invalid_param(f"encoded binary (base 58) data should be less than {MAX_BASE58_BYTES} bytes, please use Base64 encoding.")
@@ -53,8 +63,12 @@ def encode_account(account: Account, encoding: str | None, data_slice: DataSlice
     elif encoding == "base64":
         encoded = [base64.b64encode(data).decode(), "base64"]
     else:
-        # base64+zstd needs a zstd codec and jsonParsed a parser per program: not offered here.
+        # base64+zstd needs a zstd codec the chain environment does not have.
         raise invalid_param(f"encoding {encoding!r} is not supported by this localnet; use base64")
+    return _account_json(account, encoded, space)
+
+
+def _account_json(account: Account, encoded: Any, space: int) -> dict[str, Any]:
     return {
         "data": encoded,
         "executable": account.executable,
@@ -63,16 +77,6 @@ def encode_account(account: Account, encoding: str | None, data_slice: DataSlice
         "rentEpoch": account.rent_epoch,
         "space": space,
     }
-
-
-def ui_token_amount(amount: int, decimals: int) -> dict[str, Any]:
-    if decimals:
-        digits = str(amount).rjust(decimals + 1, "0")
-        whole, fraction = digits[:-decimals], digits[-decimals:].rstrip("0")
-        amount_string = f"{whole}.{fraction}" if fraction else whole
-    else:
-        amount_string = str(amount)
-    return {"amount": str(amount), "decimals": decimals, "uiAmount": amount / 10**decimals, "uiAmountString": amount_string}
 
 
 def is_token_account(account: Account) -> bool:
@@ -182,3 +186,20 @@ def transaction_meta(record: TransactionRecord) -> dict[str, Any]:
         else {"programId": str(result.return_program), "data": [base64.b64encode(result.return_data).decode(), "base64"]},
         "computeUnitsConsumed": result.compute_units_consumed,
     }
+
+
+def versioned_transaction_json(record: TransactionRecord, encoding: str, max_supported_version: int | None) -> dict[str, Any]:
+    """{transaction, meta[, version]} as getTransaction and getBlock write one transaction;
+    a v0 transaction needs the client to say it can read it, as on a validator."""
+    version = record.transaction.version()
+    is_legacy = not isinstance(version, int)
+    if not is_legacy and (max_supported_version is None or version > max_supported_version):
+        raise RpcError(
+            UNSUPPORTED_TRANSACTION_VERSION,
+            f"Transaction version ({version}) is not supported by the requesting client. Please try the request "
+            'again with the following configuration parameter: "maxSupportedTransactionVersion": 0',
+        )
+    value: dict[str, Any] = {"transaction": encode_transaction(record.transaction, encoding), "meta": transaction_meta(record)}
+    if max_supported_version is not None:
+        value["version"] = "legacy" if is_legacy else version
+    return value

@@ -324,3 +324,127 @@ class ProduceBlocksParams(PositionalParams):
 
 class RevertParams(PositionalParams):
     snapshot_id: int = Field(ge=0)
+
+
+# --- token, block and cluster reads -----------------------------------------------------------
+
+MAX_BLOCK_RANGE = 500_000
+MAX_PRIORITIZATION_FEE_ADDRESSES = 128
+MAX_PERFORMANCE_SAMPLES = 720
+MAX_TOKEN_LARGEST_ACCOUNTS = 20
+
+
+class MintFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    mint: PubkeyParam
+
+
+class ProgramIdFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, populate_by_name=True)
+    program_id: PubkeyParam = Field(alias="programId")
+
+
+class TokenAccountsParams(PositionalParams):
+    """getTokenAccountsByOwner / getTokenAccountsByDelegate."""
+
+    pubkey: PubkeyParam
+    filter: MintFilter | ProgramIdFilter
+    config: AccountInfoConfig | None = None
+
+
+class BlockConfig(CommitmentConfig):
+    encoding: TransactionEncoding | None = None
+    transaction_details: Literal["full", "signatures", "none", "accounts"] | None = None
+    rewards: bool | None = None
+    max_supported_transaction_version: int | None = Field(default=None, ge=0)
+
+
+class BlockParams(PositionalParams):
+    slot: int = Field(ge=0, strict=True)
+    # Old clients pass the encoding as a bare string instead of a config object.
+    config: BlockConfig | TransactionEncoding | None = None
+
+    def block_config(self) -> BlockConfig:
+        if isinstance(self.config, str):
+            return BlockConfig(encoding=self.config)
+        return self.config or BlockConfig()
+
+
+class BlocksParams(PositionalParams):
+    start_slot: int = Field(ge=0, strict=True)
+    # getBlocks: the end slot, or the config in its place.
+    end_slot: int | CommitmentConfig | None = None
+    config: CommitmentConfig | None = None
+
+
+class BlocksWithLimitParams(PositionalParams):
+    start_slot: int = Field(ge=0, strict=True)
+    limit: int = Field(ge=0, strict=True)
+    config: CommitmentConfig | None = None
+
+
+class SlotParams(PositionalParams):
+    slot: int = Field(ge=0, strict=True)
+
+
+class PrioritizationFeesParams(PositionalParams):
+    addresses: list[PubkeyParam] | None = None
+
+
+class PerformanceSamplesParams(PositionalParams):
+    limit: int | None = Field(default=None, ge=0, strict=True)
+
+
+class LeaderScheduleConfig(CommitmentConfig):
+    identity: PubkeyParam | None = None
+
+
+class LeaderScheduleParams(PositionalParams):
+    # A slot, or the config in its place; null: the current epoch.
+    slot: int | LeaderScheduleConfig | None = None
+    config: LeaderScheduleConfig | None = None
+
+
+# --- PubSub (WebSocket) subscriptions ---------------------------------------------------------
+
+
+class SignatureSubscribeConfig(ConfigObject):
+    commitment: Commitment | None = None
+    enable_received_notification: bool = False
+
+
+class SignatureSubscribeParams(PositionalParams):
+    signature: SignatureParam
+    config: SignatureSubscribeConfig | None = None
+
+
+class AccountSubscribeParams(PositionalParams):
+    pubkey: PubkeyParam
+    config: AccountInfoConfig | None = None
+
+
+class ProgramSubscribeParams(PositionalParams):
+    program_id: PubkeyParam
+    config: ProgramAccountsConfig | None = None
+
+
+class LogsMentions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    mentions: list[str]
+
+
+class LogsSubscribeParams(PositionalParams):
+    filter: Literal["all", "allWithVotes"] | LogsMentions
+    config: CommitmentConfig | None = None
+
+    def mentioned(self) -> Pubkey | None:
+        """The one address of a `mentions` filter (Agave takes exactly one), None for all."""
+        if not isinstance(self.filter, LogsMentions):
+            return None
+        if len(self.filter.mentions) != 1:
+            raise invalid_params("Invalid Request: Only 1 address supported")
+        return _parse_value(Pubkey.from_string, self.filter.mentions[0], "mentions", "pubkey")
+
+
+class UnsubscribeParams(PositionalParams):
+    subscription_id: int = Field(ge=0, strict=True)

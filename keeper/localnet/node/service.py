@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 import based58
+from solders.keypair import Keypair
 from solders.message import from_bytes_versioned
 from solders.transaction import VersionedTransaction
 
@@ -20,25 +21,25 @@ from keeper.localnet.node.chain import LAMPORTS_PER_SIGNATURE, AirdropFailed, Ch
 from keeper.localnet.node import params as p
 from keeper.localnet.node.clock import ScaledClock
 from keeper.localnet.node.dev import DevMethods
+from keeper.localnet.node.reads import FEATURE_SET, NodeAddresses, PerformanceSampler, ReadMethods
 from keeper.localnet.node.encoding import (
     API_VERSION,
     encode_account,
-    encode_transaction,
     is_mint,
     is_token_account,
     mint_supply_and_decimals,
     signature_info,
     token_account_mint_and_amount,
-    transaction_meta,
     ui_token_amount,
+    versioned_transaction_json,
     with_context,
 )
 from keeper.localnet.node.errors import (
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
+    MIN_CONTEXT_SLOT_NOT_REACHED,
     SEND_TRANSACTION_PREFLIGHT_FAILURE,
     TRANSACTION_SIGNATURE_VERIFICATION_FAILURE,
-    UNSUPPORTED_TRANSACTION_VERSION,
     RpcError,
     describe_transaction_error,
     invalid_param,
@@ -46,8 +47,6 @@ from keeper.localnet.node.errors import (
 )
 
 Handler = Callable[[Any], Any]
-# Agave's feature-set id (a hash of its active features); clients only display it.
-FEATURE_SET: Final = 3_294_202_862
 MAX_TRANSACTION_BYTES: Final = 1_232
 
 
@@ -55,7 +54,15 @@ class RpcService:
     """`clock`: chain time follows the scaled wall clock; None: it moves only when told
     (`localnet_setClock`), as tests want."""
 
-    def __init__(self, chain: Chain, clock: ScaledClock | None) -> None:
+    def __init__(
+        self,
+        chain: Chain,
+        clock: ScaledClock | None,
+        *,
+        identity: Keypair | None = None,
+        addresses: NodeAddresses | None = None,
+        sampler: PerformanceSampler | None = None,
+    ) -> None:
         self.chain = chain
         self.clock = clock
         self._handlers: dict[str, Handler] = {
@@ -81,6 +88,7 @@ class RpcService:
             "getVersion": self.get_version,
             "getFeeForMessage": self.get_fee_for_message,
             "getGenesisHash": self.get_genesis_hash,
+            **ReadMethods(chain, identity or Keypair(), addresses, sampler).handlers(),
             **DevMethods(chain).handlers(),
         }
 
@@ -94,6 +102,8 @@ class RpcService:
             raise RpcError(METHOD_NOT_FOUND, "Method not found")
         if self.clock is not None:
             self.clock.apply(self.chain)
+        # Before the handler: sendTransaction must not land when the node is behind the client.
+        _check_min_context_slot(params, self.chain.slot)
         return handler(params)
 
     # --- cluster state ------------------------------------------------------------------------
@@ -345,23 +355,17 @@ class RpcService:
         record = self.chain.transaction(parsed.signature)
         if record is None:
             return None
-        version = record.transaction.version()
-        is_legacy = not isinstance(version, int)
-        if not is_legacy and (config.max_supported_transaction_version is None or version > config.max_supported_transaction_version):
-            raise RpcError(
-                UNSUPPORTED_TRANSACTION_VERSION,
-                f"Transaction version ({version}) is not supported by the requesting client. Please try the request "
-                'again with the following configuration parameter: "maxSupportedTransactionVersion": 0',
-            )
-        response: dict[str, Any] = {
-            "slot": record.slot,
-            "blockTime": record.block_time,
-            "transaction": encode_transaction(record.transaction, config.encoding or "json"),
-            "meta": transaction_meta(record),
-        }
-        if config.max_supported_transaction_version is not None:
-            response["version"] = "legacy" if is_legacy else version
+        response: dict[str, Any] = {"slot": record.slot, "blockTime": record.block_time}
+        response.update(versioned_transaction_json(record, config.encoding or "json", config.max_supported_transaction_version))
         return response
+
+
+def _check_min_context_slot(params: Any, slot: int) -> None:
+    """Agave refuses a read whose `minContextSlot` the node has not reached yet."""
+    config = params[-1] if isinstance(params, list) and params and isinstance(params[-1], dict) else None
+    wanted = None if config is None else config.get("minContextSlot")
+    if isinstance(wanted, int) and not isinstance(wanted, bool) and wanted > slot:
+        raise RpcError(MIN_CONTEXT_SLOT_NOT_REACHED, "Minimum context slot has not been reached", {"contextSlot": slot})
 
 
 def _simulation_json(err: Any, logs: list[str], units: int) -> dict[str, Any]:
