@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -45,7 +46,7 @@ class Localnet:
 def start_localnet(state_dir: Path, *extra_args: str) -> Localnet:
     """`io-keeper localnet` on a free port, once it says it is ready (node up, programs
     deployed, protocol bootstrapped). Its output goes to <state_dir>/localnet.log."""
-    port = free_port()
+    port = free_port_pair()
     state_dir.mkdir(parents=True, exist_ok=True)
     log_path = state_dir / "localnet.log"
     with log_path.open("w") as log:
@@ -63,6 +64,25 @@ def start_localnet(state_dir: Path, *extra_args: str) -> Localnet:
         time.sleep(0.1)
     stop_process(process)
     raise RuntimeError(f"localnet was not ready in time: {localnet.logs()}")
+
+
+def free_port_pair() -> int:
+    """A free port whose next port is free too: the node serves its PubSub WebSocket there."""
+    for _ in range(100):
+        port = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free pair of ports")
+
+
+def ws_url(http_url: str) -> str:
+    """Where clients find a node's PubSub WebSocket: the RPC port + 1."""
+    host, port = http_url.removeprefix("http://").rsplit(":", 1)
+    return f"ws://{host}:{int(port) + 1}"
 
 
 def stop_process(process: subprocess.Popen) -> None:
