@@ -71,3 +71,17 @@ async def test_web3js_and_anchor_wallet_open_start_complete_and_the_keeper_settl
         updates = result["accountUpdates"]
         assert updates[-1]["lamports"] == 0 and len(updates) >= 4
     assert result["decodedJob"] == {"hoursReserved": result["hoursReserved"], "pricePerHour": str(result["price"])}
+
+
+async def test_kit_wallet_opens_and_the_keeper_settles(tsx: Path, cluster: Cluster) -> None:
+    result = run_script(tsx, cluster, "kit.ts", WS_URL=cluster.ws_url)
+    async with AsyncClient(cluster.rpc_url, commitment="confirmed") as client:
+        await assert_settled_exactly(client, result, 50_000_000)
+        for name, signature in result["signatures"].items():
+            status = (await client.get_signature_statuses([Signature.from_string(signature)])).value[0]
+            assert status is not None and status.err is None, name
+        # The closing notification carried the slot of the keeper's settlement.
+        history = (await client.get_signatures_for_address(Pubkey.from_string(result["job"]), limit=1)).value
+        assert history[0].slot == int(result["closedSlot"])
+    updates = result["updates"]
+    assert updates[-1]["lamports"] == "0" and len(updates) >= 4  # opened, started, completed, closed
