@@ -410,7 +410,7 @@ class LeaderScheduleParams(PositionalParams):
 
 class SignatureSubscribeConfig(ConfigObject):
     commitment: Commitment | None = None
-    enable_received_notification: bool = False
+    enable_received_notification: bool | None = None  # solana-py sends an explicit null
 
 
 class SignatureSubscribeParams(PositionalParams):

@@ -169,7 +169,7 @@ class PubSub:
     def _signature(self, client: Client, params: Any) -> Subscription:
         parsed = p.SignatureSubscribeParams.parse(params)
         config = parsed.config or p.SignatureSubscribeConfig()
-        return self._new(client, "signatureNotification", key=parsed.signature, config=config, received=config.enable_received_notification)
+        return self._new(client, "signatureNotification", key=parsed.signature, config=config, received=bool(config.enable_received_notification))
 
     def _account(self, client: Client, params: Any) -> Subscription:
         parsed = p.AccountSubscribeParams.parse(params)
