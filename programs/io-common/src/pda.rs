@@ -52,8 +52,10 @@ pub const PROVENANCE_CONFIG: Pubkey = address(&[seeds::CONFIG], &ids::PROVENANCE
 
 /// Suffix of every program-address hash.
 const PDA_MARKER: &[u8] = b"ProgramDerivedAddress";
-/// Most seeds (bump included) a program address takes, as in `create_program_address`.
-const MAX_SEEDS: usize = 16;
+/// Most seeds (bump included) these helpers take: the programs' PDAs have at most four
+/// (`[STAKE, node, staker, bump]`); `create_program_address` allows 16, and a smaller array to
+/// fill costs fewer units on every check.
+const MAX_SEEDS: usize = 6;
 
 /// Whether `address` is the program address of `seeds` (the last one the bump) under `program`:
 /// `sha256(seeds ‖ program ‖ "ProgramDerivedAddress") == address`, the hash

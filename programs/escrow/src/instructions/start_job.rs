@@ -14,8 +14,11 @@ pub struct StartJob<'info> {
     #[account(address = pda::ESCROW_CONFIG @ EscrowError::WrongConfig)]
     pub config: Box<Account<'info, EscrowConfig>>,
     /// The job (created only by `open_job`, at its PDA `[JOB, renter, job_id LE]`).
+    // `dup`: the only mutable account, so Anchor's duplicate-mutable-account check has
+    // nothing to compare, yet costs ~580 CU (start_job: 4,580 with it, 3,978 without; budget 4,000).
     #[account(
         mut,
+        dup,
         constraint = pda::is_program_address(&job.key(), &[seeds::JOB, job.renter.as_ref(), &job.job_id.to_le_bytes(), &[job.bump]], &crate::ID)
             @ ErrorCode::ConstraintSeeds,
         has_one = node_key @ EscrowError::NotNodeKey,
