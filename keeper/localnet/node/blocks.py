@@ -60,8 +60,13 @@ class BlockLedger:
         self._blocks.append(Block(slot, parent, block_height, block_time, latest_blockhash))
         return closed
 
-    def add(self, signature: Signature) -> None:
-        self._blocks[-1].signatures.append(signature)
+    def add(self, signature: Signature, block_time: int) -> None:
+        """Files a committed transaction; the first one fixes the block's time (a clock moved
+        within a slot does not change the time of the block it already landed in)."""
+        block = self._blocks[-1]
+        if not block.signatures:
+            block.block_time = block_time
+        block.signatures.append(signature)
 
     @property
     def current(self) -> Block:

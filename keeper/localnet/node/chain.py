@@ -496,7 +496,7 @@ class Chain:
         for key in dict.fromkeys(record.account_keys):
             self._signatures_by_address.setdefault(key, _AddressLog()).signatures.append(signature)
         self.transaction_count += 1
-        self.blocks.add(signature)
+        self.blocks.add(signature, record.block_time)
         while len(self._history) > HISTORY_CAPACITY:
             self._forget(*self._history.popitem(last=False))
 
