@@ -11,6 +11,7 @@ from keeper.constants import ProgramIds, Seeds
 
 TOKEN_PROGRAM_ID = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
 ASSOCIATED_TOKEN_PROGRAM_ID = Pubkey.from_string("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL")
+BPF_LOADER_UPGRADEABLE_ID = Pubkey.from_string("BPFLoaderUpgradeab1e11111111111111111111111")
 
 
 def _pda(program: Pubkey, *seeds: bytes) -> Pubkey:
@@ -21,12 +22,19 @@ def _u64(value: int) -> bytes:
     return value.to_bytes(8, "little")
 
 
+def program_data_address(program_id: Pubkey) -> Pubkey:
+    """A program's ProgramData account (loader-v3): holds its code and its upgrade authority,
+    which alone may run the program's `initialize`."""
+    return _pda(BPF_LOADER_UPGRADEABLE_ID, bytes(program_id))
+
+
 def associated_token_address(owner: Pubkey, mint: Pubkey) -> Pubkey:
     return _pda(ASSOCIATED_TOKEN_PROGRAM_ID, bytes(owner), bytes(TOKEN_PROGRAM_ID), bytes(mint))
 
 
 class RewardsAddresses:
     program = ProgramIds.REWARDS
+    program_data = program_data_address(ProgramIds.REWARDS)
     config = _pda(ProgramIds.REWARDS, Seeds.CONFIG)
     emission = _pda(ProgramIds.REWARDS, Seeds.EMISSION)
     burn_ledger = _pda(ProgramIds.REWARDS, Seeds.BURN_LEDGER)
@@ -50,6 +58,7 @@ class RewardsAddresses:
 
 class StakingAddresses:
     program = ProgramIds.STAKING
+    program_data = program_data_address(ProgramIds.STAKING)
     config = _pda(ProgramIds.STAKING, Seeds.CONFIG)
     stake_vault = _pda(ProgramIds.STAKING, Seeds.STAKE_VAULT)
     staker_reward_vault = _pda(ProgramIds.STAKING, Seeds.STAKER_REWARD_VAULT)
@@ -69,6 +78,7 @@ class StakingAddresses:
 
 class EscrowAddresses:
     program = ProgramIds.ESCROW
+    program_data = program_data_address(ProgramIds.ESCROW)
     config = _pda(ProgramIds.ESCROW, Seeds.CONFIG)
 
     @staticmethod
@@ -82,6 +92,7 @@ class EscrowAddresses:
 
 class ProvenanceAddresses:
     program = ProgramIds.PROVENANCE
+    program_data = program_data_address(ProgramIds.PROVENANCE)
     config = _pda(ProgramIds.PROVENANCE, Seeds.CONFIG)
 
     @staticmethod

@@ -47,8 +47,10 @@ class Roles:
     treasury: Keypair
 
     @classmethod
-    def generate(cls) -> Roles:
-        return cls(Keypair(), Keypair(), Keypair(), Keypair())
+    def generate(cls, admin: Keypair | None = None) -> Roles:
+        """New keys; `admin` (when given) is kept: it must be the programs' upgrade authority,
+        the only key their `initialize` accepts."""
+        return cls(admin or Keypair(), Keypair(), Keypair(), Keypair())
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,8 @@ def mint_usdc(chain: LocalnetChain, deployment: Deployment, destination: Pubkey,
 
 
 def bootstrap(chain: LocalnetChain, repo_root: Path, roles: Roles, settings: Settings) -> Deployment:
+    """Initializes every program. `roles.admin` must be the programs' upgrade authority (the
+    key that deployed them): each `initialize` checks it against the program's ProgramData."""
     programs = Programs.load(repo_root)
     admin = roles.admin
     for role in (roles.admin, roles.keeper, roles.slashing_authority, roles.treasury):
@@ -133,7 +137,8 @@ def bootstrap(chain: LocalnetChain, repo_root: Path, roles: Roles, settings: Set
             "initialize",
             {"start_ts": settings.emission_start_ts, "keeper_authority": roles.keeper.pubkey()},
             {
-                "admin": admin.pubkey(), "config": RewardsAddresses.config, "emission": RewardsAddresses.emission,
+                "admin": admin.pubkey(), "program_data": RewardsAddresses.program_data,
+                "config": RewardsAddresses.config, "emission": RewardsAddresses.emission,
                 "burn_ledger": RewardsAddresses.burn_ledger, "mint_authority": RewardsAddresses.mint_authority,
                 "io_mint": RewardsAddresses.io_mint, "reward_vault": RewardsAddresses.reward_vault,
                 "burn_vault": RewardsAddresses.burn_vault,
@@ -170,7 +175,8 @@ def bootstrap(chain: LocalnetChain, repo_root: Path, roles: Roles, settings: Set
                 "reporter_share_bps": settings.reporter_share_bps,
             }},
             {
-                "admin": admin.pubkey(), "config": StakingAddresses.config, "io_mint": RewardsAddresses.io_mint,
+                "admin": admin.pubkey(), "program_data": StakingAddresses.program_data,
+                "config": StakingAddresses.config, "io_mint": RewardsAddresses.io_mint,
                 "stake_vault": StakingAddresses.stake_vault, "staker_reward_vault": StakingAddresses.staker_reward_vault,
             },
         )],
@@ -184,7 +190,10 @@ def bootstrap(chain: LocalnetChain, repo_root: Path, roles: Roles, settings: Set
                 "oracle_authority": roles.keeper.pubkey(), "treasury": treasury,
                 "start_timeout_secs": settings.start_timeout_secs, "complete_grace_secs": settings.complete_grace_secs,
             }},
-            {"admin": admin.pubkey(), "config": EscrowAddresses.config, "usdc_mint": usdc_mint, "io_mint": RewardsAddresses.io_mint},
+            {
+                "admin": admin.pubkey(), "program_data": EscrowAddresses.program_data, "config": EscrowAddresses.config,
+                "usdc_mint": usdc_mint, "io_mint": RewardsAddresses.io_mint,
+            },
         )],
         admin,
     ).raise_for_error()
@@ -192,7 +201,7 @@ def bootstrap(chain: LocalnetChain, repo_root: Path, roles: Roles, settings: Set
     chain.send_instructions(
         [programs.provenance.instruction(
             "initialize", {"keeper_authority": roles.keeper.pubkey()},
-            {"admin": admin.pubkey(), "config": ProvenanceAddresses.config},
+            {"admin": admin.pubkey(), "program_data": ProvenanceAddresses.program_data, "config": ProvenanceAddresses.config},
         )],
         admin,
     ).raise_for_error()

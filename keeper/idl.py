@@ -2,7 +2,7 @@
 
 anchorpy's `Program` wants a provider; the keeper only needs the encoding side, so this
 wraps anchorpy's `Idl` and `Coder` directly: instruction builders (accounts ordered as the
-IDL declares them, fixed addresses filled in), account and event decoders, and the
+IDL declares them, fixed addresses and constant-seed PDAs filled in), account and event decoders, and the
 program's error table.
 """
 
@@ -53,12 +53,24 @@ class _AccountSlot:
     address: Pubkey | None
 
 
-def _flatten(items: Sequence[Mapping[str, Any]], prefix: tuple[str, ...] = ()) -> list[_AccountSlot]:
+def _const_pda(pda: Mapping[str, Any] | None, program_id: Pubkey) -> Pubkey | None:
+    """The address of a PDA whose seeds and program are all constants in the IDL (e.g. a
+    program's ProgramData, `[program id]` under the upgradeable loader); None otherwise."""
+    if not pda or any(seed.get("kind") != "const" for seed in pda["seeds"]):
+        return None
+    program = pda.get("program")
+    if program is not None and program.get("kind") != "const":
+        return None
+    owner = Pubkey.from_bytes(bytes(program["value"])) if program is not None else program_id
+    return Pubkey.find_program_address([bytes(seed["value"]) for seed in pda["seeds"]], owner)[0]
+
+
+def _flatten(items: Sequence[Mapping[str, Any]], program_id: Pubkey, prefix: tuple[str, ...] = ()) -> list[_AccountSlot]:
     slots: list[_AccountSlot] = []
     for item in items:
         path = (*prefix, snake(item["name"]))
         if "accounts" in item:  # a nested Accounts struct
-            slots.extend(_flatten(item["accounts"], path))
+            slots.extend(_flatten(item["accounts"], program_id, path))
             continue
         address = item.get("address")
         slots.append(
@@ -67,7 +79,7 @@ def _flatten(items: Sequence[Mapping[str, Any]], prefix: tuple[str, ...] = ()) -
                 writable=bool(item.get("writable", False)),
                 signer=bool(item.get("signer", False)),
                 optional=bool(item.get("optional", False)),
-                address=Pubkey.from_string(address) if address else None,
+                address=Pubkey.from_string(address) if address else _const_pda(item.get("pda"), program_id),
             )
         )
     return slots
@@ -86,7 +98,7 @@ class ProgramIdl:
         # anchorpy's normalised IDL drops fixed `address` fields: read instruction accounts
         # from the JSON as written.
         written = json.loads(idl_json)
-        self._account_slots = {snake(ix["name"]): _flatten(ix.get("accounts", [])) for ix in written.get("instructions", [])}
+        self._account_slots = {snake(ix["name"]): _flatten(ix.get("accounts", []), address) for ix in written.get("instructions", [])}
         self._arg_names = {snake(ix.name): [snake(arg.name) for arg in ix.args] for ix in self.idl.instructions}
         self._errors = {error.code: (error.name, error.msg) for error in self.idl.errors or []}
 
@@ -120,7 +132,8 @@ class ProgramIdl:
         remaining_accounts: Sequence[AccountMeta] = (),
     ) -> Instruction:
         """An instruction of this program. `accounts` maps snake_case names to Pubkeys
-        (nested groups as nested mappings); accounts with a fixed address may be omitted."""
+        (nested groups as nested mappings); accounts with a fixed address, or a PDA of constant
+        seeds, may be omitted."""
         key = snake(name)
         if key not in self._account_slots:
             raise IdlError(f"{self.name} has no instruction {name!r} (has: {', '.join(self.instruction_names)})")

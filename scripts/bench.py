@@ -181,7 +181,8 @@ def measure_compute_units(repo_root: Path, node: DeployedNode, run: int = 0) -> 
     node.fresh(START_TS)
     chain = RecordingChain(node.node.url, manual_clock=True)
     settings = Settings(emission_start_ts=START_TS)
-    roles = Roles(*(seeded_key(run, role) for role in ("admin", "keeper", "slashing_authority", "treasury")))
+    # The admin must be the programs' upgrade authority (each initialize checks its ProgramData).
+    roles = Roles(node.deployer, *(seeded_key(run, role) for role in ("keeper", "slashing_authority", "treasury")))
     deployment = bootstrap(chain, repo_root, roles, settings)
     h = Harness(chain, deployment, repo_root)
     wallets = iter(range(1_000))

@@ -43,6 +43,21 @@ def fresh_chain(start_unix_timestamp: int = START_TS) -> LocalnetChain:
     node = SessionNode.current
     assert node is not None, "no localnet node for this session (the program_node fixture did not run)"
     return node.fresh(start_unix_timestamp)
+def session_roles() -> Roles:
+    """New protocol roles whose admin is the session's deployer: the programs' upgrade
+    authority, the only key their `initialize` accepts."""
+    node = SessionNode.current
+    assert node is not None, "no localnet node for this session (the program_node fixture did not run)"
+    return Roles.generate(admin=node.deployer)
+
+
+def upgrade_authority() -> Keypair:
+    """The key that deployed the session's programs (their upgrade authority)."""
+    node = SessionNode.current
+    assert node is not None, "no localnet node for this session (the program_node fixture did not run)"
+    return node.deployer
+
+
 ANCHOR_ERROR = re.compile(r"Error Code: (\w+)\. Error Number: (\d+)\.")
 
 
@@ -86,7 +101,7 @@ class Harness:
     @classmethod
     def create(cls, repo_root: Path, settings: Settings | None = None) -> Harness:
         chain = fresh_chain(START_TS)
-        deployment = bootstrap(chain, repo_root, Roles.generate(), settings or Settings(emission_start_ts=START_TS))
+        deployment = bootstrap(chain, repo_root, session_roles(), settings or Settings(emission_start_ts=START_TS))
         return cls(chain, deployment, repo_root)
 
     # --- shortcuts ----------------------------------------------------------------------------

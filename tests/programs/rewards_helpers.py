@@ -27,7 +27,7 @@ from keeper.localnet.remote import LocalnetChain, TransactionRecord
 from keeper.constants import IO_DECIMALS, SECONDS_PER_HOUR
 from keeper.deployment import Programs, Roles
 from keeper.schedule import EmissionCursor
-from tests.programs.harness import fresh_chain, START_TS, Harness, mint_supply, token_amount
+from tests.programs.harness import fresh_chain, session_roles, START_TS, Harness, mint_supply, token_amount
 from tests.programs.harness import unsigned  # noqa: F401 (re-exported for the tests)
 
 HOUR = SECONDS_PER_HOUR
@@ -341,7 +341,7 @@ def bare_rewards(repo_root: Path) -> BareRewards:
     """All programs loaded, only rewards `initialize`d: genesis not minted yet."""
     chain = fresh_chain(START_TS)
     programs = Programs.load(repo_root)
-    roles = Roles.generate()
+    roles = session_roles()
     for role in (roles.admin, roles.keeper, roles.slashing_authority, roles.treasury):
         chain.airdrop(role.pubkey(), 1_000 * 10**9).raise_for_error()
     record = chain.send_instructions([initialize_ix(programs, roles.admin.pubkey(), roles.keeper.pubkey(), START_TS)], roles.admin)

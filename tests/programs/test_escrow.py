@@ -52,7 +52,7 @@ from tests.programs.escrow_helpers import (
     unsigned,
 )
 from tests.programs.init_helpers import already_in_use, fails_in_use
-from tests.programs.harness import fresh_chain, START_TS, Harness, custom_error_code, error_name
+from tests.programs.harness import fresh_chain, upgrade_authority, START_TS, Harness, custom_error_code, error_name
 
 START_TIMEOUT = 3_600  # keeper.deployment.Settings defaults used by the harness
 COMPLETE_GRACE = 3_600
@@ -185,7 +185,7 @@ def chain_with_rewards_only(repo_root: Path) -> tuple[LocalnetChain, Programs, K
     driving escrow's initialize (bootstrap already ran it on the harness chain)."""
     chain = fresh_chain(START_TS)
     programs = Programs.load(repo_root)
-    admin, keeper = Keypair(), Keypair()
+    admin, keeper = upgrade_authority(), Keypair()
     chain.airdrop(admin.pubkey(), 100 * 10**9)
     chain.send_instructions([programs.rewards.instruction(
         "initialize", {"start_ts": START_TS, "keeper_authority": keeper.pubkey()},

@@ -27,7 +27,7 @@ from keeper.idl import ProgramIdl
 from keeper.merkle import MAX_PROOF_LEN, MerkleTree, leaf_hash, node_hash, receipt_leaf
 from keeper.merkle import verify as py_verify
 from tests.programs.init_helpers import fails_in_use, prefund_minimum
-from tests.programs.harness import fresh_chain, START_TS, Harness
+from tests.programs.harness import fresh_chain, upgrade_authority, START_TS, Harness
 
 SYSTEM_PROGRAM = Pubkey.from_string("11111111111111111111111111111111")
 CONFIG = ProvenanceAddresses.config
@@ -226,7 +226,7 @@ def init_ix(h: Harness, admin: Pubkey, keeper: Pubkey, *, config: Pubkey = CONFI
 
 def test_initialize_creates_the_config(bare_chain: Harness) -> None:
     h = bare_chain
-    admin, keeper = h.wallet(), Keypair().pubkey()
+    admin, keeper = upgrade_authority(), Keypair().pubkey()
     assert h.chain.get_account(CONFIG) is None
     before = h.chain.balance(admin.pubkey())
     rec = ok(h, "initialize", init_ix(h, admin.pubkey(), keeper), admin)
@@ -244,21 +244,21 @@ def test_initialize_creates_the_config(bare_chain: Harness) -> None:
 
 def test_initialize_rejects_a_default_keeper(bare_chain: Harness) -> None:
     h = bare_chain
-    admin = h.wallet()
+    admin = upgrade_authority()
     h.fails("InvalidAuthority", init_ix(h, admin.pubkey(), Pubkey.default()), admin, watch=[CONFIG])
     assert h.chain.get_account(CONFIG) is None
 
 
 def test_initialize_requires_the_admin_signature(bare_chain: Harness) -> None:
     h = bare_chain
-    admin, payer = h.wallet(), h.wallet()
+    admin, payer = upgrade_authority(), h.wallet()
     h.fails("AccountNotSigner", unsigned(init_ix(h, admin.pubkey(), payer.pubkey()), admin.pubkey()), payer, watch=[CONFIG])
     assert h.chain.get_account(CONFIG) is None
 
 
 def test_initialize_only_at_the_config_pda(bare_chain: Harness) -> None:
     h = bare_chain
-    admin = h.wallet()
+    admin = upgrade_authority()
     elsewhere = Keypair()
     h.fails("ConstraintSeeds", init_ix(h, admin.pubkey(), admin.pubkey(), config=elsewhere.pubkey()), admin)
     assert h.chain.get_account(elsewhere.pubkey()) is None and h.chain.get_account(CONFIG) is None
@@ -279,7 +279,7 @@ def test_initialize_on_a_prefunded_config_address(bare_chain: Harness, gift: str
     allows, or the whole rent of the config) do not block initialize, and the admin pays only
     what is missing."""
     h = bare_chain
-    admin, keeper = h.wallet(), Keypair().pubkey()
+    admin, keeper = upgrade_authority(), Keypair().pubkey()
     # ProvenanceConfig: discriminator, version, admin, keeper_authority, next_sequence, total_leaves, bump, reserved.
     size = 8 + 1 + 32 + 32 + 8 + 8 + 1 + 64
     rent = h.chain.rent_exempt_minimum(size)

@@ -28,7 +28,7 @@ from keeper.deployment import Programs, Roles, create_token_account
 from keeper.fees import share_floor
 from keeper.schedule import hour_amount, sum_hours
 from tests.programs.init_helpers import already_in_use, fails_in_use, prefund_minimum
-from tests.programs.harness import fresh_chain, START_TS, Harness, error_name, mint_supply, same_account, token_amount
+from tests.programs.harness import fresh_chain, session_roles, START_TS, Harness, error_name, mint_supply, same_account, token_amount
 from tests.programs.rewards_helpers import (
     CU,
     SYSTEM_PROGRAM_ID as SYSTEM_PROGRAM,
@@ -922,7 +922,7 @@ def test_initialize_on_prefunded_addresses(repo_root: Path, built_programs: Path
     vaults come out as the token program's, the state as the program's, and the program works."""
     chain = fresh_chain(START_TS)
     programs = Programs.load(repo_root)
-    roles = Roles.generate()
+    roles = session_roles()
     chain.airdrop(roles.admin.pubkey(), 1_000 * 10**9).raise_for_error()
     sizes = {R.config: CONFIG_SIZE, R.emission: EMISSION_SIZE, R.burn_ledger: BURN_LEDGER_SIZE,
              R.io_mint: MINT_SIZE, R.reward_vault: TOKEN_ACCOUNT_SIZE, R.burn_vault: TOKEN_ACCOUNT_SIZE}

@@ -23,7 +23,7 @@ from keeper.constants import MAX_STAKER_SHARE_BPS, MIN_STAKER_SHARE_BPS
 from keeper.deployment import Deployment, Programs, Roles, create_mint
 from keeper.fees import share_floor
 from tests.programs.init_helpers import fails_in_use, prefund_minimum
-from tests.programs.harness import fresh_chain, START_TS, Harness, error_name, token_amount
+from tests.programs.harness import fresh_chain, session_roles, START_TS, Harness, error_name, token_amount
 from tests.programs.staking_helpers import (
     COMPUTE_UNITS,
     IO,
@@ -92,7 +92,7 @@ def fresh_protocol(repo_root: Path) -> tuple[Harness, Keypair]:
     IO mint staking checks); staking itself is not initialized yet."""
     chain = fresh_chain(START_TS)
     programs = Programs.load(repo_root)
-    roles = Roles.generate()
+    roles = session_roles()
     for role in (roles.admin, roles.keeper, roles.slashing_authority, roles.treasury):
         chain.airdrop(role.pubkey(), 1_000 * 10**9)
     admin = roles.admin

@@ -56,4 +56,8 @@ pub enum EscrowError {
     WrongConfig,
     #[msg("Account is not the job's vault")]
     WrongVault,
+    #[msg("Signer is not the upgrade authority recorded in the program's ProgramData")]
+    NotUpgradeAuthority,
+    #[msg("Account is not this program's ProgramData")]
+    WrongProgramData,
 }

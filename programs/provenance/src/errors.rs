@@ -24,4 +24,8 @@ pub enum ProvenanceError {
     MathOverflow,
     #[msg("Account is not the provenance config")]
     UnexpectedAccount,
+    #[msg("Signer is not the upgrade authority recorded in the program's ProgramData")]
+    NotUpgradeAuthority,
+    #[msg("Account is not this program's ProgramData")]
+    WrongProgramData,
 }

@@ -46,4 +46,8 @@ pub enum RewardsError {
     WrongBurnEpoch,
     #[msg("Arithmetic overflow")]
     MathOverflow,
+    #[msg("Signer is not the upgrade authority recorded in the program's ProgramData")]
+    NotUpgradeAuthority,
+    #[msg("Account is not this program's ProgramData")]
+    WrongProgramData,
 }

@@ -76,4 +76,8 @@ pub enum StakingError {
     NotLatestSlashRecord,
     #[msg("The node's latest slash was for the same evidence")]
     EvidenceAlreadySlashed,
+    #[msg("Signer is not the upgrade authority recorded in the program's ProgramData")]
+    NotUpgradeAuthority,
+    #[msg("Account is not this program's ProgramData")]
+    WrongProgramData,
 }

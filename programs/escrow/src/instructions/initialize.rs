@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use anchor_lang::solana_program::bpf_loader_upgradeable;
 use anchor_spl::token::Mint;
 use io_common::{pda, seeds};
 
@@ -21,9 +22,26 @@ pub struct InitializeParams {
 /// (io_common) and are recorded in the config for explorers.
 #[derive(Accounts)]
 pub struct Initialize<'info> {
-    /// Becomes the admin; pays for the config.
+    /// Becomes the admin (must be the program's upgrade authority); pays for the config.
     #[account(mut)]
     pub admin: Signer<'info>,
+    /// This program (its account names its ProgramData).
+    #[account(
+        constraint = program.programdata_address()? == Some(program_data.key())
+            @ EscrowError::WrongProgramData,
+    )]
+    pub program: Program<'info, crate::program::Escrow>,
+    /// This program's ProgramData (PDA `[program id]` of the upgradeable loader): only the
+    /// upgrade authority recorded there may initialize, so no one can take the protocol's
+    /// authorities by initializing first.
+    #[account(
+        seeds = [crate::ID.as_ref()],
+        bump,
+        seeds::program = bpf_loader_upgradeable::ID,
+        constraint = program_data.upgrade_authority_address == Some(admin.key())
+            @ EscrowError::NotUpgradeAuthority,
+    )]
+    pub program_data: Account<'info, ProgramData>,
     /// The escrow config, PDA `[CONFIG]`, created here (also when someone sent lamports to
     /// the address beforehand); a second initialize fails in the system program (account
     /// already in use).

@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use anchor_lang::solana_program::bpf_loader_upgradeable;
 use io_common::seeds;
 
 use crate::errors::ProvenanceError;
@@ -7,9 +8,26 @@ use crate::state::{ProvenanceConfig, ACCOUNT_VERSION};
 
 #[derive(Accounts)]
 pub struct Initialize<'info> {
-    /// Becomes the config admin and pays for the config account.
+    /// Becomes the config admin (must be the program's upgrade authority) and pays for the config account.
     #[account(mut)]
     pub admin: Signer<'info>,
+    /// This program (its account names its ProgramData).
+    #[account(
+        constraint = program.programdata_address()? == Some(program_data.key())
+            @ ProvenanceError::WrongProgramData,
+    )]
+    pub program: Program<'info, crate::program::Provenance>,
+    /// This program's ProgramData (PDA `[program id]` of the upgradeable loader): only the
+    /// upgrade authority recorded there may initialize, so no one can take the protocol's
+    /// authorities by initializing first.
+    #[account(
+        seeds = [crate::ID.as_ref()],
+        bump,
+        seeds::program = bpf_loader_upgradeable::ID,
+        constraint = program_data.upgrade_authority_address == Some(admin.key())
+            @ ProvenanceError::NotUpgradeAuthority,
+    )]
+    pub program_data: Account<'info, ProgramData>,
 
     /// The singleton config, PDA [CONFIG]. `init` creates it once (also when someone sent
     /// lamports to the address beforehand); a second initialize fails in the system program

@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use anchor_lang::solana_program::bpf_loader_upgradeable;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 use io_common::economics::IO_DECIMALS;
 use io_common::schedule::EmissionCursor;
@@ -13,9 +14,26 @@ use crate::state::{BurnLedger, EmissionState, RewardsConfig, ACCOUNT_VERSION};
 /// program (account already in use).
 #[derive(Accounts)]
 pub struct Initialize<'info> {
-    /// Becomes the config admin and pays for all the accounts.
+    /// Becomes the config admin (must be the program's upgrade authority) and pays for all the accounts.
     #[account(mut)]
     pub admin: Signer<'info>,
+    /// This program (its account names its ProgramData).
+    #[account(
+        constraint = program.programdata_address()? == Some(program_data.key())
+            @ RewardsError::WrongProgramData,
+    )]
+    pub program: Program<'info, crate::program::Rewards>,
+    /// This program's ProgramData (PDA `[program id]` of the upgradeable loader): only the
+    /// upgrade authority recorded there may initialize, so no one can take the protocol's
+    /// authorities by initializing first.
+    #[account(
+        seeds = [crate::ID.as_ref()],
+        bump,
+        seeds::program = bpf_loader_upgradeable::ID,
+        constraint = program_data.upgrade_authority_address == Some(admin.key())
+            @ RewardsError::NotUpgradeAuthority,
+    )]
+    pub program_data: Account<'info, ProgramData>,
 
     /// The rewards config (authorities, mint and vault addresses, bumps), PDA [CONFIG].
     #[account(
