@@ -2,7 +2,8 @@
 
 What a test suite needs from a development chain and a validator cannot offer: write an
 account as it is (an attacker's forgery), move the clock, issue a new blockhash or blocks,
-and snapshot the whole state to return to it later (deploy once, start every test fresh).
+and snapshot the whole state to return to it later (deploy once, start every test fresh);
+and when a transaction landed (wall clock), to time notifications against.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class DevMethods:
             "localnet_produceBlocks": self.produce_blocks,
             "localnet_snapshot": self.snapshot,
             "localnet_revert": self.revert,
+            "localnet_landedAt": self.landed_at,
         }
 
     def set_account(self, params: Any) -> None:
@@ -73,3 +75,9 @@ class DevMethods:
             raise invalid_param(f"no snapshot {snapshot_id}")
         self.chain.revert(snapshot)
         return True
+
+    def landed_at(self, params: Any) -> list[float | None]:
+        """When each transaction was committed (unix seconds, wall clock; null if unknown):
+        where the PubSub latency figures of `scripts/bench` start from."""
+        signatures = p.SignatureStatusesParams.parse(params).signatures
+        return [None if (record := self.chain.transaction(signature)) is None else record.landed_at for signature in signatures]

@@ -218,7 +218,9 @@ class PubSub:
         if index.all_logs or index.mentions:
             self._notify_logs(record)
         if index.accounts or index.programs:
-            self._notify_accounts(record.slot, record.writable_keys())
+            # A failed transaction stores only its fee payer (charged the fee), as on a validator.
+            written = record.writable_keys() if record.result.succeeded else record.account_keys[:1]
+            self._notify_accounts(record.slot, written)
 
     def account_set(self, address: Pubkey) -> None:
         if self._index.accounts or self._index.programs:

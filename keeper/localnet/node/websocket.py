@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from keeper.localnet.node.memory import release_free_memory
 from keeper.localnet.node.errors import INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR, RpcError
 from keeper.localnet.node.pubsub import PubSub
 
@@ -27,8 +28,10 @@ log = logging.getLogger(__name__)
 MAX_INBOUND_MESSAGE_BYTES: Final = 64 * 1024
 # Notifications a connection may have waiting before it is dropped as not reading.
 MAX_OUTBOX_BYTES: Final = 8 * 1024 * 1024
-# How long a dropped client gets to take its close frame before its socket is cut.
-CLOSE_TIMEOUT_SECS: Final = 5.0
+# How long a dropped client gets to read what its socket still holds and the close frame
+# behind it, before the socket is cut (what waits meanwhile is bounded: the writer's buffer).
+CLOSE_TIMEOUT_SECS: Final = 30.0
+RELEASE_DELAY_SECS: Final = 0.2
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,9 @@ class Connection:
         if self.dropped_reason is not None:
             return
         size = len(message)
-        if self._outbox_bytes + size > self.limits.max_outbox_bytes:
+        # One message is always taken (an account of 10 MiB makes a notification larger than
+        # the bound); beyond that, a client whose backlog passes the bound is not reading.
+        if self._outbox and self._outbox_bytes + size > self.limits.max_outbox_bytes:
             self._drop(f"outbox over {self.limits.max_outbox_bytes} bytes: the client is not reading its notifications")
             return
         self._outbox.append(message)
@@ -171,6 +176,10 @@ async def websocket_endpoint(request: web.Request) -> web.StreamResponse:
                 break
     finally:
         await connection.stop()
+        if connection.dropped_reason is not None:
+            # Rare (a client that stopped reading), and its buffers were megabytes: once the
+            # connection's objects are gone, hand the memory back.
+            asyncio.get_running_loop().call_later(RELEASE_DELAY_SECS, release_free_memory)
     return ws
 
 
