@@ -14,6 +14,7 @@ from keeper.idl import ProgramIdl
 
 PROGRAMS = ("escrow", "staking", "rewards", "provenance")
 KEEPER_JOBS = 40
+LOCALNET_JOBS, LOCALNET_SUBSCRIBERS, LOCALNET_HTTP_CLIENTS = 40, 12, 6
 # Issue 9's budgets on the current runtime.
 ISSUE_TARGETS = {
     "escrow.settle_job": 12_000,
@@ -49,7 +50,9 @@ def run_bench(repo_root: Path, *args: str) -> str:
 def report(repo_root: Path) -> dict:
     # The whole stdout is one JSON document.
     return json.loads(run_bench(repo_root, "--json", "--keeper-jobs", str(KEEPER_JOBS), "--keeper-receipts", "2000",
-                                "--explorer-nodes", "30", "--explorer-jobs", "300"))
+                                "--explorer-nodes", "30", "--explorer-jobs", "300",
+                                "--localnet-jobs", str(LOCALNET_JOBS), "--localnet-subscribers", str(LOCALNET_SUBSCRIBERS),
+                                "--localnet-http-clients", str(LOCALNET_HTTP_CLIENTS)))
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +91,7 @@ def test_figures_come_from_the_current_runtime(report: dict) -> None:
 
 
 def test_report_shape(report: dict) -> None:
-    sections = {"compute_units", "compute_units_range", "scenarios", "targets", "within_targets", "keeper", "explorer"}
+    sections = {"compute_units", "compute_units_range", "scenarios", "targets", "within_targets", "keeper", "explorer", "localnet"}
     assert sections <= set(report)
     assert all(isinstance(report[key], dict) for key in sections)
 
@@ -101,7 +104,7 @@ def test_median_lies_in_the_measured_range(report: dict, every_instruction: set[
 
 
 def test_table_lists_every_instruction(repo_root: Path, every_instruction: set[str]) -> None:
-    table = run_bench(repo_root, "--runs", "1", "--no-keeper")
+    table = run_bench(repo_root, "--runs", "1", "--no-keeper", "--no-localnet")
     rows = {}
     for line in table.splitlines():
         cells = line.split()
@@ -128,3 +131,25 @@ def test_explorer_section_times_the_api_and_the_page(report: dict) -> None:
     assert isinstance(explorer["startup_read_secs"], float) and explorer["startup_read_secs"] > 0
     for value in [*explorer["api_secs"].values(), *explorer["browser_secs"].values()]:
         assert isinstance(value, float) and 0 < value < 60
+
+
+def test_localnet_section_reports_pubsub_and_rpc_under_load(report: dict) -> None:
+    localnet = report["localnet"]
+    assert (localnet["jobs"], localnet["subscribers"], localnet["http_clients"]) == (LOCALNET_JOBS, LOCALNET_SUBSCRIBERS, LOCALNET_HTTP_CLIENTS)
+    # The run itself fails when anything was dropped; the report says so too.
+    assert localnet["dropped"] == 0 and localnet["http"]["errors"] == 0
+    assert 1 <= localnet["settlement_transactions"] <= LOCALNET_JOBS
+    assert set(localnet["notifications_by_kind"]) == {"logs_escrow", "account_treasury", "logs_all", "slots"}
+    assert localnet["notifications"] == sum(localnet["notifications_by_kind"].values())
+    # Every logs and account subscriber (a quarter of them each) saw every settlement.
+    per_kind = LOCALNET_SUBSCRIBERS // 4
+    assert localnet["notifications_by_kind"]["logs_escrow"] == per_kind * localnet["settlement_transactions"]
+    assert localnet["notifications_by_kind"]["account_treasury"] == per_kind * localnet["settlement_transactions"]
+    assert localnet["notifications_per_sec"] > 0
+    latency = localnet["latency_ms"]
+    assert 0 < latency["p50"] <= latency["p99"] <= latency["max"] < 60_000
+    assert latency["samples"] == 2 * per_kind * localnet["settlement_transactions"]
+    http = localnet["http"]
+    assert http["requests"] > 0 and 0 < http["p50_ms"] <= http["p99_ms"]
+    rss = localnet["node_rss_mb"]
+    assert 0 < rss["before"] <= rss["peak"] and rss["after"] > 0
