@@ -110,7 +110,7 @@ def compute_units_table(data: dict[str, Any]) -> str:
     units, targets, within = data["compute_units"], data["targets"], data["within_targets"]
     width = max(len(key) for key in units)
     ranges = data["compute_units_range"]
-    lines = [f"Compute units (LiteSVM, real SBF programs; median of {data['runs']} runs)", ""]
+    lines = [f"Compute units ({data['runtime']} in LiteSVM, real SBF programs deployed by the upgradeable loader; median of {data['runs']} runs)", ""]
     lines.append(f"{'instruction':<{width}}  {'units':>7}  {'min-max':>13}  {'target':>7}  status  scenario")
     lines.append("-" * (width + 50))
     for key, value in units.items():
