@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,7 +155,7 @@ class Journal:
         count, oldest = self._db.execute("SELECT COUNT(*), MIN(received_at) FROM receipts WHERE batch_id IS NULL").fetchone()
         return count, oldest
 
-    def create_batch(self, sequence: int, max_receipts: int, build: callable) -> BatchRow | None:  # type: ignore[valid-type]
+    def create_batch(self, sequence: int, max_receipts: int, build: Callable[[list[bytes]], bytes]) -> BatchRow | None:
         """Fixes the oldest unbatched receipts as batch `sequence`: `build(leaves) -> root`."""
         with self._transaction() as db:
             rows = db.execute(
@@ -171,6 +171,7 @@ class Journal:
                 (sequence, root, len(rows), min(timestamps), max(timestamps), time.time()),
             )
             batch_id = cursor.lastrowid
+            assert batch_id is not None  # an INSERT always sets it
             db.executemany(
                 "UPDATE receipts SET batch_id = ?, leaf_index = ? WHERE rowid = ?",
                 [(batch_id, index, row[0]) for index, row in enumerate(rows)],
@@ -231,7 +232,7 @@ class Journal:
         ).fetchall()
         return [row[0] for row in rows]
 
-    def freeze_epoch(self, epoch: int, build: callable) -> EpochRow:  # type: ignore[valid-type]
+    def freeze_epoch(self, epoch: int, build: Callable[[list[tuple[bytes, int]]], bytes]) -> EpochRow:
         """Fixes epoch's leaves (sorted by node) and root: `build([(node, amount)]) -> root`."""
         with self._transaction() as db:
             existing = db.execute("SELECT epoch FROM epochs WHERE epoch = ?", (epoch,)).fetchone()
