@@ -72,10 +72,10 @@ pub enum JobStatus {
 /// A GPU rental. PDA `[JOB, renter, job_id u64 LE]`; its deposit sits in the token
 /// account PDA `[JOB_VAULT, job]` (authority = the job), whose address the job records.
 ///
-/// Created only by `init` in `open_job`, at that PDA, so later instructions identify it as
-/// `Account<Job>` (owner and discriminator) plus its stored relations (`has_one`, `constraint`),
-/// without re-deriving the address with `seeds`: each re-derivation is a 1,500-unit
-/// `create_program_address`, and with them start_job measured 5,871 CU (budget 4,000) and settle_job 20,544 (budget 12,000) on Agave 4.1.2.
+/// Created only by `init` in `open_job`, at that PDA. Later instructions check the address
+/// with `io_common::pda::is_program_address` over the same seeds and the stored `bump`: what
+/// `seeds` + `bump = x.bump` checks, without `create_program_address`'s 1,500 units (measured
+/// on Agave 4.1.2: start_job 5,871 CU with `seeds`, 4,580 with this (budget 4,000); settle_job 20,544 and 16,437 (budget 12,000)).
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Job {

@@ -74,10 +74,11 @@ pub struct StakingConfig {
 
 /// A GPU node. PDA `[NODE, node_key]`.
 ///
-/// Created only by `init` in `register_node`, at that PDA, so later instructions identify it as
-/// `Account<Node>` (owner and discriminator) plus its stored relations (`has_one`, `constraint`),
-/// without re-deriving the address with `seeds`: each re-derivation is a 1,500-unit
-/// `create_program_address`, and with them stake measured 18,519 CU (budget 10,000), withdraw 14,365 (budget 9,000) and, read by escrow and rewards, settle_job 20,544 (budget 12,000) and claim 30,175 (budget 20,000) on Agave 4.1.2.
+/// Created only by `init` in `register_node`, at that PDA. Later instructions (here, in escrow
+/// and in rewards) check the address with `io_common::pda::is_program_address` over the same
+/// seeds and the stored `bump`: what `seeds` + `bump = node.bump` checks, without
+/// `create_program_address`'s 1,500 units (measured on Agave 4.1.2, with `seeds` on the node
+/// and the position / with this: withdraw 14,365 / 11,826 CU, budget 9,000).
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Node {
@@ -115,10 +116,8 @@ pub struct Node {
 
 /// One staker's stake on one node. PDA `[STAKE, node, staker]`.
 ///
-/// Created only by `init` in `stake`, at that PDA, so later instructions identify it as
-/// `Account<StakePosition>` (owner and discriminator) plus its stored relations (`has_one`, `constraint`),
-/// without re-deriving the address with `seeds`: each re-derivation is a 1,500-unit
-/// `create_program_address`, and with them withdraw measured 14,365 CU (budget 9,000) on Agave 4.1.2.
+/// Created only by `stake`, at its canonical PDA. Later instructions check the address with
+/// `io_common::pda::is_program_address` over the same seeds and the stored `bump` (see `Node`).
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct StakePosition {

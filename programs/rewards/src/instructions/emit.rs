@@ -7,7 +7,7 @@ use crate::errors::RewardsError;
 use crate::events::HoursEmitted;
 use crate::state::{EmissionState, RewardsConfig};
 
-/// Anyone may crank; every address is pinned (compile-time PDA constants), so there is nothing to
+/// Anyone may crank; every address is pinned (`io_common::pda` constants), so there is nothing to
 /// choose.
 #[derive(Accounts)]
 pub struct Emit<'info> {

@@ -28,11 +28,12 @@ pub struct Stake<'info> {
     /// The staker's position on this node, PDA `[STAKE, node, staker]`: created by the first
     /// stake (also when someone sent lamports to the address beforehand), reused afterwards.
     /// Hand-written instead of `init_if_needed` + `seeds` + `bump`, which runs
-    /// `find_program_address` on every stake: 16,136 CU at bump 255 and 31,136 at bump 245
-    /// (budget 10,000); see the handler.
-    /// CHECK: an existing position is loaded as `Account<StakePosition>` and must record this
-    /// staker and node (NotStaker / WrongNode); an empty address must be the canonical PDA
-    /// (WrongPosition) and is created there.
+    /// `find_program_address` on every stake: a first stake measured 16,136 CU at bump 255 and
+    /// 31,136 at bump 245 with it, 11,997 and 16,056 here (budget 10,000). The handler checks an
+    /// existing position as `Account<StakePosition>` does (owner, discriminator), that it records
+    /// this staker and node (NotStaker / WrongNode) and sits at its PDA; an empty address must be
+    /// the canonical PDA (WrongPosition) and is created there.
+    /// CHECK: by the handler (`load_or_create_position`), as described above.
     #[account(mut)]
     pub position: UncheckedAccount<'info>,
     /// IO comes from here.
@@ -102,8 +103,9 @@ impl Stake<'_> {
     /// the staker and node it records: what `has_one` checks), else created at the canonical
     /// PDA `[STAKE, node, staker]` the way `init` creates an account (`CreateAccount`, or
     /// `CreateAccountAllowPrefund` where lamports were sent first). Only the creation confirms
-    /// the address (`pda::canonical_bump`, ~350 CU a bump step where `find_program_address`
-    /// takes 1,500); an existing position is this program's and was only ever created here.
+    /// the canonical bump (`pda::canonical_bump`, ~400 CU a bump step where
+    /// `find_program_address` takes 1,500); an existing position's address is checked with its
+    /// stored bump, as everywhere else.
     fn load_or_create_position(&self, reward_per_share: u128) -> Result<StakePosition> {
         let info = self.position.to_account_info();
         let staker = self.staker.key();
@@ -118,6 +120,17 @@ impl Stake<'_> {
             let position = StakePosition::try_deserialize(&mut &info.try_borrow_data()?[..])?;
             require_keys_eq!(position.staker, staker, StakingError::NotStaker);
             require_keys_eq!(position.node, node, StakingError::WrongNode);
+            // What `seeds` + `bump = position.bump` checks (see `StakePosition`).
+            let seeds: [&[u8]; 4] = [
+                seeds::STAKE,
+                node.as_ref(),
+                staker.as_ref(),
+                &[position.bump],
+            ];
+            require!(
+                pda::is_program_address(info.key, &seeds, &crate::ID),
+                anchor_lang::error::ErrorCode::ConstraintSeeds
+            );
             return Ok(position);
         }
         let seeds: [&[u8]; 3] = [seeds::STAKE, node.as_ref(), staker.as_ref()];
