@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -121,7 +122,7 @@ def _load_keeper_config(command: str, path: Path) -> KeeperConfig | None:
         return None
 
 
-def _run(arguments: dict) -> int:
+def _run(arguments: dict[str, Any]) -> int:
     config = _load_keeper_config("run", arguments["config"])
     if config is None:
         return 2
@@ -136,7 +137,7 @@ def _run(arguments: dict) -> int:
     return 0
 
 
-def _status(arguments: dict) -> int:
+def _status(arguments: dict[str, Any]) -> int:
     config = _load_keeper_config("status", arguments["config"])
     if config is None:
         return 2
@@ -161,7 +162,7 @@ def _status(arguments: dict) -> int:
     return 0
 
 
-def format_status(document: dict) -> str:
+def format_status(document: dict[str, Any]) -> str:
     lines = [f"keeper: {'running' if document.get('running') else 'not running'}"]
     if "emission" in document:
         e = document["emission"]
@@ -175,7 +176,7 @@ def format_status(document: dict) -> str:
     return "\n".join(lines)
 
 
-def _read_source(command: str, arguments: dict, default_rpc_url: str | None) -> tuple[str, Path | None] | None:
+def _read_source(command: str, arguments: dict[str, Any], default_rpc_url: str | None) -> tuple[str, Path | None] | None:
     """(RPC URL, IDL dir) of a read command: --rpc-url, or a keeper config's; None when the
     config is bad (the error is printed)."""
     rpc_url, idl_dir = arguments["rpc_url"] or default_rpc_url, arguments["idl_dir"]
@@ -188,7 +189,7 @@ def _read_source(command: str, arguments: dict, default_rpc_url: str | None) -> 
     return rpc_url, idl_dir
 
 
-def _explore(arguments: dict) -> int:
+def _explore(arguments: dict[str, Any]) -> int:
     source = _read_source("explore", arguments, None)
     if source is None:
         return 2
@@ -213,7 +214,7 @@ async def serve_explorer(rpc_url: str, protocol: Protocol, host: str, port: int,
             await runner.cleanup()
 
 
-def _explorer(arguments: dict) -> int:
+def _explorer(arguments: dict[str, Any]) -> int:
     source = _read_source("explorer", arguments, DEFAULT_RPC_URL)
     if source is None:
         return 2
@@ -238,7 +239,7 @@ def _explorer(arguments: dict) -> int:
     return 0
 
 
-def _prove(arguments: dict) -> int:
+def _prove(arguments: dict[str, Any]) -> int:
     config = _load_keeper_config("prove", arguments["config"])
     if config is None:
         return 2

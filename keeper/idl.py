@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from anchorpy import Coder, Idl
+from anchorpy.coder.coder import Coder
+from anchorpy.idl_adapter import Idl
 from construct import Container
 from pyheck import snake
 from solders.instruction import AccountMeta, Instruction
@@ -100,7 +101,7 @@ class ProgramIdl:
         written = json.loads(idl_json)
         self._account_slots = {snake(ix["name"]): _flatten(ix.get("accounts", []), address) for ix in written.get("instructions", [])}
         self._arg_names = {snake(ix.name): [snake(arg.name) for arg in ix.args] for ix in self.idl.instructions}
-        self._errors = {error.code: (error.name, error.msg) for error in self.idl.errors or []}
+        self._errors = {error.code: (error.name, error.msg or error.name) for error in self.idl.errors or []}
 
     @classmethod
     def from_file(cls, path: Path, program_id: Pubkey | None = None) -> ProgramIdl:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -27,7 +28,7 @@ def _items(payload: Any) -> list[Any]:
     if isinstance(payload, list):
         return payload
     if isinstance(payload, dict) and isinstance(payload.get("items"), list):
-        return payload["items"]
+        return list(payload["items"])
     return [payload]
 
 
@@ -66,9 +67,9 @@ async def post_receipts(request: web.Request) -> web.Response:
     return web.json_response({"accepted": len(receipts), "new": added, "ids": [r.receipt_id for r in receipts]}, status=202)
 
 
-def _tree(request: web.Request, key: tuple[str, int], build: Any) -> MerkleTree:
+def _tree(request: web.Request, key: tuple[str, int], build: Callable[[], MerkleTree]) -> MerkleTree:
     cache = request.app[PROOFS_KEY]
-    tree = cache.get(key)
+    tree: MerkleTree | None = cache.get(key)
     if tree is None:
         tree = build()
         cache[key] = tree
@@ -79,7 +80,7 @@ def _tree(request: web.Request, key: tuple[str, int], build: Any) -> MerkleTree:
     return tree
 
 
-def receipt_proof(ctx: KeeperContext, receipt_id: str, cache: OrderedDict | None = None) -> dict[str, Any] | None:
+def receipt_proof(ctx: KeeperContext, receipt_id: str, cache: OrderedDict[Any, MerkleTree] | None = None) -> dict[str, Any] | None:
     stored = ctx.journal.receipt(receipt_id)
     if stored is None:
         return None

@@ -7,6 +7,8 @@ import json
 import logging
 import signal
 import time
+import typing
+from pathlib import Path
 
 from aiohttp import web
 from solders.keypair import Keypair
@@ -21,10 +23,23 @@ from keeper.daemon.rpc import RpcGateway
 from keeper.daemon.tasks import BurnCrank, EmissionCrank, KeeperContext, ProvenanceRecorder, RewardEpochs, Settler, run_periodically
 
 log = logging.getLogger("keeper")
+
+
+class TaskSettings(typing.Protocol):
+    """What every task's config section has."""
+
+    enabled: bool
+    interval_secs: float
+
+
+class PeriodicTask(typing.Protocol):
+    name: str
+
+    async def tick(self) -> None: ...
 SHUTDOWN_GRACE_SECS = 20
 
 
-def load_keypair(path) -> Keypair:  # noqa: ANN001 - Path
+def load_keypair(path: Path) -> Keypair:
     try:
         return Keypair.from_bytes(bytes(json.loads(path.read_text())))
     except (ValueError, json.JSONDecodeError) as error:
@@ -59,7 +74,7 @@ async def run_keeper(config: KeeperConfig) -> None:
         metrics_runner, metrics_port = await _serve(metrics_app(ctx), config.http.host, config.http.metrics_port)
         runners.append(metrics_runner)
         tasks = []
-        workers = [
+        workers: list[tuple[TaskSettings, PeriodicTask]] = [
             (config.emission, EmissionCrank(ctx)),
             (config.settlement, Settler(ctx)),
             (config.rewards, RewardEpochs(ctx)),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+from functools import partial
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import based58
+from solana.rpc.async_api import AsyncClient
 from solana.rpc.types import MemcmpOpts
 from solders.pubkey import Pubkey
 
@@ -39,7 +41,7 @@ class ChainView:
         found: list[bytes | None] = []
         for start in range(0, len(addresses), MAX_ACCOUNTS_PER_CALL):
             chunk = list(addresses[start : start + MAX_ACCOUNTS_PER_CALL])
-            response = await self.gateway.call("getMultipleAccounts", lambda c, chunk=chunk: c.get_multiple_accounts(chunk))
+            response = await self.gateway.call("getMultipleAccounts", partial(AsyncClient.get_multiple_accounts, pubkeys=chunk))
             found.extend(None if account is None else bytes(account.data) for account in response.value)
         return found
 
@@ -96,7 +98,7 @@ class ChainView:
         data = await self.account_data(ProvenanceAddresses.config)
         if data is None:
             raise RuntimeError("the provenance program is not initialised on this cluster")
-        return self.protocol.provenance.decode_account_as("ProvenanceConfig", data).next_sequence
+        return int(self.protocol.provenance.decode_account_as("ProvenanceConfig", data).next_sequence)
 
     async def batch_root(self, sequence: int) -> bytes | None:
         data = await self.account_data(ProvenanceAddresses.batch(sequence))

@@ -182,7 +182,7 @@ class Protocol:
 
     @staticmethod
     def clock_unix_timestamp(clock_data: bytes) -> int:
-        return struct.unpack_from("<q", clock_data, 32)[0]
+        return int(struct.unpack_from("<q", clock_data, 32)[0])
 
     clock_address = CLOCK
 

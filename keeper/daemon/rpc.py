@@ -13,16 +13,18 @@ import asyncio
 import logging
 import random
 import time
+from functools import partial
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-from asyncio_throttle import Throttler
+from asyncio_throttle.throttler import Throttler
 from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.core import RPCException
+from solana.rpc.commitment import Commitment
 from solana.rpc.types import TxOpts
 from solders.hash import Hash
 from solders.instruction import Instruction
@@ -102,7 +104,7 @@ class RpcGateway:
     def __init__(self, settings: RpcSettings, metrics: Metrics) -> None:
         self.settings = settings
         self.metrics = metrics
-        self.client = AsyncClient(settings.url, commitment=settings.commitment, timeout=settings.timeout_secs)
+        self.client = AsyncClient(settings.url, commitment=Commitment(settings.commitment), timeout=settings.timeout_secs)
         self._throttler = Throttler(rate_limit=settings.requests_per_second, period=1.0)
         self._in_flight = asyncio.Semaphore(settings.max_in_flight)
         self._blockhash: _Blockhash | None = None
@@ -223,7 +225,7 @@ class RpcGateway:
 
     async def _land(self, label: str, raw: bytes, signature: Signature, blockhash: _Blockhash) -> str:
         """Sends (and re-sends) one signed transaction until it lands or cannot land any more."""
-        opts = TxOpts(skip_preflight=self.settings.skip_preflight, skip_confirmation=True, preflight_commitment=self.settings.commitment)
+        opts = TxOpts(skip_preflight=self.settings.skip_preflight, skip_confirmation=True, preflight_commitment=Commitment(self.settings.commitment))
         deadline = time.monotonic() + self.settings.confirm_timeout_secs
         next_send = 0.0
         sent_once = False
@@ -249,10 +251,10 @@ class RpcGateway:
                             raise TransactionError(label, err if err is not None else message, logs, landed=False) from None
                 except RpcUnavailable:
                     pass  # the copy may or may not have arrived; statuses tell
-            status = await self.status(signature)
-            if status is not None and _status_rank(status.confirmation_status) >= _COMMITMENT_RANK[self.settings.commitment]:
-                if status.err is not None:
-                    raise TransactionError(label, status.err, landed=True)
+            landed = await self.status(signature)
+            if landed is not None and _status_rank(landed.confirmation_status) >= _COMMITMENT_RANK[self.settings.commitment]:
+                if landed.err is not None:
+                    raise TransactionError(label, landed.err, landed=True)
                 return "landed"
             try:
                 height = await self.block_height()
@@ -316,7 +318,7 @@ class _StatusBatcher:
         for start in range(0, len(signatures), MAX_STATUSES_PER_CALL):
             chunk = signatures[start : start + MAX_STATUSES_PER_CALL]
             try:
-                response = await self._gateway.call("getSignatureStatuses", lambda c, chunk=chunk: c.get_signature_statuses(chunk))
+                response = await self._gateway.call("getSignatureStatuses", partial(AsyncClient.get_signature_statuses, signatures=chunk))
             except Exception as error:  # noqa: BLE001 - handed to every waiter
                 for signature in chunk:
                     for future in waiting[signature]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from functools import partial
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -263,7 +264,7 @@ class RewardEpochs:
             ended = now >= emission.start_ts + SECONDS_PER_HOUR * (epoch + 1) + delay
             if epoch >= emission.next_hour or not ended:
                 break
-            row = ctx.journal.freeze_epoch(epoch, lambda leaves, epoch=epoch: reward_tree(epoch, leaves).root)
+            row = ctx.journal.freeze_epoch(epoch, partial(_reward_root, epoch))
             log.info("epoch root fixed", extra={"task": self.name, "epoch": epoch, "total": row.total, "leaves": row.leaf_count})
         for row in ctx.journal.epochs("pending"):
             if ctx.stopping.is_set():
@@ -330,10 +331,10 @@ class ProvenanceRecorder:
     async def tick(self) -> None:
         ctx = self.ctx
         self.ingest_files()
-        for batch in ctx.journal.batches("pending"):
+        for pending in ctx.journal.batches("pending"):
             if ctx.stopping.is_set():
                 return
-            await self._record(batch)
+            await self._record(pending)
         settings = ctx.config.provenance
         while not ctx.stopping.is_set():
             count, oldest = ctx.journal.unbatched_stats()
@@ -345,7 +346,8 @@ class ProvenanceRecorder:
             if batch is None:
                 return
             await self._record(batch)
-            if ctx.journal.batch(batch.id).status == "pending":  # type: ignore[union-attr]
+            recorded = ctx.journal.batch(batch.id)
+            if recorded is None or recorded.status == "pending":
                 return  # try again next tick
 
     def ingest_files(self) -> int:
@@ -470,3 +472,5 @@ async def run_periodically(ctx: KeeperContext, name: str, interval: float, tick:
             pass
 
 
+def _reward_root(epoch: int, leaves: list[tuple[bytes, int]]) -> bytes:
+    return reward_tree(epoch, leaves).root

@@ -8,7 +8,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 log = logging.getLogger("io-keeper.explorer")
@@ -48,7 +48,7 @@ class TtlCache:
             if now < entry.stale_until:
                 if entry.refresh is None:
                     entry.refresh = asyncio.create_task(self._refresh(key, entry, produce))
-                return entry.value.result()
+                return cast(T, entry.value.result())
         return await self._read(key, produce)
 
     async def _read(self, key: Hashable, produce: Callable[[], Awaitable[T]]) -> T:

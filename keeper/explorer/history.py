@@ -117,7 +117,8 @@ class EventHistory:
             for signature, answer in zip(chunk, answers):
                 if answer.value is not None and signature not in self._seen:
                     self._seen.add(signature)
-                    self._apply(answer.value.block_time or 0, answer.value.transaction.meta.log_messages or [])
+                    meta = answer.value.transaction.meta
+                    self._apply(answer.value.block_time or 0, (meta.log_messages if meta is not None else None) or [])
         if newest is not None:
             # Remembered only once every new transaction is read: a refresh cut short by an
             # RPC error starts again from the same place.

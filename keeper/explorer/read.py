@@ -336,7 +336,7 @@ class NetworkReader:
         return [(item.pubkey, bytes(item.account.data)) for item in answer.value]
 
 
-def _explore_order(fields: dict[str, Any]) -> tuple:
+def _explore_order(fields: dict[str, Any]) -> tuple[int, ...]:
     for key in ("sequence", "epoch", "job_id", "index", "registered_at"):
         if isinstance(fields.get(key), int):
             return (fields[key],)

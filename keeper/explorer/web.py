@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from solana.exceptions import SolanaRpcException
 from solana.rpc.core import RPCException
@@ -76,7 +77,7 @@ def _validation_message(error: ValidationError) -> str:
 
 
 @web.middleware
-async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Bad input is the reader's to fix (400); an RPC that fails is the node's (502)."""
     try:
         return await handler(request)

@@ -51,7 +51,9 @@ class BootstrapContext:
 
 
 class BootstrapStep(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
+
 
     def run(self, context: BootstrapContext) -> None: ...
 

@@ -328,9 +328,10 @@ def _as_versioned(transaction: AnyTransaction) -> VersionedTransaction:
 def _meta(found: dict[str, Any]) -> UiTransactionStatusMeta:
     # Parsed with solders' own response type, so errors come back as solders' error classes.
     wrapped = {"jsonrpc": "2.0", "id": 0, "result": {**found, "transaction": _placeholder_transaction()}}
-    parsed = GetTransactionResp.from_json(json.dumps(wrapped)).value
-    assert parsed is not None and parsed.transaction.meta is not None
-    return parsed.transaction.meta
+    response = GetTransactionResp.from_json(json.dumps(wrapped))
+    if not isinstance(response, GetTransactionResp) or response.value is None or response.value.transaction.meta is None:
+        raise LocalnetRpcError("getTransaction", {"message": f"unreadable transaction status: {found}"})
+    return response.value.transaction.meta
 
 
 def _placeholder_transaction() -> list[str]:
