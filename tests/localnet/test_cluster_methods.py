@@ -102,7 +102,6 @@ def test_bad_params_are_32602_with_the_reason(localnet: Localnet, method: str, p
 @pytest.mark.parametrize(
     ("method", "params", "detail"),
     [
-        ("getAccountInfo", ["11111111111111111111111111111111", {"encoding": "jsonParsed"}], "not supported"),
         ("getAccountInfo", ["11111111111111111111111111111111", {"encoding": "base64+zstd"}], "not supported"),
         ("sendTransaction", ["!!!", {"encoding": "base64"}], "invalid base64"),
         ("sendTransaction", ["AAAA", {"encoding": "base64"}], "failed to deserialize"),

@@ -96,10 +96,17 @@ async def test_a_signature_that_already_landed_is_notified_right_after_the_answe
 
 async def test_a_failed_transaction_is_notified_with_its_error(client: AsyncClient, funded: Keypair, pubsub: PubSubClient) -> None:
     # More lamports than the payer holds: executes, fails, pays its fee.
-    transaction = await transfer_transaction(client, funded, Pubkey.new_unique(), 10**12)
-    subscription = await pubsub.subscribe("signatureSubscribe", [str(transaction.signatures[0]), {"commitment": "finalized"}])
+    recipient = Pubkey.new_unique()
+    transaction = await transfer_transaction(client, funded, recipient, 10**12)
+    # solana-py sends an explicit null for options it does not set.
+    subscription = await pubsub.subscribe("signatureSubscribe", [str(transaction.signatures[0]), {"commitment": "finalized", "enableReceivedNotification": None}])
     logs = await pubsub.subscribe("logsSubscribe", [{"mentions": [str(funded.pubkey())]}])
+    payer_account = await pubsub.subscribe("accountSubscribe", [str(funded.pubkey())])
+    recipient_account = await pubsub.subscribe("accountSubscribe", [str(recipient)])
+    balance = (await client.get_balance(funded.pubkey())).value
     await client.send_raw_transaction(bytes(transaction), SKIP_PREFLIGHT)
+    # Only the fee payer is written by a failed transaction (its fee), as on a validator.
+    assert (await pubsub.next(payer_account))["params"]["result"]["value"]["lamports"] == balance - 5_000
     frame = await pubsub.next(subscription)
     assert frame["params"]["result"]["value"] == {"err": {"InstructionError": [0, {"Custom": 1}]}}
     log_frame = await pubsub.next(logs)
@@ -107,6 +114,8 @@ async def test_a_failed_transaction_is_notified_with_its_error(client: AsyncClie
     assert value["signature"] == str(transaction.signatures[0])
     assert value["err"] == {"InstructionError": [0, {"Custom": 1}]}
     assert any("insufficient lamports" in line for line in value["logs"])
+    await asyncio.sleep(0.3)
+    assert pubsub.notifications[recipient_account].empty()
 
 
 async def test_account_subscription_base64_jsonparsed_and_close(client: AsyncClient, funded: Keypair, pubsub: PubSubClient, localnet: Localnet) -> None:

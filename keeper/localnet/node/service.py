@@ -21,6 +21,7 @@ from keeper.localnet.node.chain import LAMPORTS_PER_SIGNATURE, AirdropFailed, Ch
 from keeper.localnet.node import params as p
 from keeper.localnet.node.clock import ScaledClock
 from keeper.localnet.node.dev import DevMethods
+from keeper.localnet.node.filters import AccountFilter
 from keeper.localnet.node.reads import FEATURE_SET, NodeAddresses, PerformanceSampler, ReadMethods
 from keeper.localnet.node.encoding import (
     API_VERSION,
@@ -176,7 +177,7 @@ class RpcService:
         parsed = p.AccountInfoParams.parse(params)
         config = parsed.config or p.AccountInfoConfig()
         account = self.chain.get_account(parsed.pubkey)
-        value = None if account is None else encode_account(account, config.encoding, config.data_slice)
+        value = None if account is None else encode_account(account, config.encoding, config.data_slice, lookup=self.chain.get_account)
         return with_context(self.chain.slot, value)
 
     def get_multiple_accounts(self, params: Any) -> dict[str, Any]:
@@ -185,34 +186,20 @@ class RpcService:
         values = []
         for address in parsed.pubkeys:
             account = self.chain.get_account(address)
-            values.append(None if account is None else encode_account(account, config.encoding, config.data_slice))
+            values.append(None if account is None else encode_account(account, config.encoding, config.data_slice, lookup=self.chain.get_account))
         return with_context(self.chain.slot, values)
 
     def get_program_accounts(self, params: Any) -> Any:
         parsed = p.ProgramAccountsParams.parse(params)
         config = parsed.config or p.ProgramAccountsConfig()
-        sizes: list[int] = []
-        memcmps: list[tuple[int, bytes]] = []
-        for item in config.filters or []:
-            if isinstance(item, p.DataSizeFilter):
-                sizes.append(item.data_size)
-            else:
-                try:
-                    memcmps.append((item.memcmp.offset, item.memcmp.decoded()))
-                except (ValueError, binascii.Error) as error:
-                    raise invalid_param(f"memcmp bytes: {error}") from None
+        account_filter = AccountFilter.compile(config.filters)
         matches = []
-        # LiteSVM has no index by owner: scan the accounts the chain has seen. This loop runs
-        # once per account of the program (100,000 jobs for the explorer), so it stays lean:
-        # `startswith` at an offset is a memcmp that is false past the end of the data.
+        # From the chain's owner index: only the program's accounts are read.
         for address, account in self.chain.accounts_owned_by(parsed.program_id):
             data = bytes(account.data)
-            for offset, expected in memcmps:
-                if not data.startswith(expected, offset):
-                    break
-            else:
-                if not sizes or all(len(data) == size for size in sizes):
-                    matches.append({"pubkey": str(address), "account": encode_account(account, config.encoding, config.data_slice, data)})
+            if account_filter.matches(data):
+                encoded = encode_account(account, config.encoding, config.data_slice, data, lookup=self.chain.get_account)
+                matches.append({"pubkey": str(address), "account": encoded})
         return with_context(self.chain.slot, matches) if config.with_context else matches
 
     def get_token_account_balance(self, params: Any) -> dict[str, Any]:
