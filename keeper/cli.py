@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
 import time
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-
-import json
-import urllib.request
-
 from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
 
@@ -30,11 +28,11 @@ from keeper.explore import KINDS as EXPLORE_KINDS
 from keeper.explore import run as explore_run
 from keeper.explorer.read import NetworkReader
 from keeper.explorer.web import serve as serve_web_explorer
-from keeper.prove import render as prove_render
-from keeper.prove import run as prove_run
 from keeper.localnet.bootstrap import BootstrapContext, bootstrap_steps, load_or_create_keypair, run_bootstrap, write_manifest
 from keeper.localnet.launch import NodeProcess, chain_python
 from keeper.localnet.settings import LocalnetSettings
+from keeper.prove import render as prove_render
+from keeper.prove import run as prove_run
 
 log = logging.getLogger("io-keeper")
 DEFAULT_RPC_URL = "http://127.0.0.1:8899"

@@ -43,8 +43,8 @@ def render(rows: list[Row], as_json: bool) -> str:
         table = [[_cell(row.address if column == "address" else row.fields.get(column)) for column in columns] for row in group]
         widths = [max(len(column), *(len(line[i]) for line in table)) for i, column in enumerate(columns)]
         out.append(f"{account_type} ({len(group)})")
-        out.append("  ".join(column.ljust(width) for column, width in zip(columns, widths)))
-        out.extend("  ".join(cell.ljust(width) for cell, width in zip(line, widths)) for line in table)
+        out.append("  ".join(column.ljust(width) for column, width in zip(columns, widths, strict=True)))
+        out.extend("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) for line in table)
         out.append("")
     return "\n".join(out).rstrip()
 

@@ -52,7 +52,6 @@ from keeper.localnet.launch import DeployedNode  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 from tests.programs.typical import run_typical_calls  # noqa: E402
 
-
 # The compute-unit budgets on the current runtime (issue 9; reported against, not enforced).
 TARGETS: dict[str, int] = {
     "escrow.settle_job": 12_000,  # USDC

@@ -190,7 +190,7 @@ def test_every_rewritten_operation_matches_rust_semantics(selftest) -> None:
     for start in range(0, len(all_cases), RECORDS_PER_CALL):
         batch = all_cases[start:start + RECORDS_PER_CALL]
         results, _ = run_on_chain(selftest, batch)
-        for (op, a, b), got in zip(batch, results):
+        for (op, a, b), got in zip(batch, results, strict=True):
             want = expected(op, a, b)
             is_nan = want is None and math.isnan(as_f64(got))
             if not is_nan and got != want:

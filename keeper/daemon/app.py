@@ -96,7 +96,7 @@ async def run_keeper(config: KeeperConfig) -> None:
             timeout = None if config.max_runtime_secs is None else max(0.0, config.max_runtime_secs - (time.monotonic() - started))
             try:
                 await asyncio.wait_for(ctx.stopping.wait(), timeout=timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 ctx.stopping.set()
         log.info("stopping: finishing in-flight work", extra={"grace_secs": SHUTDOWN_GRACE_SECS})
         done, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECS) if tasks else (set(), set())

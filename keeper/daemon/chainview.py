@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
-from functools import partial
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import based58
 from solana.rpc.async_api import AsyncClient
@@ -85,7 +85,7 @@ class ChainView:
         """Operator of each Node (cached: a node's operator is fixed at registration)."""
         missing = sorted({node for node in nodes if node not in self._operators}, key=bytes)
         if missing:
-            for node, data in zip(missing, await self.accounts_data(missing)):
+            for node, data in zip(missing, await self.accounts_data(missing), strict=True):
                 if data is not None:
                     self._operators[node] = self.protocol.node_operator(data)
         return {node: self._operators[node] for node in nodes if node in self._operators}

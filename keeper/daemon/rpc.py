@@ -13,18 +13,18 @@ import asyncio
 import logging
 import random
 import time
-from functools import partial
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
 from asyncio_throttle.throttler import Throttler
 from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
-from solana.rpc.core import RPCException
 from solana.rpc.commitment import Commitment
+from solana.rpc.core import RPCException
 from solana.rpc.types import TxOpts
 from solders.hash import Hash
 from solders.instruction import Instruction
@@ -325,7 +325,7 @@ class _StatusBatcher:
                         if not future.done():
                             future.set_exception(error)
                 continue
-            for signature, status in zip(chunk, response.value):
+            for signature, status in zip(chunk, response.value, strict=True):
                 for future in waiting[signature]:
                     if not future.done():
                         future.set_result(status)

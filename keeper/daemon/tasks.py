@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from functools import partial
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-
+from functools import partial
 
 from pydantic import ValidationError
 from solders.instruction import Instruction
@@ -159,7 +158,7 @@ class Settler:
                     needed[address] = (owner, job.payment_mint)
         if needed:
             addresses = list(needed)
-            for address, data in zip(addresses, await ctx.chain.accounts_data(addresses)):
+            for address, data in zip(addresses, await ctx.chain.accounts_data(addresses), strict=True):
                 if data is not None:
                     self._existing_token_accounts.add(address)
         out: list[tuple[JobRef, list[Instruction]]] = []
@@ -213,7 +212,7 @@ class Settler:
             for item in group:
                 await self._settle_group([item], operators, treasury, burn_vault)
             return
-        for job, ixs in group:
+        for _job, ixs in group:
             for ix in ixs[:-1]:
                 self._existing_token_accounts.add(ix.accounts[1].pubkey)
         ctx.metrics.inc("jobs_settled_total", len(group))
@@ -468,7 +467,7 @@ async def run_periodically(ctx: KeeperContext, name: str, interval: float, tick:
         ctx.metrics.set("task_tick_seconds", time.monotonic() - started, task=name)
         try:
             await asyncio.wait_for(ctx.stopping.wait(), timeout=interval)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 

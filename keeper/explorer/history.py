@@ -114,7 +114,7 @@ class EventHistory:
             answers = await asyncio.gather(
                 *(self.client.get_transaction(signature, encoding="json", max_supported_transaction_version=0) for signature in chunk)
             )
-            for signature, answer in zip(chunk, answers):
+            for signature, answer in zip(chunk, answers, strict=True):
                 if answer.value is not None and signature not in self._seen:
                     self._seen.add(signature)
                     meta = answer.value.transaction.meta

@@ -123,7 +123,7 @@ class NetworkReader:
             # An account closed since the index was read drops out of this page.
             rows = [
                 self._decode(table.program, table.account, address, bytes(info.data))
-                for address, info in zip(chosen, answers)
+                for address, info in zip(chosen, answers, strict=True)
                 if info is not None and bytes(info.data[:8]) == self._discriminator(table)
             ]
         return Page(kind, len(index.addresses), page, per_page, table.columns, rows)

@@ -21,9 +21,9 @@ from solana.rpc.core import RPCException
 from solders.pubkey import Pubkey
 
 from keeper.daemon.models import I64_MAX, Bytes32, Receipt
-from keeper.idl import IdlError
 from keeper.explorer.read import NetworkReader
 from keeper.explorer.tables import MAX_PAGE_SIZE, TABLES, QueryError
+from keeper.idl import IdlError
 
 log = logging.getLogger("io-keeper.explorer")
 

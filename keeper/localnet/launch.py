@@ -19,7 +19,6 @@ from typing import Final
 from solders.keypair import Keypair
 
 import keeper
-
 from keeper.localnet.deploy import deploy_workspace
 from keeper.localnet.remote import LocalnetChain
 

@@ -125,7 +125,7 @@ def lower(bitcode: Path, output: Path) -> None:
         try:
             output.write_bytes(relink.relink(obj.read_bytes()))
         except relink.RelinkError as error:
-            raise SystemExit(f"sbf link: {error}")
+            raise SystemExit(f"sbf link: {error}") from None
 
 
 def main(argv: list[str]) -> int:

@@ -78,10 +78,10 @@ async def test_keeper_settles_completed_jobs_with_exact_balances(localnet: Local
         }
         jobs = [await open_job(client, renter, renter_usdc if mint == bank.usdc else renter_io, node, mint, job_id, reserved, price)
                 for node, mint, job_id, price, reserved, _ in cases]
-        for (node, *_), job in zip(cases, jobs):
+        for (node, *_), job in zip(cases, jobs, strict=True):
             await start_job(client, node, job)
         await asyncio.sleep(13)  # a little over 2 chain hours
-        for (node, _, _, _, _, used), job in zip(cases, jobs):
+        for (node, _, _, _, _, used), job in zip(cases, jobs, strict=True):
             await complete_job(client, node, job, used)
         for job in jobs:
             assert type((await fetch_job(client, job.address)).status).__name__ == "Completed"
@@ -102,8 +102,8 @@ async def test_keeper_settles_completed_jobs_with_exact_balances(localnet: Local
         assert stop_keeper(keeper) == 0
 
         splits = [expected_split(price, reserved, used, node.token_share_bps, mint == bank.usdc) for node, mint, _, price, reserved, used in cases]
-        usdc_splits = [s for s, case in zip(splits, cases) if case[1] == bank.usdc]
-        io_splits = [s for s, case in zip(splits, cases) if case[1] == bank.io]
+        usdc_splits = [s for s, case in zip(splits, cases, strict=True) if case[1] == bank.usdc]
+        io_splits = [s for s, case in zip(splits, cases, strict=True) if case[1] == bank.io]
         assert await token_balance(client, renter_usdc) == before["renter_usdc"] - sum(s.deposit - s.refund for s in usdc_splits)
         assert await token_balance(client, renter_io) == before["renter_io"] - sum(s.deposit - s.refund for s in io_splits)
         assert await token_balance(client, get_associated_token_address(usdc_node.operator.pubkey(), bank.usdc)) == sum(s.payout for s in usdc_splits)
