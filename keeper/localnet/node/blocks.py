@@ -61,8 +61,9 @@ class BlockLedger:
         return closed
 
     def add(self, signature: Signature, block_time: int) -> None:
-        """Files a committed transaction; the first one fixes the block's time (a clock moved
-        within a slot does not change the time of the block it already landed in)."""
+        """Files a committed transaction; the first one fixes the block's time. (The scaled
+        clock moves the timestamp by wall seconds and the slot by 400 ms, so a later
+        transaction of the same slot can carry the next second.)"""
         block = self._blocks[-1]
         if not block.signatures:
             block.block_time = block_time

@@ -17,9 +17,7 @@ class ScaledClock:
     """Chain time = start + elapsed wall time × scale; blocks keep the wall-time pace.
 
     Blocks (and so blockhash expiry) follow unscaled wall time on purpose: at 3600x a
-    blockhash would otherwise expire within milliseconds of being handed out. The timestamp is
-    derived from the slot, so it stays the same through a slot, as a validator's Clock does
-    (and a block's time is the time of every transaction in it).
+    blockhash would otherwise expire within milliseconds of being handed out.
     """
 
     start_unix_timestamp: int
@@ -41,10 +39,7 @@ class ScaledClock:
         return self.start_slot + int(self.elapsed_wall_seconds() * self.scale / SECONDS_PER_SLOT)
 
     def unix_timestamp(self) -> int:
-        return self._timestamp_of(self.slot())
-
-    def _timestamp_of(self, slot: int) -> int:
-        return self.start_unix_timestamp + int((slot - self.start_slot) * SECONDS_PER_SLOT)
+        return self.start_unix_timestamp + int(self.elapsed_wall_seconds() * self.scale)
 
     def blocks(self) -> int:
         return int(self.elapsed_wall_seconds() / SECONDS_PER_SLOT)
@@ -53,7 +48,7 @@ class ScaledClock:
         """Brings the chain's Clock sysvar and block height up to now (never backwards)."""
         elapsed = self.elapsed_wall_seconds()
         slot = self.start_slot + int(elapsed * self.scale / SECONDS_PER_SLOT)
-        unix_timestamp = self._timestamp_of(slot)
+        unix_timestamp = self.start_unix_timestamp + int(elapsed * self.scale)
         chain.set_time(
             slot=max(slot, chain.slot),
             unix_timestamp=max(unix_timestamp, chain.unix_timestamp),
