@@ -13,6 +13,7 @@ cancel them, and they end with it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,6 +32,10 @@ from keeper.localnet.node.filters import AccountFilter
 # Per connection; a validator's limit is global (1,000,000) but one runaway client should
 # not be able to take them all.
 MAX_SUBSCRIPTIONS_PER_CLIENT: Final = 10_000
+# Slot and root notifications go out at most this often. At 1x a slot lasts 400 ms, so every
+# slot is still told; a clock running 600x moves 1,500 slots a second, which would otherwise
+# be a notification per slot per subscriber (the slots between count as skipped).
+SLOT_NOTIFY_INTERVAL_SECS: Final = 0.05
 # What Agave sends for an account that no longer exists (closed): the default account.
 _CLOSED_ACCOUNT: Final = {"lamports": 0, "owner": str(SYSTEM_PROGRAM_ID), "executable": False, "rentEpoch": 0, "space": 0}
 
@@ -105,6 +110,9 @@ class PubSub:
         self._by_client: dict[Client, dict[int, Subscription]] = {}
         self._next_id = 0
         self.notifications_sent = 0
+        # Slot changes not told yet: (parent of the first, newest slot, its root).
+        self._pending_slot: tuple[int, int, int] | None = None
+        self._slot_flush: asyncio.TimerHandle | None = None
         self._subscribers: dict[str, Callable[[Client, Any], Subscription]] = {
             "signatureSubscribe": self._signature,
             "accountSubscribe": self._account,
@@ -227,13 +235,31 @@ class PubSub:
             self._notify_accounts(self.chain.slot, [address])
 
     def slot_advanced(self, slot: int, parent: int, root: int) -> None:
+        if not (self._index.slots or self._index.roots):
+            return
+        first_parent = parent if self._pending_slot is None else self._pending_slot[0]
+        self._pending_slot = (first_parent, slot, root)
+        if self._slot_flush is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (the chain used in process): tell now
+            self._flush_slots()
+            return
+        self._slot_flush = loop.call_later(SLOT_NOTIFY_INTERVAL_SECS, self._flush_slots)
+
+    def _flush_slots(self) -> None:
+        self._slot_flush = None
+        if self._pending_slot is None:
+            return
+        parent, slot, root = self._pending_slot
+        self._pending_slot = None
         if self._index.slots:
             result = _dumps({"parent": parent, "root": root, "slot": slot})
             for subscription in self._index.slots:
                 self._send(subscription, result)
-        if self._index.roots:
-            for subscription in self._index.roots:
-                self._send(subscription, str(root))
+        for subscription in self._index.roots:
+            self._send(subscription, str(root))
 
     def _notify_signature(self, subscription: Subscription, record: TransactionRecord) -> None:
         context = f'{{"slot":{record.slot}}}'
