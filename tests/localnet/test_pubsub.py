@@ -293,3 +293,24 @@ async def test_plain_http_on_the_pubsub_port_is_told_where_it_is(session: aiohtt
     async with session.get(ws_url(localnet.url).replace("ws://", "http://")) as response:
         assert response.status == 400
         assert "PubSub WebSocket" in await response.text()
+
+
+async def test_binary_frames_are_read_as_text(pubsub: PubSubClient) -> None:
+    answer_future = asyncio.get_running_loop().create_future()
+    pubsub._answers[99] = answer_future
+    await pubsub.ws.send_bytes(json.dumps({"jsonrpc": "2.0", "id": 99, "method": "rootSubscribe"}).encode())
+    answer = await asyncio.wait_for(answer_future, 10)
+    assert isinstance(answer["result"], int)
+
+
+async def test_a_connection_can_hold_at_most_10000_subscriptions(pubsub: PubSubClient) -> None:
+    # In batches (a message may not exceed 64 kB): 10,000 accepted, the next one refused.
+    for first in range(0, 10_000, 500):
+        batch = [{"jsonrpc": "2.0", "id": f"s{n}", "method": "slotSubscribe"} for n in range(first, first + 500)]
+        answers = await pubsub.request("", raw=json.dumps(batch), answer_id="batch")
+        assert all("result" in answer for answer in answers)
+    refused = await pubsub.request("accountSubscribe", [str(Pubkey.new_unique())])
+    assert refused["error"]["code"] == -32603 and "10000 subscriptions" in refused["error"]["message"]
+    # Cancelling one makes room again.
+    assert (await pubsub.request("slotUnsubscribe", [answers[0]["result"]]))["result"] is True
+    assert isinstance(await pubsub.subscribe("rootSubscribe"), int)

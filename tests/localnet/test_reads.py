@@ -5,6 +5,7 @@ errors validators answer (raw JSON-RPC, to compare the exact shapes)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import subprocess
 from pathlib import Path
@@ -12,10 +13,11 @@ from pathlib import Path
 import pytest
 from solana.rpc.async_api import AsyncClient
 from solders.compute_budget import set_compute_unit_price
+from solders.hash import Hash
 from solders.keypair import Keypair
 from solders.message import Message, MessageV0
 from solders.pubkey import Pubkey
-from solders.system_program import TransferParams, transfer
+from solders.system_program import TransferParams, create_nonce_account, transfer
 from solders.transaction import Transaction, VersionedTransaction
 from spl.token.constants import TOKEN_PROGRAM_ID
 from spl.token.instructions import (
@@ -255,3 +257,23 @@ async def test_performance_samples_are_taken_every_period(tmp_path: Path) -> Non
         assert len(result(node, "getRecentPerformanceSamples", [1])) == 1
     finally:
         stop_process(process)
+
+
+async def test_jsonparsed_nonce_account(client: AsyncClient, funded: Keypair, localnet: Localnet) -> None:
+    nonce, authority = Keypair(), Pubkey.new_unique()
+    rent = result(localnet, "getMinimumBalanceForRentExemption", [80])
+    await send(client, funded, list(create_nonce_account(funded.pubkey(), nonce.pubkey(), authority, rent)), nonce)
+    account = result(localnet, "getAccountInfo", [str(nonce.pubkey()), {"encoding": "jsonParsed"}])["value"]
+    assert account["data"]["program"] == "nonce" and account["data"]["space"] == 80
+    parsed = account["data"]["parsed"]
+    assert parsed["type"] == "initialized"
+    assert parsed["info"]["authority"] == str(authority)
+    assert parsed["info"]["feeCalculator"] == {"lamportsPerSignature": "5000"}
+    raw = base64.b64decode(result(localnet, "getAccountInfo", [str(nonce.pubkey()), {"encoding": "base64"}])["value"]["data"][0])
+    assert parsed["info"]["blockhash"] == str(Hash(raw[40:72]))
+
+
+def test_blocks_with_limit_refuses_a_limit_past_the_maximum(localnet: Localnet) -> None:
+    assert error(localnet, "getBlocksWithLimit", [0, 500_001]) == {"code": -32602, "message": "Limit too large; max 500000"}
+    assert error(localnet, "getBlocksWithLimit", [0, 10, {"commitment": "processed"}])["code"] == -32602
+    assert result(localnet, "getBlocksWithLimit", [0, 0]) == []
