@@ -129,18 +129,19 @@ def seeded_key(run: int, name: str) -> Keypair:
     return Keypair.from_seed(hashlib.sha256(f"io-bench/{run}/{name}".encode()).digest())
 
 
-def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, harness: type[Harness] = Harness) -> ComputeUnits:
+def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_class: type[RecordingChain] = RecordingChain) -> ComputeUnits:
     """One pass of typical calls — every instruction of every program, each as a user would send
-    it — on a fresh chain, with the units each used. Keys are derived from (run, role), so a run
-    is repeatable (bootstrap's USDC mint is still random, which moves ATA-derivation costs a
-    little). `harness`: what sends them (a subclass may try other things first)."""
+    it, bootstrap's included — on a fresh chain, with the units each used. Keys are derived from
+    (run, role), so a run is repeatable (bootstrap's USDC mint is still random, which moves
+    ATA-derivation costs a little). `chain_class`: what sends them (a subclass may try other
+    things first)."""
     node.fresh(START_TS)
-    chain = RecordingChain(node.node.url, manual_clock=True)
+    chain = chain_class(node.node.url, manual_clock=True)
     settings = Settings(emission_start_ts=START_TS)
     # The admin must be the programs' upgrade authority (each initialize checks its ProgramData).
     roles = Roles(node.deployer, *(seeded_key(run, role) for role in ("keeper", "slashing_authority", "treasury")))
     deployment = bootstrap(chain, repo_root, roles, settings)
-    h = harness(chain, deployment, repo_root)
+    h = Harness(chain, deployment, repo_root)
     wallets = iter(range(1_000))
 
     def wallet() -> Keypair:
