@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import asyncio
 
-from anchorpy import EventParser, Program, Provider, Wallet
-from anchorpy import Idl
+from anchorpy import EventParser, Idl, Program, Provider, Wallet
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 from solana.rpc.websocket_api import SolanaWsClientProtocol, connect

@@ -159,7 +159,7 @@ async def _reader(session: aiohttp.ClientSession, url: str, number: int, address
                 answer = await response.json()
             if "result" not in answer:
                 load.errors.append(f"{method}: {answer.get('error')}")
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             load.errors.append(f"{method}: {error!r}")
         load.latencies.append(time.perf_counter() - started)
 
@@ -210,7 +210,7 @@ async def landed_times(url: str, signatures: list[str]) -> dict[str, float]:
             chunk = signatures[start : start + 256]
             async with session.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "localnet_landedAt", "params": [chunk]}) as response:
                 answer = await response.json()
-            times.update(zip(chunk, answer["result"]))
+            times.update(zip(chunk, answer["result"], strict=True))
     return times
 
 

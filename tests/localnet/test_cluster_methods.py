@@ -7,10 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from solders.keypair import Keypair
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.core import RPCException
 from solders.hash import Hash
+from solders.keypair import Keypair
 from solders.message import Message
 from solders.pubkey import Pubkey
 from solders.rpc.errors import InvalidParamsMessage

@@ -27,9 +27,9 @@ from spl.token.instructions import (
     mint_to,
 )
 
+from tests.keeper.wallet import load_key
 from tests.localnet.conftest import Localnet, ws_url
 from tests.localnet.ws import PubSubClient, connect
-from tests.keeper.wallet import load_key
 
 SKIP_PREFLIGHT = TxOpts(skip_preflight=True, skip_confirmation=True)
 

@@ -109,7 +109,7 @@ def test_failed_transaction_is_listed_with_its_error(localnet: Localnet, activit
 
 
 def test_only_transactions_naming_the_address_are_listed(localnet: Localnet, activity: Activity) -> None:
-    for recipient, signature in zip(activity.recipients, activity.signatures[1:]):
+    for recipient, signature in zip(activity.recipients, activity.signatures[1:], strict=False):
         assert listed(localnet, recipient) == [signature]
     assert not set(activity.unrelated) & set(listed(localnet, activity.payer.pubkey()))
     assert listed(localnet, Pubkey.new_unique()) == []

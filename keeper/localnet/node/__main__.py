@@ -25,10 +25,10 @@ from solders.keypair import Keypair
 
 from keeper.localnet.node.chain import Chain
 from keeper.localnet.node.clock import ScaledClock
-from keeper.localnet.node.runtime import agave_version
-from keeper.localnet.node.server import build_app
 from keeper.localnet.node.pubsub import PubSub
 from keeper.localnet.node.reads import NodeAddresses, PerformanceSampler
+from keeper.localnet.node.runtime import agave_version
+from keeper.localnet.node.server import build_app
 from keeper.localnet.node.service import RpcService
 from keeper.localnet.node.websocket import MAX_OUTBOX_BYTES, Limits, build_pubsub_app
 

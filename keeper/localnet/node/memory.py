@@ -9,8 +9,8 @@ all of it returned by `malloc_trim`). Elsewhere (musl, macOS) this is a no-op.
 from __future__ import annotations
 
 import ctypes
-import gc
 import ctypes.util
+import gc
 from functools import cache
 from typing import Any
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Self, TypeVar
 
 import based58
-from pydantic import BaseModel, PlainValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 from solders.hash import Hash
 from solders.pubkey import Pubkey
@@ -162,7 +162,7 @@ class PositionalParams(BaseModel):
         if len(params) > len(names):
             raise invalid_params(f"expected at most {len(names)} parameters, got {len(params)}")
         try:
-            return cls.model_validate(dict(zip(names, params)))
+            return cls.model_validate(dict(zip(names, params, strict=False)))
         except ValidationError as error:
             raise invalid_params(_summarise(error)) from None
 

@@ -80,12 +80,13 @@ class _Index:
     roots: list[Subscription] = field(default_factory=list)
 
     def bucket(self, subscription: Subscription) -> list[Subscription]:
-        keyed = {
+        by_method: dict[str, dict[Any, list[Subscription]]] = {
             "signatureNotification": self.signatures,
             "accountNotification": self.accounts,
             "programNotification": self.programs,
             "logsNotification": self.mentions,
-        }.get(subscription.notification)
+        }
+        keyed = by_method.get(subscription.notification)
         if keyed is not None and subscription.key is not None:
             return keyed.setdefault(subscription.key, [])
         return {"logsNotification": self.all_logs, "slotNotification": self.slots, "rootNotification": self.roots}[subscription.notification]

@@ -4,7 +4,6 @@ leader schedules and the cluster's (one) node."""
 
 from __future__ import annotations
 
-import struct
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Final
@@ -191,7 +190,7 @@ class ReadMethods:
         prices = [_compute_unit_price(record) for record in records]
         fee = min(prices)
         for address in addresses:
-            writing = [price for record, price in zip(records, prices) if address in record.writable_keys()]
+            writing = [price for record, price in zip(records, prices, strict=True) if address in record.writable_keys()]
             if writing:
                 fee = max(fee, min(writing))
         return fee
@@ -341,7 +340,7 @@ def _compute_unit_price(record: TransactionRecord) -> int:
     for instruction in message.instructions:
         data = bytes(instruction.data)
         if keys[instruction.program_id_index] == COMPUTE_BUDGET_PROGRAM_ID and len(data) == 9 and data[0] == SET_COMPUTE_UNIT_PRICE:
-            return struct.unpack_from("<Q", data, 1)[0]
+            return int.from_bytes(data[1:9], "little")
     return 0
 
 

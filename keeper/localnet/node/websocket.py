@@ -18,8 +18,8 @@ from typing import Any, Final
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from keeper.localnet.node.memory import release_free_memory
 from keeper.localnet.node.errors import INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR, RpcError
+from keeper.localnet.node.memory import release_free_memory
 from keeper.localnet.node.pubsub import PubSub
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class Connection:
         self._writer.cancel()
         try:
             await asyncio.wait_for(self.ws.close(code=code, message=reason.encode()[:120]), CLOSE_TIMEOUT_SECS)
-        except (asyncio.TimeoutError, ConnectionError):
+        except (TimeoutError, ConnectionError):
             pass
         transport = self.request.transport
         if transport is not None and not transport.is_closing():
