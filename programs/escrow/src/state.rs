@@ -73,7 +73,7 @@ pub enum JobStatus {
 /// account PDA `[JOB_VAULT, job]` (authority = the job), whose address the job records.
 ///
 /// Created only by `init` in `open_job`, at that PDA. Later instructions check the address
-/// with `io_common::pda::is_program_address` over the same seeds and the stored `bump`: what
+/// with `io_common::is_program_address!` over the same seeds and the stored `bump`: what
 /// `seeds` + `bump = x.bump` checks, without `create_program_address`'s 1,500 units (measured
 /// on Agave 4.1.2: start_job 5,871 CU with `seeds`, 4,580 with this (budget 4,000); settle_job 20,544 and 16,437 (budget 12,000)).
 #[account]

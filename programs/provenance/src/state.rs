@@ -46,7 +46,7 @@ impl ProvenanceConfig {
 /// One recorded batch [BATCH, sequence u64 LE]: the root of a Merkle tree of receipts.
 ///
 /// Created only by `init` in `record_batch`, at that PDA. Later instructions check the address
-/// with `io_common::pda::is_program_address` over the same seeds and the stored `bump`: what
+/// with `io_common::is_program_address!` over the same seeds and the stored `bump`: what
 /// `seeds` + `bump = x.bump` checks, without `create_program_address`'s 1,500 units (measured
 /// on Agave 4.1.2: verify_receipt 5,584 CU with `seeds`, 4,216 with this (budget 5,000)).
 #[account]

@@ -183,7 +183,7 @@ impl EmissionState {
 /// One hour's reward root [EPOCH, epoch u64 LE], posted once by the keeper.
 ///
 /// Created only by `init` in `post_epoch_root`, at that PDA. Later instructions check the address
-/// with `io_common::pda::is_program_address` over the same seeds and the stored `bump`: what
+/// with `io_common::is_program_address!` over the same seeds and the stored `bump`: what
 /// `seeds` + `bump = x.bump` checks, without `create_program_address`'s 1,500 units (measured
 /// on Agave 4.1.2: claim 30,175 CU with `seeds` on the epoch and the node, 26,232 with this (budget 20,000)).
 #[account]

@@ -75,7 +75,7 @@ pub struct StakingConfig {
 /// A GPU node. PDA `[NODE, node_key]`.
 ///
 /// Created only by `init` in `register_node`, at that PDA. Later instructions (here, in escrow
-/// and in rewards) check the address with `io_common::pda::is_program_address` over the same
+/// and in rewards) check the address with `io_common::is_program_address!` over the same
 /// seeds and the stored `bump`: what `seeds` + `bump = node.bump` checks, without
 /// `create_program_address`'s 1,500 units (measured on Agave 4.1.2, with `seeds` on the node
 /// and the position / with this: withdraw 14,365 / 11,826 CU, budget 9,000).
@@ -117,7 +117,7 @@ pub struct Node {
 /// One staker's stake on one node. PDA `[STAKE, node, staker]`.
 ///
 /// Created only by `stake`, at its canonical PDA. Later instructions check the address with
-/// `io_common::pda::is_program_address` over the same seeds and the stored `bump` (see `Node`).
+/// `io_common::is_program_address!` over the same seeds and the stored `bump` (see `Node`).
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct StakePosition {

@@ -22,7 +22,7 @@ pub struct CancelJob<'info> {
     /// The job (created only by `open_job`, at its PDA `[JOB, renter, job_id LE]`).
     #[account(
         mut,
-        constraint = pda::is_program_address(&job.key(), &[seeds::JOB, job.renter.as_ref(), &job.job_id.to_le_bytes(), &[job.bump]], &crate::ID)
+        constraint = io_common::is_program_address!(&job.key(), [seeds::JOB, job.renter.as_ref(), &job.job_id.to_le_bytes(), &[job.bump]], crate::ID)
             @ ErrorCode::ConstraintSeeds,
         close = renter,
         has_one = renter @ EscrowError::NotRenter,

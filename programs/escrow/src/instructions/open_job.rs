@@ -25,7 +25,7 @@ pub struct OpenJob<'info> {
     /// The node rented: a staking program Node (created only at its PDA `[NODE, node_key]`),
     /// active.
     #[account(
-        constraint = pda::is_program_address(&node.key(), &[seeds::NODE, node.node_key.as_ref(), &[node.bump]], &staking::ID)
+        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], staking::ID)
             @ ErrorCode::ConstraintSeeds,
         constraint = node.active @ EscrowError::NodeInactive,
     )]

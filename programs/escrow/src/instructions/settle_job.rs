@@ -26,7 +26,7 @@ pub struct SettleJob<'info> {
     /// The job (created only by `open_job`, at its PDA `[JOB, renter, job_id LE]`), completed.
     #[account(
         mut,
-        constraint = pda::is_program_address(&job.key(), &[seeds::JOB, job.renter.as_ref(), &job.job_id.to_le_bytes(), &[job.bump]], &crate::ID)
+        constraint = io_common::is_program_address!(&job.key(), [seeds::JOB, job.renter.as_ref(), &job.job_id.to_le_bytes(), &[job.bump]], crate::ID)
             @ ErrorCode::ConstraintSeeds,
         close = renter,
         has_one = renter @ EscrowError::WrongRenter,
@@ -36,7 +36,7 @@ pub struct SettleJob<'info> {
     pub job: Box<Account<'info, Job>>,
     /// The job's node (a staking program Node): its current operator and token share.
     #[account(
-        constraint = pda::is_program_address(&node.key(), &[seeds::NODE, node.node_key.as_ref(), &[node.bump]], &staking::ID)
+        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], staking::ID)
             @ ErrorCode::ConstraintSeeds,
     )]
     pub node: Box<Account<'info, Node>>,

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use io_common::{pda, seeds};
+use io_common::seeds;
 
 use crate::errors::ProvenanceError;
 use crate::events::ReceiptVerified;
@@ -12,7 +12,7 @@ pub struct VerifyReceipt<'info> {
     /// sequence, at its PDA [BATCH, sequence u64 LE]), so the Batch that stores `sequence` is
     /// that PDA.
     #[account(
-        constraint = pda::is_program_address(&batch.key(), &[seeds::BATCH, &sequence.to_le_bytes(), &[batch.bump]], &crate::ID)
+        constraint = io_common::is_program_address!(&batch.key(), [seeds::BATCH, &sequence.to_le_bytes(), &[batch.bump]], crate::ID)
             @ ErrorCode::ConstraintSeeds,
     )]
     pub batch: Account<'info, Batch>,

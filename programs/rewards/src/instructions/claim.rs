@@ -23,7 +23,7 @@ pub struct Claim<'info> {
     /// [EPOCH, epoch u64 LE]), so the Epoch that stores `epoch` is that PDA.
     #[account(
         mut,
-        constraint = pda::is_program_address(&epoch_root.key(), &[seeds::EPOCH, &epoch.to_le_bytes(), &[epoch_root.bump]], &crate::ID)
+        constraint = io_common::is_program_address!(&epoch_root.key(), [seeds::EPOCH, &epoch.to_le_bytes(), &[epoch_root.bump]], crate::ID)
             @ ErrorCode::ConstraintSeeds,
     )]
     pub epoch_root: Box<Account<'info, Epoch>>,
@@ -32,7 +32,7 @@ pub struct Claim<'info> {
     /// the staker part to its pool.
     #[account(
         mut,
-        constraint = pda::is_program_address(&node.key(), &[seeds::NODE, node.node_key.as_ref(), &[node.bump]], &staking::ID)
+        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], staking::ID)
             @ ErrorCode::ConstraintSeeds,
     )]
     pub node: Box<Account<'info, Node>>,

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use io_common::{pda, seeds};
+use io_common::seeds;
 
 use crate::errors::StakingError;
 use crate::events::StakePositionClosed;
@@ -13,14 +13,14 @@ pub struct CloseStakePosition<'info> {
     pub staker: Signer<'info>,
     /// A registered node.
     #[account(
-        constraint = pda::is_program_address(&node.key(), &[seeds::NODE, node.node_key.as_ref(), &[node.bump]], &crate::ID)
+        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], crate::ID)
             @ ErrorCode::ConstraintSeeds,
     )]
     pub node: Box<Account<'info, Node>>,
     /// The staker's position on this node.
     #[account(
         mut,
-        constraint = pda::is_program_address(&position.key(), &[seeds::STAKE, node.key().as_ref(), staker.key().as_ref(), &[position.bump]], &crate::ID)
+        constraint = io_common::is_program_address!(&position.key(), [seeds::STAKE, node.key().as_ref(), staker.key().as_ref(), &[position.bump]], crate::ID)
             @ ErrorCode::ConstraintSeeds,
         has_one = staker @ StakingError::NotStaker,
         has_one = node @ StakingError::WrongNode,

@@ -20,7 +20,7 @@ pub struct DepositStakerRewards<'info> {
     /// A registered node (the rewards program's claim leaf names it).
     #[account(
         mut,
-        constraint = pda::is_program_address(&node.key(), &[seeds::NODE, node.node_key.as_ref(), &[node.bump]], &crate::ID)
+        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], crate::ID)
             @ ErrorCode::ConstraintSeeds,
     )]
     pub node: Box<Account<'info, Node>>,

@@ -20,7 +20,7 @@ pub struct Stake<'info> {
     /// A registered node, active.
     #[account(
         mut,
-        constraint = pda::is_program_address(&node.key(), &[seeds::NODE, node.node_key.as_ref(), &[node.bump]], &crate::ID)
+        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], crate::ID)
             @ ErrorCode::ConstraintSeeds,
         constraint = node.active @ StakingError::NodeInactive,
     )]
@@ -128,7 +128,11 @@ impl Stake<'_> {
                 &[position.bump],
             ];
             require!(
-                pda::is_program_address(info.key, &seeds, &crate::ID),
+                io_common::is_program_address!(
+                    info.key,
+                    [seeds[0], seeds[1], seeds[2], seeds[3]],
+                    crate::ID
+                ),
                 anchor_lang::error::ErrorCode::ConstraintSeeds
             );
             return Ok(position);

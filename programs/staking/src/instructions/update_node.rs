@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use io_common::{pda, seeds};
+use io_common::seeds;
 
 use crate::errors::StakingError;
 use crate::events::NodeUpdated;
@@ -25,7 +25,7 @@ pub struct UpdateNode<'info> {
     /// A registered node, run by the signer.
     #[account(
         mut,
-        constraint = pda::is_program_address(&node.key(), &[seeds::NODE, node.node_key.as_ref(), &[node.bump]], &crate::ID)
+        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], crate::ID)
             @ ErrorCode::ConstraintSeeds,
         has_one = operator @ StakingError::NotOperator,
     )]

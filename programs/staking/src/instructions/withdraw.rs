@@ -17,14 +17,14 @@ pub struct Withdraw<'info> {
     /// A registered node.
     #[account(
         mut,
-        constraint = pda::is_program_address(&node.key(), &[seeds::NODE, node.node_key.as_ref(), &[node.bump]], &crate::ID)
+        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], crate::ID)
             @ ErrorCode::ConstraintSeeds,
     )]
     pub node: Box<Account<'info, Node>>,
     /// The staker's position on this node.
     #[account(
         mut,
-        constraint = pda::is_program_address(&position.key(), &[seeds::STAKE, node.key().as_ref(), staker.key().as_ref(), &[position.bump]], &crate::ID)
+        constraint = io_common::is_program_address!(&position.key(), [seeds::STAKE, node.key().as_ref(), staker.key().as_ref(), &[position.bump]], crate::ID)
             @ ErrorCode::ConstraintSeeds,
         has_one = staker @ StakingError::NotStaker,
         has_one = node @ StakingError::WrongNode,
