@@ -1,10 +1,12 @@
 """PubSub transport: JSON-RPC 2.0 over WebSocket, on the RPC port + 1 as validators serve it.
 
-Each connection has an outbox bounded in bytes. Notifications are queued synchronously
-(by the chain's commit) and a writer task sends them; a client that stops reading lets its
-outbox fill, and at the bound it is dropped with close code 1008 and the reason, instead of
-the node holding an ever-growing backlog for it. Everyone else is unaffected: nothing waits
-on a slow client except its own writer task.
+A notification is written to the client's socket in the commit that caused it when the
+socket takes it (nothing waiting before it, the transport's buffer low): no task switch, so
+a node busy with a hundred HTTP requests does not delay notifications behind them. Otherwise
+it waits in the connection's outbox, bounded in bytes, for a writer task that respects the
+socket's flow control; a client that stops reading lets its outbox fill, and at the bound it
+is dropped with close code 1008 and the reason, instead of the node holding an ever-growing
+backlog for it. Everyone else is unaffected: nothing waits on a slow client but its writer.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ MAX_OUTBOX_BYTES: Final = 8 * 1024 * 1024
 # behind it, before the socket is cut (what waits meanwhile is bounded: the writer's buffer).
 CLOSE_TIMEOUT_SECS: Final = 30.0
 RELEASE_DELAY_SECS: Final = 0.2
+# Written at once while the socket's send buffer holds less than this; queued beyond it.
+DIRECT_WRITE_BUFFER_BYTES: Final = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,13 @@ class Connection:
         if self._outbox and self._outbox_bytes + size > self.limits.max_outbox_bytes:
             self._drop(f"outbox over {self.limits.max_outbox_bytes} bytes: the client is not reading its notifications")
             return
+        transport = self.request.transport
+        if not self._outbox and not self.ws.closed and transport is not None and not transport.is_closing():
+            if transport.get_write_buffer_size() < DIRECT_WRITE_BUFFER_BYTES:
+                # Everything before it is in the transport already (the outbox is empty), so
+                # order holds; one write call, so no frame of the writer task can split it.
+                transport.write(text_frame(message.encode()))
+                return
         self._outbox.append(message)
         self._outbox_bytes += size
         self._ready.set()
@@ -77,7 +88,10 @@ class Connection:
             while self._outbox:
                 message = self._outbox.popleft()
                 self._outbox_bytes -= len(message)
-                await self.ws.send_str(message)
+                try:
+                    await self.ws.send_str(message)
+                except ConnectionError:
+                    return  # the connection is going away; its handler cleans up
 
     def _drop(self, reason: str) -> None:
         """Frees the backlog now; the subscriptions end and the socket closes as soon as the loop can."""
@@ -146,6 +160,18 @@ class Connection:
 
     def _reply(self, response: Any) -> None:
         self.send(json.dumps(response, separators=(",", ":")))
+
+
+def text_frame(payload: bytes) -> bytes:
+    """One unmasked, final text frame (RFC 6455 5.2), as a server sends it."""
+    length = len(payload)
+    if length < 126:
+        header = bytes((0x81, length))
+    elif length < 1 << 16:
+        header = bytes((0x81, 126)) + length.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + length.to_bytes(8, "big")
+    return header + payload
 
 
 def _error(request_id: Any, error: RpcError) -> dict[str, Any]:
