@@ -929,6 +929,20 @@ def test_settle_compute_units_within_target(harness: Harness, escrow: Escrow) ->
     assert usdc_units < io_units < usdc_units + 7_000, (usdc_units, io_units)
 
 
+def test_start_and_complete_within_their_compute_budgets(harness: Harness, escrow: Escrow) -> None:
+    """Issue 9's budgets on the current runtime: start_job and complete_job ≤ 4,000 CU each (no
+    address derivation depends on the keys here, so the figures are stable). Oracle or node key
+    completing costs the same."""
+    for completer in ("node", "oracle"):
+        job = usdc_job(escrow, hours=8)
+        escrow.open(job)
+        started = escrow.start(job).result.compute_units_consumed
+        harness.warp(2 * HOUR)
+        authority = None if completer == "node" else harness.roles.keeper
+        completed = escrow.complete(job, 2, authority).result.compute_units_consumed
+        assert started <= 4_000 and completed <= 4_000, (completer, started, completed)
+
+
 def test_settle_when_renter_is_the_operator(harness: Harness, escrow: Escrow) -> None:
     """A wallet renting its own node: refund and payout land in one account (allowed `dup`)."""
     node = escrow.node

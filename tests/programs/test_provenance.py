@@ -704,6 +704,19 @@ def test_inner_node_cannot_pass_as_a_leaf(harness: Harness) -> None:
         h.fails("ProofTooLong", verify_ix(h, 1, receipt, [sibling]), h.wallet(), watch=[ProvenanceAddresses.batch(1)])
 
 
+def test_verify_receipt_of_a_proof_of_10_within_its_compute_budget(harness: Harness) -> None:
+    """Issue 9's budget on the current runtime: verify_receipt with a proof of 10 siblings (a batch
+    of 1,024 receipts) ≤ 5,000 CU."""
+    h = harness
+    h.warp(2_000)
+    receipts = [r for part in range(4) for r in make_receipts(256, h.now - 1_500 + 256 * part, tag=bytes([part]))]
+    tree = record(h, receipts)
+    proof = tree.proof(700)
+    assert len(proof) == 10
+    rec = ok(h, "verify_receipt", verify_ix(h, 0, receipts[700], proof), h.wallet())
+    assert rec.result.compute_units_consumed <= 5_000, rec.result.compute_units_consumed
+
+
 def test_verify_receipt_unknown_and_fake_batches(harness: Harness) -> None:
     h = harness
     h.warp(100)
