@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
 
-from keeper.daemon.app import load_keypair, run_keeper
+from keeper.client.keys import load_keypair
+from keeper.daemon.app import run_keeper
 from keeper.daemon.config import ConfigError, KeeperConfig, load_config
 from keeper.daemon.journal import Journal
 from keeper.daemon.logs import configure as configure_logging
@@ -33,6 +34,7 @@ from keeper.localnet.launch import NodeProcess, chain_python
 from keeper.localnet.settings import LocalnetSettings
 from keeper.prove import render as prove_render
 from keeper.prove import run as prove_run
+from keeper.wallet import add_job_commands, run_job_command
 
 log = logging.getLogger("io-keeper")
 DEFAULT_RPC_URL = "http://127.0.0.1:8899"
@@ -71,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     explorer.add_argument("--cache-secs", type=float, default=2.0, help="how long RPC reads are reused across page loads (default 2)")
     explorer.add_argument("--stale-secs", type=float, default=30.0,
                           help="after that, how long the last read is still served at once while a fresh one is made (default 30)")
+    add_job_commands(commands)
     prove = commands.add_parser("prove", help="print a receipt's proof and check it on-chain with provenance.verify_receipt")
     prove.add_argument("receipt_id", help="the receipt id (hex of its Merkle leaf, as returned by POST /receipts)")
     prove.add_argument("--config", type=Path, required=True)
@@ -277,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _prove(arguments)
     if command == "explorer":
         return _explorer(arguments)
+    if command == "job":
+        return run_job_command(arguments)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if command == "localnet":
         try:

@@ -27,6 +27,11 @@ from solders.pubkey import Pubkey
 EVENT_LOG_PREFIX = "Program data: "
 
 
+def default_idl_dir() -> Path:
+    """The workspace's idl/ (beside the keeper's sources)."""
+    return Path(__file__).resolve().parents[1] / "idl"
+
+
 class IdlError(ValueError):
     """The IDL cannot do what was asked (unknown instruction, missing account, bad data)."""
 

@@ -8,11 +8,10 @@ import logging
 import signal
 import time
 import typing
-from pathlib import Path
 
 from aiohttp import web
-from solders.keypair import Keypair
 
+from keeper.client.keys import load_keypair
 from keeper.daemon.api import api_app, metrics_app
 from keeper.daemon.chainview import ChainView
 from keeper.daemon.config import KeeperConfig
@@ -37,13 +36,6 @@ class PeriodicTask(typing.Protocol):
 
     async def tick(self) -> None: ...
 SHUTDOWN_GRACE_SECS = 20
-
-
-def load_keypair(path: Path) -> Keypair:
-    try:
-        return Keypair.from_bytes(bytes(json.loads(path.read_text())))
-    except (ValueError, json.JSONDecodeError) as error:
-        raise ValueError(f"keypair {path} is not a Solana CLI keypair file: {error}") from None
 
 
 async def _serve(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:

@@ -22,7 +22,7 @@ from keeper.addresses import (
     associated_token_address,
 )
 from keeper.constants import SECONDS_PER_HOUR
-from keeper.idl import ProgramIdl
+from keeper.idl import ProgramIdl, default_idl_dir
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -34,10 +34,6 @@ def token_account_of(owner: Pubkey, mint: Pubkey) -> Pubkey:
 PROGRAM_NAMES = ("rewards", "staking", "escrow", "provenance")
 JOB_STATUS = {"Open": 0, "Started": 1, "Completed": 2}
 _FIXED_SIZES = {"u8": 1, "i8": 1, "bool": 1, "u16": 2, "i16": 2, "u32": 4, "i32": 4, "u64": 8, "i64": 8, "u128": 16, "i128": 16, "pubkey": 32}
-
-
-def default_idl_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "idl"
 
 
 class LayoutError(ValueError):

@@ -1,0 +1,296 @@
+"""`io-keeper job ...`: a renter's wallet commands, in the Solana CLI's habits.
+
+    io-keeper job open --node NODE_KEY --hours 10 --price 2.5 [--mint usdc|io] [--job-id N] [--yes]
+    io-keeper job cancel|reclaim --job-id N [--yes]
+    io-keeper job status --job-id N [--renter PUBKEY]
+    io-keeper job list [--renter PUBKEY]
+
+Common: `--url` (default the localnet at 127.0.0.1:8899), `--keypair` (default
+~/.config/solana/id.json), `--output text|json`. Opening shows the quote first — deposit,
+fees, deadlines — and asks before it sends unless `--yes`. Every check a wallet can make is
+made before anything is sent; a refusal exits 1 with the reason and sends nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import struct
+import sys
+import time
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, TextIO
+
+import based58
+from solana.exceptions import SolanaRpcException
+from solana.rpc.async_api import AsyncClient
+from solana.rpc.core import RPCException
+from solana.rpc.types import MemcmpOpts
+from solders.keypair import Keypair
+from solders.message import Message
+from solders.pubkey import Pubkey
+from solders.transaction import Transaction
+
+from keeper.addresses import EscrowAddresses, StakingAddresses, associated_token_address
+from keeper.client.escrow import EscrowConfigView, JobQuote, JobView, PaymentKind, QuoteError, close_job, open_job, quote_job
+from keeper.client.keys import DEFAULT_KEYPAIR, KeypairError, load_keypair
+from keeper.idl import ProgramIdl, default_idl_dir
+
+DEFAULT_URL = "http://127.0.0.1:8899"
+CLOCK_SYSVAR = Pubkey.from_string("SysvarC1ock11111111111111111111111111111111")
+# Job: 8-byte discriminator, version, bump, vault_bump, job_id (u64), then the renter.
+RENTER_OFFSET = 8 + 3 + 8
+
+
+class WalletError(Exception):
+    """A refusal to send, with the reason (exit status 1)."""
+
+
+def add_job_commands(commands: Any) -> None:
+    """Registers `job` and its subcommands on the `io-keeper` parser."""
+    job = commands.add_parser("job", help="renter commands: open, cancel, reclaim, status and list escrow jobs")
+    actions = job.add_subparsers(dest="action", required=True)
+
+    def common(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--url", "-u", default=DEFAULT_URL, help=f"JSON-RPC URL of the cluster (default {DEFAULT_URL})")
+        parser.add_argument("--keypair", "-k", type=Path, default=DEFAULT_KEYPAIR, help=f"the renter's keypair file (default {DEFAULT_KEYPAIR})")
+        parser.add_argument("--output", choices=["text", "json"], default="text")
+
+    opening = actions.add_parser("open", help="quote, then open a job on a node (deposit into escrow)")
+    common(opening)
+    opening.add_argument("--node", required=True, help="the node's key (its staking registration)")
+    opening.add_argument("--hours", required=True, type=int, help="hours reserved")
+    opening.add_argument("--price", required=True, help="price per hour in the payment token, e.g. 2.5")
+    opening.add_argument("--mint", choices=["usdc", "io"], default="usdc", help="payment token (default usdc)")
+    opening.add_argument("--job-id", type=int, default=None, help="the job's id (default: milliseconds since 1970, unique per renter)")
+    opening.add_argument("--yes", "-y", action="store_true", help="send without asking")
+    for name, help_text in (("cancel", "cancel a job the node has not started (all back but the reservation fee)"),
+                            ("reclaim", "reclaim a job whose node missed its start or completion deadline")):
+        closing = actions.add_parser(name, help=help_text)
+        common(closing)
+        closing.add_argument("--job-id", type=int, required=True)
+        closing.add_argument("--yes", "-y", action="store_true", help="send without asking")
+    status = actions.add_parser("status", help="one job, decoded")
+    common(status)
+    status.add_argument("--job-id", type=int, required=True)
+    status.add_argument("--renter", default=None, help="whose job (default: the keypair's)")
+    listing = actions.add_parser("list", help="a renter's open jobs")
+    common(listing)
+    listing.add_argument("--renter", default=None, help="whose jobs (default: the keypair's)")
+
+
+def run_job_command(arguments: dict[str, Any], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    try:
+        return asyncio.run(_run(arguments, stdin, stdout))
+    except (WalletError, KeypairError, QuoteError) as error:
+        print(f"io-keeper job {arguments['action']}: {error}", file=sys.stderr)
+        return 1
+    except (SolanaRpcException, OSError) as error:
+        print(f"io-keeper job {arguments['action']}: cannot reach {arguments['url']}: {error}", file=sys.stderr)
+        return 1
+
+
+@dataclass
+class _Session:
+    client: AsyncClient
+    escrow: ProgramIdl
+    config: EscrowConfigView
+
+
+async def _run(arguments: dict[str, Any], stdin: TextIO, stdout: TextIO) -> int:
+    action = arguments["action"]
+    async with AsyncClient(arguments["url"]) as client:
+        escrow = ProgramIdl.from_file(default_idl_dir() / "escrow.json")
+        config_account = (await client.get_account_info(EscrowAddresses.config)).value
+        if config_account is None:
+            raise WalletError(f"the escrow program is not set up on {arguments['url']} (no config at {EscrowAddresses.config})")
+        session = _Session(client, escrow, EscrowConfigView.decode(escrow, bytes(config_account.data)))
+        if action in ("status", "list"):
+            renter = Pubkey.from_string(arguments["renter"]) if arguments["renter"] else load_keypair(arguments["keypair"]).pubkey()
+            if action == "status":
+                job = await _job(session, renter, arguments["job_id"])
+                _print(stdout, arguments["output"], job.as_json(), _job_text(job))
+            else:
+                jobs = await _jobs_of(session, renter)
+                _print(stdout, arguments["output"], [job.as_json() for job in jobs], "\n".join(_job_text(job) for job in jobs) or "no open jobs")
+            return 0
+        renter_key = load_keypair(arguments["keypair"])
+        if action == "open":
+            return await _open(session, renter_key, arguments, stdin, stdout)
+        return await _close(session, renter_key, f"{action}_job", arguments, stdin, stdout)
+
+
+async def _open(session: _Session, renter: Keypair, arguments: dict[str, Any], stdin: TextIO, stdout: TextIO) -> int:
+    config = session.config
+    if config.paused:
+        raise WalletError("the escrow program is paused: no new jobs")
+    mint = config.usdc_mint if arguments["mint"] == "usdc" else config.io_mint
+    decimals = (await session.client.get_token_supply(mint)).value.decimals
+    quote = quote_job(config, arguments["hours"], _base_units(arguments["price"], decimals), config.payment_kind(mint))
+    node_key = _pubkey(arguments["node"], "--node")
+    node = (await session.client.get_account_info(StakingAddresses.node(node_key))).value
+    if node is None:
+        raise WalletError(f"no node registered with key {node_key}")
+    job_id = arguments["job_id"] if arguments["job_id"] is not None else int(time.time() * 1000)
+    if not 0 <= job_id < 2**64:
+        raise WalletError("--job-id must fit a u64")
+    job_address = EscrowAddresses.job(renter.pubkey(), job_id)
+    if (await session.client.get_account_info(job_address)).value is not None:
+        raise WalletError(f"you already have a job {job_id} ({job_address})")
+    token_account = associated_token_address(renter.pubkey(), mint)
+    balance = await _token_balance(session.client, token_account)
+    summary = _quote_json(quote, decimals, job_id, job_address, node_key, balance)
+    _print(stdout, arguments["output"], {"quote": summary}, _quote_text(quote, decimals, job_id, node_key, balance))
+    if balance < quote.deposit:
+        raise WalletError(f"the deposit is {_ui(quote.deposit, decimals)} but {token_account} holds {_ui(balance, decimals)}")
+    if not arguments["yes"] and not _confirmed(stdin, stdout):
+        raise WalletError("not sent")
+    instruction = open_job(session.escrow, renter.pubkey(), node_key, job_id, quote, mint, token_account)
+    signature = await _send(session.client, renter, instruction)
+    _print(stdout, arguments["output"], {"signature": signature, "job": str(job_address), "job_id": job_id},
+           f"opened job {job_id} ({job_address}): {signature}")
+    return 0
+
+
+async def _close(session: _Session, renter: Keypair, name: str, arguments: dict[str, Any], stdin: TextIO, stdout: TextIO) -> int:
+    job = await _job(session, renter.pubkey(), arguments["job_id"])
+    now = await _chain_time(session.client)
+    if name == "cancel_job" and job.status != "Open":
+        raise WalletError(f"job {job.job_id} is {job.status}: only a job the node has not started can be cancelled")
+    if name == "reclaim_job":
+        missed_start = job.status == "Open" and now > job.start_deadline
+        missed_completion = job.status == "Started" and now > job.complete_deadline
+        if not (missed_start or missed_completion):
+            deadline = job.start_deadline if job.status == "Open" else job.complete_deadline
+            raise WalletError(f"job {job.job_id} is {job.status} and its deadline ({deadline}) has not passed (chain time {now})")
+    treasury_account = associated_token_address(session.config.treasury, job.payment_mint)
+    renter_account = associated_token_address(renter.pubkey(), job.payment_mint)
+    _print(stdout, arguments["output"], {"job": job.as_json()}, f"{name.replace('_job', '')} {_job_text(job)}")
+    if not arguments["yes"] and not _confirmed(stdin, stdout):
+        raise WalletError("not sent")
+    signature = await _send(session.client, renter, close_job(session.escrow, name, job, renter_account, treasury_account))
+    _print(stdout, arguments["output"], {"signature": signature}, f"{name.replace('_', ' ')}: {signature}")
+    return 0
+
+
+async def _job(session: _Session, renter: Pubkey, job_id: int) -> JobView:
+    address = EscrowAddresses.job(renter, job_id)
+    account = (await session.client.get_account_info(address)).value
+    if account is None:
+        raise WalletError(f"no job {job_id} of {renter} ({address}): never opened, or already settled or closed")
+    return JobView.decode(session.escrow, address, bytes(account.data))
+
+
+async def _jobs_of(session: _Session, renter: Pubkey) -> list[JobView]:
+    found = await session.client.get_program_accounts(
+        EscrowAddresses.program, encoding="base64",
+        filters=[MemcmpOpts(0, _b58(session.escrow.account_discriminator("Job"))), MemcmpOpts(RENTER_OFFSET, str(renter))],
+    )
+    jobs = [JobView.decode(session.escrow, item.pubkey, bytes(item.account.data)) for item in found.value]
+    return sorted(jobs, key=lambda job: job.job_id)
+
+
+async def _send(client: AsyncClient, payer: Keypair, instruction: Any) -> str:
+    """Signs and sends with the client's defaults (preflight, then confirmation)."""
+    blockhash = (await client.get_latest_blockhash()).value.blockhash
+    transaction = Transaction([payer], Message([instruction], payer.pubkey()), blockhash)
+    try:
+        response = await client.send_transaction(transaction)
+        await client.confirm_transaction(response.value)
+    except RPCException as error:
+        raise WalletError(f"the cluster refused the transaction: {_refusal(error)}") from None
+    return str(response.value)
+
+
+def _refusal(error: RPCException) -> str:
+    """The program's error line from a preflight failure, else the RPC message."""
+    data = getattr(error.args[0], "data", None)
+    for line in getattr(data, "logs", None) or []:
+        if "Error Code: " in line:
+            return str(line).split("Program log: ", 1)[-1]
+    return str(error.args[0])
+
+
+async def _token_balance(client: AsyncClient, account: Pubkey) -> int:
+    try:
+        return int((await client.get_token_account_balance(account)).value.amount)
+    except RPCException:
+        return 0  # no such account: nothing to pay with
+
+
+async def _chain_time(client: AsyncClient) -> int:
+    """The Clock sysvar's unix_timestamp: the time the program compares deadlines with."""
+    clock = (await client.get_account_info(CLOCK_SYSVAR)).value
+    if clock is None:
+        raise WalletError("the cluster has no Clock sysvar")
+    return int(struct.unpack_from("<q", bytes(clock.data), 32)[0])
+
+
+def _base_units(price: str, decimals: int) -> int:
+    try:
+        value = Decimal(price)
+    except InvalidOperation:
+        raise WalletError(f"--price {price!r} is not a number") from None
+    units = value * (10**decimals)
+    if units != units.to_integral_value() or value <= 0:
+        raise WalletError(f"--price {price} must be positive with at most {decimals} decimals")
+    return int(units)
+
+
+def _pubkey(text: str, what: str) -> Pubkey:
+    try:
+        return Pubkey.from_string(text)
+    except ValueError:
+        raise WalletError(f"{what} {text!r} is not a base58 address") from None
+
+
+def _b58(raw: bytes) -> str:
+    return based58.b58encode(raw).decode()
+
+
+def _ui(amount: int, decimals: int) -> str:
+    return f"{Decimal(amount).scaleb(-decimals):f}"
+
+
+def _quote_json(quote: JobQuote, decimals: int, job_id: int, job: Pubkey, node_key: Pubkey, balance: int) -> dict[str, Any]:
+    return {
+        "job_id": job_id, "job": str(job), "node_key": str(node_key), "payment": quote.payment.name, "decimals": decimals,
+        "hours": quote.hours, "price_per_hour": quote.price_per_hour, "reserved_cost": quote.reserved_cost,
+        "reservation_fee": quote.reservation_fee, "facilitation_fee": quote.facilitation_fee, "deposit": quote.deposit,
+        "balance": balance, "start_timeout_secs": quote.start_timeout_secs, "complete_grace_secs": quote.complete_grace_secs,
+    }
+
+
+def _quote_text(quote: JobQuote, decimals: int, job_id: int, node_key: Pubkey, balance: int) -> str:
+    token = quote.payment.name
+    lines = [
+        f"job {job_id} on node {node_key}: {quote.hours} h at {_ui(quote.price_per_hour, decimals)} {token}/h",
+        f"  reserved cost      {_ui(quote.reserved_cost, decimals)} {token}",
+        f"  reservation fee    {_ui(quote.reservation_fee, decimals)} {token} (0.25 %, kept even if you cancel)",
+    ]
+    if quote.payment is PaymentKind.USDC:
+        lines.append(f"  facilitation fee   {_ui(quote.facilitation_fee, decimals)} {token} (2 %, the unused part comes back)")
+    lines += [
+        f"  deposit            {_ui(quote.deposit, decimals)} {token} (you hold {_ui(balance, decimals)})",
+        f"  the node must start within {quote.start_timeout_secs} s, or you may reclaim everything;",
+        f"  once started, it has {quote.hours} h + {quote.complete_grace_secs} s to complete",
+    ]
+    return "\n".join(lines)
+
+
+def _job_text(job: JobView) -> str:
+    return (f"job {job.job_id} ({job.address}): {job.status}, node {job.node_key}, {job.hours_used}/{job.hours_reserved} h "
+            f"at {job.price_per_hour} base units/h, deposit {job.deposit}")
+
+
+def _confirmed(stdin: TextIO, stdout: TextIO) -> bool:
+    stdout.write("send? [y/N] ")
+    stdout.flush()
+    return stdin.readline().strip().lower() in ("y", "yes")
+
+
+def _print(stdout: TextIO, output: str, document: Any, text: str) -> None:
+    print(json.dumps(document) if output == "json" else text, file=stdout)
