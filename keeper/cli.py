@@ -34,7 +34,8 @@ from keeper.localnet.launch import NodeProcess, chain_python
 from keeper.localnet.settings import LocalnetSettings
 from keeper.prove import render as prove_render
 from keeper.prove import run as prove_run
-from keeper.wallet import add_job_commands, run_job_command
+from keeper.wallet.jobs import add_job_commands, run_job_command
+from keeper.wallet.stakes import add_stake_commands, run_stake_command
 
 log = logging.getLogger("io-keeper")
 DEFAULT_RPC_URL = "http://127.0.0.1:8899"
@@ -74,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     explorer.add_argument("--stale-secs", type=float, default=30.0,
                           help="after that, how long the last read is still served at once while a fresh one is made (default 30)")
     add_job_commands(commands)
+    add_stake_commands(commands)
     prove = commands.add_parser("prove", help="print a receipt's proof and check it on-chain with provenance.verify_receipt")
     prove.add_argument("receipt_id", help="the receipt id (hex of its Merkle leaf, as returned by POST /receipts)")
     prove.add_argument("--config", type=Path, required=True)
@@ -282,6 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _explorer(arguments)
     if command == "job":
         return run_job_command(arguments)
+    if command in ("node", "stake", "unstake", "withdraw", "positions", "claim-rewards"):
+        return run_stake_command(command, arguments)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if command == "localnet":
         try:

@@ -28,6 +28,8 @@ RESERVATION_FEE_BPS: Final = 25
 NETWORK_FEE_BPS: Final = 500
 MIN_STAKER_SHARE_BPS: Final = 100
 MAX_STAKER_SHARE_BPS: Final = 300
+# staking::state::MAX_GPU_MODEL_LEN (bytes of a node's GPU model name).
+MAX_GPU_MODEL_LEN: Final = 32
 
 SECONDS_PER_HOUR: Final = 3_600
 HOURS_PER_MONTH: Final = 730

@@ -37,6 +37,7 @@ class EscrowConfigView:
     """The escrow config fields a renter needs."""
 
     treasury: Pubkey
+    oracle_authority: Pubkey
     usdc_mint: Pubkey
     io_mint: Pubkey
     facilitation_fee_bps: int
@@ -50,7 +51,7 @@ class EscrowConfigView:
     def decode(cls, escrow: ProgramIdl, data: bytes) -> EscrowConfigView:
         config = escrow.decode_account_as("EscrowConfig", data)
         return cls(
-            config.treasury, config.usdc_mint, config.io_mint, config.facilitation_fee_bps, config.reservation_fee_bps,
+            config.treasury, config.oracle_authority, config.usdc_mint, config.io_mint, config.facilitation_fee_bps, config.reservation_fee_bps,
             config.network_fee_bps, config.start_timeout_secs, config.complete_grace_secs, config.paused,
         )
 

@@ -15,38 +15,37 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import struct
 import sys
 import time
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any, TextIO
 
-import based58
 from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
-from solana.rpc.core import RPCException
 from solana.rpc.types import MemcmpOpts
 from solders.keypair import Keypair
-from solders.message import Message
 from solders.pubkey import Pubkey
-from solders.transaction import Transaction
 
 from keeper.addresses import EscrowAddresses, StakingAddresses, associated_token_address
 from keeper.client.escrow import EscrowConfigView, JobQuote, JobView, PaymentKind, QuoteError, close_job, open_job, quote_job
-from keeper.client.keys import DEFAULT_KEYPAIR, KeypairError, load_keypair
+from keeper.client.keys import KeypairError, load_keypair
 from keeper.idl import ProgramIdl, default_idl_dir
+from keeper.wallet.common import (
+    WalletError,
+    add_common_options,
+    b58,
+    base_units,
+    chain_time,
+    confirmed,
+    emit,
+    parse_pubkey,
+    send,
+    token_balance,
+    ui_amount,
+)
 
-DEFAULT_URL = "http://127.0.0.1:8899"
-CLOCK_SYSVAR = Pubkey.from_string("SysvarC1ock11111111111111111111111111111111")
 # Job: 8-byte discriminator, version, bump, vault_bump, job_id (u64), then the renter.
 RENTER_OFFSET = 8 + 3 + 8
-
-
-class WalletError(Exception):
-    """A refusal to send, with the reason (exit status 1)."""
 
 
 def add_job_commands(commands: Any) -> None:
@@ -55,9 +54,7 @@ def add_job_commands(commands: Any) -> None:
     actions = job.add_subparsers(dest="action", required=True)
 
     def common(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--url", "-u", default=DEFAULT_URL, help=f"JSON-RPC URL of the cluster (default {DEFAULT_URL})")
-        parser.add_argument("--keypair", "-k", type=Path, default=DEFAULT_KEYPAIR, help=f"the renter's keypair file (default {DEFAULT_KEYPAIR})")
-        parser.add_argument("--output", choices=["text", "json"], default="text")
+        add_common_options(parser, signer="the renter")
 
     opening = actions.add_parser("open", help="quote, then open a job on a node (deposit into escrow)")
     common(opening)
@@ -73,6 +70,13 @@ def add_job_commands(commands: Any) -> None:
         common(closing)
         closing.add_argument("--job-id", type=int, required=True)
         closing.add_argument("--yes", "-y", action="store_true", help="send without asking")
+    starting = actions.add_parser("start", help="node: start a job opened on this node (--keypair: the node key)")
+    add_common_options(starting, signer="the node key")
+    starting.add_argument("--job", required=True, help="the job's address")
+    completing = actions.add_parser("complete", help="node or oracle: report the hours a started job used")
+    add_common_options(completing, signer="the node key (or the oracle)")
+    completing.add_argument("--job", required=True, help="the job's address")
+    completing.add_argument("--hours-used", required=True, type=int)
     status = actions.add_parser("status", help="one job, decoded")
     common(status)
     status.add_argument("--job-id", type=int, required=True)
@@ -89,7 +93,8 @@ def run_job_command(arguments: dict[str, Any], stdin: TextIO = sys.stdin, stdout
         print(f"io-keeper job {arguments['action']}: {error}", file=sys.stderr)
         return 1
     except (SolanaRpcException, OSError) as error:
-        print(f"io-keeper job {arguments['action']}: cannot reach {arguments['url']}: {error}", file=sys.stderr)
+        reason = error.__cause__ or error
+        print(f"io-keeper job {arguments['action']}: cannot reach {arguments['url']}: {reason!r}", file=sys.stderr)
         return 1
 
 
@@ -112,11 +117,13 @@ async def _run(arguments: dict[str, Any], stdin: TextIO, stdout: TextIO) -> int:
             renter = Pubkey.from_string(arguments["renter"]) if arguments["renter"] else load_keypair(arguments["keypair"]).pubkey()
             if action == "status":
                 job = await _job(session, renter, arguments["job_id"])
-                _print(stdout, arguments["output"], job.as_json(), _job_text(job))
+                emit(stdout, arguments["output"], job.as_json(), _job_text(job))
             else:
                 jobs = await _jobs_of(session, renter)
-                _print(stdout, arguments["output"], [job.as_json() for job in jobs], "\n".join(_job_text(job) for job in jobs) or "no open jobs")
+                emit(stdout, arguments["output"], [job.as_json() for job in jobs], "\n".join(_job_text(job) for job in jobs) or "no open jobs")
             return 0
+        if action in ("start", "complete"):
+            return await _node_action(session, load_keypair(arguments["keypair"]), arguments, stdout)
         renter_key = load_keypair(arguments["keypair"])
         if action == "open":
             return await _open(session, renter_key, arguments, stdin, stdout)
@@ -129,8 +136,8 @@ async def _open(session: _Session, renter: Keypair, arguments: dict[str, Any], s
         raise WalletError("the escrow program is paused: no new jobs")
     mint = config.usdc_mint if arguments["mint"] == "usdc" else config.io_mint
     decimals = (await session.client.get_token_supply(mint)).value.decimals
-    quote = quote_job(config, arguments["hours"], _base_units(arguments["price"], decimals), config.payment_kind(mint))
-    node_key = _pubkey(arguments["node"], "--node")
+    quote = quote_job(config, arguments["hours"], base_units(arguments["price"], decimals, "--price"), config.payment_kind(mint))
+    node_key = parse_pubkey(arguments["node"], "--node")
     node = (await session.client.get_account_info(StakingAddresses.node(node_key))).value
     if node is None:
         raise WalletError(f"no node registered with key {node_key}")
@@ -141,23 +148,23 @@ async def _open(session: _Session, renter: Keypair, arguments: dict[str, Any], s
     if (await session.client.get_account_info(job_address)).value is not None:
         raise WalletError(f"you already have a job {job_id} ({job_address})")
     token_account = associated_token_address(renter.pubkey(), mint)
-    balance = await _token_balance(session.client, token_account)
+    balance = await token_balance(session.client, token_account)
     summary = _quote_json(quote, decimals, job_id, job_address, node_key, balance)
-    _print(stdout, arguments["output"], {"quote": summary}, _quote_text(quote, decimals, job_id, node_key, balance))
+    emit(stdout, arguments["output"], {"quote": summary}, _quote_text(quote, decimals, job_id, node_key, balance))
     if balance < quote.deposit:
-        raise WalletError(f"the deposit is {_ui(quote.deposit, decimals)} but {token_account} holds {_ui(balance, decimals)}")
-    if not arguments["yes"] and not _confirmed(stdin, stdout):
+        raise WalletError(f"the deposit is {ui_amount(quote.deposit, decimals)} but {token_account} holds {ui_amount(balance, decimals)}")
+    if not arguments["yes"] and not confirmed(stdin, stdout):
         raise WalletError("not sent")
     instruction = open_job(session.escrow, renter.pubkey(), node_key, job_id, quote, mint, token_account)
-    signature = await _send(session.client, renter, instruction)
-    _print(stdout, arguments["output"], {"signature": signature, "job": str(job_address), "job_id": job_id},
+    signature = await send(session.client, renter, instruction)
+    emit(stdout, arguments["output"], {"signature": signature, "job": str(job_address), "job_id": job_id},
            f"opened job {job_id} ({job_address}): {signature}")
     return 0
 
 
 async def _close(session: _Session, renter: Keypair, name: str, arguments: dict[str, Any], stdin: TextIO, stdout: TextIO) -> int:
     job = await _job(session, renter.pubkey(), arguments["job_id"])
-    now = await _chain_time(session.client)
+    now = await chain_time(session.client)
     if name == "cancel_job" and job.status != "Open":
         raise WalletError(f"job {job.job_id} is {job.status}: only a job the node has not started can be cancelled")
     if name == "reclaim_job":
@@ -168,11 +175,41 @@ async def _close(session: _Session, renter: Keypair, name: str, arguments: dict[
             raise WalletError(f"job {job.job_id} is {job.status} and its deadline ({deadline}) has not passed (chain time {now})")
     treasury_account = associated_token_address(session.config.treasury, job.payment_mint)
     renter_account = associated_token_address(renter.pubkey(), job.payment_mint)
-    _print(stdout, arguments["output"], {"job": job.as_json()}, f"{name.replace('_job', '')} {_job_text(job)}")
-    if not arguments["yes"] and not _confirmed(stdin, stdout):
+    emit(stdout, arguments["output"], {"job": job.as_json()}, f"{name.replace('_job', '')} {_job_text(job)}")
+    if not arguments["yes"] and not confirmed(stdin, stdout):
         raise WalletError("not sent")
-    signature = await _send(session.client, renter, close_job(session.escrow, name, job, renter_account, treasury_account))
-    _print(stdout, arguments["output"], {"signature": signature}, f"{name.replace('_', ' ')}: {signature}")
+    signature = await send(session.client, renter, close_job(session.escrow, name, job, renter_account, treasury_account))
+    emit(stdout, arguments["output"], {"signature": signature}, f"{name.replace('_', ' ')}: {signature}")
+    return 0
+
+
+async def _node_action(session: _Session, signer: Keypair, arguments: dict[str, Any], stdout: TextIO) -> int:
+    """`start` by the job's node key, or `complete` by it or the oracle, checked first as the program would."""
+    address = parse_pubkey(arguments["job"], "--job")
+    account = (await session.client.get_account_info(address)).value
+    if account is None or account.owner != EscrowAddresses.program:
+        raise WalletError(f"{address} is not an open escrow job")
+    job = JobView.decode(session.escrow, address, bytes(account.data))
+    now = await chain_time(session.client)
+    accounts = {"config": EscrowAddresses.config, "job": address}
+    if arguments["action"] == "start":
+        if signer.pubkey() != job.node_key:
+            raise WalletError(f"job {address} runs on node key {job.node_key}, not {signer.pubkey()}")
+        if job.status != "Open" or now > job.start_deadline:
+            raise WalletError(f"job {address} is {job.status}" + (f" and its start deadline {job.start_deadline} passed" if job.status == "Open" else ""))
+        instruction = session.escrow.instruction("start_job", {}, {**accounts, "node_key": signer.pubkey()})
+    else:
+        hours = arguments["hours_used"]
+        begun = -(-(now - job.started_at) // 3_600) if job.status == "Started" else 0
+        if signer.pubkey() not in (job.node_key, session.config.oracle_authority):
+            raise WalletError(f"only the node key {job.node_key} or the oracle may complete job {address}")
+        if job.status != "Started":
+            raise WalletError(f"job {address} is {job.status}, not Started")
+        if not 0 <= hours <= min(job.hours_reserved, begun):
+            raise WalletError(f"--hours-used {hours}: the job reserved {job.hours_reserved} h and {begun} h have begun since its start")
+        instruction = session.escrow.instruction("complete_job", {"hours_used": hours}, {**accounts, "authority": signer.pubkey()})
+    signature = await send(session.client, signer, instruction)
+    emit(stdout, arguments["output"], {"signature": signature, "job": str(address)}, f"{arguments['action']} job {address}: {signature}")
     return 0
 
 
@@ -187,72 +224,10 @@ async def _job(session: _Session, renter: Pubkey, job_id: int) -> JobView:
 async def _jobs_of(session: _Session, renter: Pubkey) -> list[JobView]:
     found = await session.client.get_program_accounts(
         EscrowAddresses.program, encoding="base64",
-        filters=[MemcmpOpts(0, _b58(session.escrow.account_discriminator("Job"))), MemcmpOpts(RENTER_OFFSET, str(renter))],
+        filters=[MemcmpOpts(0, b58(session.escrow.account_discriminator("Job"))), MemcmpOpts(RENTER_OFFSET, str(renter))],
     )
     jobs = [JobView.decode(session.escrow, item.pubkey, bytes(item.account.data)) for item in found.value]
     return sorted(jobs, key=lambda job: job.job_id)
-
-
-async def _send(client: AsyncClient, payer: Keypair, instruction: Any) -> str:
-    """Signs and sends with the client's defaults (preflight, then confirmation)."""
-    blockhash = (await client.get_latest_blockhash()).value.blockhash
-    transaction = Transaction([payer], Message([instruction], payer.pubkey()), blockhash)
-    try:
-        response = await client.send_transaction(transaction)
-        await client.confirm_transaction(response.value)
-    except RPCException as error:
-        raise WalletError(f"the cluster refused the transaction: {_refusal(error)}") from None
-    return str(response.value)
-
-
-def _refusal(error: RPCException) -> str:
-    """The program's error line from a preflight failure, else the RPC message."""
-    data = getattr(error.args[0], "data", None)
-    for line in getattr(data, "logs", None) or []:
-        if "Error Code: " in line:
-            return str(line).split("Program log: ", 1)[-1]
-    return str(error.args[0])
-
-
-async def _token_balance(client: AsyncClient, account: Pubkey) -> int:
-    try:
-        return int((await client.get_token_account_balance(account)).value.amount)
-    except RPCException:
-        return 0  # no such account: nothing to pay with
-
-
-async def _chain_time(client: AsyncClient) -> int:
-    """The Clock sysvar's unix_timestamp: the time the program compares deadlines with."""
-    clock = (await client.get_account_info(CLOCK_SYSVAR)).value
-    if clock is None:
-        raise WalletError("the cluster has no Clock sysvar")
-    return int(struct.unpack_from("<q", bytes(clock.data), 32)[0])
-
-
-def _base_units(price: str, decimals: int) -> int:
-    try:
-        value = Decimal(price)
-    except InvalidOperation:
-        raise WalletError(f"--price {price!r} is not a number") from None
-    units = value * (10**decimals)
-    if units != units.to_integral_value() or value <= 0:
-        raise WalletError(f"--price {price} must be positive with at most {decimals} decimals")
-    return int(units)
-
-
-def _pubkey(text: str, what: str) -> Pubkey:
-    try:
-        return Pubkey.from_string(text)
-    except ValueError:
-        raise WalletError(f"{what} {text!r} is not a base58 address") from None
-
-
-def _b58(raw: bytes) -> str:
-    return based58.b58encode(raw).decode()
-
-
-def _ui(amount: int, decimals: int) -> str:
-    return f"{Decimal(amount).scaleb(-decimals):f}"
 
 
 def _quote_json(quote: JobQuote, decimals: int, job_id: int, job: Pubkey, node_key: Pubkey, balance: int) -> dict[str, Any]:
@@ -267,14 +242,14 @@ def _quote_json(quote: JobQuote, decimals: int, job_id: int, job: Pubkey, node_k
 def _quote_text(quote: JobQuote, decimals: int, job_id: int, node_key: Pubkey, balance: int) -> str:
     token = quote.payment.name
     lines = [
-        f"job {job_id} on node {node_key}: {quote.hours} h at {_ui(quote.price_per_hour, decimals)} {token}/h",
-        f"  reserved cost      {_ui(quote.reserved_cost, decimals)} {token}",
-        f"  reservation fee    {_ui(quote.reservation_fee, decimals)} {token} (0.25 %, kept even if you cancel)",
+        f"job {job_id} on node {node_key}: {quote.hours} h at {ui_amount(quote.price_per_hour, decimals)} {token}/h",
+        f"  reserved cost      {ui_amount(quote.reserved_cost, decimals)} {token}",
+        f"  reservation fee    {ui_amount(quote.reservation_fee, decimals)} {token} (0.25 %, kept even if you cancel)",
     ]
     if quote.payment is PaymentKind.USDC:
-        lines.append(f"  facilitation fee   {_ui(quote.facilitation_fee, decimals)} {token} (2 %, the unused part comes back)")
+        lines.append(f"  facilitation fee   {ui_amount(quote.facilitation_fee, decimals)} {token} (2 %, the unused part comes back)")
     lines += [
-        f"  deposit            {_ui(quote.deposit, decimals)} {token} (you hold {_ui(balance, decimals)})",
+        f"  deposit            {ui_amount(quote.deposit, decimals)} {token} (you hold {ui_amount(balance, decimals)})",
         f"  the node must start within {quote.start_timeout_secs} s, or you may reclaim everything;",
         f"  once started, it has {quote.hours} h + {quote.complete_grace_secs} s to complete",
     ]
@@ -286,11 +261,3 @@ def _job_text(job: JobView) -> str:
             f"at {job.price_per_hour} base units/h, deposit {job.deposit}")
 
 
-def _confirmed(stdin: TextIO, stdout: TextIO) -> bool:
-    stdout.write("send? [y/N] ")
-    stdout.flush()
-    return stdin.readline().strip().lower() in ("y", "yes")
-
-
-def _print(stdout: TextIO, output: str, document: Any, text: str) -> None:
-    print(json.dumps(document) if output == "json" else text, file=stdout)
