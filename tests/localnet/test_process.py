@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import subprocess
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from solders.rpc.requests import IsBlockhashValid
 from solders.rpc.responses import IsBlockhashValidResp
 from solders.sysvar import CLOCK
 
-from tests.localnet.conftest import IO_KEEPER, REPO_ROOT, Localnet, free_port, start_localnet, stop_localnet
+from tests.localnet.conftest import IO_KEEPER, REPO_ROOT, Localnet, free_port, free_port_pair, start_localnet, stop_localnet
 
 WAIT_SECONDS = 2.0
 
@@ -101,3 +102,15 @@ def test_unknown_subcommand_is_a_usage_error() -> None:
     result = run_cli("frobnicate")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_pubsub_port_in_use_is_reported(tmp_path: Path) -> None:
+    """The node needs the port above the RPC port too (its PubSub WebSocket)."""
+    port = free_port_pair()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port + 1))
+        taken.listen()
+        result = run_cli("localnet", "--port", str(port), "--state-dir", str(tmp_path), "--repo-root", str(REPO_ROOT))
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port + 1} for the PubSub WebSocket" in result.stderr
+    assert "address already in use" in result.stderr.lower()

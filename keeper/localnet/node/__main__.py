@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import signal
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -77,9 +78,14 @@ async def serve(arguments: argparse.Namespace) -> None:
     service = RpcService(chain, clock, addresses=addresses, sampler=sampler)
     rpc_runner = web.AppRunner(build_app(service), access_log=None)
     pubsub_runner = web.AppRunner(build_pubsub_app(pubsub, Limits(max_outbox_bytes=arguments.outbox_bytes)), access_log=None)
-    for runner, port in ((rpc_runner, arguments.port), (pubsub_runner, arguments.ws_port)):
+    for runner, port, what in ((rpc_runner, arguments.port, "JSON-RPC"), (pubsub_runner, arguments.ws_port, "PubSub WebSocket")):
         await runner.setup()
-        await web.TCPSite(runner, arguments.host, port).start()
+        try:
+            await web.TCPSite(runner, arguments.host, port).start()
+        except OSError as error:
+            await rpc_runner.cleanup()
+            await pubsub_runner.cleanup()
+            raise ListenError(f"cannot listen on {arguments.host}:{port} for the {what}: {error.strerror or error}") from None
     timers = [asyncio.create_task(_every(arguments.sample_secs, sampler.sample))]
     if clock is not None:
         # Slots move with the wall clock even when nobody calls: slot and root subscribers hear them.
@@ -105,8 +111,16 @@ async def _every(seconds: float, action: Callable[[], None]) -> None:
         action()
 
 
+class ListenError(Exception):
+    """A port the node needs is taken (or not allowed)."""
+
+
 def main(argv: list[str] | None = None) -> int:
-    asyncio.run(serve(parse_arguments(argv)))
+    try:
+        asyncio.run(serve(parse_arguments(argv)))
+    except ListenError as error:
+        print(f"localnet node: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
