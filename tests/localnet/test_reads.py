@@ -8,6 +8,7 @@ import asyncio
 import base64
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -277,3 +278,11 @@ def test_blocks_with_limit_refuses_a_limit_past_the_maximum(localnet: Localnet) 
     assert error(localnet, "getBlocksWithLimit", [0, 500_001]) == {"code": -32602, "message": "Limit too large; max 500000"}
     assert error(localnet, "getBlocksWithLimit", [0, 10, {"commitment": "processed"}])["code"] == -32602
     assert result(localnet, "getBlocksWithLimit", [0, 0]) == []
+
+
+async def test_landed_at_says_when_a_transaction_was_committed(client: AsyncClient, funded: Keypair, localnet: Localnet) -> None:
+    before = time.time()
+    signature = await send(client, funded, [transfer(TransferParams(from_pubkey=funded.pubkey(), to_pubkey=Pubkey.new_unique(), lamports=10**6))])
+    landed, unknown = result(localnet, "localnet_landedAt", [[signature, "1" * 64]])
+    assert before - 1 <= landed <= time.time() and unknown is None
+    assert error(localnet, "localnet_landedAt", [["not-a-signature"]])["code"] == -32602
