@@ -57,6 +57,7 @@ class Connection:
         self._ready = asyncio.Event()
         self.dropped_reason: str | None = None
         self._writer = asyncio.create_task(self._write())
+        self._closing: asyncio.Task[None] | None = None
 
     # Subscriptions are keyed by connection; identity is what matters.
     __hash__ = object.__hash__
@@ -101,7 +102,8 @@ class Connection:
         log.warning("pubsub: dropping a client: %s", reason)
         # Not synchronously: PubSub may be iterating its subscriptions right now.
         asyncio.get_running_loop().call_soon(self.pubsub.drop, self)
-        asyncio.create_task(self._close(WSCloseCode.POLICY_VIOLATION, reason))
+        # Kept: the loop holds tasks only weakly.
+        self._closing = asyncio.create_task(self._close(WSCloseCode.POLICY_VIOLATION, reason))
 
     async def _close(self, code: int, reason: str) -> None:
         self._writer.cancel()
