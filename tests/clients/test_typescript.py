@@ -70,6 +70,11 @@ async def test_web3js_and_anchor_wallet_open_start_complete_and_the_keeper_settl
         # accountSubscribe saw the job change at each step, then close.
         updates = result["accountUpdates"]
         assert updates[-1]["lamports"] == 0 and len(updates) >= 4
+        # programSubscribe (memcmp on the Job discriminator) saw the job opened, started and
+        # completed; a closed account is no longer the program's, so not its close.
+        assert len(result["programUpdates"]) == 3
+        assert result["programUpdates"] == [update["slot"] for update in updates[:3]]
+        assert isinstance(result["slot"], int) and result["slot"] > 0
     assert result["decodedJob"] == {"hoursReserved": result["hoursReserved"], "pricePerHour": str(result["price"])}
 
 

@@ -17,7 +17,7 @@ import {
 
 import { ATA_PROGRAM, RPC_URL, STATE_DIR, TOKEN_PROGRAM, concat, idl, manifest, report, secretKey, u64, withTimeout } from "./common.js";
 
-const { AnchorProvider, Program, BN } = anchorPackage as any;
+const { AnchorProvider, Program, BN, utils } = anchorPackage as any;
 const PRICE = 2_000_000; // 2 USDC an hour
 const HOURS_RESERVED = 10;
 // The chain runs at wall speed here: one hour has begun right after the start.
@@ -133,7 +133,23 @@ async function main(): Promise<void> {
       if (account.lamports === 0) resolve(context.slot);
     }, { commitment: "confirmed" });
   });
-  // Let both subscriptions be acknowledged before anything can emit.
+  // programSubscribe with a filter: Job accounts only (their discriminator), this job's changes kept.
+  const jobDiscriminator = idl("escrow").accounts.find((account: any) => account.name === "Job").discriminator;
+  const programUpdates: number[] = [];
+  connection.onProgramAccountChange(
+    escrow.programId,
+    (keyed, context) => {
+      if (keyed.accountId.equals(job)) programUpdates.push(context.slot);
+    },
+    { commitment: "confirmed", filters: [{ memcmp: { offset: 0, bytes: utils.bytes.bs58.encode(Buffer.from(jobDiscriminator)) } }] },
+  );
+  const slotSeen = new Promise<number>((resolve) => {
+    const id = connection.onSlotChange((info) => {
+      void connection.removeSlotChangeListener(id);
+      resolve(info.slot);
+    });
+  });
+  // Let the subscriptions be acknowledged before anything can emit.
   await new Promise((resolve) => setTimeout(resolve, 500));
 
   const opened = await escrow.methods
@@ -148,6 +164,7 @@ async function main(): Promise<void> {
 
   // The keeper settles on its own.
   const closedSlot = await withTimeout(closed, 90_000, "the job account to close (accountSubscribe)");
+  const slot = await withTimeout(slotSeen, 10_000, "a slot notification (slotSubscribe)");
   await withTimeout(allEvents, 30_000, `events ${wanted.filter((n) => !(n in events))}`);
   report({
     job: job.toBase58(),
@@ -165,6 +182,8 @@ async function main(): Promise<void> {
     events,
     closedSlot,
     accountUpdates,
+    programUpdates,
+    slot,
   });
   process.exit(0);
 }
