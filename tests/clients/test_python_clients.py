@@ -14,6 +14,7 @@ import asyncio
 from anchorpy import EventParser, Idl, Program, Provider, Wallet
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
+from solana.rpc.types import MemcmpOpts
 from solana.rpc.websocket_api import SolanaWsClientProtocol, connect
 from solders.keypair import Keypair
 from solders.message import Message
@@ -21,7 +22,10 @@ from solders.pubkey import Pubkey
 from solders.rpc.config import RpcTransactionLogsFilterMentions
 from solders.rpc.responses import (
     AccountNotification,
+    AccountNotificationJsonParsed,
     LogsNotification,
+    ProgramNotificationJsonParsed,
+    RootNotification,
     SignatureNotification,
     SlotNotification,
     SubscriptionResult,
@@ -29,6 +33,7 @@ from solders.rpc.responses import (
 )
 from solders.system_program import TransferParams, transfer
 from solders.transaction import Transaction
+from spl.token.constants import TOKEN_PROGRAM_ID
 from spl.token.instructions import get_associated_token_address
 
 from keeper.addresses import EscrowAddresses
@@ -146,3 +151,38 @@ async def test_anchorpy_program_rpc_wallet_and_solana_py_account_subscription_se
         split = expected_split(PRICE, HOURS_RESERVED, HOURS_USED, TOKEN_SHARE_BPS, usdc=True)
         assert await token_balance(client, get_associated_token_address(node.operator.pubkey(), bank.usdc)) == split.payout
         assert await token_balance(client, renter_usdc) == 20 * 10**6 - split.deposit + split.refund
+
+
+async def test_solana_py_program_root_and_jsonparsed_account_subscriptions(cluster: Cluster) -> None:
+    manifest = Manifest.read(cluster.state_dir)
+    async with AsyncClient(cluster.rpc_url, commitment="confirmed") as client, connect(cluster.ws_url) as websocket:
+        bank = Bank(client, manifest)
+        owner = Keypair()
+        token_account = get_associated_token_address(owner.pubkey(), bank.usdc)
+        await websocket.program_subscribe(
+            TOKEN_PROGRAM_ID, commitment=Confirmed, encoding="jsonParsed", filters=[165, MemcmpOpts(offset=32, bytes=str(owner.pubkey()))]
+        )
+        program_subscription = await subscribed(websocket)
+        await websocket.account_subscribe(token_account, commitment=Confirmed, encoding="jsonParsed")
+        account_subscription = await subscribed(websocket)
+        await bank.give_usdc(owner.pubkey(), 3_250_000)  # creates the account, then mints into it
+        seen: dict[type, list] = {}
+        while len(seen.get(AccountNotificationJsonParsed, [])) < 2 or len(seen.get(ProgramNotificationJsonParsed, [])) < 2:
+            message = await next_message(websocket)
+            seen.setdefault(type(message), []).append(message)
+        assert set(seen) == {AccountNotificationJsonParsed, ProgramNotificationJsonParsed}
+        account = seen[AccountNotificationJsonParsed][-1]
+        assert account.subscription == account_subscription
+        parsed = account.result.value.data.parsed
+        assert parsed["type"] == "account" and parsed["info"]["tokenAmount"]["amount"] == "3250000"
+        assert parsed["info"]["owner"] == str(owner.pubkey())
+        program = seen[ProgramNotificationJsonParsed][-1]
+        assert program.subscription == program_subscription and program.result.value.pubkey == token_account
+        await websocket.program_unsubscribe(program_subscription)
+        assert isinstance(await next_message(websocket), UnsubscribeResult)
+        await websocket.account_unsubscribe(account_subscription)
+        assert isinstance(await next_message(websocket), UnsubscribeResult)
+        await websocket.root_subscribe()
+        root_subscription = await subscribed(websocket)
+        root = await next_message(websocket)
+        assert isinstance(root, RootNotification) and root.subscription == root_subscription and root.result > 0
