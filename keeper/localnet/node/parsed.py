@@ -100,9 +100,11 @@ def parse_account(account: Account, data: bytes, lookup: AccountLookup) -> dict[
 
 
 def _parse_token(owner: Pubkey, data: bytes, lookup: AccountLookup) -> dict[str, Any] | None:
-    if len(data) == MINT_LEN:
+    # Token-2022 accounts with extensions are longer, with their kind at byte 165 (1 mint, 2 account).
+    extended_kind = data[TOKEN_ACCOUNT_LEN] if owner == TOKEN_2022_PROGRAM_ID and len(data) > TOKEN_ACCOUNT_LEN else None
+    if len(data) == MINT_LEN or extended_kind == 1:
         return {"info": parse_mint(data), "type": "mint"}
-    if len(data) == TOKEN_ACCOUNT_LEN or (owner == TOKEN_2022_PROGRAM_ID and len(data) > TOKEN_ACCOUNT_LEN and data[TOKEN_ACCOUNT_LEN] == 2):
+    if len(data) == TOKEN_ACCOUNT_LEN or extended_kind == 2:
         # The amount's decimals live in the mint; Agave too refuses to parse without it.
         mint = lookup(Pubkey.from_bytes(data[0:32]))
         if mint is None or mint.owner != owner or len(mint.data) < MINT_LEN:
