@@ -15,7 +15,8 @@
 //! `bump = x.bump` checks, for one `sol_sha256` (~200 units) instead of `create_program_address`
 //! (1,500), which the compute budgets cannot afford once or more per instruction.
 
-use anchor_lang::prelude::Pubkey;
+use anchor_lang::prelude::*;
+use anchor_lang::system_program::{self, CreateAccount, CreateAccountAllowPrefund};
 use solana_sha256_hasher::hashv;
 
 use crate::{ids, seeds};
@@ -120,6 +121,48 @@ fn is_on_curve(bytes: &[u8; 32]) -> bool {
     // SAFETY: reads 32 bytes; returns 0 exactly when they decompress to an Edwards point (the
     // test the runtime applies to a program address).
     unsafe { sol_curve_validate_point(CURVE25519_EDWARDS, bytes.as_ptr(), &mut unused) == 0 }
+}
+
+/// Creates the program account `target` (signed by `signer_seeds`, the bump included) with
+/// `space` bytes owned by `owner`, rent-exempt, `payer` paying what the address lacks: what
+/// Anchor's `init` does (`CreateAccount`, or `CreateAccountAllowPrefund` where someone sent
+/// lamports first). An address that already holds an account is refused by the System Program
+/// (already in use), as with `init`. For the accounts whose canonical bump is confirmed with
+/// [`canonical_bump`] instead of `find_program_address` (see where it is used).
+pub fn create_account<'info>(
+    payer: &AccountInfo<'info>,
+    target: &AccountInfo<'info>,
+    system_program: &AccountInfo<'info>,
+    signer_seeds: &[&[u8]],
+    space: usize,
+    owner: &Pubkey,
+) -> Result<()> {
+    let rent = Rent::get()?.minimum_balance(space);
+    let signer: &[&[&[u8]]] = &[signer_seeds];
+    let system = system_program.key();
+    let prefunded = target.lamports();
+    if prefunded == 0 {
+        let accounts = CreateAccount {
+            from: payer.clone(),
+            to: target.clone(),
+        };
+        return system_program::create_account(
+            CpiContext::new_with_signer(system, accounts, signer),
+            rent,
+            space as u64,
+            owner,
+        );
+    }
+    let accounts = CreateAccountAllowPrefund {
+        from: payer.clone(),
+        to: target.clone(),
+    };
+    system_program::create_account_allow_prefund(
+        CpiContext::new_with_signer(system, accounts, signer),
+        rent.saturating_sub(prefunded),
+        space as u64,
+        owner,
+    )
 }
 
 /// Off-chain builds (unit tests, IDL generation) have no syscalls: the SDK's derivation.

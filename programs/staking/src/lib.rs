@@ -114,7 +114,7 @@ pub mod staking {
     /// someone sent lamports to that address first). Given the node's latest record, refuses
     /// a second slash for the same evidence hash.
     pub fn slash(ctx: Context<Slash>, params: SlashParams) -> Result<()> {
-        ctx.accounts.handler(ctx.bumps.slash_record, params)
+        ctx.accounts.handler(params)
     }
 
     /// Staker collects every reward its position has earned (NothingToClaim if none).

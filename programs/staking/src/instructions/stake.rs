@@ -121,16 +121,15 @@ impl Stake<'_> {
             require_keys_eq!(position.staker, staker, StakingError::NotStaker);
             require_keys_eq!(position.node, node, StakingError::WrongNode);
             // What `seeds` + `bump = position.bump` checks (see `StakePosition`).
-            let seeds: [&[u8]; 4] = [
-                seeds::STAKE,
-                node.as_ref(),
-                staker.as_ref(),
-                &[position.bump],
-            ];
             require!(
                 io_common::is_program_address!(
                     info.key,
-                    [seeds[0], seeds[1], seeds[2], seeds[3]],
+                    [
+                        seeds::STAKE,
+                        node.as_ref(),
+                        staker.as_ref(),
+                        &[position.bump]
+                    ],
                     crate::ID
                 ),
                 anchor_lang::error::ErrorCode::ConstraintSeeds
@@ -140,34 +139,14 @@ impl Stake<'_> {
         let seeds: [&[u8]; 3] = [seeds::STAKE, node.as_ref(), staker.as_ref()];
         let bump =
             pda::canonical_bump(&seeds, info.key, &crate::ID).ok_or(StakingError::WrongPosition)?;
-        let signer: &[&[&[u8]]] = &[&[seeds[0], seeds[1], seeds[2], &[bump]]];
-        let space = 8 + StakePosition::INIT_SPACE;
-        let rent = Rent::get()?.minimum_balance(space);
-        let system = self.system_program.key();
-        let payer = self.staker.to_account_info();
-        if info.lamports() == 0 {
-            let accounts = system_program::CreateAccount {
-                from: payer,
-                to: info.clone(),
-            };
-            system_program::create_account(
-                CpiContext::new_with_signer(system, accounts, signer),
-                rent,
-                space as u64,
-                &crate::ID,
-            )?;
-        } else {
-            let accounts = system_program::CreateAccountAllowPrefund {
-                from: payer,
-                to: info.clone(),
-            };
-            system_program::create_account_allow_prefund(
-                CpiContext::new_with_signer(system, accounts, signer),
-                rent.saturating_sub(info.lamports()),
-                space as u64,
-                &crate::ID,
-            )?;
-        }
+        pda::create_account(
+            &self.staker.to_account_info(),
+            &info,
+            &self.system_program.to_account_info(),
+            &[seeds[0], seeds[1], seeds[2], &[bump]],
+            8 + StakePosition::INIT_SPACE,
+            &crate::ID,
+        )?;
         // A fresh position has no claim on rewards already spread (written by the handler).
         let position = StakePosition {
             version: ACCOUNT_VERSION,
