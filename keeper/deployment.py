@@ -30,8 +30,8 @@ from keeper.addresses import (
     StakingAddresses,
     associated_token_address,
 )
-from keeper.localnet.remote import LocalnetChain
 from keeper.idl import ProgramIdl
+from keeper.localnet.remote import LocalnetChain
 
 MINT_ACCOUNT_SIZE = 82
 USDC_DECIMALS = 6

@@ -17,10 +17,10 @@ import re
 import shutil
 import signal
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import aiohttp
