@@ -203,7 +203,8 @@ def localnet_table(data: dict[str, Any]) -> str:
         f"Localnet under load ({n['subscribers']} WebSocket subscribers, {n['http_clients']} HTTP clients, "
         f"keeper settling {n['jobs']:,} jobs in {n['settlement_transactions']:,} transactions; nothing dropped)",
         "",
-        f"notifications        {n['notifications']:>9,}  ({n['notifications_per_sec']:,.0f}/s over {n['notify_window_secs']:.1f} s)",
+        f"notifications        {n['notifications']:>9,}  ({n['notifications_per_sec']:,.0f}/s over {n['notify_window_secs']:.1f} s; "
+        f"busiest second {n['peak_notifications_per_sec']:,})",
         f"landing -> notified  p50 {latency['p50']:.1f} ms, p99 {latency['p99']:.1f} ms, max {latency['max']:.1f} ms ({latency['samples']:,} samples)",
         f"HTTP reads           {http['requests']:>9,}  ({http['requests_per_sec']:,.0f}/s; p50 {http['p50_ms']:.1f} ms, p99 {http['p99_ms']:.1f} ms; {http['errors']} errors)",
         f"node memory (RSS)    {rss['before']:.0f} MB before, {rss['peak']:.0f} MB peak, {rss['after']:.0f} MB after",

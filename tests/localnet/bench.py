@@ -11,7 +11,7 @@ account subscriber one notification per settlement ending at the account's final
 no connection may have been dropped nor any HTTP request have failed.
 
 Prints {"localnet": {...}}: notifications per second (all subscribers, over the settling
-window), latency from a transaction landing (the node's commit time, `localnet_landedAt`) to
+window, and in the busiest second), latency from a transaction landing (the node's commit time, `localnet_landedAt`) to
 its logs notification arriving at a subscriber (p50 / p99 / max), HTTP request rate and
 latency, and the node's resident memory before, at peak and after.
 """
@@ -25,6 +25,7 @@ import json
 import multiprocessing
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -321,6 +322,8 @@ def summarise(*, jobs: int, subscribers: int, http_clients: int, setup: float, s
     notifications = sum(by_kind.values())
     # From the first notification any subscriber got to the last: subscribing to the drain.
     window = max(lasts) - min(firsts) if firsts else 0.0
+    # The busiest wall-clock second of settlement notifications (logs and account ones).
+    per_second = Counter(int(arrived) for log in logs for arrived in [a for _, a in log.logs] + [a for *_, a in log.accounts])
     rss_before, rss_peak, rss_after = rss
     return {
         "jobs": jobs, "subscribers": subscribers, "http_clients": http_clients, "jobs_setup_secs": round(setup, 2),
@@ -328,6 +331,7 @@ def summarise(*, jobs: int, subscribers: int, http_clients: int, setup: float, s
         "notifications": notifications, "notifications_by_kind": by_kind,
         "notifications_per_sec": round(notifications / window, 1) if window > 0 else None,
         "notify_window_secs": round(window, 2),
+        "peak_notifications_per_sec": max(per_second.values()) if per_second else 0,
         "latency_ms": {
             "p50": round(percentile(latencies, 0.50) * 1000, 2), "p99": round(percentile(latencies, 0.99) * 1000, 2),
             "max": round(max(latencies) * 1000, 2), "samples": len(latencies),
