@@ -11,6 +11,7 @@ import based58
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.types import MemcmpOpts
 from solders.pubkey import Pubkey
+from solders.rpc.responses import GetMultipleAccountsResp
 
 from keeper.addresses import EscrowAddresses, ProvenanceAddresses, RewardsAddresses
 from keeper.daemon.protocol import JOB_STATUS, EmissionView, JobRef, Protocol
@@ -41,7 +42,7 @@ class ChainView:
         found: list[bytes | None] = []
         for start in range(0, len(addresses), MAX_ACCOUNTS_PER_CALL):
             chunk = list(addresses[start : start + MAX_ACCOUNTS_PER_CALL])
-            response = await self.gateway.call("getMultipleAccounts", partial(AsyncClient.get_multiple_accounts, pubkeys=chunk))
+            response = await self.gateway.call("getMultipleAccounts", partial(_get_multiple_accounts, chunk))
             found.extend(None if account is None else bytes(account.data) for account in response.value)
         return found
 
@@ -111,3 +112,7 @@ class ChainView:
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+async def _get_multiple_accounts(chunk: list[Pubkey], client: AsyncClient) -> GetMultipleAccountsResp:
+    return await client.get_multiple_accounts(chunk)

@@ -30,6 +30,7 @@ from solders.hash import Hash
 from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.message import Message
+from solders.rpc.responses import GetSignatureStatusesResp
 from solders.signature import Signature
 from solders.transaction import Transaction
 from solders.transaction_status import TransactionConfirmationStatus, TransactionStatus
@@ -318,7 +319,7 @@ class _StatusBatcher:
         for start in range(0, len(signatures), MAX_STATUSES_PER_CALL):
             chunk = signatures[start : start + MAX_STATUSES_PER_CALL]
             try:
-                response = await self._gateway.call("getSignatureStatuses", partial(AsyncClient.get_signature_statuses, signatures=chunk))
+                response = await self._gateway.call("getSignatureStatuses", partial(_get_signature_statuses, chunk))
             except Exception as error:  # noqa: BLE001 - handed to every waiter
                 for signature in chunk:
                     for future in waiting[signature]:
@@ -351,3 +352,7 @@ def _preflight(error: RPCException) -> tuple[Any, list[str], str]:
     err = getattr(data, "err", None)
     logs = list(getattr(data, "logs", None) or [])
     return err, logs, message
+
+
+async def _get_signature_statuses(chunk: list[Signature], client: AsyncClient) -> GetSignatureStatusesResp:
+    return await client.get_signature_statuses(chunk)
