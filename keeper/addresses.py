@@ -75,6 +75,10 @@ class StakingAddresses:
     def slash_record(node: Pubkey, index: int) -> Pubkey:
         return _pda(ProgramIds.STAKING, Seeds.SLASH, bytes(node), index.to_bytes(4, "little"))
 
+    @staticmethod
+    def slash_evidence(evidence_hash: bytes) -> Pubkey:
+        return _pda(ProgramIds.STAKING, Seeds.SLASH_EVIDENCE, bytes(evidence_hash))
+
 
 class EscrowAddresses:
     program = ProgramIds.ESCROW

@@ -109,11 +109,12 @@ def fresh_protocol(repo_root: Path) -> tuple[Harness, Keypair]:
 
 
 def initialize_ix(h: Harness, admin: Pubkey, *, io_mint: Pubkey = RewardsAddresses.io_mint, slashing_authority=None,
-                  max_stake=1_000_000 * IO, cooldown=3_600, reporter_bps=2_500):
+                  max_stake=1_000_000 * IO, cooldown=3_600, reporter_bps=2_000, max_slash=5_000):
     return h.programs.staking.instruction(
         "initialize",
         {"params": {"slashing_authority": slashing_authority or h.roles.slashing_authority.pubkey(),
-                    "max_stake_per_node": max_stake, "unstake_cooldown_secs": cooldown, "reporter_share_bps": reporter_bps}},
+                    "max_stake_per_node": max_stake, "unstake_cooldown_secs": cooldown, "reporter_share_bps": reporter_bps,
+                    "max_slash_bps": max_slash}},
         {"admin": admin, "config": StakingAddresses.config, "io_mint": io_mint,
          "stake_vault": StakingAddresses.stake_vault, "staker_reward_vault": StakingAddresses.staker_reward_vault},
     )
@@ -122,7 +123,8 @@ def initialize_ix(h: Harness, admin: Pubkey, *, io_mint: Pubkey = RewardsAddress
 def test_initialize_creates_config_and_both_vaults(repo_root: Path) -> None:
     h, admin = fresh_protocol(repo_root)
     s = Staking(h)
-    record = s.ok("initialize", initialize_ix(h, admin.pubkey(), max_stake=123 * IO, cooldown=99, reporter_bps=5_000), admin)
+    record = s.ok("initialize", initialize_ix(h, admin.pubkey(), max_stake=123 * IO, cooldown=99, reporter_bps=2_000,
+                                              max_slash=10_000), admin)
 
     config = s.config()
     assert (config.version, config.admin, config.slashing_authority, config.io_mint) == (
@@ -130,7 +132,9 @@ def test_initialize_creates_config_and_both_vaults(repo_root: Path) -> None:
     # Derived on-chain from the rewards program id, not from anything the caller passed.
     assert config.rewards_authority == RewardsAddresses.mint_authority
     assert config.burn_vault == RewardsAddresses.burn_vault
-    assert (config.max_stake_per_node, config.unstake_cooldown_secs, config.reporter_share_bps) == (123 * IO, 99, 5_000)
+    assert (config.max_stake_per_node, config.unstake_cooldown_secs, config.reporter_share_bps, config.max_slash_bps) == (
+        123 * IO, 99, 2_000, 10_000)
+    assert (config.pending_reporter_share_bps, config.reporter_share_effective_at) == (2_000, 0)
     assert config.bump == Pubkey.find_program_address([b"config"], StakingAddresses.program)[1]
     for vault in (StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault):
         account = h.chain.get_account(vault)
@@ -140,9 +144,10 @@ def test_initialize_creates_config_and_both_vaults(repo_root: Path) -> None:
         assert token_amount(h.chain, vault) == 0
     event = s.event(record, "StakingInitialized")
     assert (event.config, event.admin, event.rewards_authority, event.burn_vault, event.stake_vault,
-            event.staker_reward_vault, event.max_stake_per_node, event.unstake_cooldown_secs, event.reporter_share_bps) == (
+            event.staker_reward_vault, event.max_stake_per_node, event.unstake_cooldown_secs, event.reporter_share_bps,
+            event.max_slash_bps) == (
         StakingAddresses.config, admin.pubkey(), RewardsAddresses.mint_authority, RewardsAddresses.burn_vault,
-        StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault, 123 * IO, 99, 5_000)
+        StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault, 123 * IO, 99, 2_000, 10_000)
 
 
 @pytest.mark.parametrize(
@@ -151,7 +156,9 @@ def test_initialize_creates_config_and_both_vaults(repo_root: Path) -> None:
         ({"slashing_authority": DEFAULT_PUBKEY}, "InvalidAuthority"),
         ({"max_stake": 0}, "InvalidMaxStake"),
         ({"cooldown": -1}, "InvalidCooldown"),
-        ({"reporter_bps": 5_001}, "InvalidReporterShare"),
+        ({"reporter_bps": 2_001}, "InvalidReporterShare"),
+        ({"max_slash": 0}, "InvalidSlashCap"),
+        ({"max_slash": 10_001}, "InvalidSlashCap"),
     ],
 )
 def test_initialize_rejects_invalid_settings(repo_root: Path, overrides: dict, error: str) -> None:
@@ -196,23 +203,27 @@ def test_update_config_changes_every_setting_and_hands_over_admin(s: Staking) ->
     new_admin, new_slasher = s.h.wallet(), Keypair()
     before = s.config()
     record = s.update_config(admin=new_admin.pubkey(), slashing_authority=new_slasher.pubkey(), max_stake_per_node=5 * IO,
-                             unstake_cooldown_secs=60, reporter_share_bps=5_000)
+                             unstake_cooldown_secs=60, reporter_share_bps=2_000, max_slash_bps=2_500)
     config = s.config()
+    # The reporter share waits a day (the delay is never below one day).
     assert (config.admin, config.slashing_authority, config.max_stake_per_node, config.unstake_cooldown_secs,
-            config.reporter_share_bps) == (new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 60, 5_000)
+            config.reporter_share_bps, config.pending_reporter_share_bps, config.reporter_share_effective_at,
+            config.max_slash_bps) == (
+        new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 60, before.reporter_share_bps, 2_000, s.h.now + 86_400, 2_500)
     # What initialize fixed stays fixed.
     assert (config.io_mint, config.rewards_authority, config.burn_vault, config.bump) == (
         before.io_mint, before.rewards_authority, before.burn_vault, before.bump)
     event = s.event(record, "StakingConfigUpdated")
     assert (event.admin, event.slashing_authority, event.max_stake_per_node, event.unstake_cooldown_secs,
-            event.reporter_share_bps) == (new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 60, 5_000)
+            event.reporter_share_bps, event.pending_reporter_share_bps, event.max_slash_bps) == (
+        new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 60, before.reporter_share_bps, 2_000, 2_500)
 
     # The old admin is out; the new one is in. None fields stay as they are.
     old = s.h.roles.admin
     s.h.fails("NotAdmin", s.update_config_ix(old.pubkey(), max_stake_per_node=1), old, watch=[StakingAddresses.config])
     s.ok("update_config", s.update_config_ix(new_admin.pubkey(), reporter_share_bps=0), new_admin)
     config = s.config()
-    assert (config.admin, config.max_stake_per_node, config.unstake_cooldown_secs, config.reporter_share_bps) == (
+    assert (config.admin, config.max_stake_per_node, config.unstake_cooldown_secs, config.pending_reporter_share_bps) == (
         new_admin.pubkey(), 5 * IO, 60, 0)
 
 
@@ -223,7 +234,7 @@ def test_update_config_changes_every_setting_and_hands_over_admin(s: Staking) ->
         ({"slashing_authority": DEFAULT_PUBKEY}, "InvalidAuthority"),
         ({"max_stake_per_node": 0}, "InvalidMaxStake"),
         ({"unstake_cooldown_secs": -1}, "InvalidCooldown"),
-        ({"reporter_share_bps": 5_001}, "InvalidReporterShare"),
+        ({"reporter_share_bps": 2_001}, "InvalidReporterShare"),
         # A valid field first does not let an invalid one through.
         ({"max_stake_per_node": 7, "reporter_share_bps": 65_535}, "InvalidReporterShare"),
     ],
@@ -500,7 +511,7 @@ def test_stake_overflowing_the_pool_is_refused(s: Staking) -> None:
 
 
 def test_stake_on_a_pool_slashed_to_nothing_is_refused_until_old_shares_leave(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=0)
+    s.update_config(unstake_cooldown_secs=0, max_slash_bps=10_000)
     node, (a,), _ = staked_node(s, [10 * IO])
     s.slash(node.address, 10_000)
     b = s.staker(IO)
@@ -513,6 +524,7 @@ def test_stake_on_a_pool_slashed_to_nothing_is_refused_until_old_shares_leave(s:
 
 
 def test_share_supply_is_capped_after_a_near_total_slash(s: Staking) -> None:
+    s.update_config(max_slash_bps=10_000)
     node, _, pool = staked_node(s, [10_000_000 * IO])
     s.slash(node.address, 9_999)
     pool.slash(9_999)
@@ -887,6 +899,7 @@ def test_slash_pays_the_reporter_and_burns_the_rest_and_records_it(s: Staking) -
 
 
 def test_slash_without_a_reporter_burns_everything_and_indexes_records(s: Staking) -> None:
+    s.update_config(max_slash_bps=10_000)
     node, _, pool = staked_node(s, [1_000 * IO])
     burn_before = s.h.balance(RewardsAddresses.burn_vault)
     s.slash(node.address, 1_000, reason="")
@@ -909,6 +922,7 @@ def test_slash_without_a_reporter_burns_everything_and_indexes_records(s: Stakin
 
 def test_slash_with_a_zero_reporter_share_records_the_reporter_but_burns_all(s: Staking) -> None:
     s.update_config(reporter_share_bps=0)
+    s.h.warp(s.config().reporter_share_effective_at - s.h.now)
     node, _, _ = staked_node(s, [10 * IO])
     reporter = s.h.wallet()
     reporter_io = s.h.token_account(reporter.pubkey(), s.h.io_mint)
@@ -927,8 +941,8 @@ def test_slash_reaches_an_inactive_node(s: Staking) -> None:
 
 @pytest.mark.parametrize(("fraction", "reason", "error"), [
     (0, "x", "InvalidSlashFraction"),
-    (10_001, "x", "InvalidSlashFraction"),
-    (65_535, "x", "InvalidSlashFraction"),
+    (10_001, "x", "SlashExceedsCap"),
+    (65_535, "x", "SlashExceedsCap"),
     (100, "r" * 65, "ReasonTooLong"),
 ])
 def test_slash_rejects_invalid_parameters(s: Staking, fraction: int, reason: str, error: str) -> None:
@@ -994,41 +1008,97 @@ def test_slash_record_address_is_the_next_index(s: Staking) -> None:
     s.h.fails("AccountOwnedByWrongProgram", ix, authority, watch=[*watch, foreign])
 
 
-def test_slash_given_the_latest_record_refuses_the_same_evidence_again(s: Staking) -> None:
-    """A slashing authority that rebuilds a timed-out slash (the first one landed) and passes the
-    node's latest record cannot slash the same fraud twice; new evidence goes through."""
-    node, (a,), pool = staked_node(s, [10 * IO])
+def test_the_same_evidence_never_slashes_twice_whatever_the_caller_passes(s: Staking) -> None:
+    """Each evidence hash has one PDA, `[SLASH_EVIDENCE, hash]`, created by the slash that used
+    it: a repeat (a rebuilt timed-out transaction, or a second node named for the same fraud)
+    is refused by `init` (already in use), and the evidence account cannot be swapped for
+    another address."""
+    node, _, pool = staked_node(s, [10 * IO])
     authority = s.h.roles.slashing_authority
-    s.slash(node.address, 1_000, evidence_hash=evidence("fraud 1"))
+    proof = evidence("fraud 1")
+    record = s.slash(node.address, 1_000, evidence_hash=proof)
     pool.slash(1_000)
-    record0 = StakingAddresses.slash_record(node.address, 0)
-    watch = [node.address, StakingAddresses.stake_vault, RewardsAddresses.burn_vault, record0]
-    s.h.fails("EvidenceAlreadySlashed", s.slash_ix(node.address, 1_000, evidence_hash=evidence("fraud 1"), previous_slash_record=record0),
-              authority, watch=watch)
-    assert not s.exists(StakingAddresses.slash_record(node.address, 1))
-    burn_before = s.h.balance(RewardsAddresses.burn_vault)
-    record = s.slash(node.address, 500, evidence_hash=evidence("fraud 2"), previous_slash_record=record0)
-    taken = pool.slash(500)
-    assert s.event(record, "NodeSlashed").amount == taken
-    assert s.h.balance(RewardsAddresses.burn_vault) - burn_before == taken
-    assert (s.node(node.address).total_stake, s.vault()) == (pool.total_stake, pool.total_stake)
-    record1 = StakingAddresses.slash_record(node.address, 1)
-    assert bytes(s.decode("SlashRecord", record1).evidence_hash) == evidence("fraud 2")
-    # Record 0 is no longer the latest; another node's record is not this node's; a Node is not a record.
-    watch = [node.address, StakingAddresses.stake_vault, RewardsAddresses.burn_vault, record1]
-    s.h.fails("NotLatestSlashRecord", s.slash_ix(node.address, 100, evidence_hash=evidence("fraud 3"), previous_slash_record=record0),
-              authority, watch=watch)
+    marker = s.decode("SlashEvidence", StakingAddresses.slash_evidence(proof))
+    assert (bytes(marker.evidence_hash), marker.node, marker.slash_record, marker.timestamp) == (
+        proof, node.address, StakingAddresses.slash_record(node.address, 0), s.h.now)
+    assert s.event(record, "NodeSlashed").evidence == StakingAddresses.slash_evidence(proof)
     other, _, _ = staked_node(s, [IO])
-    s.slash(other.address, 100, evidence_hash=evidence("other"))
-    other0 = StakingAddresses.slash_record(other.address, 0)
-    s.h.fails("WrongNode", s.slash_ix(node.address, 100, evidence_hash=evidence("other"), previous_slash_record=other0),
-              authority, watch=watch)
-    s.h.fails("AccountDiscriminatorMismatch", s.slash_ix(node.address, 100, evidence_hash=evidence("fraud 3"),
-                                                         previous_slash_record=other.address), authority, watch=watch)
-    # Without the previous record the slash is not compared with it (the argument is optional).
-    s.slash(node.address, 100, evidence_hash=evidence("fraud 2"))
-    assert s.node(node.address).slash_count == 3
+    watch = [node.address, other.address, StakingAddresses.stake_vault, RewardsAddresses.burn_vault,
+             StakingAddresses.slash_evidence(proof)]
+    for target in (node.address, other.address):
+        fails_in_use(s.h, s.slash_ix(target, 1_000, evidence_hash=proof), authority, watch=watch)
+    # Another address in the evidence slot: the seeds say where it must be.
+    ix = s.slash_ix(node.address, 1_000, evidence_hash=proof, evidence=StakingAddresses.slash_evidence(evidence("new")))
+    s.h.fails("ConstraintSeeds", ix, authority, watch=watch)
+    ix = s.slash_ix(node.address, 1_000, evidence_hash=evidence("new"), evidence=StakingAddresses.slash_evidence(proof))
+    s.h.fails("ConstraintSeeds", ix, authority, watch=watch)
+    assert not s.exists(StakingAddresses.slash_record(node.address, 1))
+    assert (s.node(node.address).total_stake, s.node(node.address).slash_count) == (pool.total_stake, 1)
+    # New evidence goes through.
+    s.slash(node.address, 500, evidence_hash=evidence("fraud 2"))
+    assert s.node(node.address).slash_count == 2
 
+
+def test_one_slash_takes_at_most_the_configured_cap(s: Staking) -> None:
+    """The slashing authority alone cannot wipe a pool: one slash takes at most `max_slash_bps`
+    (set by the admin, a different key). At the cap it works, one above it is refused."""
+    cap = s.config().max_slash_bps
+    assert cap == 5_000
+    node, _, pool = staked_node(s, [10 * IO])
+    authority = s.h.roles.slashing_authority
+    watch = [node.address, StakingAddresses.stake_vault, RewardsAddresses.burn_vault]
+    s.h.fails("SlashExceedsCap", s.slash_ix(node.address, cap + 1), authority, watch=watch)
+    s.h.fails("SlashExceedsCap", s.slash_ix(node.address, 10_000), authority, watch=watch)
+    s.slash(node.address, cap)
+    pool.slash(cap)
+    assert s.node(node.address).total_stake == pool.total_stake == 5 * IO
+    # The admin lowers it: the next slash is bound by the new cap.
+    s.update_config(max_slash_bps=100)
+    s.h.fails("SlashExceedsCap", s.slash_ix(node.address, 101), authority, watch=watch)
+    s.slash(node.address, 100)
+
+
+@pytest.mark.parametrize("value", [0, 10_001, 65_535])
+def test_the_slash_cap_is_bounded(s: Staking, value: int) -> None:
+    admin = s.h.roles.admin
+    s.h.fails("InvalidSlashCap", s.update_config_ix(admin.pubkey(), max_slash_bps=value), admin,
+              watch=[StakingAddresses.config])
+
+
+def test_a_reporter_share_change_applies_only_after_the_delay(s: Staking) -> None:
+    """A slashing authority that is also the admin cannot raise the reporter share and pay
+    itself in the same transaction: a new share waits max(unstake cooldown, 1 day)."""
+    config = s.config()
+    old = config.reporter_share_bps
+    delay = max(config.unstake_cooldown_secs, 24 * 3_600)
+    record = s.update_config(reporter_share_bps=2_000)
+    config = s.config()
+    assert (config.reporter_share_bps, config.pending_reporter_share_bps, config.reporter_share_effective_at) == (
+        old, 2_000, s.h.now + delay)
+    event = s.event(record, "StakingConfigUpdated")
+    assert (event.reporter_share_bps, event.pending_reporter_share_bps, event.reporter_share_effective_at) == (
+        old, 2_000, s.h.now + delay)
+    node, _, pool = staked_node(s, [1_000 * IO])
+    reporter = s.h.wallet()
+    reporter_io = s.h.token_account(reporter.pubkey(), s.h.io_mint)
+    # Same moment, then one second before the change: the old share.
+    s.slash(node.address, 1_000, reporter_token_account=reporter_io)
+    first = pool.slash(1_000)
+    assert s.h.balance(reporter_io) == share_floor(first, old)
+    s.h.warp(delay - 1)
+    s.slash(node.address, 1_000, reporter_token_account=reporter_io)
+    second = pool.slash(1_000)
+    paid = share_floor(first, old) + share_floor(second, old)
+    assert s.h.balance(reporter_io) == paid
+    # From the effective time on: the new share.
+    s.h.warp(1)
+    s.slash(node.address, 1_000, reporter_token_account=reporter_io)
+    third = pool.slash(1_000)
+    assert s.h.balance(reporter_io) == paid + share_floor(third, 2_000)
+    # The reporter share is bounded: 2,000 bps at most.
+    admin = s.h.roles.admin
+    s.h.fails("InvalidReporterShare", s.update_config_ix(admin.pubkey(), reporter_share_bps=2_001), admin,
+              watch=[StakingAddresses.config])
 
 def test_slash_during_cooldown_reaches_unbonding_stake(s: Staking) -> None:
     node, (a, b), pool = staked_node(s, [400 * IO, 600 * IO])

@@ -177,7 +177,7 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
     cu.take("staking.update_config", h.ok(p.staking.instruction(
         "update_config",
         {"params": {"admin": None, "slashing_authority": None, "max_stake_per_node": None, "unstake_cooldown_secs": None,
-                    "reporter_share_bps": 1_500}},
+                    "reporter_share_bps": 1_500, "max_slash_bps": None}},
         {"admin": admin.pubkey(), "config": StakingAddresses.config},
     ), admin), "admin changes the reporter share")
 
@@ -252,7 +252,8 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
     cu.take("staking.slash", h.ok(p.staking.instruction(
         "slash", {"params": {"fraction_bps": 500, "evidence_hash": [7] * 32, "reason": "forged inference output"}},
         {"slashing_authority": slasher.pubkey(), "payer": slasher.pubkey(), "config": StakingAddresses.config,
-         "node": node, "slash_record": StakingAddresses.slash_record(node, 0), "stake_vault": StakingAddresses.stake_vault,
+         "node": node, "slash_record": StakingAddresses.slash_record(node, 0),
+         "evidence": StakingAddresses.slash_evidence(bytes([7] * 32)), "stake_vault": StakingAddresses.stake_vault,
          "burn_vault": RewardsAddresses.burn_vault, "reporter_token_account": reporter_io},
     ), slasher), "5 % slash with a reporter (reporter share + rest to the burn vault)")
 
