@@ -90,6 +90,10 @@ class EscrowAddresses:
         return _pda(ProgramIds.ESCROW, Seeds.JOB, bytes(renter), _u64(job_id))
 
     @staticmethod
+    def renter_ledger(renter: Pubkey) -> Pubkey:
+        return _pda(ProgramIds.ESCROW, Seeds.RENTER, bytes(renter))
+
+    @staticmethod
     def job_vault(job: Pubkey) -> Pubkey:
         return _pda(ProgramIds.ESCROW, Seeds.JOB_VAULT, bytes(job))
 

@@ -52,6 +52,7 @@ class Seeds:
     # escrow
     JOB: Final = b"job"
     JOB_VAULT: Final = b"job_vault"
+    RENTER: Final = b"renter"
     # staking
     NODE: Final = b"node"
     STAKE: Final = b"stake"

@@ -69,6 +69,35 @@ pub enum JobStatus {
     Completed,
 }
 
+/// A renter's job-id high-water mark, PDA `[RENTER, renter]`, created with the renter's first
+/// job: a job id must be at least `next_job_id`, which then moves past it. Ids only go up, so a
+/// closed job's id (and its address) never names another job.
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct RenterLedger {
+    pub version: u8,
+    pub bump: u8,
+    pub renter: Pubkey,
+    /// The least job id the renter may open next.
+    pub next_job_id: u64,
+    pub jobs_opened: u64,
+}
+
+impl RenterLedger {
+    /// Takes `job_id` for a new job: refused below `next_job_id`.
+    pub fn take(&mut self, job_id: u64) -> std::result::Result<(), EscrowError> {
+        if job_id < self.next_job_id {
+            return Err(EscrowError::JobIdReused);
+        }
+        self.next_job_id = job_id.checked_add(1).ok_or(EscrowError::MathOverflow)?;
+        self.jobs_opened = self
+            .jobs_opened
+            .checked_add(1)
+            .ok_or(EscrowError::MathOverflow)?;
+        Ok(())
+    }
+}
+
 /// A GPU rental. PDA `[JOB, renter, job_id u64 LE]`; its deposit sits in the token
 /// account PDA `[JOB_VAULT, job]` (authority = the job), whose address the job records.
 ///
@@ -280,6 +309,15 @@ pub fn cancellation_split(quote: &JobQuote) -> std::result::Result<Split, Escrow
             .ok_or(EscrowError::MathOverflow)?,
         ..Split::default()
     })
+}
+
+/// Reclaim of a job its node never started (start deadline missed): the node failed the
+/// renter, so the whole deposit, reservation fee included, goes back to the renter.
+pub fn missed_start_split(quote: &JobQuote) -> Split {
+    Split {
+        refund: quote.deposit,
+        ..Split::default()
+    }
 }
 
 impl Split {
@@ -587,6 +625,38 @@ mod tests {
             settlement_split(&FEES, &quote, PaymentKind::Io, 10, 3, 0),
             Err(EscrowError::HoursExceedReserved)
         ));
+    }
+
+    #[test]
+    fn a_missed_start_refunds_everything() {
+        for kind in KINDS {
+            let quote = FEES.quote(100, 1_000_000, kind).unwrap();
+            let split = missed_start_split(&quote);
+            assert_eq!(split.refund, quote.deposit);
+            assert_eq!((split.treasury_fees, split.reservation_fee), (0, 0));
+            check_conserves(&quote, &split);
+        }
+    }
+
+    #[test]
+    fn job_ids_only_go_up() {
+        let mut ledger = RenterLedger {
+            version: 1,
+            bump: 255,
+            renter: Pubkey::default(),
+            next_job_id: 0,
+            jobs_opened: 0,
+        };
+        ledger.take(0).unwrap();
+        assert!(matches!(ledger.take(0), Err(EscrowError::JobIdReused)));
+        ledger.take(7).unwrap();
+        assert_eq!((ledger.next_job_id, ledger.jobs_opened), (8, 2));
+        for reused in [0, 6, 7] {
+            assert!(matches!(ledger.take(reused), Err(EscrowError::JobIdReused)));
+        }
+        ledger.take(u64::MAX - 1).unwrap();
+        assert!(matches!(ledger.take(u64::MAX), Err(EscrowError::MathOverflow)));
+        assert_eq!(ledger.next_job_id, u64::MAX);
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub const CONFIG: &[u8] = b"config";
 // escrow
 pub const JOB: &[u8] = b"job";
 pub const JOB_VAULT: &[u8] = b"job_vault";
+pub const RENTER: &[u8] = b"renter";
 
 // staking
 pub const NODE: &[u8] = b"node";

@@ -50,4 +50,12 @@ pub enum RewardsError {
     NotUpgradeAuthority,
     #[msg("Account is not this program's ProgramData")]
     WrongProgramData,
+    #[msg("Emission hours must be paid in order (the cursor never steps back)")]
+    EmissionOutOfOrder,
+    #[msg("The epoch's claim window has closed")]
+    ClaimWindowClosed,
+    #[msg("The epoch's claim window is still open")]
+    ClaimWindowOpen,
+    #[msg("The epoch root has already expired")]
+    EpochAlreadyExpired,
 }

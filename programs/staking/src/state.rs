@@ -821,8 +821,12 @@ mod tests {
         assert!(Node::validate_token_share(10_001).is_err());
         assert!(Node::validate_gpu_model(&"x".repeat(32)).is_ok());
         assert!(Node::validate_gpu_model(&"x".repeat(33)).is_err());
-        assert!(StakingConfig::validate_reporter_share(5_000).is_ok());
-        assert!(StakingConfig::validate_reporter_share(5_001).is_err());
+        assert!(StakingConfig::validate_reporter_share(2_000).is_ok());
+        assert!(StakingConfig::validate_reporter_share(2_001).is_err());
+        assert!(StakingConfig::validate_max_slash(1).is_ok());
+        assert!(StakingConfig::validate_max_slash(10_000).is_ok());
+        assert!(StakingConfig::validate_max_slash(0).is_err());
+        assert!(StakingConfig::validate_max_slash(10_001).is_err());
         assert!(StakingConfig::validate_cooldown(-1).is_err());
         assert!(StakingConfig::validate_max_stake(0).is_err());
     }
