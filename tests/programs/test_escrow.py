@@ -62,8 +62,8 @@ IO_PRICE = 3 * 10**9  # 3 IO an hour
 # Discriminator + EscrowConfig (state.rs): version, bump, 6 keys, 3 fee rates, 2 timeouts, paused, reserved.
 CONFIG_SIZE = 8 + 1 + 1 + 6 * 32 + 3 * 2 + 2 * 8 + 1 + 64
 # Discriminator + Job (state.rs): version, bumps, id, 4 keys, kind, price, hours, 3 fees, status, 5 times, vault, reserved.
-# RenterLedger: discriminator, version, bump, renter, next_job_id, jobs_opened.
-RENTER_LEDGER_SIZE = 8 + 1 + 1 + 32 + 8 + 8
+# RenterLedger: discriminator, version, bump, renter, window_start, used_ids, jobs_opened.
+RENTER_LEDGER_SIZE = 8 + 1 + 1 + 32 + 8 + 4 * 8 + 8
 JOB_SIZE = 8 + 3 + 8 + 4 * 32 + 1 + 8 + 2 * 4 + 3 * 8 + 1 + 5 * 8 + 32 + 32
 
 

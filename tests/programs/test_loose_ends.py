@@ -1,7 +1,8 @@
 """Audit item 9 (loose ends), as transactions on the SBF programs.
 
 - A renter's job ids never repeat: a closed job's id (and so its address) cannot be opened
-  again, nor any lower id; the renter's `RenterLedger` keeps the high-water mark.
+  again; the renter's `RenterLedger` marks used ids in a 256-id window and counts everything
+  below the window as used.
 - Epoch roots expire: `EPOCH_CLAIM_WINDOW_SECS` after a root is posted, claims stop and anyone
   may return what nobody claimed to the unallocated pool, for later roots to allocate.
 
@@ -46,30 +47,42 @@ def ledger(escrow: Escrow, renter: Keypair):
     return escrow.idl.decode_account_as("RenterLedger", bytes(account.data))
 
 
+def used(state, job_id: int) -> bool:
+    offset = job_id - state.window_start
+    return job_id < state.window_start or (offset < 256 and bool(state.used_ids[offset // 64] >> (offset % 64) & 1))
+
+
 def test_a_closed_jobs_id_is_never_opened_again(harness: Harness, escrow: Escrow) -> None:
     renter = harness.wallet()
     first = escrow.new_job(harness.usdc_mint, 2, 1_000_000, renter=renter, job_id=5)
     escrow.open(first)
     state = ledger(escrow, renter)
-    assert (state.renter, state.next_job_id, state.jobs_opened) == (renter.pubkey(), 6, 1)
+    assert (state.renter, state.window_start, state.jobs_opened, used(state, 5), used(state, 4)) == (
+        renter.pubkey(), 0, 1, True, False)
     escrow.cancel(first)
     assert not escrow.exists(first.address)
 
-    # The same id again (same address, now empty), or any lower one: refused, nothing moves.
+    # The same id again (same address, now empty): refused, nothing moves.
     watch = [EscrowAddresses.renter_ledger(renter.pubkey())]
-    for job_id in (5, 4, 0):
-        again = escrow.new_job(harness.usdc_mint, 2, 1_000_000, renter=renter, job_id=job_id)
-        harness.fails("JobIdReused", escrow.open_ix(again), renter,
-                      watch=[*watch, again.address, again.vault, again.renter_token])
-        assert not escrow.exists(again.address)
-    # A higher id opens; ids may skip.
-    later = escrow.new_job(harness.usdc_mint, 2, 1_000_000, renter=renter, job_id=9)
-    escrow.open(later)
-    assert (ledger(escrow, renter).next_job_id, ledger(escrow, renter).jobs_opened) == (10, 2)
+    again = escrow.new_job(harness.usdc_mint, 2, 1_000_000, renter=renter, job_id=5)
+    harness.fails("JobIdReused", escrow.open_ix(again), renter, watch=[*watch, again.address, again.vault, again.renter_token])
+    assert not escrow.exists(again.address)
+    # Lower unused ids still open (jobs may land in any order), once each.
+    lower = escrow.new_job(harness.usdc_mint, 2, 1_000_000, renter=renter, job_id=2)
+    escrow.open(lower)
+    escrow.cancel(lower)
+    harness.fails("JobIdReused", escrow.open_ix(lower), renter, watch=[*watch, lower.address, lower.renter_token])
+    # An id 256 or more above the window's start slides it: everything below is spent.
+    far = escrow.new_job(harness.usdc_mint, 2, 1_000_000, renter=renter, job_id=1_000)
+    escrow.open(far)
+    state = ledger(escrow, renter)
+    assert (state.window_start, state.jobs_opened) == (1_000 - 255, 3)
+    below = escrow.new_job(harness.usdc_mint, 2, 1_000_000, renter=renter, job_id=7)  # never used, but below the window
+    harness.fails("JobIdReused", escrow.open_ix(below), renter, watch=[*watch, below.address, below.renter_token])
     # Ids are per renter: another renter may use 5.
     other = harness.wallet()
     escrow.open(escrow.new_job(harness.usdc_mint, 2, 1_000_000, renter=other, job_id=5))
-    assert ledger(escrow, other).next_job_id == 6
+    assert used(ledger(escrow, other), 5) and ledger(escrow, other).jobs_opened == 1
 
 
 def test_the_renter_ledger_is_only_the_renters_pda(harness: Harness, escrow: Escrow) -> None:

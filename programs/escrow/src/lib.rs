@@ -71,8 +71,8 @@ pub mod escrow {
         ctx.accounts.handler(params)
     }
 
-    /// Renter opens job `job_id` (PDA `[JOB, renter, job_id LE]`; at least the renter's
-    /// `RenterLedger.next_job_id`, so ids never repeat) on an active node and
+    /// Renter opens job `job_id` (PDA `[JOB, renter, job_id LE]`; an id the renter never
+    /// used, tracked by its `RenterLedger`) on an active node and
     /// deposits reserved cost (hours × price) + reservation fee (0.25 %, rounded up) +
     /// facilitation fee (2 % rounded up, USDC only) into the job vault `[JOB_VAULT, job]`.
     /// Payment mint must be the configured USDC or IO mint. A deposit that would not fit

@@ -17,7 +17,7 @@ pub struct OpenJob<'info> {
     #[account(mut)]
     pub renter: Signer<'info>,
     /// The renter's job-id ledger, PDA `[RENTER, renter]`, created with the first job: the
-    /// job id must be at least its `next_job_id` (JobIdReused), so ids never repeat.
+    /// job id must not be one the renter has used before (JobIdReused), so ids never repeat.
     #[account(
         init_if_needed,
         payer = renter,
