@@ -44,6 +44,10 @@ MONTHS_PER_YEAR: Final = 12
 LAST_PAYING_MONTH: Final = 243
 LAST_PAYING_HOUR: Final = 178_119
 
+# rewards::EPOCH_CLAIM_WINDOW_SECS (the rewards program, not io-common; also in its IDL's
+# constants): an epoch's rewards can be claimed this long after its root is posted.
+EPOCH_CLAIM_WINDOW_SECS: Final = 90 * 24 * 3_600
+
 
 class Seeds:
     """PDA seeds (`io_common::seeds`)."""

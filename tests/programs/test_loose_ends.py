@@ -17,7 +17,9 @@ from __future__ import annotations
 import pytest
 from solders.keypair import Keypair
 
-from keeper.addresses import EscrowAddresses, RewardsAddresses as R
+from keeper.addresses import EscrowAddresses
+from keeper.addresses import RewardsAddresses as R
+from keeper.constants import EPOCH_CLAIM_WINDOW_SECS
 from tests.programs.escrow_helpers import Escrow
 from tests.programs.harness import Harness
 from tests.programs.rewards_helpers import (
@@ -34,7 +36,6 @@ from tests.programs.rewards_helpers import (
     register_node,
 )
 
-EPOCH_CLAIM_WINDOW_SECS = 90 * 24 * 3_600
 
 
 @pytest.fixture

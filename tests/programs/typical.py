@@ -30,7 +30,7 @@ from keeper.addresses import (
     StakingAddresses,
     associated_token_address,
 )
-from keeper.constants import IO_UNIT
+from keeper.constants import EPOCH_CLAIM_WINDOW_SECS, IO_UNIT
 from keeper.deployment import Roles, Settings, bootstrap
 from keeper.localnet.launch import DeployedNode
 from keeper.localnet.remote import LocalnetChain, TransactionRecord
@@ -367,6 +367,13 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
         "update_config", {"new_admin": None, "new_keeper_authority": keeper.pubkey()},
         {"admin": admin.pubkey(), "config": ProvenanceAddresses.config},
     ), admin), "admin re-sets the keeper authority")
+
+    # --- rewards: the epoch's claim window closes; its unclaimed rest returns ---------------------
+    posted_at = p.rewards.decode_account_as("Epoch", bytes(chain.get_account(epoch_root).data)).posted_at
+    h.warp(max(0, posted_at + EPOCH_CLAIM_WINDOW_SECS - h.now))
+    cu.take("rewards.expire_epoch_root", h.ok(p.rewards.instruction(
+        "expire_epoch_root", {"epoch": epoch}, {"emission": RewardsAddresses.emission, "epoch_root": epoch_root},
+    ), keeper), f"anyone expires the epoch after its claim window: {nodes_in_epoch - 1} unclaimed leaves return")
 
     h.assert_supply_invariant()
     expected = {f"{name}.{ix}" for name in PROGRAMS for ix in getattr(p, name).instruction_names}
