@@ -10,7 +10,6 @@ floor(shares·total_stake/total_shares), slash takes floor(total_stake·fraction
 from __future__ import annotations
 
 import os
-
 import struct
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,9 +22,9 @@ from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 
 from keeper.addresses import RewardsAddresses, StakingAddresses, associated_token_address
-from keeper.localnet.remote import TransactionRecord
 from keeper.constants import BPS_DENOMINATOR, IO_UNIT
 from keeper.fees import share_floor
+from keeper.localnet.remote import TransactionRecord
 from keeper.merkle import MerkleTree, reward_leaf
 from tests.programs.harness import Harness, error_name
 from tests.programs.harness import unsigned as unsign  # noqa: F401 (re-exported for the tests)

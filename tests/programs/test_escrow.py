@@ -26,7 +26,6 @@ from keeper.addresses import (
     StakingAddresses,
     associated_token_address,
 )
-from keeper.localnet.remote import LocalnetChain
 from keeper.constants import (
     FACILITATION_FEE_BPS,
     NETWORK_FEE_BPS,
@@ -35,6 +34,7 @@ from keeper.constants import (
 )
 from keeper.deployment import Programs, create_mint, create_token_account
 from keeper.fees import U64_MAX
+from keeper.localnet.remote import LocalnetChain
 from tests.programs.escrow_helpers import (
     COMPUTE_UNITS,
     HOUR,
@@ -51,8 +51,8 @@ from tests.programs.escrow_helpers import (
     settlement,
     unsigned,
 )
+from tests.programs.harness import START_TS, Harness, custom_error_code, error_name, fresh_chain, upgrade_authority
 from tests.programs.init_helpers import already_in_use, fails_in_use
-from tests.programs.harness import fresh_chain, upgrade_authority, START_TS, Harness, custom_error_code, error_name
 
 START_TIMEOUT = 3_600  # keeper.deployment.Settings defaults used by the harness
 COMPLETE_GRACE = 3_600

@@ -37,7 +37,6 @@ from tests.programs.rewards_helpers import (
 )
 
 
-
 @pytest.fixture
 def escrow(harness: Harness) -> Escrow:
     return Escrow(harness, token_share_bps=1_000)

@@ -16,28 +16,29 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from keeper import merkle
-from keeper.addresses import TOKEN_PROGRAM_ID, RewardsAddresses as R, StakingAddresses as S, associated_token_address
+from keeper.addresses import TOKEN_PROGRAM_ID, associated_token_address
+from keeper.addresses import RewardsAddresses as R
+from keeper.addresses import StakingAddresses as S
 from keeper.constants import (
-    Seeds,
     IO_EMISSION_SUPPLY,
     IO_GENESIS_SUPPLY,
     IO_MAX_SUPPLY,
     LAST_PAYING_HOUR,
+    Seeds,
 )
-from keeper.deployment import Programs, Roles, create_token_account
+from keeper.deployment import Programs, create_token_account
 from keeper.fees import share_floor
 from keeper.schedule import hour_amount, sum_hours
+from tests.programs.harness import START_TS, Harness, error_name, fresh_chain, mint_supply, same_account, session_roles, token_amount
 from tests.programs.init_helpers import already_in_use, fails_in_use, prefund_minimum
-from tests.programs.harness import fresh_chain, session_roles, START_TS, Harness, error_name, mint_supply, same_account, token_amount
 from tests.programs.rewards_helpers import (
     CU,
-    SYSTEM_PROGRAM_ID as SYSTEM_PROGRAM,
     HOUR,
     REWARD_SCALE,
     RewardTree,
     ScheduleModel,
-    bare_rewards,
     balance,
+    bare_rewards,
     burn_epoch,
     burn_ix,
     claim_ix,
@@ -50,6 +51,7 @@ from tests.programs.rewards_helpers import (
     epoch_state,
     events,
     hour_end,
+    initialize_ix,
     ledger,
     mint_genesis_ix,
     node_state,
@@ -65,7 +67,9 @@ from tests.programs.rewards_helpers import (
     unsigned,
     update_config_ix,
     warp_to,
-    initialize_ix,
+)
+from tests.programs.rewards_helpers import (
+    SYSTEM_PROGRAM_ID as SYSTEM_PROGRAM,
 )
 
 # SPEC "The emission schedule, bit-exact": reference points (also recomputed from keeper.schedule).

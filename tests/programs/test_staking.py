@@ -18,20 +18,20 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from keeper.addresses import RewardsAddresses, StakingAddresses, associated_token_address
-from keeper.localnet.remote import TransactionFailed
 from keeper.constants import MAX_STAKER_SHARE_BPS, MIN_STAKER_SHARE_BPS
-from keeper.deployment import Deployment, Programs, Roles, create_mint
+from keeper.deployment import Deployment, Programs, create_mint
 from keeper.fees import share_floor
+from keeper.localnet.remote import TransactionFailed
+from tests.programs.harness import START_TS, Harness, error_name, fresh_chain, session_roles, token_amount
 from tests.programs.init_helpers import fails_in_use, prefund_minimum
-from tests.programs.harness import fresh_chain, session_roles, START_TS, Harness, error_name, token_amount
 from tests.programs.staking_helpers import (
     COMPUTE_UNITS,
     IO,
     REWARD_SCALE,
+    SYSTEM_PROGRAM,
     U64_MAX,
     Pool,
     RegisteredNode,
-    SYSTEM_PROGRAM,
     Staking,
     replace_account,
     staking_compute_units,

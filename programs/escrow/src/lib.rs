@@ -83,12 +83,8 @@ pub mod escrow {
         hours_reserved: u32,
         price_per_hour: u64,
     ) -> Result<()> {
-        ctx.accounts.handler(
-            &ctx.bumps,
-            job_id,
-            hours_reserved,
-            price_per_hour,
-        )
+        ctx.accounts
+            .handler(&ctx.bumps, job_id, hours_reserved, price_per_hour)
     }
 
     /// The node's device key starts an open job, at the latest at its start deadline.

@@ -724,7 +724,9 @@ mod tests {
         let mut taken = std::collections::BTreeSet::new();
         let mut x: u64 = 12345;
         for _ in 0..2_000 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let id = (x >> 33) % 1_500;
             let expected_ok = id >= l.window_start && !taken.contains(&id);
             assert_eq!(l.take(id).is_ok(), expected_ok, "{id}");

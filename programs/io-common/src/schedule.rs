@@ -131,7 +131,10 @@ mod tests {
         let before = cursor;
         assert_eq!(cursor.pay_hour(HOURS_PER_MONTH + 729), None);
         assert_eq!(cursor.pay_hour(0), None);
-        assert_eq!(cursor, before, "a refused hour leaves the cursor where it was");
+        assert_eq!(
+            cursor, before,
+            "a refused hour leaves the cursor where it was"
+        );
         // The same month again, and later ones, still work.
         assert_eq!(cursor.pay_hour(in_month_2), Some(paid));
         assert!(cursor.pay_hour(3 * HOURS_PER_MONTH).is_some());

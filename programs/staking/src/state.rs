@@ -225,10 +225,16 @@ impl StakingConfig {
 
     /// Schedules `bps` as the reporter share from `now + max(cooldown, 1 day)` on; a change
     /// already due is applied first, a pending one not yet due is replaced.
-    pub fn schedule_reporter_share(&mut self, bps: u16, now: i64) -> std::result::Result<i64, StakingError> {
+    pub fn schedule_reporter_share(
+        &mut self,
+        bps: u16,
+        now: i64,
+    ) -> std::result::Result<i64, StakingError> {
         Self::validate_reporter_share(bps)?;
         self.reporter_share_bps = self.reporter_share_at(now);
-        let delay = self.unstake_cooldown_secs.max(MIN_REPORTER_SHARE_DELAY_SECS);
+        let delay = self
+            .unstake_cooldown_secs
+            .max(MIN_REPORTER_SHARE_DELAY_SECS);
         let at = now.checked_add(delay).ok_or(StakingError::MathOverflow)?;
         self.pending_reporter_share_bps = bps;
         self.reporter_share_effective_at = at;
