@@ -276,6 +276,11 @@ class Staking:
         return self.ok("unstake", self.unstake_ix(staker.pubkey(), node, shares), staker)
 
     def withdraw(self, staker: Keypair, node: Pubkey) -> TransactionRecord:
+        """Waits out what is left of the position's cooldown (at least an hour is the protocol's
+        minimum), then withdraws. Tests of the cooldown itself send `withdraw_ix` directly."""
+        until = self.position(node, staker.pubkey()).unbonding_until
+        if until > self.h.now:
+            self.h.warp(until - self.h.now)
         return self.ok("withdraw", self.withdraw_ix(staker.pubkey(), node), staker)
 
     def slash(self, node: Pubkey, fraction_bps: int, **kwargs: Any) -> TransactionRecord:

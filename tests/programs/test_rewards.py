@@ -1020,3 +1020,24 @@ def test_mint_genesis_once_by_admin_to_an_io_account(repo_root: Path, built_prog
     chain.warp(HOUR)
     chain.send_instructions([emit_ix_bare(bare)], roles.keeper).raise_for_error()
     assert mint_supply(chain, R.io_mint) == IO_GENESIS_SUPPLY + HOUR_0
+
+
+@pytest.mark.parametrize(("offset", "accepted"), [
+    (-7 * 24 * 3_600, True), (-7 * 24 * 3_600 - 1, False), (365 * 24 * 3_600, True), (365 * 24 * 3_600 + 1, False),
+    (0, True),
+])
+def test_emission_start_is_bounded_around_initialize(repo_root: Path, built_programs: Path, offset: int, accepted: bool) -> None:
+    """`start_ts` within 7 days before and 365 days after initialize: a far-past start would
+    release months of emission at once, a far-future one would never emit."""
+    chain = fresh_chain(START_TS)
+    programs = Programs.load(repo_root)
+    roles = session_roles()
+    record = chain.send_instructions(
+        [initialize_ix(programs, roles.admin.pubkey(), roles.keeper.pubkey(), START_TS + offset)], roles.admin)
+    if accepted:
+        record.raise_for_error()
+        state = programs.rewards.decode_account_as("EmissionState", bytes(chain.get_account(R.emission).data))
+        assert state.start_ts == START_TS + offset
+    else:
+        assert error_name(record) == "InvalidStartTime", "\n".join(record.result.logs)
+        assert chain.get_account(R.config) is None and chain.get_account(R.emission) is None

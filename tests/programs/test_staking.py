@@ -123,7 +123,7 @@ def initialize_ix(h: Harness, admin: Pubkey, *, io_mint: Pubkey = RewardsAddress
 def test_initialize_creates_config_and_both_vaults(repo_root: Path) -> None:
     h, admin = fresh_protocol(repo_root)
     s = Staking(h)
-    record = s.ok("initialize", initialize_ix(h, admin.pubkey(), max_stake=123 * IO, cooldown=99, reporter_bps=2_000,
+    record = s.ok("initialize", initialize_ix(h, admin.pubkey(), max_stake=123 * IO, cooldown=3_601, reporter_bps=2_000,
                                               max_slash=10_000), admin)
 
     config = s.config()
@@ -147,7 +147,7 @@ def test_initialize_creates_config_and_both_vaults(repo_root: Path) -> None:
             event.staker_reward_vault, event.max_stake_per_node, event.unstake_cooldown_secs, event.reporter_share_bps,
             event.max_slash_bps) == (
         StakingAddresses.config, admin.pubkey(), RewardsAddresses.mint_authority, RewardsAddresses.burn_vault,
-        StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault, 123 * IO, 99, 2_000, 10_000)
+        StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault, 123 * IO, 3_601, 2_000, 10_000)
 
 
 @pytest.mark.parametrize(
@@ -156,6 +156,10 @@ def test_initialize_creates_config_and_both_vaults(repo_root: Path) -> None:
         ({"slashing_authority": DEFAULT_PUBKEY}, "InvalidAuthority"),
         ({"max_stake": 0}, "InvalidMaxStake"),
         ({"cooldown": -1}, "InvalidCooldown"),
+        ({"cooldown": 0}, "InvalidCooldown"),
+        ({"cooldown": 3_599}, "InvalidCooldown"),
+        ({"cooldown": 365 * 24 * 3_600 + 1}, "InvalidCooldown"),
+        ({"cooldown": 2**63 - 1}, "InvalidCooldown"),
         ({"reporter_bps": 2_001}, "InvalidReporterShare"),
         ({"max_slash": 0}, "InvalidSlashCap"),
         ({"max_slash": 10_001}, "InvalidSlashCap"),
@@ -203,20 +207,20 @@ def test_update_config_changes_every_setting_and_hands_over_admin(s: Staking) ->
     new_admin, new_slasher = s.h.wallet(), Keypair()
     before = s.config()
     record = s.update_config(admin=new_admin.pubkey(), slashing_authority=new_slasher.pubkey(), max_stake_per_node=5 * IO,
-                             unstake_cooldown_secs=60, reporter_share_bps=2_000, max_slash_bps=2_500)
+                             unstake_cooldown_secs=7_200, reporter_share_bps=2_000, max_slash_bps=2_500)
     config = s.config()
     # The reporter share waits a day (the delay is never below one day).
     assert (config.admin, config.slashing_authority, config.max_stake_per_node, config.unstake_cooldown_secs,
             config.reporter_share_bps, config.pending_reporter_share_bps, config.reporter_share_effective_at,
             config.max_slash_bps) == (
-        new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 60, before.reporter_share_bps, 2_000, s.h.now + 86_400, 2_500)
+        new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 7_200, before.reporter_share_bps, 2_000, s.h.now + 86_400, 2_500)
     # What initialize fixed stays fixed.
     assert (config.io_mint, config.rewards_authority, config.burn_vault, config.bump) == (
         before.io_mint, before.rewards_authority, before.burn_vault, before.bump)
     event = s.event(record, "StakingConfigUpdated")
     assert (event.admin, event.slashing_authority, event.max_stake_per_node, event.unstake_cooldown_secs,
             event.reporter_share_bps, event.pending_reporter_share_bps, event.max_slash_bps) == (
-        new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 60, before.reporter_share_bps, 2_000, 2_500)
+        new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 7_200, before.reporter_share_bps, 2_000, 2_500)
 
     # The old admin is out; the new one is in. None fields stay as they are.
     old = s.h.roles.admin
@@ -224,7 +228,7 @@ def test_update_config_changes_every_setting_and_hands_over_admin(s: Staking) ->
     s.ok("update_config", s.update_config_ix(new_admin.pubkey(), reporter_share_bps=0), new_admin)
     config = s.config()
     assert (config.admin, config.max_stake_per_node, config.unstake_cooldown_secs, config.pending_reporter_share_bps) == (
-        new_admin.pubkey(), 5 * IO, 60, 0)
+        new_admin.pubkey(), 5 * IO, 7_200, 0)
 
 
 @pytest.mark.parametrize(
@@ -234,6 +238,10 @@ def test_update_config_changes_every_setting_and_hands_over_admin(s: Staking) ->
         ({"slashing_authority": DEFAULT_PUBKEY}, "InvalidAuthority"),
         ({"max_stake_per_node": 0}, "InvalidMaxStake"),
         ({"unstake_cooldown_secs": -1}, "InvalidCooldown"),
+        ({"unstake_cooldown_secs": 0}, "InvalidCooldown"),
+        ({"unstake_cooldown_secs": 3_599}, "InvalidCooldown"),
+        ({"unstake_cooldown_secs": 365 * 24 * 3_600 + 1}, "InvalidCooldown"),
+        ({"unstake_cooldown_secs": 2**63 - 1}, "InvalidCooldown"),
         ({"reporter_share_bps": 2_001}, "InvalidReporterShare"),
         # A valid field first does not let an invalid one through.
         ({"max_stake_per_node": 7, "reporter_share_bps": 65_535}, "InvalidReporterShare"),
@@ -479,13 +487,13 @@ def test_stake_up_to_the_cap_and_not_one_unit_more(s: Staking) -> None:
 
 def test_cap_counts_unbonding_stake_and_frees_room_on_withdraw(s: Staking) -> None:
     cap = 100 * IO
-    s.update_config(max_stake_per_node=cap, unstake_cooldown_secs=10)
+    s.update_config(max_stake_per_node=cap, unstake_cooldown_secs=3_600)
     node = s.register()
     a, b = s.staker(cap), s.staker(cap)
     s.stake(a, node.address, cap)
     s.unstake(a, node.address)
     s.h.fails("StakeCapExceeded", s.stake_ix(b.pubkey(), node.address, 1), b, watch=[ata(s, b.pubkey()), node.address])
-    s.h.warp(10)
+    s.h.warp(3_600)
     s.withdraw(a, node.address)
     s.stake(b, node.address, cap)
 
@@ -511,7 +519,7 @@ def test_stake_overflowing_the_pool_is_refused(s: Staking) -> None:
 
 
 def test_stake_on_a_pool_slashed_to_nothing_is_refused_until_old_shares_leave(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=0, max_slash_bps=10_000)
+    s.update_config(unstake_cooldown_secs=3_600, max_slash_bps=10_000)
     node, (a,), _ = staked_node(s, [10 * IO])
     s.slash(node.address, 10_000)
     b = s.staker(IO)
@@ -699,27 +707,27 @@ def test_unstake_starts_the_cooldown_and_withdraw_pays_after_it(s: Staking) -> N
 
 
 def test_unstaking_again_restarts_the_cooldown_for_all_unbonding_shares(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=1_000)
+    s.update_config(unstake_cooldown_secs=10_000)
     node, (a,), _ = staked_node(s, [100 * IO])
     s.unstake(a, node.address, 10 * IO)
-    s.h.warp(900)
+    s.h.warp(9_000)
     s.unstake(a, node.address, 5 * IO)
-    s.h.warp(100)  # the first cooldown would be over now
+    s.h.warp(1_000)  # the first cooldown would be over now
     s.h.fails("CooldownNotElapsed", s.withdraw_ix(a.pubkey(), node.address), a, watch=[ata(s, a.pubkey())])
-    s.h.warp(900)
+    s.h.warp(9_000)
     record = s.withdraw(a, node.address)
     assert s.event(record, "Withdrawn").amount == 15 * IO
     assert s.h.balance(ata(s, a.pubkey())) == 15 * IO
 
 
 def test_a_cooldown_change_applies_to_later_unstakes_only(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=100)
+    s.update_config(unstake_cooldown_secs=3_600)
     node, (a, b), _ = staked_node(s, [IO, IO])
     s.unstake(a, node.address)
-    s.update_config(unstake_cooldown_secs=1_000)
+    s.update_config(unstake_cooldown_secs=36_000)
     s.unstake(b, node.address)
-    s.h.warp(100)
-    s.withdraw(a, node.address)
+    s.h.warp(3_600)
+    s.ok("withdraw", s.withdraw_ix(a.pubkey(), node.address), a)
     s.h.fails("CooldownNotElapsed", s.withdraw_ix(b.pubkey(), node.address), b, watch=[ata(s, b.pubkey())])
 
 
@@ -751,7 +759,7 @@ def test_unstake_works_on_an_inactive_node(s: Staking) -> None:
 
 
 def test_withdraw_errors(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=0)
+    s.update_config(unstake_cooldown_secs=3_600)
     node, (a, b), _ = staked_node(s, [10 * IO, 10 * IO])
     s.unstake(a, node.address)
     position = StakingAddresses.stake_position(node.address, a.pubkey())
@@ -780,7 +788,7 @@ def test_withdraw_errors(s: Staking) -> None:
 def test_slash_cuts_every_staker_by_the_same_fraction(s: Staking) -> None:
     """Four stakers with different stakes (one of them unbonding): each one's withdrawable amount
     drops by exactly the slashed fraction, then each withdraws exactly that."""
-    s.update_config(unstake_cooldown_secs=50)
+    s.update_config(unstake_cooldown_secs=3_600)
     amounts = [100 * IO, 250 * IO, 1_000 * IO, 37 * IO]
     node, stakers, pool = staked_node(s, amounts)
     s.unstake(stakers[3], node.address)  # unbonding stake is slashable too
@@ -811,7 +819,7 @@ def test_slash_cuts_every_staker_by_the_same_fraction(s: Staking) -> None:
 def test_slash_rounding_with_odd_stakes_is_the_same_per_share(s: Staking) -> None:
     """Odd stakes and an odd fraction: every staker's value is floor(shares × stake_after / shares_total)
     — the same per-share price — and the stakers together never get more than the pool holds."""
-    s.update_config(unstake_cooldown_secs=0)
+    s.update_config(unstake_cooldown_secs=3_600)
     amounts = [1_000_003, 7 * IO + 11, 123_456_789_013, 5]
     node, stakers, pool = staked_node(s, amounts)
     fraction = 3_333
@@ -1233,7 +1241,7 @@ def test_claim_errors(s: Staking) -> None:
 
 
 def test_claim_after_unstake_and_withdraw_pays_what_was_earned(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=0)
+    s.update_config(unstake_cooldown_secs=3_600)
     node, (a,), _ = staked_node(s, [10 * IO])
     _, part = s.deposit_via_rewards(node, 1_000 * IO)
     s.unstake(a, node.address)
@@ -1250,7 +1258,7 @@ def test_claim_after_unstake_and_withdraw_pays_what_was_earned(s: Staking) -> No
 
 
 def test_close_an_empty_position_returns_its_rent_and_restaking_starts_fresh(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=0)
+    s.update_config(unstake_cooldown_secs=3_600)
     node, (a,), _ = staked_node(s, [10 * IO])
     s.deposit_via_rewards(node, 1_000 * IO)
     s.unstake(a, node.address)
@@ -1280,7 +1288,7 @@ def test_close_an_empty_position_returns_its_rent_and_restaking_starts_fresh(s: 
 
 
 def test_close_refuses_positions_that_still_hold_something(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=0)
+    s.update_config(unstake_cooldown_secs=3_600)
     node, (a,), _ = staked_node(s, [10 * IO])
     position = StakingAddresses.stake_position(node.address, a.pubkey())
     s.h.fails("PositionNotEmpty", s.close_ix(a.pubkey(), node.address), a, watch=[position])  # active shares
@@ -1387,7 +1395,7 @@ def test_first_stake_creates_a_prefunded_position(s: Staking, kind: str) -> None
     assert s.event(record, "Staked").shares == 3 * IO
     assert s.vault() == 3 * IO and s.h.balance(ata(s, staker.pubkey())) == 7 * IO
     # A closed position's address can be pre-funded again: staking again still opens a fresh one.
-    s.update_config(unstake_cooldown_secs=0)
+    s.update_config(unstake_cooldown_secs=3_600)
     s.unstake(staker, node.address)
     s.withdraw(staker, node.address)
     s.ok("close_stake_position", s.close_ix(staker.pubkey(), node.address), staker)
@@ -1439,7 +1447,7 @@ def test_slash_refuses_a_record_address_that_already_holds_an_account(s: Staking
 
 
 def test_pool_life_cycle_matches_the_spec_arithmetic(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=0)
+    s.update_config(unstake_cooldown_secs=3_600)
     node = s.register()
     pool = Pool()
     stakers = [s.staker(1_000 * IO) for _ in range(3)]
@@ -1473,3 +1481,15 @@ def test_pool_life_cycle_matches_the_spec_arithmetic(s: Staking) -> None:
         assert state.active_shares == sum(active.values())
         assert s.vault() == pool.total_stake
     assert (pool.total_stake, pool.total_shares) == (0, 0)
+
+
+def test_the_cooldown_bounds_themselves_are_accepted(s: Staking) -> None:
+    """1 hour (stake cannot leave before a slash can land) and 365 days (no unstake deadline can
+    overflow) are the bounds; the values beyond them are refused in test_update_config_rejects_invalid_values."""
+    year = 365 * 24 * 3_600
+    for secs in (3_600, year):
+        s.update_config(unstake_cooldown_secs=secs)
+        assert s.config().unstake_cooldown_secs == secs
+    node, (a,), _ = staked_node(s, [IO])
+    s.unstake(a, node.address)
+    assert s.position(node.address, a.pubkey()).unbonding_until == s.h.now + year

@@ -6,7 +6,7 @@ pub enum RewardsError {
     Unauthorized,
     #[msg("An authority cannot be the default (all-zero) public key")]
     InvalidAuthority,
-    #[msg("Emission start time cannot be negative")]
+    #[msg("Emission start must be within 7 days before and 365 days after initialize")]
     InvalidStartTime,
     #[msg("Account is not the one recorded in the rewards config")]
     UnexpectedAccount,

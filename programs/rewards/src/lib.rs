@@ -30,6 +30,12 @@ solana_security_txt::security_txt! {
 /// PDA `[CONFIG_SEED]`: the rewards config.
 #[constant]
 pub const CONFIG_SEED: &[u8] = io_common::seeds::CONFIG;
+/// Emission may start at most this many seconds before `initialize`.
+#[constant]
+pub const MAX_START_BACKDATE_SECS: i64 = state::MAX_START_BACKDATE_SECS;
+/// Emission may start at most this many seconds after `initialize`.
+#[constant]
+pub const MAX_START_DELAY_SECS: i64 = state::MAX_START_DELAY_SECS;
 /// Seconds after an epoch root is posted during which its rewards can be claimed.
 #[constant]
 pub const EPOCH_CLAIM_WINDOW_SECS: i64 = state::EPOCH_CLAIM_WINDOW_SECS;

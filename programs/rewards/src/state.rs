@@ -218,6 +218,12 @@ pub struct Epoch {
     pub _reserved: [u8; 56],
 }
 
+/// The emission may start at most this long before `initialize` (a deploy that took a while),
+/// so a mistaken start cannot release months of emission at once.
+pub const MAX_START_BACKDATE_SECS: i64 = 7 * 24 * 3_600;
+/// ... and at most this long after it.
+pub const MAX_START_DELAY_SECS: i64 = 365 * 24 * 3_600;
+
 /// How long an epoch's rewards can be claimed after its root is posted (90 days); after that
 /// anyone may expire the root and its unclaimed rewards return to the unallocated pool.
 pub const EPOCH_CLAIM_WINDOW_SECS: i64 = 90 * 24 * 3_600;

@@ -24,7 +24,7 @@ pub enum StakingError {
     WrongNode,
     #[msg("Reporter share must be at most 2000 bps")]
     InvalidReporterShare,
-    #[msg("Unstake cooldown must not be negative")]
+    #[msg("Unstake cooldown must be within 1 hour..=365 days")]
     InvalidCooldown,
     #[msg("Max stake per node must be positive")]
     InvalidMaxStake,

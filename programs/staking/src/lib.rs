@@ -56,6 +56,12 @@ pub const MAX_STAKER_SHARE_BPS: u16 = io_common::economics::MAX_STAKER_SHARE_BPS
 /// Highest reporter share of a slash (bps).
 #[constant]
 pub const MAX_REPORTER_SHARE_BPS: u16 = state::MAX_REPORTER_SHARE_BPS;
+/// Least unstake cooldown (seconds).
+#[constant]
+pub const MIN_UNSTAKE_COOLDOWN_SECS: i64 = state::MIN_UNSTAKE_COOLDOWN_SECS;
+/// Greatest unstake cooldown (seconds).
+#[constant]
+pub const MAX_UNSTAKE_COOLDOWN_SECS: i64 = state::MAX_UNSTAKE_COOLDOWN_SECS;
 /// Fixed-point scale of `Node::reward_per_share`.
 #[constant]
 pub const REWARD_SCALE: u128 = state::REWARD_SCALE;

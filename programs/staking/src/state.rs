@@ -27,6 +27,10 @@ pub const MAX_SLASH_REASON_LEN: usize = 64;
 pub const MAX_REPORTER_SHARE_BPS: u16 = 2_000;
 /// Upper bound of `max_slash_bps` (a whole pool).
 pub const MAX_SLASH_CAP_BPS: u16 = 10_000;
+/// Bounds of `unstake_cooldown_secs`: at least an hour (stake that could leave at once would
+/// dodge any slash), at most a year (no unstake deadline can overflow).
+pub const MIN_UNSTAKE_COOLDOWN_SECS: i64 = 3_600;
+pub const MAX_UNSTAKE_COOLDOWN_SECS: i64 = 365 * 24 * 3_600;
 /// Least delay before a new reporter share applies (also at least the unstake cooldown).
 pub const MIN_REPORTER_SHARE_DELAY_SECS: i64 = 24 * 3_600;
 /// Fixed-point scale of [`Node::reward_per_share`].
@@ -242,7 +246,7 @@ impl StakingConfig {
     }
 
     pub fn validate_cooldown(secs: i64) -> std::result::Result<(), StakingError> {
-        if secs < 0 {
+        if !(MIN_UNSTAKE_COOLDOWN_SECS..=MAX_UNSTAKE_COOLDOWN_SECS).contains(&secs) {
             return Err(StakingError::InvalidCooldown);
         }
         Ok(())
@@ -834,6 +838,12 @@ mod tests {
         assert!(StakingConfig::validate_max_slash(0).is_err());
         assert!(StakingConfig::validate_max_slash(10_001).is_err());
         assert!(StakingConfig::validate_cooldown(-1).is_err());
+        assert!(StakingConfig::validate_cooldown(0).is_err());
+        assert!(StakingConfig::validate_cooldown(MIN_UNSTAKE_COOLDOWN_SECS - 1).is_err());
+        assert!(StakingConfig::validate_cooldown(MIN_UNSTAKE_COOLDOWN_SECS).is_ok());
+        assert!(StakingConfig::validate_cooldown(MAX_UNSTAKE_COOLDOWN_SECS).is_ok());
+        assert!(StakingConfig::validate_cooldown(MAX_UNSTAKE_COOLDOWN_SECS + 1).is_err());
+        assert!(StakingConfig::validate_cooldown(i64::MAX).is_err());
         assert!(StakingConfig::validate_max_stake(0).is_err());
     }
 }
