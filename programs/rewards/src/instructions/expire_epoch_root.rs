@@ -19,7 +19,7 @@ pub struct ExpireEpochRoot<'info> {
     /// The epoch's root (created only by `post_epoch_root`, at its PDA [EPOCH, epoch u64 LE]).
     #[account(
         mut,
-        constraint = pda::is_program_address(&epoch_root.key(), &[seeds::EPOCH, &epoch.to_le_bytes(), &[epoch_root.bump]], &crate::ID)
+        constraint = io_common::is_program_address!(&epoch_root.key(), [seeds::EPOCH, &epoch.to_le_bytes(), &[epoch_root.bump]], crate::ID)
             @ ErrorCode::ConstraintSeeds,
         constraint = epoch_root.expired_at == 0 @ RewardsError::EpochAlreadyExpired,
     )]
