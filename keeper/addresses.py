@@ -75,6 +75,10 @@ class StakingAddresses:
     def slash_record(node: Pubkey, index: int) -> Pubkey:
         return _pda(ProgramIds.STAKING, Seeds.SLASH, bytes(node), index.to_bytes(4, "little"))
 
+    @staticmethod
+    def slash_evidence(evidence_hash: bytes) -> Pubkey:
+        return _pda(ProgramIds.STAKING, Seeds.SLASH_EVIDENCE, bytes(evidence_hash))
+
 
 class EscrowAddresses:
     program = ProgramIds.ESCROW
@@ -84,6 +88,10 @@ class EscrowAddresses:
     @staticmethod
     def job(renter: Pubkey, job_id: int) -> Pubkey:
         return _pda(ProgramIds.ESCROW, Seeds.JOB, bytes(renter), _u64(job_id))
+
+    @staticmethod
+    def renter_ledger(renter: Pubkey) -> Pubkey:
+        return _pda(ProgramIds.ESCROW, Seeds.RENTER, bytes(renter))
 
     @staticmethod
     def job_vault(job: Pubkey) -> Pubkey:

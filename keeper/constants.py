@@ -44,6 +44,10 @@ MONTHS_PER_YEAR: Final = 12
 LAST_PAYING_MONTH: Final = 243
 LAST_PAYING_HOUR: Final = 178_119
 
+# rewards::EPOCH_CLAIM_WINDOW_SECS (the rewards program, not io-common; also in its IDL's
+# constants): an epoch's rewards can be claimed this long after its root is posted.
+EPOCH_CLAIM_WINDOW_SECS: Final = 90 * 24 * 3_600
+
 
 class Seeds:
     """PDA seeds (`io_common::seeds`)."""
@@ -52,12 +56,14 @@ class Seeds:
     # escrow
     JOB: Final = b"job"
     JOB_VAULT: Final = b"job_vault"
+    RENTER: Final = b"renter"
     # staking
     NODE: Final = b"node"
     STAKE: Final = b"stake"
     STAKE_VAULT: Final = b"stake_vault"
     STAKER_REWARD_VAULT: Final = b"staker_reward_vault"
     SLASH: Final = b"slash"
+    SLASH_EVIDENCE: Final = b"slash_evidence"
     # rewards
     IO_MINT: Final = b"io_mint"
     MINT_AUTHORITY: Final = b"mint_authority"

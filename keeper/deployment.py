@@ -61,6 +61,8 @@ class Settings:
     max_stake_per_node: int = 10_000_000 * 10**9
     unstake_cooldown_secs: int = 7 * 24 * 3600
     reporter_share_bps: int = 1_000
+    # Largest fraction of a node's pool one slash may take (docs/economics.md).
+    max_slash_bps: int = 5_000
     start_timeout_secs: int = 3_600
     complete_grace_secs: int = 3_600
 
@@ -173,6 +175,7 @@ def bootstrap(chain: LocalnetChain, repo_root: Path, roles: Roles, settings: Set
                 "max_stake_per_node": settings.max_stake_per_node,
                 "unstake_cooldown_secs": settings.unstake_cooldown_secs,
                 "reporter_share_bps": settings.reporter_share_bps,
+                "max_slash_bps": settings.max_slash_bps,
             }},
             {
                 "admin": admin.pubkey(), "program_data": StakingAddresses.program_data,

@@ -57,6 +57,8 @@ class _AccountSlot:
     signer: bool
     optional: bool
     address: Pubkey | None
+    # A PDA whose seeds name other accounts of the instruction (resolved when building it).
+    pda: Mapping[str, Any] | None = None
 
 
 def _const_pda(pda: Mapping[str, Any] | None, program_id: Pubkey) -> Pubkey | None:
@@ -86,6 +88,7 @@ def _flatten(items: Sequence[Mapping[str, Any]], program_id: Pubkey, prefix: tup
                 signer=bool(item.get("signer", False)),
                 optional=bool(item.get("optional", False)),
                 address=Pubkey.from_string(address) if address else _const_pda(item.get("pda"), program_id),
+                pda=item.get("pda"),
             )
         )
     return slots
@@ -160,12 +163,34 @@ class ProgramIdl:
             value = value.get(part) if isinstance(value, Mapping) else None
         if value is None:
             value = slot.address
+        if value is None and slot.pda is not None:
+            value = self._account_pda(slot.pda, accounts)
         if value is None and slot.optional:
             # Anchor encodes an absent optional account as the program id itself.
             return AccountMeta(self.program_id, is_signer=False, is_writable=False)
         if not isinstance(value, Pubkey):
             raise IdlError(f"{instruction}: account {'.'.join(slot.path)!r} not given")
         return AccountMeta(value, is_signer=slot.signer, is_writable=slot.writable)
+
+    def _account_pda(self, pda: Mapping[str, Any], accounts: Mapping[str, Any]) -> Pubkey | None:
+        """A PDA whose seeds are constants and other accounts given to the instruction (e.g.
+        escrow's `[RENTER, renter]`); None when a seed is anything else or not given."""
+        parts: list[bytes] = []
+        for seed in pda["seeds"]:
+            if seed.get("kind") == "const":
+                parts.append(bytes(seed["value"]))
+            elif seed.get("kind") == "account" and "." not in seed.get("path", "."):
+                key = accounts.get(snake(seed["path"]))
+                if not isinstance(key, Pubkey):
+                    return None
+                parts.append(bytes(key))
+            else:
+                return None
+        program = pda.get("program")
+        if program is not None and program.get("kind") != "const":
+            return None
+        owner = Pubkey.from_bytes(bytes(program["value"])) if program is not None else self.program_id
+        return Pubkey.find_program_address(parts, owner)[0]
 
     def instruction_discriminator(self, name: str) -> bytes:
         return self.coder.instruction.sighashes[snake(name)]

@@ -67,6 +67,17 @@ def _reader(ty: Any, types: dict[str, Any]) -> Reader:
         length = ty["array"][1]
         # Byte arrays show as `tables.to_json` shows them.
         return lambda data, at: (data[at : at + length].hex() if length in HEX_ARRAY_LENGTHS else list(data[at : at + length]), at + length)
+    elif "array" in ty:
+        element, count = _reader(ty["array"][0], types), ty["array"][1]
+
+        def read_array(data: bytes, at: int) -> tuple[Any, int]:
+            items = []
+            for _ in range(count):
+                item, at = element(data, at)
+                items.append(item)
+            return items, at
+
+        return read_array
     elif "defined" in ty:
         definition = types[ty["defined"]["name"]]
         if definition["kind"] == "enum" and all("fields" not in variant for variant in definition["variants"]):

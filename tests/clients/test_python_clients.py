@@ -116,7 +116,8 @@ async def test_anchorpy_program_rpc_wallet_and_solana_py_account_subscription_se
         opened = await escrow.rpc["open_job"](
             job_id, HOURS_RESERVED, PRICE,
             ctx=ctx("escrow", "open_job", {
-                "renter": renter.pubkey(), "config": EscrowAddresses.config, "node": node.address, "job": job,
+                "renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
+                "config": EscrowAddresses.config, "node": node.address, "job": job,
                 "payment_mint": bank.usdc, "job_vault": EscrowAddresses.job_vault(job), "renter_token_account": renter_usdc,
             }),
         )

@@ -8,6 +8,7 @@ What the explorer should show is then read back from the chain by the tests them
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,11 +56,13 @@ async def _stake(client: AsyncClient, bank: Bank, node: Pubkey, amount: int) -> 
 
 async def _slash(client: AsyncClient, manifest: Manifest, node: Pubkey, fraction_bps: int) -> None:
     authority = load_key(manifest.state_dir, "slashing_authority")
+    evidence = hashlib.sha256(b"spoofed GPU" + bytes(node)).digest()  # each evidence slashes once
     ix = PROTOCOL.staking.instruction(
-        "slash", {"params": {"fraction_bps": fraction_bps, "evidence_hash": [9] * 32, "reason": "spoofed GPU"}},
+        "slash", {"params": {"fraction_bps": fraction_bps, "evidence_hash": list(evidence), "reason": "spoofed GPU"}},
         {"slashing_authority": authority.pubkey(), "payer": authority.pubkey(), "config": StakingAddresses.config, "node": node,
-         "slash_record": StakingAddresses.slash_record(node, 0), "stake_vault": StakingAddresses.stake_vault,
-         "burn_vault": RewardsAddresses.burn_vault, "reporter_token_account": None, "previous_slash_record": None},
+         "slash_record": StakingAddresses.slash_record(node, 0), "evidence": StakingAddresses.slash_evidence(evidence),
+         "stake_vault": StakingAddresses.stake_vault, "burn_vault": RewardsAddresses.burn_vault,
+         "reporter_token_account": None},
     )
     await send(client, [ix], authority)
 

@@ -180,17 +180,38 @@ def _plan_jobs(rng: random.Random, renters: list[_Renter], nodes: list[_Node], c
     active = rng.sample(range(count), round(count * (STARTED_SHARE + COMPLETED_SHARE)))
     completed = set(active[: round(count * COMPLETED_SHARE)])
     started = set(active) - completed
-    next_id = Counter[int]()
-    jobs = []
+    planned = []
     for index in range(count):
         which = rng.randrange(len(renters))
         node = nodes[min(len(nodes) - 1, int(len(nodes) * rng.random() ** 1.5))]
         io = rng.random() < IO_JOB_SHARE
         price = rng.randint(1, 20) * IO_UNIT if io else rng.randint(50, 400) * USDC_UNIT // 100
         status = "Completed" if index in completed else "Started" if index in started else "Open"
-        jobs.append(_Job(renters[which], next_id[which], node, "IO" if io else "USDC", rng.randint(1, 8), price, status))
-        next_id[which] += 1
-    return jobs
+        planned.append((renters[which], node, "IO" if io else "USDC", rng.randint(1, 8), price, status))
+    # Ids per renter in the order `_make_jobs` opens them (the jobs that stay Open first): escrow
+    # refuses an id more than 255 below the highest one a renter has used (its RenterLedger).
+    ids: dict[int, int] = {}
+    next_id = Counter[int]()
+    for index in [i for i, plan in enumerate(planned) if plan[5] == "Open"] + [i for i, plan in enumerate(planned) if plan[5] != "Open"]:
+        renter = id(planned[index][0])
+        ids[index], next_id[renter] = next_id[renter], next_id[renter] + 1
+    return [_Job(renter, ids[index], node, mint, hours, price, status)
+            for index, (renter, node, mint, hours, price, status) in enumerate(planned)]
+
+
+def _chunks(jobs: list[_Job], size: int) -> list[list[_Job]]:
+    """Consecutive chunks of at most `size` jobs and at most 256 of any one renter: the ids a
+    renter has in flight at once stay within its RenterLedger's window, whatever order they
+    land in."""
+    chunks: list[list[_Job]] = [[]]
+    per_renter = Counter[int]()
+    for job in jobs:
+        if len(chunks[-1]) == size or per_renter[id(job.renter)] == 256:
+            chunks.append([])
+            per_renter.clear()
+        chunks[-1].append(job)
+        per_renter[id(job.renter)] += 1
+    return [chunk for chunk in chunks if chunk]
 
 
 # --- transactions -----------------------------------------------------------------------------
@@ -397,11 +418,10 @@ async def _make_jobs(sender: _Sender, bank: Bank, rng: random.Random, jobs: list
     start, and complete the Completed ones of earlier chunks once chain time has passed their
     start (so each has begun an hour to bill), which at 1x is by the next chunk or so."""
     idle = [job for job in jobs if job.status == "Open"]
-    await _pipelined(sender, "jobs", [_opens(bank, idle[first : first + OPEN_CHUNK]) for first in range(0, len(idle), OPEN_CHUNK)])
+    await _pipelined(sender, "jobs", [_opens(bank, chunk) for chunk in _chunks(idle, OPEN_CHUNK)])
     active = [job for job in jobs if job.status != "Open"]
     pending: list[tuple[list[_Job], int]] = []
-    for first in range(0, len(active), ACTIVE_CHUNK):
-        chunk = active[first : first + ACTIVE_CHUNK]
+    for chunk in _chunks(active, ACTIVE_CHUNK):
         await sender.send("jobs", _opens(bank, chunk)(await sender.blockhash()))
         now = await _start_jobs(sender, chunk)
         ready = [entry for entry in pending if entry[1] < now]

@@ -162,7 +162,8 @@ async def open_job(
     await escrow.rpc["open_job"](
         job_id, hours, price,
         ctx=ctx("escrow", "open_job", {
-            "renter": renter.pubkey(), "config": EscrowAddresses.config, "node": node.address, "job": job,
+            "renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
+            "config": EscrowAddresses.config, "node": node.address, "job": job,
             "payment_mint": mint, "job_vault": EscrowAddresses.job_vault(job), "renter_token_account": renter_token,
         }),
     )

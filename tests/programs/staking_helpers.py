@@ -9,6 +9,7 @@ floor(shares·total_stake/total_shares), slash takes floor(total_stake·fraction
 
 from __future__ import annotations
 
+import os
 import struct
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,9 +22,9 @@ from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 
 from keeper.addresses import RewardsAddresses, StakingAddresses, associated_token_address
-from keeper.localnet.remote import TransactionRecord
 from keeper.constants import BPS_DENOMINATOR, IO_UNIT
 from keeper.fees import share_floor
+from keeper.localnet.remote import TransactionRecord
 from keeper.merkle import MerkleTree, reward_leaf
 from tests.programs.harness import Harness, error_name
 from tests.programs.harness import unsigned as unsign  # noqa: F401 (re-exported for the tests)
@@ -166,7 +167,8 @@ class Staking:
     # --- instruction builders -------------------------------------------------------------
     def update_config_ix(self, signer: Pubkey, **params: Any) -> Instruction:
         """`params` are UpdateConfigParams fields (absent ones are None); `signer` is the admin slot."""
-        full = {k: params.get(k) for k in ("admin", "slashing_authority", "max_stake_per_node", "unstake_cooldown_secs", "reporter_share_bps")}
+        full = {k: params.get(k) for k in ("admin", "slashing_authority", "max_stake_per_node", "unstake_cooldown_secs", "reporter_share_bps",
+                                             "max_slash_bps")}
         return self.idl.instruction("update_config", {"params": full}, {"admin": signer, "config": StakingAddresses.config})
 
     def register_node_ix(
@@ -212,20 +214,23 @@ class Staking:
         )
 
     def slash_ix(
-        self, node: Pubkey, fraction_bps: int, *, evidence_hash: bytes = b"\x11" * 32, reason: str = "forged proof",
+        self, node: Pubkey, fraction_bps: int, *, evidence_hash: bytes | None = None, reason: str = "forged proof",
         authority: Pubkey | None = None, payer: Pubkey | None = None, reporter_token_account: Pubkey | None = None,
         burn_vault: Pubkey = RewardsAddresses.burn_vault, slash_record: Pubkey | None = None,
-        previous_slash_record: Pubkey | None = None,
+        evidence: Pubkey | None = None,
     ) -> Instruction:
+        """A slash; without `evidence_hash`, fresh evidence (each hash slashes once)."""
         authority = authority or self.h.roles.slashing_authority.pubkey()
+        evidence_hash = os.urandom(32) if evidence_hash is None else evidence_hash
         if slash_record is None:
             slash_record = StakingAddresses.slash_record(node, self.node(node).slash_count)
         return self.idl.instruction(
             "slash", {"params": {"fraction_bps": fraction_bps, "evidence_hash": list(evidence_hash), "reason": reason}},
             {"slashing_authority": authority, "payer": payer or authority, "config": StakingAddresses.config,
-             "node": node, "slash_record": slash_record, "stake_vault": StakingAddresses.stake_vault,
-             "burn_vault": burn_vault, "reporter_token_account": reporter_token_account,
-             "previous_slash_record": previous_slash_record},
+             "node": node, "slash_record": slash_record,
+             "evidence": evidence or StakingAddresses.slash_evidence(evidence_hash),
+             "stake_vault": StakingAddresses.stake_vault, "burn_vault": burn_vault,
+             "reporter_token_account": reporter_token_account},
         )
 
     def claim_ix(self, staker: Pubkey, node: Pubkey, destination: Pubkey | None = None, position: Pubkey | None = None) -> Instruction:
@@ -271,6 +276,11 @@ class Staking:
         return self.ok("unstake", self.unstake_ix(staker.pubkey(), node, shares), staker)
 
     def withdraw(self, staker: Keypair, node: Pubkey) -> TransactionRecord:
+        """Waits out what is left of the position's cooldown (at least an hour is the protocol's
+        minimum), then withdraws. Tests of the cooldown itself send `withdraw_ix` directly."""
+        until = self.position(node, staker.pubkey()).unbonding_until
+        if until > self.h.now:
+            self.h.warp(until - self.h.now)
         return self.ok("withdraw", self.withdraw_ix(staker.pubkey(), node), staker)
 
     def slash(self, node: Pubkey, fraction_bps: int, **kwargs: Any) -> TransactionRecord:

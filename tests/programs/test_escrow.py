@@ -26,7 +26,6 @@ from keeper.addresses import (
     StakingAddresses,
     associated_token_address,
 )
-from keeper.localnet.remote import LocalnetChain
 from keeper.constants import (
     FACILITATION_FEE_BPS,
     NETWORK_FEE_BPS,
@@ -35,6 +34,7 @@ from keeper.constants import (
 )
 from keeper.deployment import Programs, create_mint, create_token_account
 from keeper.fees import U64_MAX
+from keeper.localnet.remote import LocalnetChain
 from tests.programs.escrow_helpers import (
     COMPUTE_UNITS,
     HOUR,
@@ -51,8 +51,8 @@ from tests.programs.escrow_helpers import (
     settlement,
     unsigned,
 )
+from tests.programs.harness import START_TS, Harness, custom_error_code, error_name, fresh_chain, upgrade_authority
 from tests.programs.init_helpers import already_in_use, fails_in_use
-from tests.programs.harness import fresh_chain, upgrade_authority, START_TS, Harness, custom_error_code, error_name
 
 START_TIMEOUT = 3_600  # keeper.deployment.Settings defaults used by the harness
 COMPLETE_GRACE = 3_600
@@ -62,6 +62,8 @@ IO_PRICE = 3 * 10**9  # 3 IO an hour
 # Discriminator + EscrowConfig (state.rs): version, bump, 6 keys, 3 fee rates, 2 timeouts, paused, reserved.
 CONFIG_SIZE = 8 + 1 + 1 + 6 * 32 + 3 * 2 + 2 * 8 + 1 + 64
 # Discriminator + Job (state.rs): version, bumps, id, 4 keys, kind, price, hours, 3 fees, status, 5 times, vault, reserved.
+# RenterLedger: discriminator, version, bump, renter, window_start, used_ids, jobs_opened.
+RENTER_LEDGER_SIZE = 8 + 1 + 1 + 32 + 8 + 4 * 8 + 8
 JOB_SIZE = 8 + 3 + 8 + 4 * 32 + 1 + 8 + 2 * 4 + 3 * 8 + 1 + 5 * 8 + 32 + 32
 
 
@@ -150,10 +152,12 @@ def settle_and_check(escrow: Escrow, job: JobRef, hours_used: int, token_share_b
     return moved
 
 
-def cancel_and_check(escrow: Escrow, job: JobRef, reclaim: bool) -> None:
-    """Cancel/reclaim: the reservation fee goes to the treasury, everything else back to the
-    renter, nothing to the node or the burn vault; accounts close to the renter."""
+def cancel_and_check(escrow: Escrow, job: JobRef, reclaim: bool, missed_start: bool = False) -> None:
+    """Cancel/reclaim: the reservation fee goes to the treasury (back to the renter too when the
+    node never started the job), everything else back to the renter, nothing to the node or the
+    burn vault; accounts close to the renter."""
     q = quote(job.hours, job.price, job.usdc)
+    fee = 0 if missed_start else q.reservation_fee
     before = escrow.balances(job)
     assert before["vault"] == q.deposit
     renter_lamports = escrow.lamports(job.renter.pubkey())
@@ -162,8 +166,7 @@ def cancel_and_check(escrow: Escrow, job: JobRef, reclaim: bool) -> None:
     record = escrow.reclaim(job) if reclaim else escrow.cancel(job)
     moved = deltas(before, escrow.balances(job))
     assert moved == {
-        "vault": -q.deposit, "renter": q.deposit - q.reservation_fee, "operator": 0, "treasury": q.reservation_fee,
-        "burn": 0,
+        "vault": -q.deposit, "renter": q.deposit - fee, "operator": 0, "treasury": fee, "burn": 0,
     }
     assert moved["renter"] + moved["treasury"] == q.deposit
     assert_closed_to_renter(escrow, job, renter_lamports, rent)
@@ -171,7 +174,7 @@ def cancel_and_check(escrow: Escrow, job: JobRef, reclaim: bool) -> None:
     assert (event.job, event.job_id, event.renter, event.node, event.payment_mint, event.reclaimed) == (
         job.address, job.job_id, job.renter.pubkey(), job.node.address, job.mint, reclaim)
     assert (event.deposit, event.reservation_fee, event.refund, event.vault_surplus) == (
-        q.deposit, q.reservation_fee, q.deposit - q.reservation_fee, 0)
+        q.deposit, fee, q.deposit - fee, 0)
     assert event.cancelled_at == escrow.h.now
 
 
@@ -442,8 +445,11 @@ def test_open_job_takes_the_spec_deposit(harness: Harness, escrow: Escrow, usdc:
     record = escrow.open(job)
     assert harness.balance(job.renter_token) == renter_before - q.deposit == 5
     assert harness.balance(job.vault) == q.deposit
-    # The renter pays the rent of the job and its vault (and the fee: it is the payer here).
-    rent = escrow.lamports(job.address) + escrow.lamports(job.vault)
+    # The renter pays the rent of the job and its vault, and (first job) of its job-id ledger
+    # (and the fee: it is the payer here).
+    ledger = EscrowAddresses.renter_ledger(job.renter.pubkey())
+    rent = escrow.lamports(job.address) + escrow.lamports(job.vault) + escrow.lamports(ledger)
+    assert escrow.lamports(ledger) == harness.chain.rent_exempt_minimum(RENTER_LEDGER_SIZE)
     assert escrow.lamports(job.renter.pubkey()) == renter_lamports - rent - record.fee
 
     state = escrow.job(job)
@@ -608,6 +614,7 @@ def test_open_job_survives_a_prefunded_address(harness: Harness, escrow: Escrow,
     assert escrow.lamports(job.vault) == max(vault_rent, gifts.get(job.vault, 0))
     # The renter paid only the part of the rent the gift did not cover.
     paid = max(0, job_rent - gifts.get(job.address, 0)) + max(0, vault_rent - gifts.get(job.vault, 0))
+    paid += chain.rent_exempt_minimum(RENTER_LEDGER_SIZE)  # the renter's first job creates its ledger
     assert escrow.lamports(job.renter.pubkey()) == renter_lamports - paid - record.fee
     escrow.start(job)
     harness.warp(HOUR)
@@ -1081,7 +1088,8 @@ def test_reclaim_never_started(harness: Harness, escrow: Escrow, usdc: bool) -> 
     harness.warp(START_TIMEOUT)
     harness.fails("NotReclaimable", escrow.reclaim_ix(job), escrow.cranker, job.renter, watch=escrow.watch(job))
     harness.warp(1)
-    cancel_and_check(escrow, job, reclaim=True)
+    # The node never showed up: the renter gets everything back, the reservation fee included.
+    cancel_and_check(escrow, job, reclaim=True, missed_start=True)
     harness.fails("AccountNotInitialized", escrow.start_ix(job), escrow.cranker, escrow.node.node_key,
                   watch=escrow.watch(job))
 

@@ -55,7 +55,7 @@ def staking_init(programs: Programs, admin: Pubkey, program_data: Pubkey = Staki
     return programs.staking.instruction(
         "initialize",
         {"params": {"slashing_authority": admin, "max_stake_per_node": 10**18, "unstake_cooldown_secs": 3_600,
-                    "reporter_share_bps": 1_000}},
+                    "reporter_share_bps": 1_000, "max_slash_bps": 5_000}},
         {"admin": admin, "program_data": program_data, "io_mint": RewardsAddresses.io_mint},
     )
 

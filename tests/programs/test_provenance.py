@@ -21,13 +21,13 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from keeper.addresses import ProvenanceAddresses
-from keeper.localnet.remote import TransactionRecord, TransactionRejected
 from keeper.constants import ProgramIds, Seeds
 from keeper.idl import ProgramIdl
+from keeper.localnet.remote import TransactionRecord, TransactionRejected
 from keeper.merkle import MAX_PROOF_LEN, MerkleTree, leaf_hash, node_hash, receipt_leaf
 from keeper.merkle import verify as py_verify
+from tests.programs.harness import START_TS, Harness, fresh_chain, upgrade_authority
 from tests.programs.init_helpers import fails_in_use, prefund_minimum
-from tests.programs.harness import fresh_chain, upgrade_authority, START_TS, Harness
 
 SYSTEM_PROGRAM = Pubkey.from_string("11111111111111111111111111111111")
 CONFIG = ProvenanceAddresses.config

@@ -16,28 +16,29 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from keeper import merkle
-from keeper.addresses import TOKEN_PROGRAM_ID, RewardsAddresses as R, StakingAddresses as S, associated_token_address
+from keeper.addresses import TOKEN_PROGRAM_ID, associated_token_address
+from keeper.addresses import RewardsAddresses as R
+from keeper.addresses import StakingAddresses as S
 from keeper.constants import (
-    Seeds,
     IO_EMISSION_SUPPLY,
     IO_GENESIS_SUPPLY,
     IO_MAX_SUPPLY,
     LAST_PAYING_HOUR,
+    Seeds,
 )
-from keeper.deployment import Programs, Roles, create_token_account
+from keeper.deployment import Programs, create_token_account
 from keeper.fees import share_floor
 from keeper.schedule import hour_amount, sum_hours
+from tests.programs.harness import START_TS, Harness, error_name, fresh_chain, mint_supply, same_account, session_roles, token_amount
 from tests.programs.init_helpers import already_in_use, fails_in_use, prefund_minimum
-from tests.programs.harness import fresh_chain, session_roles, START_TS, Harness, error_name, mint_supply, same_account, token_amount
 from tests.programs.rewards_helpers import (
     CU,
-    SYSTEM_PROGRAM_ID as SYSTEM_PROGRAM,
     HOUR,
     REWARD_SCALE,
     RewardTree,
     ScheduleModel,
-    bare_rewards,
     balance,
+    bare_rewards,
     burn_epoch,
     burn_ix,
     claim_ix,
@@ -50,6 +51,7 @@ from tests.programs.rewards_helpers import (
     epoch_state,
     events,
     hour_end,
+    initialize_ix,
     ledger,
     mint_genesis_ix,
     node_state,
@@ -65,7 +67,9 @@ from tests.programs.rewards_helpers import (
     unsigned,
     update_config_ix,
     warp_to,
-    initialize_ix,
+)
+from tests.programs.rewards_helpers import (
+    SYSTEM_PROGRAM_ID as SYSTEM_PROGRAM,
 )
 
 # SPEC "The emission schedule, bit-exact": reference points (also recomputed from keeper.schedule).
@@ -829,8 +833,8 @@ def test_burn_of_slashed_stake(harness: Harness) -> None:
     h.ok(h.programs.staking.instruction(
         "slash", {"params": {"fraction_bps": 2_500, "evidence_hash": [7] * 32, "reason": "forged proof"}},
         {"slashing_authority": slasher.pubkey(), "payer": slasher.pubkey(), "config": S.config, "node": node.node,
-         "slash_record": S.slash_record(node.node, 0), "stake_vault": S.stake_vault, "burn_vault": R.burn_vault,
-         "reporter_token_account": None},
+         "slash_record": S.slash_record(node.node, 0), "evidence": S.slash_evidence(bytes([7] * 32)),
+         "stake_vault": S.stake_vault, "burn_vault": R.burn_vault, "reporter_token_account": None},
     ), slasher)
     slashed = 10_000 * 10**9 * 2_500 // 10_000
     assert balance(h, R.burn_vault) == slashed
@@ -1016,3 +1020,24 @@ def test_mint_genesis_once_by_admin_to_an_io_account(repo_root: Path, built_prog
     chain.warp(HOUR)
     chain.send_instructions([emit_ix_bare(bare)], roles.keeper).raise_for_error()
     assert mint_supply(chain, R.io_mint) == IO_GENESIS_SUPPLY + HOUR_0
+
+
+@pytest.mark.parametrize(("offset", "accepted"), [
+    (-7 * 24 * 3_600, True), (-7 * 24 * 3_600 - 1, False), (365 * 24 * 3_600, True), (365 * 24 * 3_600 + 1, False),
+    (0, True),
+])
+def test_emission_start_is_bounded_around_initialize(repo_root: Path, built_programs: Path, offset: int, accepted: bool) -> None:
+    """`start_ts` within 7 days before and 365 days after initialize: a far-past start would
+    release months of emission at once, a far-future one would never emit."""
+    chain = fresh_chain(START_TS)
+    programs = Programs.load(repo_root)
+    roles = session_roles()
+    record = chain.send_instructions(
+        [initialize_ix(programs, roles.admin.pubkey(), roles.keeper.pubkey(), START_TS + offset)], roles.admin)
+    if accepted:
+        record.raise_for_error()
+        state = programs.rewards.decode_account_as("EmissionState", bytes(chain.get_account(R.emission).data))
+        assert state.start_ts == START_TS + offset
+    else:
+        assert error_name(record) == "InvalidStartTime", "\n".join(record.result.logs)
+        assert chain.get_account(R.config) is None and chain.get_account(R.emission) is None

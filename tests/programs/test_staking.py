@@ -18,20 +18,20 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from keeper.addresses import RewardsAddresses, StakingAddresses, associated_token_address
-from keeper.localnet.remote import TransactionFailed
 from keeper.constants import MAX_STAKER_SHARE_BPS, MIN_STAKER_SHARE_BPS
-from keeper.deployment import Deployment, Programs, Roles, create_mint
+from keeper.deployment import Deployment, Programs, create_mint
 from keeper.fees import share_floor
+from keeper.localnet.remote import TransactionFailed
+from tests.programs.harness import START_TS, Harness, error_name, fresh_chain, session_roles, token_amount
 from tests.programs.init_helpers import fails_in_use, prefund_minimum
-from tests.programs.harness import fresh_chain, session_roles, START_TS, Harness, error_name, token_amount
 from tests.programs.staking_helpers import (
     COMPUTE_UNITS,
     IO,
     REWARD_SCALE,
+    SYSTEM_PROGRAM,
     U64_MAX,
     Pool,
     RegisteredNode,
-    SYSTEM_PROGRAM,
     Staking,
     replace_account,
     staking_compute_units,
@@ -109,11 +109,12 @@ def fresh_protocol(repo_root: Path) -> tuple[Harness, Keypair]:
 
 
 def initialize_ix(h: Harness, admin: Pubkey, *, io_mint: Pubkey = RewardsAddresses.io_mint, slashing_authority=None,
-                  max_stake=1_000_000 * IO, cooldown=3_600, reporter_bps=2_500):
+                  max_stake=1_000_000 * IO, cooldown=3_600, reporter_bps=2_000, max_slash=5_000):
     return h.programs.staking.instruction(
         "initialize",
         {"params": {"slashing_authority": slashing_authority or h.roles.slashing_authority.pubkey(),
-                    "max_stake_per_node": max_stake, "unstake_cooldown_secs": cooldown, "reporter_share_bps": reporter_bps}},
+                    "max_stake_per_node": max_stake, "unstake_cooldown_secs": cooldown, "reporter_share_bps": reporter_bps,
+                    "max_slash_bps": max_slash}},
         {"admin": admin, "config": StakingAddresses.config, "io_mint": io_mint,
          "stake_vault": StakingAddresses.stake_vault, "staker_reward_vault": StakingAddresses.staker_reward_vault},
     )
@@ -122,7 +123,8 @@ def initialize_ix(h: Harness, admin: Pubkey, *, io_mint: Pubkey = RewardsAddress
 def test_initialize_creates_config_and_both_vaults(repo_root: Path) -> None:
     h, admin = fresh_protocol(repo_root)
     s = Staking(h)
-    record = s.ok("initialize", initialize_ix(h, admin.pubkey(), max_stake=123 * IO, cooldown=99, reporter_bps=5_000), admin)
+    record = s.ok("initialize", initialize_ix(h, admin.pubkey(), max_stake=123 * IO, cooldown=3_601, reporter_bps=2_000,
+                                              max_slash=10_000), admin)
 
     config = s.config()
     assert (config.version, config.admin, config.slashing_authority, config.io_mint) == (
@@ -130,7 +132,9 @@ def test_initialize_creates_config_and_both_vaults(repo_root: Path) -> None:
     # Derived on-chain from the rewards program id, not from anything the caller passed.
     assert config.rewards_authority == RewardsAddresses.mint_authority
     assert config.burn_vault == RewardsAddresses.burn_vault
-    assert (config.max_stake_per_node, config.unstake_cooldown_secs, config.reporter_share_bps) == (123 * IO, 99, 5_000)
+    assert (config.max_stake_per_node, config.unstake_cooldown_secs, config.reporter_share_bps, config.max_slash_bps) == (
+        123 * IO, 99, 2_000, 10_000)
+    assert (config.pending_reporter_share_bps, config.reporter_share_effective_at) == (2_000, 0)
     assert config.bump == Pubkey.find_program_address([b"config"], StakingAddresses.program)[1]
     for vault in (StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault):
         account = h.chain.get_account(vault)
@@ -140,9 +144,10 @@ def test_initialize_creates_config_and_both_vaults(repo_root: Path) -> None:
         assert token_amount(h.chain, vault) == 0
     event = s.event(record, "StakingInitialized")
     assert (event.config, event.admin, event.rewards_authority, event.burn_vault, event.stake_vault,
-            event.staker_reward_vault, event.max_stake_per_node, event.unstake_cooldown_secs, event.reporter_share_bps) == (
+            event.staker_reward_vault, event.max_stake_per_node, event.unstake_cooldown_secs, event.reporter_share_bps,
+            event.max_slash_bps) == (
         StakingAddresses.config, admin.pubkey(), RewardsAddresses.mint_authority, RewardsAddresses.burn_vault,
-        StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault, 123 * IO, 99, 5_000)
+        StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault, 123 * IO, 3_601, 2_000, 10_000)
 
 
 @pytest.mark.parametrize(
@@ -151,7 +156,13 @@ def test_initialize_creates_config_and_both_vaults(repo_root: Path) -> None:
         ({"slashing_authority": DEFAULT_PUBKEY}, "InvalidAuthority"),
         ({"max_stake": 0}, "InvalidMaxStake"),
         ({"cooldown": -1}, "InvalidCooldown"),
-        ({"reporter_bps": 5_001}, "InvalidReporterShare"),
+        ({"cooldown": 0}, "InvalidCooldown"),
+        ({"cooldown": 3_599}, "InvalidCooldown"),
+        ({"cooldown": 365 * 24 * 3_600 + 1}, "InvalidCooldown"),
+        ({"cooldown": 2**63 - 1}, "InvalidCooldown"),
+        ({"reporter_bps": 2_001}, "InvalidReporterShare"),
+        ({"max_slash": 0}, "InvalidSlashCap"),
+        ({"max_slash": 10_001}, "InvalidSlashCap"),
     ],
 )
 def test_initialize_rejects_invalid_settings(repo_root: Path, overrides: dict, error: str) -> None:
@@ -196,24 +207,28 @@ def test_update_config_changes_every_setting_and_hands_over_admin(s: Staking) ->
     new_admin, new_slasher = s.h.wallet(), Keypair()
     before = s.config()
     record = s.update_config(admin=new_admin.pubkey(), slashing_authority=new_slasher.pubkey(), max_stake_per_node=5 * IO,
-                             unstake_cooldown_secs=60, reporter_share_bps=5_000)
+                             unstake_cooldown_secs=7_200, reporter_share_bps=2_000, max_slash_bps=2_500)
     config = s.config()
+    # The reporter share waits a day (the delay is never below one day).
     assert (config.admin, config.slashing_authority, config.max_stake_per_node, config.unstake_cooldown_secs,
-            config.reporter_share_bps) == (new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 60, 5_000)
+            config.reporter_share_bps, config.pending_reporter_share_bps, config.reporter_share_effective_at,
+            config.max_slash_bps) == (
+        new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 7_200, before.reporter_share_bps, 2_000, s.h.now + 86_400, 2_500)
     # What initialize fixed stays fixed.
     assert (config.io_mint, config.rewards_authority, config.burn_vault, config.bump) == (
         before.io_mint, before.rewards_authority, before.burn_vault, before.bump)
     event = s.event(record, "StakingConfigUpdated")
     assert (event.admin, event.slashing_authority, event.max_stake_per_node, event.unstake_cooldown_secs,
-            event.reporter_share_bps) == (new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 60, 5_000)
+            event.reporter_share_bps, event.pending_reporter_share_bps, event.max_slash_bps) == (
+        new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 7_200, before.reporter_share_bps, 2_000, 2_500)
 
     # The old admin is out; the new one is in. None fields stay as they are.
     old = s.h.roles.admin
     s.h.fails("NotAdmin", s.update_config_ix(old.pubkey(), max_stake_per_node=1), old, watch=[StakingAddresses.config])
     s.ok("update_config", s.update_config_ix(new_admin.pubkey(), reporter_share_bps=0), new_admin)
     config = s.config()
-    assert (config.admin, config.max_stake_per_node, config.unstake_cooldown_secs, config.reporter_share_bps) == (
-        new_admin.pubkey(), 5 * IO, 60, 0)
+    assert (config.admin, config.max_stake_per_node, config.unstake_cooldown_secs, config.pending_reporter_share_bps) == (
+        new_admin.pubkey(), 5 * IO, 7_200, 0)
 
 
 @pytest.mark.parametrize(
@@ -223,7 +238,11 @@ def test_update_config_changes_every_setting_and_hands_over_admin(s: Staking) ->
         ({"slashing_authority": DEFAULT_PUBKEY}, "InvalidAuthority"),
         ({"max_stake_per_node": 0}, "InvalidMaxStake"),
         ({"unstake_cooldown_secs": -1}, "InvalidCooldown"),
-        ({"reporter_share_bps": 5_001}, "InvalidReporterShare"),
+        ({"unstake_cooldown_secs": 0}, "InvalidCooldown"),
+        ({"unstake_cooldown_secs": 3_599}, "InvalidCooldown"),
+        ({"unstake_cooldown_secs": 365 * 24 * 3_600 + 1}, "InvalidCooldown"),
+        ({"unstake_cooldown_secs": 2**63 - 1}, "InvalidCooldown"),
+        ({"reporter_share_bps": 2_001}, "InvalidReporterShare"),
         # A valid field first does not let an invalid one through.
         ({"max_stake_per_node": 7, "reporter_share_bps": 65_535}, "InvalidReporterShare"),
     ],
@@ -468,13 +487,13 @@ def test_stake_up_to_the_cap_and_not_one_unit_more(s: Staking) -> None:
 
 def test_cap_counts_unbonding_stake_and_frees_room_on_withdraw(s: Staking) -> None:
     cap = 100 * IO
-    s.update_config(max_stake_per_node=cap, unstake_cooldown_secs=10)
+    s.update_config(max_stake_per_node=cap, unstake_cooldown_secs=3_600)
     node = s.register()
     a, b = s.staker(cap), s.staker(cap)
     s.stake(a, node.address, cap)
     s.unstake(a, node.address)
     s.h.fails("StakeCapExceeded", s.stake_ix(b.pubkey(), node.address, 1), b, watch=[ata(s, b.pubkey()), node.address])
-    s.h.warp(10)
+    s.h.warp(3_600)
     s.withdraw(a, node.address)
     s.stake(b, node.address, cap)
 
@@ -500,7 +519,7 @@ def test_stake_overflowing_the_pool_is_refused(s: Staking) -> None:
 
 
 def test_stake_on_a_pool_slashed_to_nothing_is_refused_until_old_shares_leave(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=0)
+    s.update_config(unstake_cooldown_secs=3_600, max_slash_bps=10_000)
     node, (a,), _ = staked_node(s, [10 * IO])
     s.slash(node.address, 10_000)
     b = s.staker(IO)
@@ -513,6 +532,7 @@ def test_stake_on_a_pool_slashed_to_nothing_is_refused_until_old_shares_leave(s:
 
 
 def test_share_supply_is_capped_after_a_near_total_slash(s: Staking) -> None:
+    s.update_config(max_slash_bps=10_000)
     node, _, pool = staked_node(s, [10_000_000 * IO])
     s.slash(node.address, 9_999)
     pool.slash(9_999)
@@ -687,27 +707,27 @@ def test_unstake_starts_the_cooldown_and_withdraw_pays_after_it(s: Staking) -> N
 
 
 def test_unstaking_again_restarts_the_cooldown_for_all_unbonding_shares(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=1_000)
+    s.update_config(unstake_cooldown_secs=10_000)
     node, (a,), _ = staked_node(s, [100 * IO])
     s.unstake(a, node.address, 10 * IO)
-    s.h.warp(900)
+    s.h.warp(9_000)
     s.unstake(a, node.address, 5 * IO)
-    s.h.warp(100)  # the first cooldown would be over now
+    s.h.warp(1_000)  # the first cooldown would be over now
     s.h.fails("CooldownNotElapsed", s.withdraw_ix(a.pubkey(), node.address), a, watch=[ata(s, a.pubkey())])
-    s.h.warp(900)
+    s.h.warp(9_000)
     record = s.withdraw(a, node.address)
     assert s.event(record, "Withdrawn").amount == 15 * IO
     assert s.h.balance(ata(s, a.pubkey())) == 15 * IO
 
 
 def test_a_cooldown_change_applies_to_later_unstakes_only(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=100)
+    s.update_config(unstake_cooldown_secs=3_600)
     node, (a, b), _ = staked_node(s, [IO, IO])
     s.unstake(a, node.address)
-    s.update_config(unstake_cooldown_secs=1_000)
+    s.update_config(unstake_cooldown_secs=36_000)
     s.unstake(b, node.address)
-    s.h.warp(100)
-    s.withdraw(a, node.address)
+    s.h.warp(3_600)
+    s.ok("withdraw", s.withdraw_ix(a.pubkey(), node.address), a)
     s.h.fails("CooldownNotElapsed", s.withdraw_ix(b.pubkey(), node.address), b, watch=[ata(s, b.pubkey())])
 
 
@@ -739,7 +759,7 @@ def test_unstake_works_on_an_inactive_node(s: Staking) -> None:
 
 
 def test_withdraw_errors(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=0)
+    s.update_config(unstake_cooldown_secs=3_600)
     node, (a, b), _ = staked_node(s, [10 * IO, 10 * IO])
     s.unstake(a, node.address)
     position = StakingAddresses.stake_position(node.address, a.pubkey())
@@ -768,7 +788,7 @@ def test_withdraw_errors(s: Staking) -> None:
 def test_slash_cuts_every_staker_by_the_same_fraction(s: Staking) -> None:
     """Four stakers with different stakes (one of them unbonding): each one's withdrawable amount
     drops by exactly the slashed fraction, then each withdraws exactly that."""
-    s.update_config(unstake_cooldown_secs=50)
+    s.update_config(unstake_cooldown_secs=3_600)
     amounts = [100 * IO, 250 * IO, 1_000 * IO, 37 * IO]
     node, stakers, pool = staked_node(s, amounts)
     s.unstake(stakers[3], node.address)  # unbonding stake is slashable too
@@ -799,7 +819,7 @@ def test_slash_cuts_every_staker_by_the_same_fraction(s: Staking) -> None:
 def test_slash_rounding_with_odd_stakes_is_the_same_per_share(s: Staking) -> None:
     """Odd stakes and an odd fraction: every staker's value is floor(shares × stake_after / shares_total)
     — the same per-share price — and the stakers together never get more than the pool holds."""
-    s.update_config(unstake_cooldown_secs=0)
+    s.update_config(unstake_cooldown_secs=3_600)
     amounts = [1_000_003, 7 * IO + 11, 123_456_789_013, 5]
     node, stakers, pool = staked_node(s, amounts)
     fraction = 3_333
@@ -887,6 +907,7 @@ def test_slash_pays_the_reporter_and_burns_the_rest_and_records_it(s: Staking) -
 
 
 def test_slash_without_a_reporter_burns_everything_and_indexes_records(s: Staking) -> None:
+    s.update_config(max_slash_bps=10_000)
     node, _, pool = staked_node(s, [1_000 * IO])
     burn_before = s.h.balance(RewardsAddresses.burn_vault)
     s.slash(node.address, 1_000, reason="")
@@ -909,6 +930,7 @@ def test_slash_without_a_reporter_burns_everything_and_indexes_records(s: Stakin
 
 def test_slash_with_a_zero_reporter_share_records_the_reporter_but_burns_all(s: Staking) -> None:
     s.update_config(reporter_share_bps=0)
+    s.h.warp(s.config().reporter_share_effective_at - s.h.now)
     node, _, _ = staked_node(s, [10 * IO])
     reporter = s.h.wallet()
     reporter_io = s.h.token_account(reporter.pubkey(), s.h.io_mint)
@@ -927,8 +949,8 @@ def test_slash_reaches_an_inactive_node(s: Staking) -> None:
 
 @pytest.mark.parametrize(("fraction", "reason", "error"), [
     (0, "x", "InvalidSlashFraction"),
-    (10_001, "x", "InvalidSlashFraction"),
-    (65_535, "x", "InvalidSlashFraction"),
+    (10_001, "x", "SlashExceedsCap"),
+    (65_535, "x", "SlashExceedsCap"),
     (100, "r" * 65, "ReasonTooLong"),
 ])
 def test_slash_rejects_invalid_parameters(s: Staking, fraction: int, reason: str, error: str) -> None:
@@ -994,41 +1016,97 @@ def test_slash_record_address_is_the_next_index(s: Staking) -> None:
     s.h.fails("AccountOwnedByWrongProgram", ix, authority, watch=[*watch, foreign])
 
 
-def test_slash_given_the_latest_record_refuses_the_same_evidence_again(s: Staking) -> None:
-    """A slashing authority that rebuilds a timed-out slash (the first one landed) and passes the
-    node's latest record cannot slash the same fraud twice; new evidence goes through."""
-    node, (a,), pool = staked_node(s, [10 * IO])
+def test_the_same_evidence_never_slashes_twice_whatever_the_caller_passes(s: Staking) -> None:
+    """Each evidence hash has one PDA, `[SLASH_EVIDENCE, hash]`, created by the slash that used
+    it: a repeat (a rebuilt timed-out transaction, or a second node named for the same fraud)
+    is refused by `init` (already in use), and the evidence account cannot be swapped for
+    another address."""
+    node, _, pool = staked_node(s, [10 * IO])
     authority = s.h.roles.slashing_authority
-    s.slash(node.address, 1_000, evidence_hash=evidence("fraud 1"))
+    proof = evidence("fraud 1")
+    record = s.slash(node.address, 1_000, evidence_hash=proof)
     pool.slash(1_000)
-    record0 = StakingAddresses.slash_record(node.address, 0)
-    watch = [node.address, StakingAddresses.stake_vault, RewardsAddresses.burn_vault, record0]
-    s.h.fails("EvidenceAlreadySlashed", s.slash_ix(node.address, 1_000, evidence_hash=evidence("fraud 1"), previous_slash_record=record0),
-              authority, watch=watch)
-    assert not s.exists(StakingAddresses.slash_record(node.address, 1))
-    burn_before = s.h.balance(RewardsAddresses.burn_vault)
-    record = s.slash(node.address, 500, evidence_hash=evidence("fraud 2"), previous_slash_record=record0)
-    taken = pool.slash(500)
-    assert s.event(record, "NodeSlashed").amount == taken
-    assert s.h.balance(RewardsAddresses.burn_vault) - burn_before == taken
-    assert (s.node(node.address).total_stake, s.vault()) == (pool.total_stake, pool.total_stake)
-    record1 = StakingAddresses.slash_record(node.address, 1)
-    assert bytes(s.decode("SlashRecord", record1).evidence_hash) == evidence("fraud 2")
-    # Record 0 is no longer the latest; another node's record is not this node's; a Node is not a record.
-    watch = [node.address, StakingAddresses.stake_vault, RewardsAddresses.burn_vault, record1]
-    s.h.fails("NotLatestSlashRecord", s.slash_ix(node.address, 100, evidence_hash=evidence("fraud 3"), previous_slash_record=record0),
-              authority, watch=watch)
+    marker = s.decode("SlashEvidence", StakingAddresses.slash_evidence(proof))
+    assert (bytes(marker.evidence_hash), marker.node, marker.slash_record, marker.timestamp) == (
+        proof, node.address, StakingAddresses.slash_record(node.address, 0), s.h.now)
+    assert s.event(record, "NodeSlashed").evidence == StakingAddresses.slash_evidence(proof)
     other, _, _ = staked_node(s, [IO])
-    s.slash(other.address, 100, evidence_hash=evidence("other"))
-    other0 = StakingAddresses.slash_record(other.address, 0)
-    s.h.fails("WrongNode", s.slash_ix(node.address, 100, evidence_hash=evidence("other"), previous_slash_record=other0),
-              authority, watch=watch)
-    s.h.fails("AccountDiscriminatorMismatch", s.slash_ix(node.address, 100, evidence_hash=evidence("fraud 3"),
-                                                         previous_slash_record=other.address), authority, watch=watch)
-    # Without the previous record the slash is not compared with it (the argument is optional).
-    s.slash(node.address, 100, evidence_hash=evidence("fraud 2"))
-    assert s.node(node.address).slash_count == 3
+    watch = [node.address, other.address, StakingAddresses.stake_vault, RewardsAddresses.burn_vault,
+             StakingAddresses.slash_evidence(proof)]
+    for target in (node.address, other.address):
+        fails_in_use(s.h, s.slash_ix(target, 1_000, evidence_hash=proof), authority, watch=watch)
+    # Another address in the evidence slot: the seeds say where it must be.
+    ix = s.slash_ix(node.address, 1_000, evidence_hash=proof, evidence=StakingAddresses.slash_evidence(evidence("new")))
+    s.h.fails("ConstraintSeeds", ix, authority, watch=watch)
+    ix = s.slash_ix(node.address, 1_000, evidence_hash=evidence("new"), evidence=StakingAddresses.slash_evidence(proof))
+    s.h.fails("ConstraintSeeds", ix, authority, watch=watch)
+    assert not s.exists(StakingAddresses.slash_record(node.address, 1))
+    assert (s.node(node.address).total_stake, s.node(node.address).slash_count) == (pool.total_stake, 1)
+    # New evidence goes through.
+    s.slash(node.address, 500, evidence_hash=evidence("fraud 2"))
+    assert s.node(node.address).slash_count == 2
 
+
+def test_one_slash_takes_at_most_the_configured_cap(s: Staking) -> None:
+    """The slashing authority alone cannot wipe a pool: one slash takes at most `max_slash_bps`
+    (set by the admin, a different key). At the cap it works, one above it is refused."""
+    cap = s.config().max_slash_bps
+    assert cap == 5_000
+    node, _, pool = staked_node(s, [10 * IO])
+    authority = s.h.roles.slashing_authority
+    watch = [node.address, StakingAddresses.stake_vault, RewardsAddresses.burn_vault]
+    s.h.fails("SlashExceedsCap", s.slash_ix(node.address, cap + 1), authority, watch=watch)
+    s.h.fails("SlashExceedsCap", s.slash_ix(node.address, 10_000), authority, watch=watch)
+    s.slash(node.address, cap)
+    pool.slash(cap)
+    assert s.node(node.address).total_stake == pool.total_stake == 5 * IO
+    # The admin lowers it: the next slash is bound by the new cap.
+    s.update_config(max_slash_bps=100)
+    s.h.fails("SlashExceedsCap", s.slash_ix(node.address, 101), authority, watch=watch)
+    s.slash(node.address, 100)
+
+
+@pytest.mark.parametrize("value", [0, 10_001, 65_535])
+def test_the_slash_cap_is_bounded(s: Staking, value: int) -> None:
+    admin = s.h.roles.admin
+    s.h.fails("InvalidSlashCap", s.update_config_ix(admin.pubkey(), max_slash_bps=value), admin,
+              watch=[StakingAddresses.config])
+
+
+def test_a_reporter_share_change_applies_only_after_the_delay(s: Staking) -> None:
+    """A slashing authority that is also the admin cannot raise the reporter share and pay
+    itself in the same transaction: a new share waits max(unstake cooldown, 1 day)."""
+    config = s.config()
+    old = config.reporter_share_bps
+    delay = max(config.unstake_cooldown_secs, 24 * 3_600)
+    record = s.update_config(reporter_share_bps=2_000)
+    config = s.config()
+    assert (config.reporter_share_bps, config.pending_reporter_share_bps, config.reporter_share_effective_at) == (
+        old, 2_000, s.h.now + delay)
+    event = s.event(record, "StakingConfigUpdated")
+    assert (event.reporter_share_bps, event.pending_reporter_share_bps, event.reporter_share_effective_at) == (
+        old, 2_000, s.h.now + delay)
+    node, _, pool = staked_node(s, [1_000 * IO])
+    reporter = s.h.wallet()
+    reporter_io = s.h.token_account(reporter.pubkey(), s.h.io_mint)
+    # Same moment, then one second before the change: the old share.
+    s.slash(node.address, 1_000, reporter_token_account=reporter_io)
+    first = pool.slash(1_000)
+    assert s.h.balance(reporter_io) == share_floor(first, old)
+    s.h.warp(delay - 1)
+    s.slash(node.address, 1_000, reporter_token_account=reporter_io)
+    second = pool.slash(1_000)
+    paid = share_floor(first, old) + share_floor(second, old)
+    assert s.h.balance(reporter_io) == paid
+    # From the effective time on: the new share.
+    s.h.warp(1)
+    s.slash(node.address, 1_000, reporter_token_account=reporter_io)
+    third = pool.slash(1_000)
+    assert s.h.balance(reporter_io) == paid + share_floor(third, 2_000)
+    # The reporter share is bounded: 2,000 bps at most.
+    admin = s.h.roles.admin
+    s.h.fails("InvalidReporterShare", s.update_config_ix(admin.pubkey(), reporter_share_bps=2_001), admin,
+              watch=[StakingAddresses.config])
 
 def test_slash_during_cooldown_reaches_unbonding_stake(s: Staking) -> None:
     node, (a, b), pool = staked_node(s, [400 * IO, 600 * IO])
@@ -1163,7 +1241,7 @@ def test_claim_errors(s: Staking) -> None:
 
 
 def test_claim_after_unstake_and_withdraw_pays_what_was_earned(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=0)
+    s.update_config(unstake_cooldown_secs=3_600)
     node, (a,), _ = staked_node(s, [10 * IO])
     _, part = s.deposit_via_rewards(node, 1_000 * IO)
     s.unstake(a, node.address)
@@ -1180,7 +1258,7 @@ def test_claim_after_unstake_and_withdraw_pays_what_was_earned(s: Staking) -> No
 
 
 def test_close_an_empty_position_returns_its_rent_and_restaking_starts_fresh(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=0)
+    s.update_config(unstake_cooldown_secs=3_600)
     node, (a,), _ = staked_node(s, [10 * IO])
     s.deposit_via_rewards(node, 1_000 * IO)
     s.unstake(a, node.address)
@@ -1210,7 +1288,7 @@ def test_close_an_empty_position_returns_its_rent_and_restaking_starts_fresh(s: 
 
 
 def test_close_refuses_positions_that_still_hold_something(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=0)
+    s.update_config(unstake_cooldown_secs=3_600)
     node, (a,), _ = staked_node(s, [10 * IO])
     position = StakingAddresses.stake_position(node.address, a.pubkey())
     s.h.fails("PositionNotEmpty", s.close_ix(a.pubkey(), node.address), a, watch=[position])  # active shares
@@ -1317,7 +1395,7 @@ def test_first_stake_creates_a_prefunded_position(s: Staking, kind: str) -> None
     assert s.event(record, "Staked").shares == 3 * IO
     assert s.vault() == 3 * IO and s.h.balance(ata(s, staker.pubkey())) == 7 * IO
     # A closed position's address can be pre-funded again: staking again still opens a fresh one.
-    s.update_config(unstake_cooldown_secs=0)
+    s.update_config(unstake_cooldown_secs=3_600)
     s.unstake(staker, node.address)
     s.withdraw(staker, node.address)
     s.ok("close_stake_position", s.close_ix(staker.pubkey(), node.address), staker)
@@ -1369,7 +1447,7 @@ def test_slash_refuses_a_record_address_that_already_holds_an_account(s: Staking
 
 
 def test_pool_life_cycle_matches_the_spec_arithmetic(s: Staking) -> None:
-    s.update_config(unstake_cooldown_secs=0)
+    s.update_config(unstake_cooldown_secs=3_600)
     node = s.register()
     pool = Pool()
     stakers = [s.staker(1_000 * IO) for _ in range(3)]
@@ -1403,3 +1481,15 @@ def test_pool_life_cycle_matches_the_spec_arithmetic(s: Staking) -> None:
         assert state.active_shares == sum(active.values())
         assert s.vault() == pool.total_stake
     assert (pool.total_stake, pool.total_shares) == (0, 0)
+
+
+def test_the_cooldown_bounds_themselves_are_accepted(s: Staking) -> None:
+    """1 hour (stake cannot leave before a slash can land) and 365 days (no unstake deadline can
+    overflow) are the bounds; the values beyond them are refused in test_update_config_rejects_invalid_values."""
+    year = 365 * 24 * 3_600
+    for secs in (3_600, year):
+        s.update_config(unstake_cooldown_secs=secs)
+        assert s.config().unstake_cooldown_secs == secs
+    node, (a,), _ = staked_node(s, [IO])
+    s.unstake(a, node.address)
+    assert s.position(node.address, a.pubkey()).unbonding_until == s.h.now + year

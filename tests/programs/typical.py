@@ -30,7 +30,7 @@ from keeper.addresses import (
     StakingAddresses,
     associated_token_address,
 )
-from keeper.constants import IO_UNIT
+from keeper.constants import EPOCH_CLAIM_WINDOW_SECS, IO_UNIT
 from keeper.deployment import Roles, Settings, bootstrap
 from keeper.localnet.launch import DeployedNode
 from keeper.localnet.remote import LocalnetChain, TransactionRecord
@@ -177,7 +177,7 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
     cu.take("staking.update_config", h.ok(p.staking.instruction(
         "update_config",
         {"params": {"admin": None, "slashing_authority": None, "max_stake_per_node": None, "unstake_cooldown_secs": None,
-                    "reporter_share_bps": 1_500}},
+                    "reporter_share_bps": 1_500, "max_slash_bps": None}},
         {"admin": admin.pubkey(), "config": StakingAddresses.config},
     ), admin), "admin changes the reporter share")
 
@@ -252,7 +252,8 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
     cu.take("staking.slash", h.ok(p.staking.instruction(
         "slash", {"params": {"fraction_bps": 500, "evidence_hash": [7] * 32, "reason": "forged inference output"}},
         {"slashing_authority": slasher.pubkey(), "payer": slasher.pubkey(), "config": StakingAddresses.config,
-         "node": node, "slash_record": StakingAddresses.slash_record(node, 0), "stake_vault": StakingAddresses.stake_vault,
+         "node": node, "slash_record": StakingAddresses.slash_record(node, 0),
+         "evidence": StakingAddresses.slash_evidence(bytes([7] * 32)), "stake_vault": StakingAddresses.stake_vault,
          "burn_vault": RewardsAddresses.burn_vault, "reporter_token_account": reporter_io},
     ), slasher), "5 % slash with a reporter (reporter share + rest to the burn vault)")
 
@@ -366,6 +367,13 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
         "update_config", {"new_admin": None, "new_keeper_authority": keeper.pubkey()},
         {"admin": admin.pubkey(), "config": ProvenanceAddresses.config},
     ), admin), "admin re-sets the keeper authority")
+
+    # --- rewards: the epoch's claim window closes; its unclaimed rest returns ---------------------
+    posted_at = p.rewards.decode_account_as("Epoch", bytes(chain.get_account(epoch_root).data)).posted_at
+    h.warp(max(0, posted_at + EPOCH_CLAIM_WINDOW_SECS - h.now))
+    cu.take("rewards.expire_epoch_root", h.ok(p.rewards.instruction(
+        "expire_epoch_root", {"epoch": epoch}, {"emission": RewardsAddresses.emission, "epoch_root": epoch_root},
+    ), keeper), f"anyone expires the epoch after its claim window: {nodes_in_epoch - 1} unclaimed leaves return")
 
     h.assert_supply_invariant()
     expected = {f"{name}.{ix}" for name in PROGRAMS for ix in getattr(p, name).instruction_names}

@@ -60,4 +60,6 @@ pub enum EscrowError {
     NotUpgradeAuthority,
     #[msg("Account is not this program's ProgramData")]
     WrongProgramData,
+    #[msg("Job id already used by this renter")]
+    JobIdReused,
 }

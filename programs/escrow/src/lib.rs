@@ -71,7 +71,8 @@ pub mod escrow {
         ctx.accounts.handler(params)
     }
 
-    /// Renter opens job `job_id` (PDA `[JOB, renter, job_id LE]`) on an active node and
+    /// Renter opens job `job_id` (PDA `[JOB, renter, job_id LE]`; an id the renter never
+    /// used, tracked by its `RenterLedger`) on an active node and
     /// deposits reserved cost (hours × price) + reservation fee (0.25 %, rounded up) +
     /// facilitation fee (2 % rounded up, USDC only) into the job vault `[JOB_VAULT, job]`.
     /// Payment mint must be the configured USDC or IO mint. A deposit that would not fit
@@ -82,13 +83,8 @@ pub mod escrow {
         hours_reserved: u32,
         price_per_hour: u64,
     ) -> Result<()> {
-        ctx.accounts.handler(
-            ctx.bumps.job,
-            ctx.bumps.job_vault,
-            job_id,
-            hours_reserved,
-            price_per_hour,
-        )
+        ctx.accounts
+            .handler(&ctx.bumps, job_id, hours_reserved, price_per_hour)
     }
 
     /// The node's device key starts an open job, at the latest at its start deadline.

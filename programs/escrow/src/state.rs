@@ -69,6 +69,75 @@ pub enum JobStatus {
     Completed,
 }
 
+/// Job ids a renter has used, PDA `[RENTER, renter]`, created with the renter's first job.
+/// Ids below `window_start` are all spent; within the 256 ids from `window_start` on,
+/// `used_ids` marks the spent ones (bit i = id `window_start + i`). A higher id slides the
+/// window up. So a closed job's id (and its address) never names another job, while a renter
+/// may still open up to 256 jobs concurrently in any landing order.
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct RenterLedger {
+    pub version: u8,
+    pub bump: u8,
+    pub renter: Pubkey,
+    /// Every id below this one is spent.
+    pub window_start: u64,
+    /// Spent ids of `window_start..window_start + 256`.
+    pub used_ids: [u64; 4],
+    pub jobs_opened: u64,
+}
+
+/// Ids tracked individually above `RenterLedger::window_start`.
+pub const JOB_ID_WINDOW: u64 = 256;
+
+impl RenterLedger {
+    /// Takes `job_id` for a new job: refused when spent (below the window, or marked in it).
+    pub fn take(&mut self, job_id: u64) -> std::result::Result<(), EscrowError> {
+        if job_id < self.window_start {
+            return Err(EscrowError::JobIdReused);
+        }
+        let mut offset = job_id - self.window_start;
+        if offset >= JOB_ID_WINDOW {
+            let shift = offset - (JOB_ID_WINDOW - 1);
+            self.window_start = self
+                .window_start
+                .checked_add(shift)
+                .ok_or(EscrowError::MathOverflow)?;
+            self.used_ids = shift_down(self.used_ids, shift);
+            offset = JOB_ID_WINDOW - 1;
+        }
+        let (word, bit) = ((offset / 64) as usize, offset % 64);
+        if self.used_ids[word] & (1 << bit) != 0 {
+            return Err(EscrowError::JobIdReused);
+        }
+        self.used_ids[word] |= 1 << bit;
+        self.jobs_opened = self
+            .jobs_opened
+            .checked_add(1)
+            .ok_or(EscrowError::MathOverflow)?;
+        Ok(())
+    }
+}
+
+/// The 256-bit set moved down by `shift` bits (bit i becomes bit i − shift; low bits drop).
+fn shift_down(bits: [u64; 4], shift: u64) -> [u64; 4] {
+    if shift >= JOB_ID_WINDOW {
+        return [0; 4];
+    }
+    let (words, rest) = ((shift / 64) as usize, (shift % 64) as u32);
+    let mut out = [0u64; 4];
+    for (i, slot) in out.iter_mut().enumerate() {
+        let low = bits.get(i + words).copied().unwrap_or(0);
+        let high = bits.get(i + words + 1).copied().unwrap_or(0);
+        *slot = if rest == 0 {
+            low
+        } else {
+            (low >> rest) | (high << (64 - rest))
+        };
+    }
+    out
+}
+
 /// A GPU rental. PDA `[JOB, renter, job_id u64 LE]`; its deposit sits in the token
 /// account PDA `[JOB_VAULT, job]` (authority = the job), whose address the job records.
 ///
@@ -280,6 +349,15 @@ pub fn cancellation_split(quote: &JobQuote) -> std::result::Result<Split, Escrow
             .ok_or(EscrowError::MathOverflow)?,
         ..Split::default()
     })
+}
+
+/// Reclaim of a job its node never started (start deadline missed): the node failed the
+/// renter, so the whole deposit, reservation fee included, goes back to the renter.
+pub fn missed_start_split(quote: &JobQuote) -> Split {
+    Split {
+        refund: quote.deposit,
+        ..Split::default()
+    }
 }
 
 impl Split {
@@ -587,6 +665,75 @@ mod tests {
             settlement_split(&FEES, &quote, PaymentKind::Io, 10, 3, 0),
             Err(EscrowError::HoursExceedReserved)
         ));
+    }
+
+    #[test]
+    fn a_missed_start_refunds_everything() {
+        for kind in KINDS {
+            let quote = FEES.quote(100, 1_000_000, kind).unwrap();
+            let split = missed_start_split(&quote);
+            assert_eq!(split.refund, quote.deposit);
+            assert_eq!((split.treasury_fees, split.reservation_fee), (0, 0));
+            check_conserves(&quote, &split);
+        }
+    }
+
+    fn ledger() -> RenterLedger {
+        RenterLedger {
+            version: 1,
+            bump: 255,
+            renter: Pubkey::default(),
+            window_start: 0,
+            used_ids: [0; 4],
+            jobs_opened: 0,
+        }
+    }
+
+    #[test]
+    fn job_ids_are_never_taken_twice_in_any_order() {
+        let mut l = ledger();
+        for id in [5, 0, 255, 3, 64, 63] {
+            l.take(id).unwrap();
+        }
+        for id in [5, 0, 255, 3, 64, 63] {
+            assert!(matches!(l.take(id), Err(EscrowError::JobIdReused)));
+        }
+        assert_eq!((l.window_start, l.jobs_opened), (0, 6));
+        // 300 slides the window to 45..=300: 0..45 are spent, the marks above stay.
+        l.take(300).unwrap();
+        assert_eq!(l.window_start, 45);
+        for id in [0, 3, 5, 44, 63, 64, 255, 300] {
+            assert!(matches!(l.take(id), Err(EscrowError::JobIdReused)), "{id}");
+        }
+        l.take(45).unwrap();
+        l.take(299).unwrap();
+        // A far jump clears the window.
+        l.take(10_000).unwrap();
+        assert_eq!(l.window_start, 10_000 - 255);
+        assert!(matches!(l.take(9_000), Err(EscrowError::JobIdReused)));
+        assert!(matches!(l.take(10_000), Err(EscrowError::JobIdReused)));
+        l.take(9_999).unwrap();
+        l.take(u64::MAX).unwrap();
+        assert!(matches!(l.take(u64::MAX), Err(EscrowError::JobIdReused)));
+        assert_eq!(l.jobs_opened, 12);
+    }
+
+    #[test]
+    fn the_window_shift_matches_a_set_model() {
+        let mut l = ledger();
+        let mut taken = std::collections::BTreeSet::new();
+        let mut x: u64 = 12345;
+        for _ in 0..2_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let id = (x >> 33) % 1_500;
+            let expected_ok = id >= l.window_start && !taken.contains(&id);
+            assert_eq!(l.take(id).is_ok(), expected_ok, "{id}");
+            if expected_ok {
+                taken.insert(id);
+            }
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use io_common::seeds;
 
 use crate::errors::EscrowError;
 use crate::events::JobCancelled;
-use crate::state::{cancellation_split, Job, JobQuote};
+use crate::state::{cancellation_split, missed_start_split, Job, JobQuote, JobStatus};
 
 /// The job's vault, signing as the job PDA `[JOB, renter, job_id LE, bump]`.
 pub struct JobVault<'a, 'info> {
@@ -75,6 +75,7 @@ impl<'info> JobVault<'_, 'info> {
 
     /// Cancel and reclaim: the reservation fee to the treasury, the rest of the deposit to
     /// the renter, then the vault's rent to the renter (the job itself closes via `close`).
+    /// A reclaim of a job that never started refunds the reservation fee too.
     pub fn refund_and_close(
         &self,
         renter_token_account: AccountInfo<'info>,
@@ -84,7 +85,11 @@ impl<'info> JobVault<'_, 'info> {
     ) -> Result<()> {
         let job = self.job;
         let quote = job.quote()?;
-        let split = cancellation_split(&quote)?;
+        let split = if reclaimed && job.status == JobStatus::Open {
+            missed_start_split(&quote)
+        } else {
+            cancellation_split(&quote)?
+        };
         let surplus = self.surplus(&quote)?;
         let to_renter = split
             .refund

@@ -85,13 +85,13 @@ impl EmissionCursor {
     }
 
     /// What `hour` pays, stepping the cursor forward to the hour's month first.
-    /// Hours must be asked for in non-decreasing order (the cursor never steps back).
-    pub fn pay_hour(&mut self, hour: u64) -> u64 {
+    /// Hours must be asked for in non-decreasing order (the cursor never steps back): an
+    /// hour of a month before the cursor's is refused with `None`, in every build.
+    pub fn pay_hour(&mut self, hour: u64) -> Option<u64> {
         let month = hour / HOURS_PER_MONTH;
-        debug_assert!(
-            month >= self.month,
-            "the emission cursor only moves forward"
-        );
+        if month < self.month {
+            return None;
+        }
         while self.month < month {
             if self.month_amount == 0 && self.month > LAST_PAYING_MONTH {
                 // Past the end of the schedule everything pays 0: no need to walk on.
@@ -100,13 +100,17 @@ impl EmissionCursor {
             }
             *self = self.next_month();
         }
-        hour_of_month_amount(self.month_amount, hour % HOURS_PER_MONTH)
+        Some(hour_of_month_amount(
+            self.month_amount,
+            hour % HOURS_PER_MONTH,
+        ))
     }
 }
 
-/// Reference: what hour `hour` pays, recomputed from month 0.
+/// Reference: what hour `hour` pays, recomputed from month 0 (a cursor at month 0 accepts
+/// every hour, so this never fails).
 pub fn hour_amount(hour: u64) -> u64 {
-    EmissionCursor::genesis().pay_hour(hour)
+    EmissionCursor::genesis().pay_hour(hour).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -115,7 +119,25 @@ mod tests {
 
     fn sum_hours(hours: core::ops::Range<u64>) -> u128 {
         let mut cursor = EmissionCursor::genesis();
-        hours.map(|h| cursor.pay_hour(h) as u128).sum()
+        hours.map(|h| cursor.pay_hour(h).unwrap() as u128).sum()
+    }
+
+    #[test]
+    fn an_hour_before_the_cursor_month_is_refused_in_every_build() {
+        let mut cursor = EmissionCursor::genesis();
+        let in_month_2 = 2 * HOURS_PER_MONTH + 5;
+        let paid = cursor.pay_hour(in_month_2).unwrap();
+        assert_eq!(cursor.month, 2);
+        let before = cursor;
+        assert_eq!(cursor.pay_hour(HOURS_PER_MONTH + 729), None);
+        assert_eq!(cursor.pay_hour(0), None);
+        assert_eq!(
+            cursor, before,
+            "a refused hour leaves the cursor where it was"
+        );
+        // The same month again, and later ones, still work.
+        assert_eq!(cursor.pay_hour(in_month_2), Some(paid));
+        assert!(cursor.pay_hour(3 * HOURS_PER_MONTH).is_some());
     }
 
     #[test]

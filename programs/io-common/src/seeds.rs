@@ -5,6 +5,7 @@ pub const CONFIG: &[u8] = b"config";
 // escrow
 pub const JOB: &[u8] = b"job";
 pub const JOB_VAULT: &[u8] = b"job_vault";
+pub const RENTER: &[u8] = b"renter";
 
 // staking
 pub const NODE: &[u8] = b"node";
@@ -12,6 +13,7 @@ pub const STAKE: &[u8] = b"stake";
 pub const STAKE_VAULT: &[u8] = b"stake_vault";
 pub const STAKER_REWARD_VAULT: &[u8] = b"staker_reward_vault";
 pub const SLASH: &[u8] = b"slash";
+pub const SLASH_EVIDENCE: &[u8] = b"slash_evidence";
 
 // rewards
 pub const IO_MINT: &[u8] = b"io_mint";

@@ -6,7 +6,7 @@ pub enum RewardsError {
     Unauthorized,
     #[msg("An authority cannot be the default (all-zero) public key")]
     InvalidAuthority,
-    #[msg("Emission start time cannot be negative")]
+    #[msg("Emission start must be within 7 days before and 365 days after initialize")]
     InvalidStartTime,
     #[msg("Account is not the one recorded in the rewards config")]
     UnexpectedAccount,
@@ -50,4 +50,12 @@ pub enum RewardsError {
     NotUpgradeAuthority,
     #[msg("Account is not this program's ProgramData")]
     WrongProgramData,
+    #[msg("Emission hours must be paid in order (the cursor never steps back)")]
+    EmissionOutOfOrder,
+    #[msg("The epoch's claim window has closed")]
+    ClaimWindowClosed,
+    #[msg("The epoch's claim window is still open")]
+    ClaimWindowOpen,
+    #[msg("The epoch root has already expired")]
+    EpochAlreadyExpired,
 }

@@ -66,3 +66,14 @@ pub struct Burned {
     pub total_burned: u64,
     pub supply: u64,
 }
+
+#[event]
+pub struct EpochRootExpired {
+    pub epoch: u64,
+    pub total: u64,
+    pub claimed: u64,
+    /// Returned to the unallocated pool.
+    pub unclaimed: u64,
+    pub allocated_total: u64,
+    pub expired_at: i64,
+}

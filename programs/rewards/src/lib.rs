@@ -30,6 +30,15 @@ solana_security_txt::security_txt! {
 /// PDA `[CONFIG_SEED]`: the rewards config.
 #[constant]
 pub const CONFIG_SEED: &[u8] = io_common::seeds::CONFIG;
+/// Emission may start at most this many seconds before `initialize`.
+#[constant]
+pub const MAX_START_BACKDATE_SECS: i64 = state::MAX_START_BACKDATE_SECS;
+/// Emission may start at most this many seconds after `initialize`.
+#[constant]
+pub const MAX_START_DELAY_SECS: i64 = state::MAX_START_DELAY_SECS;
+/// Seconds after an epoch root is posted during which its rewards can be claimed.
+#[constant]
+pub const EPOCH_CLAIM_WINDOW_SECS: i64 = state::EPOCH_CLAIM_WINDOW_SECS;
 /// PDA `[IO_MINT_SEED]`: the IO mint.
 #[constant]
 pub const IO_MINT_SEED: &[u8] = io_common::seeds::IO_MINT;
@@ -138,7 +147,14 @@ pub mod rewards {
             .handler(ctx.bumps.epoch_root, epoch, root, total, leaf_count)
     }
 
-    /// Anyone: pays a node its reward leaf for `epoch` (once), staker share to its staker pool.
+    /// Anyone, after the epoch's claim window (`EPOCH_CLAIM_WINDOW_SECS`) closed: its unclaimed
+    /// rewards return to the unallocated pool; the root is marked expired.
+    pub fn expire_epoch_root(ctx: Context<ExpireEpochRoot>, epoch: u64) -> Result<()> {
+        ctx.accounts.handler(epoch)
+    }
+
+    /// Anyone, within `EPOCH_CLAIM_WINDOW_SECS` of the root's posting: pays a node its reward
+    /// leaf for `epoch` (once), staker share to its staker pool.
     pub fn claim(ctx: Context<Claim>, epoch: u64, amount: u64, proof: Vec<[u8; 32]>) -> Result<()> {
         ctx.accounts
             .handler(ctx.bumps.claim_receipt, epoch, amount, proof)

@@ -137,7 +137,11 @@ impl EmissionState {
         let mut amount: u64 = 0;
         for hour in first_hour..end {
             amount = amount
-                .checked_add(cursor.pay_hour(hour))
+                .checked_add(
+                    cursor
+                        .pay_hour(hour)
+                        .ok_or(RewardsError::EmissionOutOfOrder)?,
+                )
                 .ok_or(RewardsError::MathOverflow)?;
         }
         let emitted_total = self
@@ -164,6 +168,15 @@ impl EmissionState {
     /// Emitted IO not yet promised to any epoch.
     pub fn unallocated(&self) -> u64 {
         self.emitted_total.saturating_sub(self.allocated_total)
+    }
+
+    /// Returns `amount` set aside for an expired epoch to the unallocated pool.
+    pub fn release(&mut self, amount: u64) -> Result<()> {
+        self.allocated_total = self
+            .allocated_total
+            .checked_sub(amount)
+            .ok_or(RewardsError::MathOverflow)?;
+        Ok(())
     }
 
     /// Sets `total` aside for an epoch's claims; never more than was emitted.
@@ -200,10 +213,35 @@ pub struct Epoch {
     pub claim_count: u32,
     pub posted_at: i64,
     pub bump: u8,
-    pub _reserved: [u8; 64],
+    /// When `expire_epoch_root` returned the unclaimed rest to the unallocated pool (0: not yet).
+    pub expired_at: i64,
+    pub _reserved: [u8; 56],
 }
 
+/// The emission may start at most this long before `initialize` (a deploy that took a while),
+/// so a mistaken start cannot release months of emission at once.
+pub const MAX_START_BACKDATE_SECS: i64 = 7 * 24 * 3_600;
+/// ... and at most this long after it.
+pub const MAX_START_DELAY_SECS: i64 = 365 * 24 * 3_600;
+
+/// How long an epoch's rewards can be claimed after its root is posted (90 days); after that
+/// anyone may expire the root and its unclaimed rewards return to the unallocated pool.
+pub const EPOCH_CLAIM_WINDOW_SECS: i64 = 90 * 24 * 3_600;
+
 impl Epoch {
+    /// The first moment the epoch can no longer be claimed (and can be expired).
+    pub fn claim_deadline(&self) -> i64 {
+        self.posted_at.saturating_add(EPOCH_CLAIM_WINDOW_SECS)
+    }
+
+    /// What was set aside for the epoch and not claimed.
+    pub fn unclaimed(&self) -> Result<u64> {
+        Ok(self
+            .total
+            .checked_sub(self.claimed)
+            .ok_or(RewardsError::MathOverflow)?)
+    }
+
     /// Counts a claim of `amount`; claims never add up to more than `total`
     /// (a root that lies about its total cannot overdraw the vault).
     pub fn record_claim(&mut self, amount: u64) -> Result<()> {
@@ -452,9 +490,13 @@ mod tests {
             claim_count: 0,
             posted_at: 0,
             bump: 255,
-            _reserved: [0; 64],
+            expired_at: 0,
+            _reserved: [0; 56],
         };
+        assert_eq!(epoch.claim_deadline(), EPOCH_CLAIM_WINDOW_SECS);
+        assert_eq!(epoch.unclaimed().unwrap(), 100);
         epoch.record_claim(70).unwrap();
+        assert_eq!(epoch.unclaimed().unwrap(), 30);
         assert_eq!(
             epoch.record_claim(31),
             Err(RewardsError::ClaimExceedsEpochTotal.into())

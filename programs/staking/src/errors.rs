@@ -22,9 +22,9 @@ pub enum StakingError {
     WrongBurnVault,
     #[msg("Position does not belong to this node")]
     WrongNode,
-    #[msg("Reporter share must be at most 5000 bps")]
+    #[msg("Reporter share must be at most 2000 bps")]
     InvalidReporterShare,
-    #[msg("Unstake cooldown must not be negative")]
+    #[msg("Unstake cooldown must be within 1 hour..=365 days")]
     InvalidCooldown,
     #[msg("Max stake per node must be positive")]
     InvalidMaxStake,
@@ -80,4 +80,8 @@ pub enum StakingError {
     NotUpgradeAuthority,
     #[msg("Account is not this program's ProgramData")]
     WrongProgramData,
+    #[msg("Slash fraction exceeds the configured per-slash cap")]
+    SlashExceedsCap,
+    #[msg("Per-slash cap must be within 1..=10000 bps")]
+    InvalidSlashCap,
 }

@@ -13,6 +13,7 @@ pub struct StakingInitialized {
     pub max_stake_per_node: u64,
     pub unstake_cooldown_secs: i64,
     pub reporter_share_bps: u16,
+    pub max_slash_bps: u16,
 }
 
 /// Carries the whole configuration after the update.
@@ -22,7 +23,12 @@ pub struct StakingConfigUpdated {
     pub slashing_authority: Pubkey,
     pub max_stake_per_node: u64,
     pub unstake_cooldown_secs: i64,
+    /// The reporter share in force now.
     pub reporter_share_bps: u16,
+    /// The reporter share from `reporter_share_effective_at` on (0: nothing pending).
+    pub pending_reporter_share_bps: u16,
+    pub reporter_share_effective_at: i64,
+    pub max_slash_bps: u16,
 }
 
 #[event]
@@ -90,6 +96,8 @@ pub struct NodeSlashed {
     pub reporter: Pubkey,
     pub reporter_amount: u64,
     pub evidence_hash: [u8; 32],
+    /// PDA `[SLASH_EVIDENCE, evidence_hash]`: marks the evidence as used.
+    pub evidence: Pubkey,
     pub reason: String,
     pub stake_before: u64,
     pub stake_after: u64,

@@ -40,6 +40,9 @@ pub const STAKE_SEED: &[u8] = io_common::seeds::STAKE;
 /// Seed of a slash record PDA: `[SLASH_SEED, node, index u32 LE]`.
 #[constant]
 pub const SLASH_SEED: &[u8] = io_common::seeds::SLASH;
+/// Seed of a slash evidence PDA: `[SLASH_EVIDENCE_SEED, evidence_hash]`.
+#[constant]
+pub const SLASH_EVIDENCE_SEED: &[u8] = io_common::seeds::SLASH_EVIDENCE;
 #[constant]
 pub const STAKE_VAULT_SEED: &[u8] = io_common::seeds::STAKE_VAULT;
 #[constant]
@@ -53,6 +56,12 @@ pub const MAX_STAKER_SHARE_BPS: u16 = io_common::economics::MAX_STAKER_SHARE_BPS
 /// Highest reporter share of a slash (bps).
 #[constant]
 pub const MAX_REPORTER_SHARE_BPS: u16 = state::MAX_REPORTER_SHARE_BPS;
+/// Least unstake cooldown (seconds).
+#[constant]
+pub const MIN_UNSTAKE_COOLDOWN_SECS: i64 = state::MIN_UNSTAKE_COOLDOWN_SECS;
+/// Greatest unstake cooldown (seconds).
+#[constant]
+pub const MAX_UNSTAKE_COOLDOWN_SECS: i64 = state::MAX_UNSTAKE_COOLDOWN_SECS;
 /// Fixed-point scale of `Node::reward_per_share`.
 #[constant]
 pub const REWARD_SCALE: u128 = state::REWARD_SCALE;
@@ -107,12 +116,12 @@ pub mod staking {
         ctx.accounts.handler()
     }
 
-    /// Slashing authority cuts a node's whole pool by `fraction_bps` (1..=10000): amount =
-    /// floor(total_stake × fraction / 10000), every staker loses the same fraction. The
-    /// reporter (optional account) gets `reporter_share_bps` of it, the rest goes to the
-    /// burn vault. Creates `SlashRecord` `[SLASH, node, slash_count u32 LE]` (also when
-    /// someone sent lamports to that address first). Given the node's latest record, refuses
-    /// a second slash for the same evidence hash.
+    /// Slashing authority cuts a node's whole pool by `fraction_bps` (1..=`max_slash_bps`):
+    /// amount = floor(total_stake × fraction / 10000), every staker loses the same fraction.
+    /// The reporter (optional account) gets the reporter share in force of it, the rest goes
+    /// to the burn vault. Creates `SlashRecord` `[SLASH, node, slash_count u32 LE]` (also when
+    /// someone sent lamports to that address first) and `SlashEvidence`
+    /// `[SLASH_EVIDENCE, evidence_hash]`, so the same evidence never slashes twice.
     pub fn slash(ctx: Context<Slash>, params: SlashParams) -> Result<()> {
         ctx.accounts.handler(params)
     }

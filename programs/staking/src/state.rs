@@ -24,7 +24,15 @@ pub const MAX_GPU_MODEL_LEN: usize = 32;
 /// A slash `reason` is at most this many bytes.
 pub const MAX_SLASH_REASON_LEN: usize = 64;
 /// The reporter of a fraud gets at most half of the slashed amount.
-pub const MAX_REPORTER_SHARE_BPS: u16 = 5_000;
+pub const MAX_REPORTER_SHARE_BPS: u16 = 2_000;
+/// Upper bound of `max_slash_bps` (a whole pool).
+pub const MAX_SLASH_CAP_BPS: u16 = 10_000;
+/// Bounds of `unstake_cooldown_secs`: at least an hour (stake that could leave at once would
+/// dodge any slash), at most a year (no unstake deadline can overflow).
+pub const MIN_UNSTAKE_COOLDOWN_SECS: i64 = 3_600;
+pub const MAX_UNSTAKE_COOLDOWN_SECS: i64 = 365 * 24 * 3_600;
+/// Least delay before a new reporter share applies (also at least the unstake cooldown).
+pub const MIN_REPORTER_SHARE_DELAY_SECS: i64 = 24 * 3_600;
 /// Fixed-point scale of [`Node::reward_per_share`].
 ///
 /// Why 10^18 cannot overflow: every deposit adds `floor(pool * SCALE / active_shares)`
@@ -65,11 +73,19 @@ pub struct StakingConfig {
     pub max_stake_per_node: u64,
     /// Seconds between `unstake` and `withdraw`.
     pub unstake_cooldown_secs: i64,
-    /// Part of a slash paid to the reporter (≤ 5000 bps).
+    /// Part of a slash paid to the reporter (≤ `MAX_REPORTER_SHARE_BPS`). A change waits in
+    /// `pending_reporter_share_bps` until `reporter_share_effective_at`.
     pub reporter_share_bps: u16,
     pub stake_vault_bump: u8,
     pub staker_reward_vault_bump: u8,
-    pub _reserved: [u8; 64],
+    /// Largest fraction of a node's pool one slash may take (1..=10000 bps; set by the admin,
+    /// not by the slashing authority).
+    pub max_slash_bps: u16,
+    /// The reporter share that applies from `reporter_share_effective_at` on.
+    pub pending_reporter_share_bps: u16,
+    /// When `pending_reporter_share_bps` takes effect (0: no change pending).
+    pub reporter_share_effective_at: i64,
+    pub _reserved: [u8; 52],
 }
 
 /// A GPU node. PDA `[NODE, node_key]`.
@@ -139,6 +155,19 @@ pub struct StakePosition {
     pub _reserved: [u8; 64],
 }
 
+/// The evidence of one slash, PDA `[SLASH_EVIDENCE, evidence_hash]`: created by the slash that
+/// used it, so the same evidence can never slash again (any node, any caller).
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct SlashEvidence {
+    pub version: u8,
+    pub bump: u8,
+    pub evidence_hash: [u8; 32],
+    pub node: Pubkey,
+    pub slash_record: Pubkey,
+    pub timestamp: i64,
+}
+
 /// Permanent record of one slash. PDA `[SLASH, node, index u32 LE]`.
 #[account]
 #[derive(InitSpace, Debug)]
@@ -182,8 +211,42 @@ impl StakingConfig {
         Ok(())
     }
 
+    pub fn validate_max_slash(bps: u16) -> std::result::Result<(), StakingError> {
+        if bps == 0 || bps > MAX_SLASH_CAP_BPS {
+            return Err(StakingError::InvalidSlashCap);
+        }
+        Ok(())
+    }
+
+    /// The reporter share in force at `now` (a pending change applies once its time came).
+    pub fn reporter_share_at(&self, now: i64) -> u16 {
+        if self.reporter_share_effective_at != 0 && now >= self.reporter_share_effective_at {
+            self.pending_reporter_share_bps
+        } else {
+            self.reporter_share_bps
+        }
+    }
+
+    /// Schedules `bps` as the reporter share from `now + max(cooldown, 1 day)` on; a change
+    /// already due is applied first, a pending one not yet due is replaced.
+    pub fn schedule_reporter_share(
+        &mut self,
+        bps: u16,
+        now: i64,
+    ) -> std::result::Result<i64, StakingError> {
+        Self::validate_reporter_share(bps)?;
+        self.reporter_share_bps = self.reporter_share_at(now);
+        let delay = self
+            .unstake_cooldown_secs
+            .max(MIN_REPORTER_SHARE_DELAY_SECS);
+        let at = now.checked_add(delay).ok_or(StakingError::MathOverflow)?;
+        self.pending_reporter_share_bps = bps;
+        self.reporter_share_effective_at = at;
+        Ok(at)
+    }
+
     pub fn validate_cooldown(secs: i64) -> std::result::Result<(), StakingError> {
-        if secs < 0 {
+        if !(MIN_UNSTAKE_COOLDOWN_SECS..=MAX_UNSTAKE_COOLDOWN_SECS).contains(&secs) {
             return Err(StakingError::InvalidCooldown);
         }
         Ok(())
@@ -768,9 +831,19 @@ mod tests {
         assert!(Node::validate_token_share(10_001).is_err());
         assert!(Node::validate_gpu_model(&"x".repeat(32)).is_ok());
         assert!(Node::validate_gpu_model(&"x".repeat(33)).is_err());
-        assert!(StakingConfig::validate_reporter_share(5_000).is_ok());
-        assert!(StakingConfig::validate_reporter_share(5_001).is_err());
+        assert!(StakingConfig::validate_reporter_share(2_000).is_ok());
+        assert!(StakingConfig::validate_reporter_share(2_001).is_err());
+        assert!(StakingConfig::validate_max_slash(1).is_ok());
+        assert!(StakingConfig::validate_max_slash(10_000).is_ok());
+        assert!(StakingConfig::validate_max_slash(0).is_err());
+        assert!(StakingConfig::validate_max_slash(10_001).is_err());
         assert!(StakingConfig::validate_cooldown(-1).is_err());
+        assert!(StakingConfig::validate_cooldown(0).is_err());
+        assert!(StakingConfig::validate_cooldown(MIN_UNSTAKE_COOLDOWN_SECS - 1).is_err());
+        assert!(StakingConfig::validate_cooldown(MIN_UNSTAKE_COOLDOWN_SECS).is_ok());
+        assert!(StakingConfig::validate_cooldown(MAX_UNSTAKE_COOLDOWN_SECS).is_ok());
+        assert!(StakingConfig::validate_cooldown(MAX_UNSTAKE_COOLDOWN_SECS + 1).is_err());
+        assert!(StakingConfig::validate_cooldown(i64::MAX).is_err());
         assert!(StakingConfig::validate_max_stake(0).is_err());
     }
 }

@@ -5,7 +5,7 @@ use staking::state::Node;
 
 use crate::errors::EscrowError;
 use crate::events::JobOpened;
-use crate::state::{EscrowConfig, Job, JobStatus, PaymentKind, ACCOUNT_VERSION};
+use crate::state::{EscrowConfig, Job, JobStatus, PaymentKind, RenterLedger, ACCOUNT_VERSION};
 
 /// A renter reserves `hours_reserved` hours of a node at `price_per_hour` (payment mint
 /// base units) and deposits reserved cost + reservation fee + facilitation fee (USDC only)
@@ -16,6 +16,16 @@ pub struct OpenJob<'info> {
     /// Pays the deposit and the rent of the job and its vault (returned when it closes).
     #[account(mut)]
     pub renter: Signer<'info>,
+    /// The renter's job-id ledger, PDA `[RENTER, renter]`, created with the first job: the
+    /// job id must not be one the renter has used before (JobIdReused), so ids never repeat.
+    #[account(
+        init_if_needed,
+        payer = renter,
+        space = 8 + RenterLedger::INIT_SPACE,
+        seeds = [seeds::RENTER, renter.key().as_ref()],
+        bump,
+    )]
+    pub renter_ledger: Box<Account<'info, RenterLedger>>,
     /// The `[CONFIG]` PDA.
     #[account(
         address = pda::ESCROW_CONFIG @ EscrowError::WrongConfig,
@@ -73,12 +83,21 @@ pub struct OpenJob<'info> {
 impl OpenJob<'_> {
     pub fn handler(
         &mut self,
-        bump: u8,
-        vault_bump: u8,
+        bumps: &OpenJobBumps,
         job_id: u64,
         hours_reserved: u32,
         price_per_hour: u64,
     ) -> Result<()> {
+        let renter = self.renter.key();
+        let ledger = &mut self.renter_ledger;
+        if ledger.version == 0 {
+            // Created just now by init_if_needed.
+            ledger.version = ACCOUNT_VERSION;
+            ledger.bump = bumps.renter_ledger;
+            ledger.renter = renter;
+        }
+        ledger.take(job_id)?;
+
         let config = &self.config;
         let payment_kind = if self.payment_mint.key() == config.usdc_mint {
             PaymentKind::Usdc
@@ -91,12 +110,11 @@ impl OpenJob<'_> {
             .quote(hours_reserved, price_per_hour, payment_kind)?;
         let now = Clock::get()?.unix_timestamp;
         let start_deadline = Job::start_deadline(now, config.start_timeout_secs)?;
-        let renter = self.renter.key();
         let job_key = self.job.key();
         self.job.set_inner(Job {
             version: ACCOUNT_VERSION,
-            bump,
-            vault_bump,
+            bump: bumps.job,
+            vault_bump: bumps.job_vault,
             job_id,
             renter,
             node: self.node.key(),

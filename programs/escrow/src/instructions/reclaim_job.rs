@@ -6,9 +6,9 @@ use crate::errors::EscrowError;
 use crate::state::{EscrowConfig, Job};
 use crate::vault::JobVault;
 
-/// The renter takes the deposit back (less the reservation fee) when the node missed a
-/// deadline: an open job after its start deadline, or a started job after its completion
-/// deadline. Same payout and accounts as `cancel_job`.
+/// The renter takes the deposit back when the node missed a deadline: an open job after its
+/// start deadline (everything, the reservation fee included: the node never showed up), or a
+/// started job after its completion deadline (less the reservation fee, as `cancel_job`).
 #[derive(Accounts)]
 pub struct ReclaimJob<'info> {
     #[account(mut)]

@@ -98,6 +98,11 @@ impl Claim<'_> {
         proof: Vec<[u8; 32]>,
     ) -> Result<()> {
         require!(amount > 0, RewardsError::ZeroAmount);
+        let now = Clock::get()?.unix_timestamp;
+        require!(
+            now < self.epoch_root.claim_deadline(),
+            RewardsError::ClaimWindowClosed
+        );
         require!(
             proof.len() <= merkle::MAX_PROOF_LEN,
             RewardsError::ProofTooLong
@@ -122,7 +127,7 @@ impl Claim<'_> {
             amount,
             operator_amount,
             staker_amount,
-            claimed_at: Clock::get()?.unix_timestamp,
+            claimed_at: now,
             bump,
             _reserved: [0; 64],
         });

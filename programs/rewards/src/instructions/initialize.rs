@@ -7,7 +7,10 @@ use io_common::seeds;
 
 use crate::errors::RewardsError;
 use crate::events::RewardsInitialized;
-use crate::state::{BurnLedger, EmissionState, RewardsConfig, ACCOUNT_VERSION};
+use crate::state::{
+    BurnLedger, EmissionState, RewardsConfig, ACCOUNT_VERSION, MAX_START_BACKDATE_SECS,
+    MAX_START_DELAY_SECS,
+};
 
 /// Creates every singleton of the program at its PDA with `init` (also when someone sent
 /// lamports to these predictable addresses beforehand); a second run fails in the system
@@ -120,7 +123,13 @@ impl Initialize<'_> {
         start_ts: i64,
         keeper_authority: Pubkey,
     ) -> Result<()> {
-        require!(start_ts >= 0, RewardsError::InvalidStartTime);
+        let now = Clock::get()?.unix_timestamp;
+        require!(
+            start_ts >= 0
+                && start_ts >= now.saturating_sub(MAX_START_BACKDATE_SECS)
+                && start_ts <= now.saturating_add(MAX_START_DELAY_SECS),
+            RewardsError::InvalidStartTime
+        );
         require_keys_neq!(
             keeper_authority,
             Pubkey::default(),

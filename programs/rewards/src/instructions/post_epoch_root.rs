@@ -67,7 +67,8 @@ impl PostEpochRoot<'_> {
             claim_count: 0,
             posted_at: Clock::get()?.unix_timestamp,
             bump,
-            _reserved: [0; 64],
+            expired_at: 0,
+            _reserved: [0; 56],
         });
         emit!(EpochRootPosted {
             epoch,

@@ -15,6 +15,8 @@ pub struct InitializeParams {
     pub max_stake_per_node: u64,
     pub unstake_cooldown_secs: i64,
     pub reporter_share_bps: u16,
+    /// Largest fraction of a node's pool one slash may take (1..=10000 bps).
+    pub max_slash_bps: u16,
 }
 
 /// Creates the config and the two program vaults with `init` (also when someone sent
@@ -93,6 +95,7 @@ impl Initialize<'_> {
         StakingConfig::validate_max_stake(params.max_stake_per_node)?;
         StakingConfig::validate_cooldown(params.unstake_cooldown_secs)?;
         StakingConfig::validate_reporter_share(params.reporter_share_bps)?;
+        StakingConfig::validate_max_slash(params.max_slash_bps)?;
 
         // Both keys belong to the rewards program (its PDAs); nothing can change them.
         self.config.set_inner(StakingConfig {
@@ -108,7 +111,10 @@ impl Initialize<'_> {
             reporter_share_bps: params.reporter_share_bps,
             stake_vault_bump: bumps.stake_vault,
             staker_reward_vault_bump: bumps.staker_reward_vault,
-            _reserved: [0; 64],
+            max_slash_bps: params.max_slash_bps,
+            pending_reporter_share_bps: params.reporter_share_bps,
+            reporter_share_effective_at: 0,
+            _reserved: [0; 52],
         });
         emit!(StakingInitialized {
             config: self.config.key(),
@@ -122,6 +128,7 @@ impl Initialize<'_> {
             max_stake_per_node: params.max_stake_per_node,
             unstake_cooldown_secs: params.unstake_cooldown_secs,
             reporter_share_bps: params.reporter_share_bps,
+            max_slash_bps: params.max_slash_bps,
         });
         Ok(())
     }

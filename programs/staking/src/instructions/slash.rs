@@ -4,12 +4,14 @@ use io_common::{pda, seeds};
 
 use crate::errors::StakingError;
 use crate::events::NodeSlashed;
-use crate::state::{Node, SlashRecord, StakingConfig, ACCOUNT_VERSION, MAX_SLASH_REASON_LEN};
+use crate::state::{
+    Node, SlashEvidence, SlashRecord, StakingConfig, ACCOUNT_VERSION, MAX_SLASH_REASON_LEN,
+};
 
 /// What a slash is for.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
 pub struct SlashParams {
-    /// 1..=10000 bps of the node's whole pool (active and unbonding stake).
+    /// 1..=`config.max_slash_bps` bps of the node's whole pool (active and unbonding stake).
     pub fraction_bps: u16,
     /// Hash of the off-chain evidence of fraud.
     pub evidence_hash: [u8; 32],
@@ -51,27 +53,26 @@ pub struct Slash<'info> {
     /// CHECK: by the handler, as described above.
     #[account(mut)]
     pub slash_record: UncheckedAccount<'info>,
+    /// Marks the evidence as used, PDA `[SLASH_EVIDENCE, evidence_hash]` (`SlashEvidence`),
+    /// created by the handler like `slash_record`: a second slash with the same evidence (on
+    /// any node, whatever else the caller passes) fails in the System Program (already in use);
+    /// another address here fails ConstraintSeeds.
+    /// CHECK: by the handler, as described above.
+    #[account(mut)]
+    pub evidence: UncheckedAccount<'info>,
     /// The `[STAKE_VAULT]` PDA.
     #[account(mut, address = pda::STAKE_VAULT @ StakingError::WrongStakeVault)]
     pub stake_vault: Box<Account<'info, TokenAccount>>,
     /// The rewards program's burn vault (`config.burn_vault`).
     #[account(mut, token::mint = config.io_mint)]
     pub burn_vault: Box<Account<'info, TokenAccount>>,
-    /// Optional: IO account of whoever proved the fraud; gets `reporter_share_bps`.
+    /// Optional: IO account of whoever proved the fraud; gets the reporter share in force
+    /// (`StakingConfig::reporter_share_at`).
     /// (Anchor's duplicate-mutable-account check refuses the stake or burn vault here.)
     #[account(mut, token::mint = config.io_mint)]
     pub reporter_token_account: Option<Box<Account<'info, TokenAccount>>>,
     pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
-    /// Optional: the node's latest slash record (index `slash_count − 1`). When given, a
-    /// slash with the same evidence hash is refused (`EvidenceAlreadySlashed`), so a slashing
-    /// authority that rebuilds a timed-out transaction cannot slash the same fraud twice.
-    #[account(
-        constraint = previous_slash_record.node == node.key() @ StakingError::WrongNode,
-        constraint = u64::from(previous_slash_record.index) + 1 == u64::from(node.slash_count)
-            @ StakingError::NotLatestSlashRecord,
-    )]
-    pub previous_slash_record: Option<Box<Account<'info, SlashRecord>>>,
 }
 
 impl<'info> Slash<'info> {
@@ -80,12 +81,11 @@ impl<'info> Slash<'info> {
             params.reason.len() <= MAX_SLASH_REASON_LEN,
             StakingError::ReasonTooLong
         );
-        if let Some(previous) = self.previous_slash_record.as_ref() {
-            require!(
-                previous.evidence_hash != params.evidence_hash,
-                StakingError::EvidenceAlreadySlashed
-            );
-        }
+        require!(
+            params.fraction_bps <= self.config.max_slash_bps,
+            StakingError::SlashExceedsCap
+        );
+        let now = Clock::get()?.unix_timestamp;
         let reporter = self
             .reporter_token_account
             .as_ref()
@@ -94,14 +94,13 @@ impl<'info> Slash<'info> {
         let node = &mut self.node;
         let split = node.slash_split(
             params.fraction_bps,
-            self.config.reporter_share_bps,
+            self.config.reporter_share_at(now),
             reporter.is_some(),
         )?;
         let index = node.slash_count;
         let stake_before = node.total_stake;
         node.apply_slash(split.amount)?;
         let stake_after = node.total_stake;
-        let now = Clock::get()?.unix_timestamp;
 
         // What `init` + `seeds` + `bump` would do, with the canonical bump confirmed by
         // `pda::canonical_bump` (~400 CU a bump step) instead of `find_program_address`.
@@ -116,6 +115,18 @@ impl<'info> Slash<'info> {
             &self.system_program.to_account_info(),
             &[record_seeds[0], record_seeds[1], record_seeds[2], &[bump]],
             8 + SlashRecord::INIT_SPACE,
+            &crate::ID,
+        )?;
+        let evidence_info = self.evidence.to_account_info();
+        let evidence_seeds: [&[u8]; 2] = [seeds::SLASH_EVIDENCE, &params.evidence_hash];
+        let evidence_bump = pda::canonical_bump(&evidence_seeds, evidence_info.key, &crate::ID)
+            .ok_or(ErrorCode::ConstraintSeeds)?;
+        pda::create_account(
+            &self.payer.to_account_info(),
+            &evidence_info,
+            &self.system_program.to_account_info(),
+            &[evidence_seeds[0], evidence_seeds[1], &[evidence_bump]],
+            8 + SlashEvidence::INIT_SPACE,
             &crate::ID,
         )?;
 
@@ -160,12 +171,22 @@ impl<'info> Slash<'info> {
             reporter: record.reporter,
             reporter_amount: record.reporter_amount,
             evidence_hash: record.evidence_hash,
+            evidence: evidence_info.key(),
             reason: record.reason.clone(),
             stake_before,
             stake_after,
             timestamp: now,
         });
         record.try_serialize(&mut &mut record_info.try_borrow_mut_data()?[..])?;
+        SlashEvidence {
+            version: ACCOUNT_VERSION,
+            bump: evidence_bump,
+            evidence_hash: params.evidence_hash,
+            node: node_address,
+            slash_record: record_info.key(),
+            timestamp: now,
+        }
+        .try_serialize(&mut &mut evidence_info.try_borrow_mut_data()?[..])?;
         Ok(())
     }
 

@@ -13,7 +13,10 @@ pub struct UpdateConfigParams {
     pub slashing_authority: Option<Pubkey>,
     pub max_stake_per_node: Option<u64>,
     pub unstake_cooldown_secs: Option<i64>,
+    /// Applies after a delay of max(unstake cooldown, 1 day), so stakers see it coming.
     pub reporter_share_bps: Option<u16>,
+    /// 1..=10000 bps; applies to the next slash.
+    pub max_slash_bps: Option<u16>,
 }
 
 /// Admin changes protocol settings.
@@ -50,16 +53,24 @@ impl UpdateConfig<'_> {
             StakingConfig::validate_cooldown(secs)?;
             config.unstake_cooldown_secs = secs;
         }
+        if let Some(bps) = params.max_slash_bps {
+            StakingConfig::validate_max_slash(bps)?;
+            config.max_slash_bps = bps;
+        }
+        let now = Clock::get()?.unix_timestamp;
         if let Some(bps) = params.reporter_share_bps {
-            StakingConfig::validate_reporter_share(bps)?;
-            config.reporter_share_bps = bps;
+            // After the cooldown change above, so the delay is at least the new cooldown.
+            config.schedule_reporter_share(bps, now)?;
         }
         emit!(StakingConfigUpdated {
             admin: config.admin,
             slashing_authority: config.slashing_authority,
             max_stake_per_node: config.max_stake_per_node,
             unstake_cooldown_secs: config.unstake_cooldown_secs,
-            reporter_share_bps: config.reporter_share_bps,
+            reporter_share_bps: config.reporter_share_at(now),
+            pending_reporter_share_bps: config.pending_reporter_share_bps,
+            reporter_share_effective_at: config.reporter_share_effective_at,
+            max_slash_bps: config.max_slash_bps,
         });
         Ok(())
     }

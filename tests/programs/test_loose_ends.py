@@ -1,0 +1,162 @@
+"""Audit item 9 (loose ends), as transactions on the SBF programs.
+
+- A renter's job ids never repeat: a closed job's id (and so its address) cannot be opened
+  again; the renter's `RenterLedger` marks used ids in a 256-id window and counts everything
+  below the window as used.
+- Epoch roots expire: `EPOCH_CLAIM_WINDOW_SECS` after a root is posted, claims stop and anyone
+  may return what nobody claimed to the unallocated pool, for later roots to allocate.
+
+(The reservation-fee refund on a reclaim after a missed start is checked by
+tests/programs/test_escrow.py::test_reclaim_never_started, and the emission schedule's
+hour-order guard, now an error in every build, by io_common's unit tests and the
+`EmissionOutOfOrder` path of rewards.emit.)
+"""
+
+from __future__ import annotations
+
+import pytest
+from solders.keypair import Keypair
+
+from keeper.addresses import EscrowAddresses
+from keeper.addresses import RewardsAddresses as R
+from keeper.constants import EPOCH_CLAIM_WINDOW_SECS
+from tests.programs.escrow_helpers import Escrow
+from tests.programs.harness import Harness
+from tests.programs.rewards_helpers import (
+    RewardTree,
+    ScheduleModel,
+    balance,
+    claim_ix,
+    emission,
+    emit_through,
+    epoch_state,
+    events,
+    ok,
+    post_root_ix,
+    register_node,
+)
+
+
+@pytest.fixture
+def escrow(harness: Harness) -> Escrow:
+    return Escrow(harness, token_share_bps=1_000)
+
+
+def ledger(escrow: Escrow, renter: Keypair):
+    account = escrow.h.chain.get_account(EscrowAddresses.renter_ledger(renter.pubkey()))
+    return escrow.idl.decode_account_as("RenterLedger", bytes(account.data))
+
+
+def used(state, job_id: int) -> bool:
+    offset = job_id - state.window_start
+    return job_id < state.window_start or (offset < 256 and bool(state.used_ids[offset // 64] >> (offset % 64) & 1))
+
+
+def test_a_closed_jobs_id_is_never_opened_again(harness: Harness, escrow: Escrow) -> None:
+    renter = harness.wallet()
+    first = escrow.new_job(harness.usdc_mint, 2, 1_000_000, renter=renter, job_id=5)
+    escrow.open(first)
+    state = ledger(escrow, renter)
+    assert (state.renter, state.window_start, state.jobs_opened, used(state, 5), used(state, 4)) == (
+        renter.pubkey(), 0, 1, True, False)
+    escrow.cancel(first)
+    assert not escrow.exists(first.address)
+
+    # The same id again (same address, now empty): refused, nothing moves.
+    watch = [EscrowAddresses.renter_ledger(renter.pubkey())]
+    again = escrow.new_job(harness.usdc_mint, 2, 1_000_000, renter=renter, job_id=5)
+    harness.fails("JobIdReused", escrow.open_ix(again), renter, watch=[*watch, again.address, again.vault, again.renter_token])
+    assert not escrow.exists(again.address)
+    # Lower unused ids still open (jobs may land in any order), once each.
+    lower = escrow.new_job(harness.usdc_mint, 2, 1_000_000, renter=renter, job_id=2)
+    escrow.open(lower)
+    escrow.cancel(lower)
+    harness.fails("JobIdReused", escrow.open_ix(lower), renter, watch=[*watch, lower.address, lower.renter_token])
+    # An id 256 or more above the window's start slides it: everything below is spent.
+    far = escrow.new_job(harness.usdc_mint, 2, 1_000_000, renter=renter, job_id=1_000)
+    escrow.open(far)
+    state = ledger(escrow, renter)
+    assert (state.window_start, state.jobs_opened) == (1_000 - 255, 3)
+    below = escrow.new_job(harness.usdc_mint, 2, 1_000_000, renter=renter, job_id=7)  # never used, but below the window
+    harness.fails("JobIdReused", escrow.open_ix(below), renter, watch=[*watch, below.address, below.renter_token])
+    # Ids are per renter: another renter may use 5.
+    other = harness.wallet()
+    escrow.open(escrow.new_job(harness.usdc_mint, 2, 1_000_000, renter=other, job_id=5))
+    assert used(ledger(escrow, other), 5) and ledger(escrow, other).jobs_opened == 1
+
+
+def test_the_renter_ledger_is_only_the_renters_pda(harness: Harness, escrow: Escrow) -> None:
+    renter, other = harness.wallet(), harness.wallet()
+    escrow.open(escrow.new_job(harness.usdc_mint, 1, 1_000_000, renter=other, job_id=50))
+    job = escrow.new_job(harness.usdc_mint, 1, 1_000_000, renter=renter, job_id=1)
+    # Another renter's ledger (with a lower high-water mark for this renter's purposes) is refused.
+    harness.fails("ConstraintSeeds", escrow.open_ix(job, renter_ledger=EscrowAddresses.renter_ledger(other.pubkey())),
+                  renter, watch=[EscrowAddresses.renter_ledger(other.pubkey()), job.address, job.renter_token])
+
+
+# --- epoch root expiry ------------------------------------------------------------------------
+
+
+def _posted_epoch(h: Harness):
+    model = ScheduleModel()
+    emit_through(h, model, 3)
+    a, b = register_node(h), register_node(h)
+    epoch = 1
+    tree = RewardTree.build(epoch, [(a.node, 700_000), (b.node, 300_000)])
+    record = ok(h, "post_epoch_root", post_root_ix(h, epoch, tree.root, tree.total, 2), h.roles.keeper)
+    return epoch, tree, a, b, record
+
+
+def test_unclaimed_rewards_return_to_the_unallocated_pool_after_the_claim_window(harness: Harness) -> None:
+    h = harness
+    epoch, tree, a, b, _ = _posted_epoch(h)
+    posted_at = epoch_state(h, epoch).posted_at
+    claimer = h.wallet()
+    ok(h, "claim", claim_ix(h, epoch, 700_000, tree.proof(a.node), a.node, a.operator_io, claimer.pubkey()), claimer)
+    allocated = emission(h).allocated_total
+    expire = h.programs.rewards.instruction("expire_epoch_root", {"epoch": epoch},
+                                            {"emission": R.emission, "epoch_root": R.epoch_root(epoch)})
+
+    # Within the window: b can still claim, nobody can expire.
+    h.chain.set_time(unix_timestamp=posted_at + EPOCH_CLAIM_WINDOW_SECS - 1)
+    h.fails("ClaimWindowOpen", expire, claimer, watch=[R.emission, R.epoch_root(epoch)])
+    # From the deadline on: the claim is refused, the root can be expired by anyone.
+    h.chain.set_time(unix_timestamp=posted_at + EPOCH_CLAIM_WINDOW_SECS)
+    late = claim_ix(h, epoch, 300_000, tree.proof(b.node), b.node, b.operator_io, claimer.pubkey())
+    h.fails("ClaimWindowClosed", late, claimer,
+            watch=[R.emission, R.epoch_root(epoch), R.reward_vault, b.operator_io, R.claim_receipt(epoch, b.node)])
+    vault_before = balance(h, R.reward_vault)
+    record = ok(h, "expire_epoch_root", expire, claimer)
+    (event,) = events(h, record, "EpochRootExpired")
+    assert (event.epoch, event.total, event.claimed, event.unclaimed, event.allocated_total, event.expired_at) == (
+        epoch, 1_000_000, 700_000, 300_000, allocated - 300_000, h.now)
+    state = emission(h)
+    assert state.allocated_total == allocated - 300_000
+    assert epoch_state(h, epoch).expired_at == h.now
+    assert balance(h, R.reward_vault) == vault_before  # the IO stays in the vault, unallocated again
+    # Once only; and a claim stays refused.
+    h.fails("EpochAlreadyExpired", expire, claimer, watch=[R.emission, R.epoch_root(epoch)])
+    h.fails("ClaimWindowClosed", late, claimer, watch=[R.emission, R.epoch_root(epoch), R.reward_vault])
+
+    # The returned rewards can be allocated to a later epoch's root.
+    unallocated = state.emitted_total - state.allocated_total
+    tree2 = RewardTree.build(2, [(b.node, unallocated)])
+    ok(h, "post_epoch_root", post_root_ix(h, 2, tree2.root, tree2.total, 1), h.roles.keeper)
+    assert emission(h).allocated_total == state.emitted_total
+    ok(h, "claim", claim_ix(h, 2, unallocated, tree2.proof(b.node), b.node, b.operator_io, claimer.pubkey()), claimer)
+    # What was emitted equals what was claimed plus what the vault still holds.
+    assert balance(h, R.reward_vault) == state.emitted_total - 700_000 - unallocated
+
+
+def test_expiring_an_unposted_epoch_or_a_fake_root_fails(harness: Harness) -> None:
+    h = harness
+    epoch, _, _, _, _ = _posted_epoch(h)
+    caller = h.wallet()
+    h.warp(EPOCH_CLAIM_WINDOW_SECS + 1)
+    unposted = h.programs.rewards.instruction("expire_epoch_root", {"epoch": 2},
+                                              {"emission": R.emission, "epoch_root": R.epoch_root(2)})
+    h.fails("AccountNotInitialized", unposted, caller, watch=[R.emission])
+    # Epoch 1's root named as epoch 2's: its address is not the PDA of epoch 2.
+    wrong = h.programs.rewards.instruction("expire_epoch_root", {"epoch": 2},
+                                           {"emission": R.emission, "epoch_root": R.epoch_root(epoch)})
+    h.fails("ConstraintSeeds", wrong, caller, watch=[R.emission, R.epoch_root(epoch)])
