@@ -133,7 +133,7 @@ def test_initialize_creates_config_and_both_vaults(repo_root: Path) -> None:
     assert config.rewards_authority == RewardsAddresses.mint_authority
     assert config.burn_vault == RewardsAddresses.burn_vault
     assert (config.max_stake_per_node, config.unstake_cooldown_secs, config.reporter_share_bps, config.max_slash_bps) == (
-        123 * IO, 99, 2_000, 10_000)
+        123 * IO, 3_601, 2_000, 10_000)
     assert (config.pending_reporter_share_bps, config.reporter_share_effective_at) == (2_000, 0)
     assert config.bump == Pubkey.find_program_address([b"config"], StakingAddresses.program)[1]
     for vault in (StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault):
@@ -776,6 +776,7 @@ def test_withdraw_errors(s: Staking) -> None:
     s.h.fails("NothingToWithdraw", s.withdraw_ix(b.pubkey(), node.address), b, watch=[ata(s, b.pubkey()), *watch])
     # The staker may send its IO to any IO account (it signs).
     elsewhere = s.h.token_account(Keypair().pubkey(), s.h.io_mint)
+    s.h.warp(3_600)
     s.ok("withdraw", s.withdraw_ix(a.pubkey(), node.address, destination=elsewhere), a)
     assert s.h.balance(elsewhere) == 10 * IO
 
@@ -1045,6 +1046,18 @@ def test_the_same_evidence_never_slashes_twice_whatever_the_caller_passes(s: Sta
     # New evidence goes through.
     s.slash(node.address, 500, evidence_hash=evidence("fraud 2"))
     assert s.node(node.address).slash_count == 2
+
+    # verify_slash: which record used which evidence (read-only, anyone).
+    def verify(hash_: bytes, record: int, marker: bytes | None = None):
+        return s.idl.instruction("verify_slash", {"evidence_hash": list(hash_)}, {
+            "evidence": StakingAddresses.slash_evidence(marker or hash_),
+            "slash_record": StakingAddresses.slash_record(node.address, record)})
+    anyone = s.h.wallet()
+    s.ok("verify_slash", verify(proof, 0), anyone)
+    s.ok("verify_slash", verify(evidence("fraud 2"), 1), anyone)
+    s.h.fails("WrongSlashRecord", verify(proof, 1), anyone)
+    s.h.fails("ConstraintSeeds", verify(proof, 0, marker=evidence("fraud 2")), anyone)
+    s.h.fails("AccountNotInitialized", verify(evidence("never used"), 0), anyone)
 
 
 def test_one_slash_takes_at_most_the_configured_cap(s: Staking) -> None:

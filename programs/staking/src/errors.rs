@@ -84,4 +84,6 @@ pub enum StakingError {
     SlashExceedsCap,
     #[msg("Per-slash cap must be within 1..=10000 bps")]
     InvalidSlashCap,
+    #[msg("Slash record is not the one the evidence was used for")]
+    WrongSlashRecord,
 }

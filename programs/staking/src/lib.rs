@@ -126,6 +126,12 @@ pub mod staking {
         ctx.accounts.handler(params)
     }
 
+    /// Anyone, read-only: checks that `evidence_hash` slashed and `slash_record` is that slash's
+    /// record (clients simulate it to prove a slash and its evidence).
+    pub fn verify_slash(ctx: Context<VerifySlash>, evidence_hash: [u8; 32]) -> Result<()> {
+        ctx.accounts.handler(evidence_hash)
+    }
+
     /// Staker collects every reward its position has earned (NothingToClaim if none).
     pub fn claim_staker_rewards(ctx: Context<ClaimStakerRewards>) -> Result<()> {
         ctx.accounts.handler()

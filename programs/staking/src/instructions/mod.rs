@@ -8,6 +8,7 @@ pub mod stake;
 pub mod unstake;
 pub mod update_config;
 pub mod update_node;
+pub mod verify_slash;
 pub mod withdraw;
 
 pub use claim_staker_rewards::*;
@@ -20,4 +21,5 @@ pub use stake::*;
 pub use unstake::*;
 pub use update_config::*;
 pub use update_node::*;
+pub use verify_slash::*;
 pub use withdraw::*;
