@@ -36,6 +36,7 @@ from solders.account import Account
 from solders.address_lookup_table_account import AddressLookupTable
 from solders.clock import Clock
 from solders.hash import Hash
+from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.litesvm import LiteSVM
 from solders.message import Message, MessageV0
@@ -555,7 +556,7 @@ class Chain:
             raise AirdropFailed(record)
         return record
 
-    def send_instructions(self, instructions: Iterable, payer: Keypair, *extra_signers: Keypair) -> TransactionRecord:
+    def send_instructions(self, instructions: Iterable[Instruction], payer: Keypair, *extra_signers: Keypair) -> TransactionRecord:
         """Convenience for tests and bootstrap steps: sign and send instructions with a fresh blockhash."""
         message = Message(list(instructions), payer.pubkey())
         signers = [payer, *extra_signers]

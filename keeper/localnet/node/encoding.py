@@ -193,7 +193,7 @@ def versioned_transaction_json(record: TransactionRecord, encoding: str, max_sup
     a v0 transaction needs the client to say it can read it, as on a validator."""
     version = record.transaction.version()
     is_legacy = not isinstance(version, int)
-    if not is_legacy and (max_supported_version is None or version > max_supported_version):
+    if isinstance(version, int) and (max_supported_version is None or version > max_supported_version):
         raise RpcError(
             UNSUPPORTED_TRANSACTION_VERSION,
             f"Transaction version ({version}) is not supported by the requesting client. Please try the request "

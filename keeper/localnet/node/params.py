@@ -7,6 +7,7 @@ explicit nulls (solders sends `"dataSlice": null`) mean "not given".
 from __future__ import annotations
 
 import base64
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Self, TypeVar
@@ -74,7 +75,7 @@ class Memcmp(ConfigObject):
     bytes: str
     encoding: Literal["base58", "base64"] | None = None
 
-    def decoded(self) -> bytes:
+    def decoded(self) -> builtins.bytes:
         if self.encoding == "base64":
             return base64.b64decode(self.bytes, validate=True)
         if len(self.bytes) > MAX_MEMCMP_BYTES:
