@@ -18,12 +18,13 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from keeper.addresses import EscrowAddresses, RewardsAddresses, StakingAddresses, associated_token_address
-from keeper.localnet.remote import TransactionRecord
 from keeper.constants import FACILITATION_FEE_BPS, NETWORK_FEE_BPS, RESERVATION_FEE_BPS, SECONDS_PER_HOUR
 from keeper.fees import U64_MAX, fee_ceil, share_floor
-
-from tests.programs.harness import Harness
-from tests.programs.harness import unsigned  # noqa: F401 (re-exported for the tests)
+from keeper.localnet.remote import TransactionRecord
+from tests.programs.harness import (
+    Harness,
+    unsigned,  # noqa: F401 (re-exported for the tests)
+)
 
 HOUR = SECONDS_PER_HOUR
 TOKEN_ACCOUNT_SIZE = 165

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from solders.account import Account
 from solders.instruction import AccountMeta, Instruction
@@ -23,10 +23,10 @@ from solders.transaction_status import InstructionErrorCustom, TransactionErrorI
 from spl.token.instructions import TransferCheckedParams, transfer_checked
 
 from keeper.addresses import TOKEN_PROGRAM_ID, RewardsAddresses, associated_token_address
-from keeper.localnet.remote import LocalnetChain, TransactionRecord
 from keeper.constants import IO_DECIMALS, IO_GENESIS_SUPPLY
 from keeper.deployment import Deployment, Roles, Settings, bootstrap, create_token_account, mint_usdc
 from keeper.localnet.launch import DeployedNode
+from keeper.localnet.remote import LocalnetChain, TransactionRecord
 
 START_TS = 1_800_000_000
 

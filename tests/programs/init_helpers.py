@@ -13,7 +13,7 @@ account there.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from solders.instruction import Instruction
 from solders.keypair import Keypair

@@ -19,16 +19,27 @@ from spl.token.instructions import TransferCheckedParams, transfer_checked
 from keeper import merkle
 from keeper.addresses import (
     TOKEN_PROGRAM_ID,
-    RewardsAddresses as R,
-    StakingAddresses as S,
     associated_token_address,
 )
-from keeper.localnet.remote import LocalnetChain, TransactionRecord
+from keeper.addresses import (
+    RewardsAddresses as R,
+)
+from keeper.addresses import (
+    StakingAddresses as S,
+)
 from keeper.constants import IO_DECIMALS, SECONDS_PER_HOUR
 from keeper.deployment import Programs, Roles
+from keeper.localnet.remote import LocalnetChain, TransactionRecord
 from keeper.schedule import EmissionCursor
-from tests.programs.harness import fresh_chain, session_roles, START_TS, Harness, mint_supply, token_amount
-from tests.programs.harness import unsigned  # noqa: F401 (re-exported for the tests)
+from tests.programs.harness import (
+    START_TS,
+    Harness,
+    fresh_chain,
+    mint_supply,
+    session_roles,
+    token_amount,
+    unsigned,  # noqa: F401 (re-exported for the tests)
+)
 
 HOUR = SECONDS_PER_HOUR
 # staking::state::REWARD_SCALE: the node accumulator's fixed-point scale (documented in the

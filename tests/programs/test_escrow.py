@@ -209,8 +209,10 @@ def test_initialize_on_fresh_chain_validates_and_records_protocol_fees(repo_root
     other_mint = create_mint(chain, admin, admin.pubkey(), 9)
     escrow_idl = programs.escrow
 
-    def ix(usdc_mint=usdc, io_mint=RewardsAddresses.io_mint, oracle=keeper.pubkey(), treasury_key=treasury.pubkey(),
-           start=START_TIMEOUT, grace=COMPLETE_GRACE, signer=admin.pubkey()):
+    keeper_key, treasury_wallet, admin_key = keeper.pubkey(), treasury.pubkey(), admin.pubkey()
+
+    def ix(usdc_mint=usdc, io_mint=RewardsAddresses.io_mint, oracle=keeper_key, treasury_key=treasury_wallet,
+           start=START_TIMEOUT, grace=COMPLETE_GRACE, signer=admin_key):
         return escrow_idl.instruction(
             "initialize",
             {"params": {"oracle_authority": oracle, "treasury": treasury_key, "start_timeout_secs": start,

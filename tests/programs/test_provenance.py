@@ -597,7 +597,7 @@ def test_receipt_outside_the_batch_window(harness: Harness) -> None:
     h = harness
     h.warp(100)
     receipts = make_receipts(4, h.now - 60)
-    tree = record(h, receipts)
+    record(h, receipts)
     batch = ProvenanceAddresses.batch(0)
     first, last = receipts[0].timestamp, receipts[-1].timestamp
     for ts in (first - 1, last + 1):

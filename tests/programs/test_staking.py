@@ -802,14 +802,14 @@ def test_slash_cuts_every_staker_by_the_same_fraction(s: Staking) -> None:
     # Every amount is a multiple of 10000/gcd, so "the same fraction" is exact to the base unit.
     assert all(a * (10_000 - fraction) % 10_000 == 0 for a in amounts)
     assert after == [a * (10_000 - fraction) // 10_000 for a in amounts]
-    assert all(x * 10_000 == b * (10_000 - fraction) for x, b in zip(after, before))
+    assert all(x * 10_000 == b * (10_000 - fraction) for x, b in zip(after, before, strict=True))
     assert s.node(node.address).total_stake == sum(amounts) - share_floor(sum(amounts), fraction)
 
     # And that is what they get out.
     for st in stakers[:3]:
         s.unstake(st, node.address)
     s.h.warp(50)
-    for st, expected in zip(stakers, after):
+    for st, expected in zip(stakers, after, strict=True):
         s.withdraw(st, node.address)
         assert s.h.balance(ata(s, st.pubkey())) == expected
     state = s.node(node.address)
@@ -826,7 +826,7 @@ def test_slash_rounding_with_odd_stakes_is_the_same_per_share(s: Staking) -> Non
     fraction = 3_333
     s.slash(node.address, fraction)
     pool.slash(fraction)
-    for st, amount in zip(stakers, amounts):
+    for st, amount in zip(stakers, amounts, strict=True):
         value = s.withdrawable(node.address, st.pubkey())
         assert value == amount * pool.total_stake // pool.total_shares
         # Within one base unit of the exact (1 − f) share of what it had.
