@@ -67,8 +67,13 @@ async def count_jobs(client: AsyncClient, status: str) -> int:
     return len(response.value)
 
 
+IDS_PER_RENTER = 200
+
+
 async def make_completed_jobs(client: AsyncClient, manifest: Manifest, count: int, chunk: int = 1_000) -> None:
-    """`count` Completed USDC jobs of one renter on one node.
+    """`count` Completed USDC jobs on one node, of one renter per `IDS_PER_RENTER` job ids
+    (escrow refuses a job id more than 255 below the highest one its renter has used, and a
+    chunk's transactions land in any order).
 
     The localnet clock runs 600x (an hour of chain time is 6 s of wall time), so jobs go
     through open -> start -> complete a chunk at a time: each chunk is started within its
@@ -80,18 +85,32 @@ async def make_completed_jobs(client: AsyncClient, manifest: Manifest, count: in
     bank = Bank(client, manifest)
     node = await register_node(client)
     await bank.ata(node.operator.pubkey(), bank.usdc)
-    renter = await funded_keypair(client, 10_000 * 10**9)
-    renter_usdc = await bank.give_usdc(renter.pubkey(), 10**15)
+    renters: list[tuple[Keypair, Pubkey]] = []
+    for _ in range((count + IDS_PER_RENTER - 1) // IDS_PER_RENTER):
+        renter = await funded_keypair(client, 1_000 * 10**9)
+        renters.append((renter, await bank.give_usdc(renter.pubkey(), 10**15 // 50)))
     escrow = PROTOCOL.escrow
     node_key = node.node_key
 
     def job(job_id: int) -> Pubkey:
-        return EscrowAddresses.job(renter.pubkey(), job_id)
+        return EscrowAddresses.job(renters[job_id // IDS_PER_RENTER][0].pubkey(), job_id)
 
     def opens(ids: range) -> list[Instruction]:
-        return [escrow.instruction("open_job", {"job_id": i, "hours_reserved": 2, "price_per_hour": 1_000_003}, {
-            "renter": renter.pubkey(), "config": EscrowAddresses.config, "node": node.address, "job": job(i), "payment_mint": bank.usdc,
-            "job_vault": EscrowAddresses.job_vault(job(i)), "renter_token_account": renter_usdc}) for i in ids]
+        def one(i: int) -> Instruction:
+            renter, renter_usdc = renters[i // IDS_PER_RENTER]
+            return escrow.instruction("open_job", {"job_id": i, "hours_reserved": 2, "price_per_hour": 1_000_003}, {
+                "renter": renter.pubkey(), "config": EscrowAddresses.config, "node": node.address, "job": job(i), "payment_mint": bank.usdc,
+                "job_vault": EscrowAddresses.job_vault(job(i)), "renter_token_account": renter_usdc})
+        return [one(i) for i in ids]
+
+    def open_transactions(ids: range, blockhash: Hash) -> list[Transaction]:
+        """Each renter signs and pays for its own jobs."""
+        out: list[Transaction] = []
+        for start in range(ids.start, ids.stop):
+            if start == ids.start or start % IDS_PER_RENTER == 0:
+                block = range(start, min(ids.stop, (start // IDS_PER_RENTER + 1) * IDS_PER_RENTER))
+                out += pack(opens(block), renters[start // IDS_PER_RENTER][0], blockhash, 6)
+        return out
 
     def starts(ids: range) -> list[Instruction]:
         return [escrow.instruction("start_job", {}, {"node_key": node_key.pubkey(), "config": EscrowAddresses.config, "job": job(i)}) for i in ids]
@@ -104,7 +123,7 @@ async def make_completed_jobs(client: AsyncClient, manifest: Manifest, count: in
     for first in range(0, count, chunk):
         ids = range(first, min(first + chunk, count))
         blockhash = (await client.get_latest_blockhash()).value.blockhash
-        await send_all(client, pack(opens(ids), renter, blockhash, 6))
+        await send_all(client, open_transactions(ids, blockhash))
         await send_all(client, pack(starts(ids), node_key, blockhash, 12))
         if previous is not None:
             await send_all(client, pack(completes(previous), node_key, blockhash, 12))
