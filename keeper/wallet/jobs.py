@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import time
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -62,7 +61,7 @@ def add_job_commands(commands: Any) -> None:
     opening.add_argument("--hours", required=True, type=int, help="hours reserved")
     opening.add_argument("--price", required=True, help="price per hour in the payment token, e.g. 2.5")
     opening.add_argument("--mint", choices=["usdc", "io"], default="usdc", help="payment token (default usdc)")
-    opening.add_argument("--job-id", type=int, default=None, help="the job's id (default: milliseconds since 1970, unique per renter)")
+    opening.add_argument("--job-id", type=int, default=None, help="the job's id (default: the lowest id your ledger has not spent)")
     opening.add_argument("--yes", "-y", action="store_true", help="send without asking")
     for name, help_text in (("cancel", "cancel a job the node has not started (all back but the reservation fee)"),
                             ("reclaim", "reclaim a job whose node missed its start or completion deadline")):
@@ -141,7 +140,7 @@ async def _open(session: _Session, renter: Keypair, arguments: dict[str, Any], s
     node = (await session.client.get_account_info(StakingAddresses.node(node_key))).value
     if node is None:
         raise WalletError(f"no node registered with key {node_key}")
-    job_id = arguments["job_id"] if arguments["job_id"] is not None else int(time.time() * 1000)
+    job_id = arguments["job_id"] if arguments["job_id"] is not None else await _next_job_id(session, renter.pubkey())
     if not 0 <= job_id < 2**64:
         raise WalletError("--job-id must fit a u64")
     job_address = EscrowAddresses.job(renter.pubkey(), job_id)
@@ -211,6 +210,17 @@ async def _node_action(session: _Session, signer: Keypair, arguments: dict[str, 
     signature = await send(session.client, signer, instruction)
     emit(stdout, arguments["output"], {"signature": signature, "job": str(address)}, f"{arguments['action']} job {address}: {signature}")
     return 0
+
+
+async def _next_job_id(session: _Session, renter: Pubkey) -> int:
+    """The lowest id the renter's ledger has not spent (ids never repeat for a renter)."""
+    ledger = (await session.client.get_account_info(EscrowAddresses.renter_ledger(renter))).value
+    if ledger is None:
+        return 0
+    state = session.escrow.decode_account_as("RenterLedger", bytes(ledger.data))
+    used = sum(int(word) << (64 * index) for index, word in enumerate(state.used_ids))
+    free = next((bit for bit in range(64 * len(state.used_ids)) if not used >> bit & 1), 64 * len(state.used_ids))
+    return int(state.window_start) + free
 
 
 async def _job(session: _Session, renter: Pubkey, job_id: int) -> JobView:

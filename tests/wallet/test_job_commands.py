@@ -171,3 +171,28 @@ def test_a_missing_keypair_or_an_unreachable_cluster_is_a_clear_error(localnet: 
     unreachable = subprocess.run([str(IO_KEEPER), "job", "list", "--url", "http://127.0.0.1:9", "--renter", str(Keypair().pubkey())],
                                  capture_output=True, text=True, timeout=60)
     assert unreachable.returncode == 1 and "cannot reach http://127.0.0.1:9" in unreachable.stderr
+
+
+def test_without_a_job_id_the_lowest_unspent_id_is_taken(localnet: Localnet, world, tmp_path: Path) -> None:  # noqa: ANN001
+    _, node, manifest = world
+
+    async def new_renter() -> Keypair:
+        async with AsyncClient(localnet.url, commitment="confirmed") as client:
+            keypair = await funded_keypair(client)
+            await Bank(client, manifest).give_usdc(keypair.pubkey(), 50 * USDC)
+            return keypair
+
+    keypair = asyncio.run(new_renter())
+    path = tmp_path / "renter.json"
+    path.write_text(json.dumps(list(bytes(keypair))))
+    renter = Renter(keypair, path, get_associated_token_address(keypair.pubkey(), manifest.addresses["usdc_mint"]), Pubkey.default())
+    ids = []
+    for _ in range(2):
+        done = job(localnet, renter, "open", "--node", str(node.node_key.pubkey()), "--hours", "1", "--price", "1", "--yes", "--output", "json")
+        assert done.returncode == 0, done.stderr
+        ids.append(json.loads(done.stdout.splitlines()[-1])["job_id"])
+    assert ids == [0, 1]
+    assert job(localnet, renter, "cancel", "--job-id", "0", "--yes").returncode == 0
+    # A closed job's id stays spent: the next open takes 2, not 0.
+    done = job(localnet, renter, "open", "--node", str(node.node_key.pubkey()), "--hours", "1", "--price", "1", "--yes", "--output", "json")
+    assert done.returncode == 0 and json.loads(done.stdout.splitlines()[-1])["job_id"] == 2
