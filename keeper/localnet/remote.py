@@ -16,7 +16,6 @@ import json
 import struct
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -29,7 +28,11 @@ from solders.pubkey import Pubkey
 from solders.rpc.responses import GetTransactionResp, RpcSimulateTransactionResult
 from solders.signature import Signature
 from solders.transaction import Transaction, VersionedTransaction
-from solders.transaction_status import TransactionErrorType, UiTransactionStatusMeta
+from solders.transaction_status import UiTransactionStatusMeta
+
+from keeper.localnet.node.records import ExecutionResult, TransactionFailed, TransactionRecord, TransactionRejected
+
+__all__ = ["LocalnetChain", "LocalnetRpcError", "ExecutionResult", "TransactionFailed", "TransactionRecord", "TransactionRejected"]
 
 CLOCK_SYSVAR: Final = Pubkey.from_string("SysvarC1ock11111111111111111111111111111111")
 # Slots a second on a cluster (400 ms a slot): what `warp` moves the slot by.
@@ -45,62 +48,6 @@ class LocalnetRpcError(RuntimeError):
         super().__init__(f"{method}: {error.get('code')} {error.get('message')}")
         self.code: int | None = error.get("code")
         self.data: Any = error.get("data")
-
-
-@dataclass(frozen=True)
-class ExecutionResult:
-    """What running a transaction produced, successful or not."""
-
-    signature: Signature
-    err: TransactionErrorType | None
-    logs: list[str]
-    compute_units_consumed: int
-    return_data: bytes = b""
-    return_program: Pubkey | None = None
-    # Per top-level instruction index, the instructions it invoked (CPIs), as getTransaction reports them.
-    inner_instructions: list[Any] = field(default_factory=list)
-
-    @property
-    def succeeded(self) -> bool:
-        return self.err is None
-
-
-@dataclass(frozen=True)
-class TransactionRecord:
-    """A processed transaction as the node reports it (getTransaction)."""
-
-    transaction: VersionedTransaction
-    result: ExecutionResult
-    slot: int
-    block_time: int
-    fee: int
-    account_keys: list[Pubkey]
-    pre_balances: list[int]
-    post_balances: list[int]
-
-    def raise_for_error(self) -> TransactionRecord:
-        """This record, or TransactionFailed when the transaction failed."""
-        if not self.result.succeeded:
-            raise TransactionFailed(self)
-        return self
-
-
-class TransactionFailed(RuntimeError):
-    """A transaction that executed and failed (see `record.result` for the error and logs)."""
-
-    def __init__(self, record: TransactionRecord) -> None:
-        self.record = record
-        logs = "\n  ".join(record.result.logs)
-        super().__init__(f"transaction {record.result.signature} failed: {record.result.err}\n  {logs}")
-
-
-class TransactionRejected(Exception):
-    """The node did not execute the transaction (bad blockhash, duplicate, unpaid fee)."""
-
-    def __init__(self, err: TransactionErrorType | None, reason: str) -> None:
-        super().__init__(reason)
-        self.err = err
-        self.reason = reason
 
 
 class LocalnetChain:

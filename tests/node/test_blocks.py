@@ -13,7 +13,8 @@ from solders.system_program import ID as SYSTEM_PROGRAM_ID
 from solders.system_program import TransferParams, transfer
 
 from keeper.localnet.node.blocks import BlockLedger
-from keeper.localnet.node.chain import Chain, TransactionRecord
+from keeper.localnet.node.chain import Chain
+from keeper.localnet.node.records import TransactionRecord
 
 
 def test_ledger_opens_blocks_files_transactions_and_finds_them() -> None:

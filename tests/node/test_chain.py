@@ -21,8 +21,9 @@ from solders.transaction import Transaction, VersionedTransaction
 from solders.transaction_status import TransactionErrorFieldless
 
 from keeper.localnet.node import chain as chain_module
-from keeper.localnet.node.chain import MAX_PROCESSING_AGE, Chain, TransactionRejected
+from keeper.localnet.node.chain import MAX_PROCESSING_AGE, Chain
 from keeper.localnet.node.clock import ScaledClock
+from keeper.localnet.node.records import TransactionRejected
 from keeper.localnet.node.runtime import agave_version
 
 

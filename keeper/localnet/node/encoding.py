@@ -11,11 +11,11 @@ from solders.message import MessageV0
 from solders.pubkey import Pubkey
 from solders.transaction import VersionedTransaction
 
-from keeper.localnet.node.chain import TransactionRecord
 from keeper.localnet.node.errors import UNSUPPORTED_TRANSACTION_VERSION, RpcError, invalid_param, transaction_error_json
 from keeper.localnet.node.params import DataSlice
 from keeper.localnet.node.parsed import AccountLookup, parse_account
 from keeper.localnet.node.parsed import ui_token_amount as ui_token_amount
+from keeper.localnet.node.records import TransactionRecord
 from keeper.localnet.node.runtime import agave_version
 
 API_VERSION: Final = agave_version()

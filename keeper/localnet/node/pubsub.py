@@ -24,10 +24,11 @@ from solders.signature import Signature
 from solders.system_program import ID as SYSTEM_PROGRAM_ID
 
 from keeper.localnet.node import params as p
-from keeper.localnet.node.chain import Chain, TransactionRecord
+from keeper.localnet.node.chain import Chain
 from keeper.localnet.node.encoding import encode_account
 from keeper.localnet.node.errors import INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, RpcError, transaction_error_json
 from keeper.localnet.node.filters import AccountFilter
+from keeper.localnet.node.records import TransactionRecord
 
 # Per connection; a validator's limit is global (1,000,000) but one runaway client should
 # not be able to take them all.

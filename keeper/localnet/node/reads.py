@@ -13,7 +13,7 @@ from solders.pubkey import Pubkey
 
 from keeper.localnet.node import params as p
 from keeper.localnet.node.blocks import Block
-from keeper.localnet.node.chain import Chain, TransactionRecord
+from keeper.localnet.node.chain import Chain
 from keeper.localnet.node.encoding import (
     TOKEN_PROGRAMS,
     encode_account,
@@ -31,6 +31,7 @@ from keeper.localnet.node.errors import (
     invalid_param,
 )
 from keeper.localnet.node.parsed import ui_token_amount
+from keeper.localnet.node.records import TransactionRecord
 from keeper.localnet.node.runtime import agave_version
 
 COMPUTE_BUDGET_PROGRAM_ID: Final = Pubkey.from_string("ComputeBudget111111111111111111111111111111")

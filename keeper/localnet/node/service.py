@@ -18,7 +18,7 @@ from solders.message import from_bytes_versioned
 from solders.transaction import VersionedTransaction
 
 from keeper.localnet.node import params as p
-from keeper.localnet.node.chain import LAMPORTS_PER_SIGNATURE, AirdropFailed, Chain, ExecutionResult, TransactionRejected
+from keeper.localnet.node.chain import LAMPORTS_PER_SIGNATURE, AirdropFailed, Chain
 from keeper.localnet.node.clock import ScaledClock
 from keeper.localnet.node.dev import DevMethods
 from keeper.localnet.node.encoding import (
@@ -46,6 +46,7 @@ from keeper.localnet.node.errors import (
 )
 from keeper.localnet.node.filters import AccountFilter
 from keeper.localnet.node.reads import FEATURE_SET, NodeAddresses, PerformanceSampler, ReadMethods
+from keeper.localnet.node.records import ExecutionResult, TransactionRejected
 
 Handler = Callable[[Any], Any]
 MAX_TRANSACTION_BYTES: Final = 1_232
