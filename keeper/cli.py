@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
 
-from keeper.client.keys import load_keypair
+from keeper.client.keys import load_keypair, load_or_create_keypair
 from keeper.daemon.app import run_keeper
 from keeper.daemon.config import ConfigError, KeeperConfig, load_config
 from keeper.daemon.journal import Journal
@@ -29,7 +29,7 @@ from keeper.explore import KINDS as EXPLORE_KINDS
 from keeper.explore import run as explore_run
 from keeper.explorer.read import NetworkReader
 from keeper.explorer.web import serve as serve_web_explorer
-from keeper.localnet.bootstrap import BootstrapContext, bootstrap_steps, load_or_create_keypair, run_bootstrap, write_manifest
+from keeper.localnet.bootstrap import BootstrapContext, bootstrap_steps, run_bootstrap, write_manifest
 from keeper.localnet.launch import NodeProcess, chain_python
 from keeper.localnet.settings import LocalnetSettings
 from keeper.prove import render as prove_render

@@ -23,3 +23,18 @@ def load_keypair(path: Path) -> Keypair:
     except (ValueError, TypeError) as error:
         raise KeypairError(f"keypair {path} is not a Solana CLI keypair file: {error}") from None
 
+
+def write_keypair(path: Path, keypair: Keypair) -> None:
+    """Writes `keypair` in the Solana CLI format, readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(list(bytes(keypair))))
+    path.chmod(0o600)
+
+
+def load_or_create_keypair(path: Path) -> Keypair:
+    """The keypair in `path`, made (and written there) if the file does not exist yet."""
+    if path.is_file():
+        return load_keypair(path)
+    keypair = Keypair()
+    write_keypair(path, keypair)
+    return keypair

@@ -14,6 +14,7 @@ from solders.pubkey import Pubkey
 from solders.rpc.responses import GetMultipleAccountsResp
 
 from keeper.addresses import EscrowAddresses, ProvenanceAddresses, RewardsAddresses
+from keeper.client.clock import clock_unix_timestamp
 from keeper.daemon.protocol import JOB_STATUS, EmissionView, JobRef, Protocol
 from keeper.daemon.rpc import RpcGateway
 
@@ -52,14 +53,14 @@ class ChainView:
     async def now(self) -> int:
         data = await self.account_data(Protocol.clock_address)
         assert data is not None, "the Clock sysvar is always present"
-        return Protocol.clock_unix_timestamp(data)
+        return clock_unix_timestamp(data)
 
     async def emission_and_now(self) -> tuple[EmissionView, int]:
         """Emission state and chain time read in one request (one consistent snapshot)."""
         emission, clock = await self.accounts_data([RewardsAddresses.emission, Protocol.clock_address])
         if emission is None or clock is None:
             raise RuntimeError("the rewards program is not initialised on this cluster")
-        return self.protocol.parse_emission(emission), Protocol.clock_unix_timestamp(clock)
+        return self.protocol.parse_emission(emission), clock_unix_timestamp(clock)
 
     async def escrow(self) -> EscrowView:
         if self._escrow is None:

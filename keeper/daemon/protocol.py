@@ -176,9 +176,6 @@ class Protocol:
         state = self.rewards.decode_account_as("EmissionState", data)
         return EmissionView(state.start_ts, state.next_hour, state.emitted_total, state.allocated_total)
 
-    @staticmethod
-    def clock_unix_timestamp(clock_data: bytes) -> int:
-        return int(struct.unpack_from("<q", clock_data, 32)[0])
 
     clock_address = CLOCK
 

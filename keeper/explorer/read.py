@@ -23,6 +23,7 @@ from solders.pubkey import Pubkey
 from solders.sysvar import CLOCK
 
 from keeper.addresses import EscrowAddresses, ProvenanceAddresses, RewardsAddresses
+from keeper.client.clock import clock_unix_timestamp
 from keeper.constants import IO_DECIMALS, IO_GENESIS_SUPPLY, SECONDS_PER_HOUR
 from keeper.daemon.models import Receipt
 from keeper.daemon.protocol import JOB_STATUS, AccountLayout, LayoutError, Protocol, token_account_of
@@ -174,7 +175,7 @@ class NetworkReader:
         burned = protocol.rewards.decode_account_as("BurnLedger", bytes(burn_info.data)).total_burned if burn_info else 0
         provenance = protocol.provenance.decode_account_as("ProvenanceConfig", bytes(provenance_info.data))
         escrow = protocol.escrow.decode_account_as("EscrowConfig", bytes(escrow_info.data))
-        now = protocol.clock_unix_timestamp(bytes(clock_info.data))
+        now = clock_unix_timestamp(bytes(clock_info.data))
         supply = int(supply_answer.value.amount)
         hours_due = emission.hours_ended(now)
         statuses = jobs.tallies

@@ -16,21 +16,11 @@ from typing import Protocol
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
+from keeper.client.keys import load_or_create_keypair, write_keypair
 from keeper.localnet.deploy import ProgramSpec, deploy_workspace, workspace_programs
 from keeper.localnet.remote import LocalnetChain
 
 log = logging.getLogger(__name__)
-
-
-def load_or_create_keypair(path: Path) -> Keypair:
-    """A keypair file in the Solana CLI format (JSON array of 64 bytes), created if missing."""
-    if path.is_file():
-        return Keypair.from_bytes(bytes(json.loads(path.read_text())))
-    keypair = Keypair()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(list(bytes(keypair))))
-    path.chmod(0o600)
-    return keypair
 
 
 @dataclass
@@ -99,13 +89,6 @@ class DeployPrograms:
 
 ROLE_NAMES: tuple[str, ...] = ("admin", "keeper", "slashing_authority", "treasury")
 PROTOCOL_PROGRAMS: frozenset[str] = frozenset({"rewards", "staking", "escrow", "provenance"})
-
-
-def write_keypair(path: Path, keypair: Keypair) -> None:
-    """Writes `keypair` in the Solana CLI format, readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(list(bytes(keypair))))
-    path.chmod(0o600)
 
 
 @dataclass(frozen=True)

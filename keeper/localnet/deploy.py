@@ -10,7 +10,6 @@ in, so both wait for that slot.
 
 from __future__ import annotations
 
-import json
 import struct
 import tomllib
 from collections.abc import Sequence
@@ -28,6 +27,7 @@ from solders.system_program import CreateAccountParams, create_account
 from solders.sysvar import CLOCK, RENT
 from solders.transaction import Transaction
 
+from keeper.client.keys import load_keypair
 from keeper.localnet.remote import TransactionRecord
 
 LOADER_V3: Final = Pubkey.from_string("BPFLoaderUpgradeab1e11111111111111111111111")
@@ -227,7 +227,7 @@ class ProgramSpec:
     keypair_path: Path
 
     def keypair(self) -> Keypair:
-        keypair = Keypair.from_bytes(bytes(json.loads(self.keypair_path.read_text())))
+        keypair = load_keypair(self.keypair_path)
         if keypair.pubkey() != self.program_id:
             raise DeployError(f"{self.keypair_path} holds {keypair.pubkey()}, not {self.name}'s {self.program_id}")
         return keypair

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import struct
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
@@ -30,11 +29,11 @@ from solders.signature import Signature
 from solders.transaction import Transaction, VersionedTransaction
 from solders.transaction_status import UiTransactionStatusMeta
 
+from keeper.client.clock import CLOCK, clock_slot, clock_unix_timestamp
 from keeper.localnet.node.records import ExecutionResult, TransactionFailed, TransactionRecord, TransactionRejected
 
 __all__ = ["LocalnetChain", "LocalnetRpcError", "ExecutionResult", "TransactionFailed", "TransactionRecord", "TransactionRejected"]
 
-CLOCK_SYSVAR: Final = Pubkey.from_string("SysvarC1ock11111111111111111111111111111111")
 # Slots a second on a cluster (400 ms a slot): what `warp` moves the slot by.
 SLOTS_PER_SECOND: Final = 2.5
 
@@ -114,9 +113,9 @@ class LocalnetChain:
     @property
     def unix_timestamp(self) -> int:
         """The Clock sysvar's time, read like any account."""
-        account = self.get_account(CLOCK_SYSVAR)
+        account = self.get_account(CLOCK)
         assert account is not None, "the node has no Clock sysvar"
-        return int(struct.unpack_from("<q", bytes(account.data), 32)[0])
+        return clock_unix_timestamp(bytes(account.data))
 
     @property
     def latest_blockhash(self) -> Hash:
@@ -227,9 +226,9 @@ class LocalnetChain:
 
     def warp(self, seconds: int) -> None:
         """Advances the clock by `seconds` (and the slot at 400 ms a slot)."""
-        clock = self.get_account(CLOCK_SYSVAR)
+        clock = self.get_account(CLOCK)
         assert clock is not None
-        slot, unix_timestamp = struct.unpack_from("<Q", bytes(clock.data), 0)[0], struct.unpack_from("<q", bytes(clock.data), 32)[0]
+        slot, unix_timestamp = clock_slot(bytes(clock.data)), clock_unix_timestamp(bytes(clock.data))
         self.set_time(slot=slot + max(1, int(seconds * SLOTS_PER_SECOND)), unix_timestamp=unix_timestamp + seconds)
 
     def wait_for_slot(self, slot: int, *, timeout: float = 30.0) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import struct
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,10 +18,10 @@ from solders.message import Message
 from solders.pubkey import Pubkey
 from solders.transaction import Transaction
 
+from keeper.client.clock import CLOCK, clock_unix_timestamp
 from keeper.client.keys import DEFAULT_KEYPAIR
 
 DEFAULT_URL = "http://127.0.0.1:8899"
-CLOCK_SYSVAR = Pubkey.from_string("SysvarC1ock11111111111111111111111111111111")
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, signer: str) -> None:
@@ -66,10 +65,10 @@ async def token_balance(client: AsyncClient, account: Pubkey) -> int:
 
 async def chain_time(client: AsyncClient) -> int:
     """The Clock sysvar's unix_timestamp: the time the program compares deadlines with."""
-    clock = (await client.get_account_info(CLOCK_SYSVAR)).value
+    clock = (await client.get_account_info(CLOCK)).value
     if clock is None:
         raise WalletError("the cluster has no Clock sysvar")
-    return int(struct.unpack_from("<q", bytes(clock.data), 32)[0])
+    return clock_unix_timestamp(bytes(clock.data))
 
 
 def base_units(text: str, decimals: int, what: str) -> int:

@@ -39,6 +39,7 @@ from solders.transaction import Transaction
 from spl.token.instructions import get_associated_token_address
 
 from keeper.addresses import EscrowAddresses, StakingAddresses
+from keeper.client.clock import clock_unix_timestamp
 from keeper.daemon.protocol import JOB_STATUS, AccountLayout
 from tests.keeper.bench import PROTOCOL, pack
 from tests.keeper.wallet import Bank, Manifest, funded_keypair
@@ -323,7 +324,7 @@ async def _chain_time(client: AsyncClient) -> int:
     info = (await client.get_account_info(CLOCK)).value
     if info is None:
         raise RuntimeError("the cluster has no Clock sysvar")
-    return PROTOCOL.clock_unix_timestamp(bytes(info.data))
+    return clock_unix_timestamp(bytes(info.data))
 
 
 # --- phases -----------------------------------------------------------------------------------
