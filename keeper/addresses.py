@@ -94,8 +94,9 @@ class EscrowAddresses:
         return _pda(ProgramIds.ESCROW, Seeds.RENTER, bytes(renter))
 
     @staticmethod
-    def job_vault(job: Pubkey) -> Pubkey:
-        return _pda(ProgramIds.ESCROW, Seeds.JOB_VAULT, bytes(job))
+    def vault(mint: Pubkey) -> Pubkey:
+        """The escrow vault holding every open job's deposit in `mint`."""
+        return _pda(ProgramIds.ESCROW, Seeds.ESCROW_VAULT, bytes(mint))
 
 
 class ProvenanceAddresses:

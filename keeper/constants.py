@@ -55,7 +55,7 @@ class Seeds:
     CONFIG: Final = b"config"
     # escrow
     JOB: Final = b"job"
-    JOB_VAULT: Final = b"job_vault"
+    ESCROW_VAULT: Final = b"escrow_vault"
     RENTER: Final = b"renter"
     # staking
     NODE: Final = b"node"

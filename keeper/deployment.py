@@ -65,6 +65,8 @@ class Settings:
     max_slash_bps: int = 5_000
     start_timeout_secs: int = 3_600
     complete_grace_secs: int = 3_600
+    # After a completion, how long the renter (or node) may dispute before the job settles.
+    dispute_window_secs: int = 3_600
 
 
 @dataclass(frozen=True)
@@ -192,10 +194,12 @@ def bootstrap(chain: LocalnetChain, repo_root: Path, roles: Roles, settings: Set
             {"params": {
                 "oracle_authority": roles.keeper.pubkey(), "treasury": treasury,
                 "start_timeout_secs": settings.start_timeout_secs, "complete_grace_secs": settings.complete_grace_secs,
+                "dispute_window_secs": settings.dispute_window_secs,
             }},
             {
                 "admin": admin.pubkey(), "program_data": EscrowAddresses.program_data, "config": EscrowAddresses.config,
                 "usdc_mint": usdc_mint, "io_mint": RewardsAddresses.io_mint,
+                "usdc_vault": EscrowAddresses.vault(usdc_mint), "io_vault": EscrowAddresses.vault(RewardsAddresses.io_mint),
             },
         )],
         admin,

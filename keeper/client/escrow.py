@@ -149,8 +149,9 @@ def open_job(
         "open_job",
         {"job_id": job_id, "hours_reserved": quote.hours, "price_per_hour": quote.price_per_hour},
         {
-            "renter": renter, "config": EscrowAddresses.config, "node": StakingAddresses.node(node_key), "job": job,
-            "payment_mint": payment_mint, "job_vault": EscrowAddresses.job_vault(job), "renter_token_account": renter_token_account,
+            "renter": renter, "renter_ledger": EscrowAddresses.renter_ledger(renter), "config": EscrowAddresses.config,
+            "node": StakingAddresses.node(node_key), "job": job,
+            "payment_mint": payment_mint, "escrow_vault": EscrowAddresses.vault(payment_mint), "renter_token_account": renter_token_account,
         },
     )
 
@@ -164,7 +165,7 @@ def close_job(escrow: ProgramIdl, name: str, job: JobView, renter_token_account:
         name,
         {},
         {
-            "renter": job.renter, "config": EscrowAddresses.config, "job": job.address, "job_vault": EscrowAddresses.job_vault(job.address),
+            "renter": job.renter, "config": EscrowAddresses.config, "job": job.address, "escrow_vault": EscrowAddresses.vault(job.payment_mint),
             "renter_token_account": renter_token_account, "treasury_token_account": treasury_token_account,
         },
     )

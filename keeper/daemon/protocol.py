@@ -215,7 +215,7 @@ class Protocol:
             "settle_job", {},
             {
                 "config": EscrowAddresses.config, "job": job.address, "node": job.node, "renter": job.renter,
-                "job_vault": EscrowAddresses.job_vault(job.address),
+                "escrow_vault": EscrowAddresses.vault(job.payment_mint),
                 "operator_token_account": token_account_of(operator, job.payment_mint),
                 "treasury_token_account": token_account_of(treasury, job.payment_mint),
                 "burn_vault": burn_vault,

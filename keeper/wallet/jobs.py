@@ -43,8 +43,8 @@ from keeper.wallet.common import (
     ui_amount,
 )
 
-# Job: 8-byte discriminator, version, bump, vault_bump, job_id (u64), then the renter.
-RENTER_OFFSET = 8 + 3 + 8
+# Job: 8-byte discriminator, version, bump, job_id (u64), then the renter.
+RENTER_OFFSET = 8 + 2 + 8
 
 
 def add_job_commands(commands: Any) -> None:

@@ -118,7 +118,7 @@ async def test_anchorpy_program_rpc_wallet_and_solana_py_account_subscription_se
             ctx=ctx("escrow", "open_job", {
                 "renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
                 "config": EscrowAddresses.config, "node": node.address, "job": job,
-                "payment_mint": bank.usdc, "job_vault": EscrowAddresses.job_vault(job), "renter_token_account": renter_usdc,
+                "payment_mint": bank.usdc, "escrow_vault": EscrowAddresses.vault(bank.usdc), "renter_token_account": renter_usdc,
             }),
         )
         decoded = await escrow.account["Job"].fetch(job)

@@ -109,7 +109,7 @@ async def build_network(client: AsyncClient, manifest: Manifest, extra_nodes: in
     treasury = load_key(manifest.state_dir, "treasury").pubkey()
     await send(client, [PROTOCOL.escrow.instruction("cancel_job", {}, {
         "renter": renter.pubkey(), "config": EscrowAddresses.config, "job": cancelled.address,
-        "job_vault": EscrowAddresses.job_vault(cancelled.address), "renter_token_account": renter_usdc,
+        "escrow_vault": EscrowAddresses.vault(bank.usdc), "renter_token_account": renter_usdc,
         "treasury_token_account": await bank.ata(treasury, bank.usdc),
     })], renter)
     _add(network.expected_fees, bank.usdc, fee_ceil(PRICE * HOURS_RESERVED, RESERVATION_FEE_BPS))

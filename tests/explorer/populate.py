@@ -366,8 +366,9 @@ async def _stake(sender: _Sender, bank: Bank, stakes: list[_Stake]) -> None:
 def _open(job: _Job, usdc: Pubkey, io: Pubkey) -> Instruction:
     renter, address = job.renter, job.address
     return PROTOCOL.escrow.instruction("open_job", {"job_id": job.job_id, "hours_reserved": job.hours, "price_per_hour": job.price}, {
-        "renter": renter.wallet.address, "config": EscrowAddresses.config, "node": job.node.address, "job": address,
-        "payment_mint": io if job.mint == "IO" else usdc, "job_vault": EscrowAddresses.job_vault(address),
+        "renter": renter.wallet.address, "renter_ledger": EscrowAddresses.renter_ledger(renter.wallet.address),
+        "config": EscrowAddresses.config, "node": job.node.address, "job": address,
+        "payment_mint": io if job.mint == "IO" else usdc, "escrow_vault": EscrowAddresses.vault(io if job.mint == "IO" else usdc),
         "renter_token_account": renter.io if job.mint == "IO" else renter.usdc,
     })
 

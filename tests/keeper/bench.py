@@ -99,8 +99,9 @@ async def make_completed_jobs(client: AsyncClient, manifest: Manifest, count: in
         def one(i: int) -> Instruction:
             renter, renter_usdc = renters[i // IDS_PER_RENTER]
             return escrow.instruction("open_job", {"job_id": i, "hours_reserved": 2, "price_per_hour": 1_000_003}, {
-                "renter": renter.pubkey(), "config": EscrowAddresses.config, "node": node.address, "job": job(i), "payment_mint": bank.usdc,
-                "job_vault": EscrowAddresses.job_vault(job(i)), "renter_token_account": renter_usdc})
+                "renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
+                "config": EscrowAddresses.config, "node": node.address, "job": job(i), "payment_mint": bank.usdc,
+                "escrow_vault": EscrowAddresses.vault(bank.usdc), "renter_token_account": renter_usdc})
         return [one(i) for i in ids]
 
     def open_transactions(ids: range, blockhash: Hash) -> list[Transaction]:

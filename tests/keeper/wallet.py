@@ -164,7 +164,7 @@ async def open_job(
         ctx=ctx("escrow", "open_job", {
             "renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
             "config": EscrowAddresses.config, "node": node.address, "job": job,
-            "payment_mint": mint, "job_vault": EscrowAddresses.job_vault(job), "renter_token_account": renter_token,
+            "payment_mint": mint, "escrow_vault": EscrowAddresses.vault(mint), "renter_token_account": renter_token,
         }),
     )
     return JobHandle(renter, job_id, job, mint, renter_token)

@@ -253,7 +253,7 @@ class Escrow:
 
     # --- instructions ---
     def update_config_ix(self, admin: Pubkey, /, **changes: Any) -> Instruction:
-        fields = ("admin", "oracle_authority", "treasury", "start_timeout_secs", "complete_grace_secs", "paused")
+        fields = ("admin", "oracle_authority", "treasury", "start_timeout_secs", "complete_grace_secs", "dispute_window_secs", "paused")
         unknown = set(changes) - set(fields)
         assert not unknown, unknown
         params = {f: changes.get(f) for f in fields}
@@ -270,15 +270,15 @@ class Escrow:
             fund = q.deposit if q else 0
         renter_token = self.fund(renter.pubkey(), mint, fund) if fund else self.h.token_account(renter.pubkey(), mint)
         address = EscrowAddresses.job(renter.pubkey(), job_id)
-        return JobRef(renter, job_id, address, EscrowAddresses.job_vault(address), mint, node or self.node,
+        return JobRef(renter, job_id, address, EscrowAddresses.vault(mint), mint, node or self.node,
                       renter_token, hours, price)
 
     def open_ix(self, job: JobRef, /, **override: Any) -> Instruction:
         args = {"job_id": job.job_id, "hours_reserved": job.hours, "price_per_hour": job.price}
         args.update({k: override.pop(k) for k in list(override) if k in args})
         accounts = {
-            "renter": job.renter.pubkey(), "config": EscrowAddresses.config, "node": job.node.address,
-            "job": job.address, "payment_mint": job.mint, "job_vault": job.vault, "renter_token_account": job.renter_token,
+            "renter": job.renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(job.renter.pubkey()),
+            "config": EscrowAddresses.config, "node": job.node.address, "job": job.address, "payment_mint": job.mint, "escrow_vault": job.vault, "renter_token_account": job.renter_token,
         }
         accounts.update(override)
         return self.idl.instruction("open_job", args, accounts)
@@ -296,7 +296,7 @@ class Escrow:
     def settle_ix(self, job: JobRef, /, **override: Any) -> Instruction:
         accounts = {
             "config": EscrowAddresses.config, "job": job.address, "node": job.node.address, "renter": job.renter.pubkey(),
-            "job_vault": job.vault, "operator_token_account": associated_token_address(job.node.operator.pubkey(), job.mint),
+            "escrow_vault": job.vault, "operator_token_account": associated_token_address(job.node.operator.pubkey(), job.mint),
             "treasury_token_account": self.treasury_ata(job.mint), "burn_vault": RewardsAddresses.burn_vault,
             "renter_token_account": job.renter_token,
         }
@@ -305,7 +305,7 @@ class Escrow:
 
     def _refund_ix(self, name: str, job: JobRef, /, **override: Any) -> Instruction:
         accounts = {
-            "renter": job.renter.pubkey(), "config": EscrowAddresses.config, "job": job.address, "job_vault": job.vault,
+            "renter": job.renter.pubkey(), "config": EscrowAddresses.config, "job": job.address, "escrow_vault": job.vault,
             "renter_token_account": job.renter_token, "treasury_token_account": self.treasury_ata(job.mint),
         }
         accounts.update(override)
@@ -329,7 +329,15 @@ class Escrow:
         return record_cu("complete_job", self.h.ok(self.complete_ix(job, hours_used, signer.pubkey()), self.cranker, signer))
 
     def settle(self, job: JobRef, **override: Any) -> TransactionRecord:
+        """Settles once the job's dispute window has passed (waiting for it when it has not)."""
+        self.wait_for_dispute_window(job)
         return record_cu("settle_job", self.h.ok(self.settle_ix(job, **override), self.cranker))
+
+    def wait_for_dispute_window(self, job: JobRef) -> None:
+        deadline = self.job(job).dispute_deadline
+        now = self.h.chain.unix_timestamp
+        if now <= deadline:
+            self.h.warp(deadline + 1 - now)
 
     def cancel(self, job: JobRef) -> TransactionRecord:
         return record_cu("cancel_job", self.h.ok(self.cancel_ix(job), self.cranker, job.renter))

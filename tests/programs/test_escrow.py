@@ -92,18 +92,16 @@ def io_job(escrow: Escrow, hours: int = 10, price: int = IO_PRICE, **kw) -> JobR
 
 
 def rent_of(escrow: Escrow, job: JobRef) -> int:
-    """Lamports held by the job and its vault: what must come back to the renter on close."""
+    """Lamports held by the job: what must come back to the renter on close."""
     job_rent = escrow.lamports(job.address)
-    vault_rent = escrow.lamports(job.vault)
     chain = escrow.h.chain
     assert job_rent == chain.rent_exempt_minimum(len(chain.get_account(job.address).data))
-    assert vault_rent == chain.rent_exempt_minimum(TOKEN_ACCOUNT_SIZE)
-    return job_rent + vault_rent
+    return job_rent
 
 
 def assert_closed_to_renter(escrow: Escrow, job: JobRef, renter_lamports_before: int, rent: int) -> None:
     assert not escrow.exists(job.address), "job account still open"
-    assert not escrow.exists(job.vault), "job vault still open"
+    assert escrow.exists(job.vault), "the escrow vault is shared and stays"
     assert escrow.lamports(job.renter.pubkey()) == renter_lamports_before + rent
 
 
@@ -116,7 +114,7 @@ def settle_and_check(escrow: Escrow, job: JobRef, hours_used: int, token_share_b
     before = escrow.balances(job)
     assert before["vault"] == q.deposit
     renter_lamports = escrow.lamports(job.renter.pubkey())
-    rent = rent_of(escrow, job) if rent_exact else escrow.lamports(job.address) + escrow.lamports(job.vault)
+    rent = rent_of(escrow, job) if rent_exact else escrow.lamports(job.address)
 
     record = escrow.settle(job)
     after = escrow.balances(job)

@@ -283,31 +283,33 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
         job = EscrowAddresses.job(renter.pubkey(), job_id)
         record = h.ok(p.escrow.instruction(
             "open_job", {"job_id": job_id, "hours_reserved": 8, "price_per_hour": 2 * USDC},
-            {"renter": renter.pubkey(), "config": EscrowAddresses.config, "node": node, "job": job,
-             "payment_mint": h.usdc_mint, "job_vault": EscrowAddresses.job_vault(job), "renter_token_account": renter_usdc},
+            {"renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
+             "config": EscrowAddresses.config, "node": node, "job": job,
+             "payment_mint": h.usdc_mint, "escrow_vault": EscrowAddresses.vault(h.usdc_mint), "renter_token_account": renter_usdc},
         ), renter)
         return record, job
 
     def close_accounts(job: Pubkey) -> dict[str, Pubkey]:
         return {"renter": renter.pubkey(), "config": EscrowAddresses.config, "job": job,
-                "job_vault": EscrowAddresses.job_vault(job), "renter_token_account": renter_usdc,
+                "escrow_vault": EscrowAddresses.vault(h.usdc_mint), "renter_token_account": renter_usdc,
                 "treasury_token_account": treasury_usdc}
 
     record, job = open_job(1)
-    cu.take("escrow.open_job", record, "renter opens an 8 h USDC job at 2 USDC/h (creates job + vault, deposits)")
+    cu.take("escrow.open_job", record, "renter's first job: an 8 h USDC job at 2 USDC/h (creates its ledger and the job, deposits)")
     cu.take("escrow.start_job", h.ok(p.escrow.instruction("start_job", {}, {
         "node_key": node_key.pubkey(), "config": EscrowAddresses.config, "job": job,
     }), node_key), "the node key starts the job")
     h.warp(6 * 3_600)
     cu.take("escrow.complete_job", h.ok(p.escrow.instruction("complete_job", {"hours_used": 6}, {
         "authority": node_key.pubkey(), "config": EscrowAddresses.config, "job": job,
-    }), node_key), "the node key completes it after 6 of 8 hours")
+    }), node_key), "the node key completes it after 6 of 8 hours (opens the dispute window)")
+    h.warp(settings.dispute_window_secs + 1)
     cu.take("escrow.settle_job", h.ok(p.escrow.instruction("settle_job", {}, {
         "config": EscrowAddresses.config, "job": job, "node": node, "renter": renter.pubkey(),
-        "job_vault": EscrowAddresses.job_vault(job), "operator_token_account": operator_usdc,
+        "escrow_vault": EscrowAddresses.vault(h.usdc_mint), "operator_token_account": operator_usdc,
         "treasury_token_account": treasury_usdc, "burn_vault": RewardsAddresses.burn_vault,
         "renter_token_account": renter_usdc,
-    }), wallet()), "settlement of that USDC job: payout, 10 % token share, fees, refund, vault + job closed")
+    }), wallet()), "settlement of that USDC job after its dispute window: payout, 10 % token share, fees, refund, job closed")
 
     # The same for an IO-paid job: its token share goes to the burn vault (one more transfer).
     renter_io = h.give_io(renter.pubkey(), 1_000 * IO_UNIT)
@@ -316,34 +318,67 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
     io_job = EscrowAddresses.job(renter.pubkey(), 100)
     h.ok(p.escrow.instruction(
         "open_job", {"job_id": 100, "hours_reserved": 8, "price_per_hour": 3 * IO_UNIT},
-        {"renter": renter.pubkey(), "config": EscrowAddresses.config, "node": node, "job": io_job,
-         "payment_mint": h.io_mint, "job_vault": EscrowAddresses.job_vault(io_job), "renter_token_account": renter_io},
+        {"renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
+         "config": EscrowAddresses.config, "node": node, "job": io_job,
+         "payment_mint": h.io_mint, "escrow_vault": EscrowAddresses.vault(h.io_mint), "renter_token_account": renter_io},
     ), renter)
     h.ok(p.escrow.instruction("start_job", {}, {"node_key": node_key.pubkey(), "config": EscrowAddresses.config, "job": io_job}), node_key)
     h.warp(6 * 3_600)
     h.ok(p.escrow.instruction("complete_job", {"hours_used": 6}, {
         "authority": node_key.pubkey(), "config": EscrowAddresses.config, "job": io_job,
     }), node_key)
+    h.warp(settings.dispute_window_secs + 1)
     cu.take("escrow.settle_job_io", h.ok(p.escrow.instruction("settle_job", {}, {
         "config": EscrowAddresses.config, "job": io_job, "node": node, "renter": renter.pubkey(),
-        "job_vault": EscrowAddresses.job_vault(io_job), "operator_token_account": operator_io,
+        "escrow_vault": EscrowAddresses.vault(h.io_mint), "operator_token_account": operator_io,
         "treasury_token_account": treasury_io, "burn_vault": RewardsAddresses.burn_vault,
         "renter_token_account": renter_io,
     }), wallet()), "settlement of an IO job: payout, 10 % token share to the burn vault, fees, refund, closes", "settle_job")
 
-    _, job = open_job(2)
+    record, job = open_job(2)
+    cu.take("escrow.open_job_next", record, "the renter's next job (its ledger exists)", "open_job")
     cu.take("escrow.cancel_job", h.ok(p.escrow.instruction("cancel_job", {}, close_accounts(job)), renter),
             "renter cancels an unstarted job (refund, reservation fee to treasury)")
     _, job = open_job(3)
     h.warp(settings.start_timeout_secs + 1)
     cu.take("escrow.reclaim_job", h.ok(p.escrow.instruction("reclaim_job", {}, close_accounts(job)), renter),
             "renter reclaims a job the node never started, after the start deadline")
+
+    # A renter stops a running job; the node's completion of another is disputed and decided.
+    _, job = open_job(4)
+    h.ok(p.escrow.instruction("start_job", {}, {"node_key": node_key.pubkey(), "config": EscrowAddresses.config, "job": job}), node_key)
+    h.warp(2 * 3_600 + 10)
+    cu.take("escrow.stop_job", h.ok(p.escrow.instruction("stop_job", {}, {
+        "renter": renter.pubkey(), "config": EscrowAddresses.config, "job": job,
+    }), renter), "the renter stops a job after 2 h 10 s (billed 3 h)")
+    _, job = open_job(5)
+    h.ok(p.escrow.instruction("start_job", {}, {"node_key": node_key.pubkey(), "config": EscrowAddresses.config, "job": job}), node_key)
+    h.warp(3 * 3_600)
+    h.ok(p.escrow.instruction("complete_job", {"hours_used": 3}, {
+        "authority": node_key.pubkey(), "config": EscrowAddresses.config, "job": job,
+    }), node_key)
+    cu.take("escrow.dispute_job", h.ok(p.escrow.instruction("dispute_job", {}, {
+        "disputer": renter.pubkey(), "job": job,
+    }), renter), "the renter disputes the node's 3 h")
+    cu.take("escrow.resolve_dispute", h.ok(p.escrow.instruction("resolve_dispute", {"hours_used": 2}, {
+        "arbiter": keeper.pubkey(), "config": EscrowAddresses.config, "job": job,
+    }), keeper), "the oracle decides 2 h")
     cu.take("escrow.update_config", h.ok(p.escrow.instruction(
         "update_config",
         {"params": {"admin": None, "oracle_authority": None, "treasury": None, "start_timeout_secs": None,
-                    "complete_grace_secs": None, "paused": False}},
+                    "complete_grace_secs": None, "dispute_window_secs": None, "paused": False}},
         {"admin": admin.pubkey(), "config": EscrowAddresses.config},
     ), admin), "admin sets the pause flag")
+    new_oracle = wallet()
+    h.ok(p.escrow.instruction(
+        "update_config",
+        {"params": {"admin": None, "oracle_authority": new_oracle.pubkey(), "treasury": None, "start_timeout_secs": None,
+                    "complete_grace_secs": None, "dispute_window_secs": None, "paused": None}},
+        {"admin": admin.pubkey(), "config": EscrowAddresses.config},
+    ), admin)
+    cu.take("escrow.accept_authority", h.ok(p.escrow.instruction("accept_authority", {}, {
+        "new_authority": new_oracle.pubkey(), "config": EscrowAddresses.config,
+    }), new_oracle), "a proposed oracle authority accepts the handover")
 
     # --- provenance: a batch of 1024 receipts, one receipt proven --------------------------------
     receipts = [

@@ -54,7 +54,7 @@ pub enum EscrowError {
     MathOverflow,
     #[msg("Account is not the escrow config PDA")]
     WrongConfig,
-    #[msg("Account is not the job's vault")]
+    #[msg("Account is not the escrow vault of the payment mint")]
     WrongVault,
     #[msg("Signer is not the upgrade authority recorded in the program's ProgramData")]
     NotUpgradeAuthority,
@@ -62,4 +62,24 @@ pub enum EscrowError {
     WrongProgramData,
     #[msg("Job id already used by this renter")]
     JobIdReused,
+    #[msg("Dispute window must be within 60 s..7 days")]
+    InvalidDisputeWindow,
+    #[msg("Job cannot be settled yet: its dispute window is open or a dispute is undecided")]
+    NotSettleable,
+    #[msg("Dispute window has closed")]
+    DisputeWindowClosed,
+    #[msg("Job was already disputed")]
+    AlreadyDisputed,
+    #[msg("Signer may not dispute this completion")]
+    NotDisputer,
+    #[msg("Job is not disputed")]
+    JobNotDisputed,
+    #[msg("Signer is not the arbiter of this dispute")]
+    NotArbiter,
+    #[msg("Signer holds no proposed authority")]
+    NothingToAccept,
+    #[msg("Account is not the job's renter ledger at its canonical address")]
+    WrongRenterLedger,
+    #[msg("Account is not the canonical job address for this renter and id")]
+    WrongJobAddress,
 }

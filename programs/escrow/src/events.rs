@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::state::PaymentKind;
+use crate::state::{Completer, PaymentKind};
 
 #[event]
 pub struct EscrowInitialized {
@@ -16,6 +16,9 @@ pub struct EscrowInitialized {
     pub network_fee_bps: u16,
     pub start_timeout_secs: i64,
     pub complete_grace_secs: i64,
+    pub dispute_window_secs: i64,
+    pub usdc_vault: Pubkey,
+    pub io_vault: Pubkey,
 }
 
 /// Carries the settable part of the config after the update.
@@ -23,9 +26,12 @@ pub struct EscrowInitialized {
 pub struct EscrowConfigUpdated {
     pub admin: Pubkey,
     pub oracle_authority: Pubkey,
+    pub pending_admin: Pubkey,
+    pub pending_oracle_authority: Pubkey,
     pub treasury: Pubkey,
     pub start_timeout_secs: i64,
     pub complete_grace_secs: i64,
+    pub dispute_window_secs: i64,
     pub paused: bool,
 }
 
@@ -59,10 +65,40 @@ pub struct JobStarted {
 pub struct JobCompleted {
     pub job: Pubkey,
     pub node: Pubkey,
-    /// The node key or the oracle authority.
+    /// The node key, the oracle authority, or the renter (`stop_job`).
     pub completed_by: Pubkey,
+    pub completer: Completer,
     pub hours_used: u32,
     pub completed_at: i64,
+    /// Settlement waits until after this.
+    pub dispute_deadline: i64,
+}
+
+/// The renter (or the node, against an oracle completion) disputed the reported hours.
+#[event]
+pub struct JobDisputed {
+    pub job: Pubkey,
+    pub disputed_by: Pubkey,
+    pub hours_reported: u32,
+    pub disputed_at: i64,
+}
+
+/// The arbiter decided a dispute: `hours_used` is final.
+#[event]
+pub struct DisputeResolved {
+    pub job: Pubkey,
+    pub arbiter: Pubkey,
+    pub hours_reported: u32,
+    pub hours_used: u32,
+    pub resolved_at: i64,
+}
+
+/// A key signed `accept_authority` and now holds the roles proposed to it.
+#[event]
+pub struct AuthorityAccepted {
+    pub authority: Pubkey,
+    pub admin: bool,
+    pub oracle_authority: bool,
 }
 
 /// Every figure of a settlement: deposit == node_payout + token_share + treasury_fees + refund.
@@ -92,9 +128,6 @@ pub struct JobSettled {
     pub token_share_destination: Pubkey,
     pub node_payout: u64,
     pub refund: u64,
-    /// Tokens found in the vault beyond the deposit (sent by a third party); returned to
-    /// the renter together with the refund.
-    pub vault_surplus: u64,
     pub settled_at: i64,
 }
 
@@ -111,7 +144,5 @@ pub struct JobCancelled {
     pub deposit: u64,
     pub reservation_fee: u64,
     pub refund: u64,
-    /// See `JobSettled::vault_surplus`.
-    pub vault_surplus: u64,
     pub cancelled_at: i64,
 }

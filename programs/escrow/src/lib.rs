@@ -50,9 +50,17 @@ pub const CONFIG_SEED: &[u8] = io_common::seeds::CONFIG;
 /// Seed of a job PDA: `[JOB_SEED, renter, job_id u64 LE]`.
 #[constant]
 pub const JOB_SEED: &[u8] = io_common::seeds::JOB;
-/// Seed of a job's vault PDA: `[JOB_VAULT_SEED, job]`.
+/// Seed of an escrow vault PDA: `[ESCROW_VAULT_SEED, mint]`.
 #[constant]
-pub const JOB_VAULT_SEED: &[u8] = io_common::seeds::JOB_VAULT;
+pub const ESCROW_VAULT_SEED: &[u8] = io_common::seeds::ESCROW_VAULT;
+/// Bounds of the dispute window (seconds).
+#[constant]
+pub const MIN_DISPUTE_WINDOW_SECS: i64 = state::MIN_DISPUTE_WINDOW_SECS;
+#[constant]
+pub const MAX_DISPUTE_WINDOW_SECS: i64 = state::MAX_DISPUTE_WINDOW_SECS;
+/// How long the arbiter has to decide a dispute before the reported hours stand (seconds).
+#[constant]
+pub const DISPUTE_RESOLUTION_SECS: i64 = state::DISPUTE_RESOLUTION_SECS;
 
 #[program]
 pub mod escrow {
@@ -65,16 +73,22 @@ pub mod escrow {
         ctx.accounts.handler(ctx.bumps.config, params)
     }
 
-    /// Admin changes the admin, oracle, treasury, timeouts or pause flag (`None` fields
-    /// stay). Paused stops new jobs only; running jobs finish and pay out.
+    /// Admin changes the treasury, timeouts, dispute window or pause flag, and proposes a new
+    /// admin or oracle authority (`None` fields stay). Paused stops new jobs only; running jobs
+    /// finish and pay out.
     pub fn update_config(ctx: Context<UpdateConfig>, params: UpdateConfigParams) -> Result<()> {
         ctx.accounts.handler(params)
+    }
+
+    /// A proposed admin or oracle authority signs to take its role(s) (NothingToAccept if none).
+    pub fn accept_authority(ctx: Context<AcceptAuthority>) -> Result<()> {
+        ctx.accounts.handler()
     }
 
     /// Renter opens job `job_id` (PDA `[JOB, renter, job_id LE]`; an id the renter never
     /// used, tracked by its `RenterLedger`) on an active node and
     /// deposits reserved cost (hours × price) + reservation fee (0.25 %, rounded up) +
-    /// facilitation fee (2 % rounded up, USDC only) into the job vault `[JOB_VAULT, job]`.
+    /// facilitation fee (2 % rounded up, USDC only) into the escrow vault of the payment mint.
     /// Payment mint must be the configured USDC or IO mint. A deposit that would not fit
     /// in u64 fails here (MathOverflow), never later.
     pub fn open_job(
@@ -83,8 +97,7 @@ pub mod escrow {
         hours_reserved: u32,
         price_per_hour: u64,
     ) -> Result<()> {
-        ctx.accounts
-            .handler(&ctx.bumps, job_id, hours_reserved, price_per_hour)
+        ctx.accounts.handler(job_id, hours_reserved, price_per_hour)
     }
 
     /// The node's device key starts an open job, at the latest at its start deadline.
@@ -96,27 +109,46 @@ pub mod escrow {
     /// completion deadline (start + reserved hours + grace). `hours_used` ≤ hours reserved
     /// (HoursExceedReserved) and ≤ the hours begun since start, each begun hour counting
     /// whole (HoursExceedElapsed).
+    /// Settlement then waits for the dispute window.
     pub fn complete_job(ctx: Context<CompleteJob>, hours_used: u32) -> Result<()> {
         ctx.accounts.handler(hours_used)
     }
 
-    /// Anyone settles a completed job: node payout (used cost − 5 % network fee − token
+    /// The renter stops a started job before its completion deadline, billed for the hours
+    /// begun (at most those reserved); settleable from the next second.
+    pub fn stop_job(ctx: Context<StopJob>) -> Result<()> {
+        ctx.accounts.handler()
+    }
+
+    /// Within the dispute window, the renter (any completion but its own stop) or the node key
+    /// (an oracle completion) disputes the reported hours, once.
+    pub fn dispute_job(ctx: Context<DisputeJob>) -> Result<()> {
+        ctx.accounts.handler()
+    }
+
+    /// The arbiter (oracle authority; the admin for oracle completions) decides a disputed
+    /// job's hours. Undecided for `DISPUTE_RESOLUTION_SECS`, the reported hours stand.
+    pub fn resolve_dispute(ctx: Context<ResolveDispute>, hours_used: u32) -> Result<()> {
+        ctx.accounts.handler(hours_used)
+    }
+
+    /// Anyone settles a completed job once its dispute window passed: node payout (used cost − 5 % network fee − token
     /// share) to a token account of the operator (normally its ATA), token share to the
     /// burn vault (IO) or the treasury's token account (USDC), fees to the treasury's token
-    /// account, the rest to the renter's token account; the vault and the job close to the
-    /// renter. `burn_vault` is passed for USDC jobs too.
+    /// account, the rest to the renter's token account; the job closes to the renter.
+    /// `burn_vault` is passed for USDC jobs too.
     pub fn settle_job(ctx: Context<SettleJob>) -> Result<()> {
         ctx.accounts.handler()
     }
 
     /// Renter cancels an open (not started) job: deposit − reservation fee back, the
-    /// reservation fee to the treasury; vault and job close to the renter.
+    /// reservation fee to the treasury; the job closes to the renter.
     pub fn cancel_job(ctx: Context<CancelJob>) -> Result<()> {
         ctx.accounts.handler()
     }
 
-    /// Renter takes the deposit back (less the reservation fee, as in cancel) when an open
-    /// job passed its start deadline or a started job passed its completion deadline.
+    /// Renter takes the deposit back when an open job passed its start deadline (all of it)
+    /// or a started job passed its completion deadline (less the reservation fee, as cancel).
     pub fn reclaim_job(ctx: Context<ReclaimJob>) -> Result<()> {
         ctx.accounts.handler()
     }

@@ -21,15 +21,23 @@ pub const ACCOUNT_VERSION: u8 = 1;
 /// arithmetic far from i64 limits and a misconfiguration from locking deposits for ages.
 pub const MAX_TIMEOUT_SECS: i64 = 365 * 24 * 3_600;
 
-/// Protocol settings. PDA `[CONFIG]`.
+/// Bounds of the dispute window: at least a minute (a renter must be able to react), at most a
+/// week (a node's pay is not held longer than that without a dispute).
+pub const MIN_DISPUTE_WINDOW_SECS: i64 = 60;
+pub const MAX_DISPUTE_WINDOW_SECS: i64 = 7 * 24 * 3_600;
+/// How long the arbiter has to decide a dispute; after it the reported hours stand.
+pub const DISPUTE_RESOLUTION_SECS: i64 = 7 * 24 * 3_600;
+
+/// Protocol settings. PDA `[CONFIG]`; also the token authority of the escrow vaults.
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct EscrowConfig {
     pub version: u8,
     pub bump: u8,
-    /// Changes this config.
+    /// Changes this config; decides disputes of the oracle's own completions.
     pub admin: Pubkey,
-    /// The keeper: may complete jobs as the network's oracle.
+    /// The keeper: may complete jobs as the network's oracle and decides disputes of node
+    /// completions.
     pub oracle_authority: Pubkey,
     /// Treasury wallet; fees and USDC buy-back go to its token accounts (normally its ATAs).
     pub treasury: Pubkey,
@@ -38,6 +46,10 @@ pub struct EscrowConfig {
     pub io_mint: Pubkey,
     /// The rewards program's PDA `[BURN_VAULT]`: IO token shares go here.
     pub burn_vault: Pubkey,
+    /// `[ESCROW_VAULT, usdc_mint]`: holds the deposits of every open USDC job.
+    pub usdc_vault: Pubkey,
+    /// `[ESCROW_VAULT, io_mint]`: holds the deposits of every open IO job.
+    pub io_vault: Pubkey,
     /// Protocol fees, copied from io_common at initialize (shown to explorers; not settable).
     pub facilitation_fee_bps: u16,
     pub reservation_fee_bps: u16,
@@ -46,8 +58,14 @@ pub struct EscrowConfig {
     pub start_timeout_secs: i64,
     /// Extra time after the reserved hours before a started job can be reclaimed.
     pub complete_grace_secs: i64,
+    /// After a completion, how long the job can be disputed before it settles.
+    pub dispute_window_secs: i64,
     /// When set, no new jobs can be opened; running jobs finish and pay out as usual.
     pub paused: bool,
+    /// Proposed admin: becomes admin when it signs `accept_authority` (default: none).
+    pub pending_admin: Pubkey,
+    /// Proposed oracle authority, accepted the same way.
+    pub pending_oracle_authority: Pubkey,
     pub _reserved: [u8; 64],
 }
 
@@ -65,8 +83,24 @@ pub enum JobStatus {
     Open,
     /// Running; waiting for completion.
     Started,
-    /// Hours used are known; waiting for settlement.
+    /// Hours used are known; settles once the dispute window has passed.
     Completed,
+    /// The renter (or, for an oracle completion, the node) disputed the hours; the arbiter
+    /// decides them with `resolve_dispute`.
+    Disputed,
+}
+
+/// Who reported a job's hours.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub enum Completer {
+    /// Not completed yet.
+    None,
+    /// The node's device key (`complete_job`).
+    Node,
+    /// The oracle authority on the network's behalf (`complete_job`).
+    Oracle,
+    /// The renter stopped the job early (`stop_job`): billed for the hours begun.
+    Renter,
 }
 
 /// Job ids a renter has used, PDA `[RENTER, renter]`, created with the renter's first job.
@@ -138,20 +172,19 @@ fn shift_down(bits: [u64; 4], shift: u64) -> [u64; 4] {
     out
 }
 
-/// A GPU rental. PDA `[JOB, renter, job_id u64 LE]`; its deposit sits in the token
-/// account PDA `[JOB_VAULT, job]` (authority = the job), whose address the job records.
+/// A GPU rental. PDA `[JOB, renter, job_id u64 LE]`; its deposit sits in the escrow vault of
+/// its payment mint, whose address the job records.
 ///
-/// Created only by `init` in `open_job`, at that PDA. Later instructions check the address
-/// with `io_common::is_program_address!` over the same seeds and the stored `bump`: what
-/// `seeds` + `bump = x.bump` checks, without `create_program_address`'s 1,500 units (measured
-/// on Agave 4.1.2: start_job 5,871 CU with `seeds`, 4,580 with this (budget 4,000); settle_job 20,544 and 16,437 (budget 12,000)).
+/// Created only by `open_job`, at its canonical PDA. Later instructions check the address with
+/// `io_common::is_program_address!` over the same seeds and the stored `bump`: what `seeds` +
+/// `bump = x.bump` checks, without `create_program_address`'s 1,500 units (measured on Agave
+/// 4.1.2: start_job 5,871 CU with `seeds`, 4,580 with this (budget 4,000)).
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Job {
     pub version: u8,
     pub bump: u8,
-    pub vault_bump: u8,
-    /// Chosen by the renter; unique per renter.
+    /// Chosen by the renter; never reused by the same renter (its `RenterLedger`).
     pub job_id: u64,
     pub renter: Pubkey,
     /// The staking program's Node account.
@@ -175,10 +208,14 @@ pub struct Job {
     pub completed_at: i64,
     pub start_deadline: i64,
     pub complete_deadline: i64,
-    /// The job's vault, `[JOB_VAULT, job]` (recorded at open, so later instructions check it
-    /// with a 32-byte compare instead of re-deriving the address). Taken from `_reserved`:
-    /// every earlier field keeps its offset.
+    /// The escrow vault of the payment mint (`config.usdc_vault` or `config.io_vault`),
+    /// recorded at open so later instructions check it with a 32-byte compare.
     pub vault: Pubkey,
+    pub completed_by: Completer,
+    /// completed_at + the dispute window: settle waits for it (0 before completion).
+    pub dispute_deadline: i64,
+    /// When the job was disputed (0: never). A job is disputed at most once.
+    pub disputed_at: i64,
     pub _reserved: [u8; 32],
 }
 
@@ -379,6 +416,24 @@ impl EscrowConfig {
         }
     }
 
+    /// The escrow vault holding deposits in `mint`, if it is a payment mint.
+    pub fn vault_for(&self, mint: &Pubkey) -> Option<(Pubkey, PaymentKind)> {
+        if *mint == self.usdc_mint {
+            Some((self.usdc_vault, PaymentKind::Usdc))
+        } else if *mint == self.io_mint {
+            Some((self.io_vault, PaymentKind::Io))
+        } else {
+            None
+        }
+    }
+
+    pub fn validate_dispute_window(secs: i64) -> std::result::Result<(), EscrowError> {
+        if !(MIN_DISPUTE_WINDOW_SECS..=MAX_DISPUTE_WINDOW_SECS).contains(&secs) {
+            return Err(EscrowError::InvalidDisputeWindow);
+        }
+        Ok(())
+    }
+
     pub fn validate_timeouts(
         start_timeout_secs: i64,
         complete_grace_secs: i64,
@@ -443,7 +498,37 @@ impl Job {
         match self.status {
             JobStatus::Open => now > self.start_deadline,
             JobStatus::Started => now > self.complete_deadline,
-            JobStatus::Completed => false,
+            JobStatus::Completed | JobStatus::Disputed => false,
+        }
+    }
+
+    /// Records the hours used and opens the dispute window.
+    pub fn complete(
+        &mut self,
+        hours_used: u32,
+        completer: Completer,
+        now: i64,
+        dispute_window_secs: i64,
+    ) -> std::result::Result<(), EscrowError> {
+        self.status = JobStatus::Completed;
+        self.hours_used = hours_used;
+        self.completed_at = now;
+        self.completed_by = completer;
+        self.dispute_deadline = now
+            .checked_add(dispute_window_secs)
+            .ok_or(EscrowError::MathOverflow)?;
+        Ok(())
+    }
+
+    /// Whether settlement may run at `now`: completed and past the dispute window, or disputed
+    /// and left undecided for `DISPUTE_RESOLUTION_SECS` (the reported hours then stand, so a
+    /// deposit is never held by an absent arbiter).
+    pub fn is_settleable(&self, now: i64) -> bool {
+        match self.status {
+            // A decided dispute settles at once.
+            JobStatus::Completed => now > self.dispute_deadline || self.disputed_at != 0,
+            JobStatus::Disputed => now > self.disputed_at.saturating_add(DISPUTE_RESOLUTION_SECS),
+            JobStatus::Open | JobStatus::Started => false,
         }
     }
 }
@@ -768,7 +853,6 @@ mod tests {
         let mut job = Job {
             version: ACCOUNT_VERSION,
             bump: 0,
-            vault_bump: 0,
             job_id: 1,
             renter: Pubkey::new_unique(),
             node: Pubkey::new_unique(),
@@ -788,6 +872,9 @@ mod tests {
             start_deadline: 100,
             complete_deadline: 5_000,
             vault: Pubkey::new_unique(),
+            completed_by: Completer::None,
+            dispute_deadline: 0,
+            disputed_at: 0,
             _reserved: [0; 32],
         };
         assert!(!job.is_reclaimable(100));
@@ -796,6 +883,8 @@ mod tests {
         assert!(!job.is_reclaimable(5_000));
         assert!(job.is_reclaimable(5_001));
         job.status = JobStatus::Completed;
+        assert!(!job.is_reclaimable(i64::MAX));
+        job.status = JobStatus::Disputed;
         assert!(!job.is_reclaimable(i64::MAX));
         assert_eq!(job.quote().unwrap().deposit, 3);
     }

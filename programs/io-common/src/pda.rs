@@ -31,6 +31,8 @@ const fn bump(seeds: &[&[u8]], program: &Pubkey) -> u8 {
 
 // escrow
 pub const ESCROW_CONFIG: Pubkey = address(&[seeds::CONFIG], &ids::ESCROW);
+/// The escrow config signs for the escrow vaults (their token authority).
+pub const ESCROW_CONFIG_BUMP: u8 = bump(&[seeds::CONFIG], &ids::ESCROW);
 
 // staking
 pub const STAKING_CONFIG: Pubkey = address(&[seeds::CONFIG], &ids::STAKING);

@@ -4,7 +4,9 @@ pub const CONFIG: &[u8] = b"config";
 
 // escrow
 pub const JOB: &[u8] = b"job";
-pub const JOB_VAULT: &[u8] = b"job_vault";
+/// `[ESCROW_VAULT, mint]`: the escrow's token account of a payment mint, holding every open
+/// job's deposit in that mint (authority: the escrow config PDA).
+pub const ESCROW_VAULT: &[u8] = b"escrow_vault";
 pub const RENTER: &[u8] = b"renter";
 
 // staking

@@ -4,14 +4,14 @@ use io_common::{pda, seeds};
 
 use crate::errors::EscrowError;
 use crate::state::{EscrowConfig, Job, JobStatus};
-use crate::vault::JobVault;
+use crate::vault::EscrowVault;
 
 /// The renter cancels a job the node has not started: the deposit comes back less the
-/// reservation fee (to the treasury); the vault and the job close to the renter.
+/// reservation fee (to the treasury); the job closes to the renter.
 ///
 /// The renter and treasury token accounts may be one account (`dup`) when the treasury wallet
 /// is itself the renter; each is pinned to its owner, so that is harmless. Neither may be the
-/// vault.
+/// escrow vault.
 #[derive(Accounts)]
 pub struct CancelJob<'info> {
     #[account(mut)]
@@ -29,19 +29,15 @@ pub struct CancelJob<'info> {
         constraint = job.status == JobStatus::Open @ EscrowError::JobNotOpen,
     )]
     pub job: Box<Account<'info, Job>>,
-    /// The job's vault: the address the job recorded at open, held by the job (which ties the
-    /// job account to the vault's PDA `[JOB_VAULT, job]`).
-    #[account(
-        mut,
-        address = job.vault @ EscrowError::WrongVault,
-        token::authority = job,
-    )]
-    pub job_vault: Box<Account<'info, TokenAccount>>,
+    /// The escrow vault of the job's payment mint (the address the job recorded at open).
+    /// CHECK: that address; a token account held by the config.
+    #[account(mut, address = job.vault @ EscrowError::WrongVault)]
+    pub escrow_vault: UncheckedAccount<'info>,
     /// Receives the refund: a renter token account of the payment mint.
     #[account(
         mut,
         dup,
-        constraint = renter_token_account.key() != job_vault.key()
+        constraint = renter_token_account.key() != escrow_vault.key()
             @ ErrorCode::ConstraintDuplicateMutableAccount,
         token::mint = job.payment_mint,
         token::authority = renter,
@@ -52,7 +48,7 @@ pub struct CancelJob<'info> {
     #[account(
         mut,
         dup,
-        constraint = treasury_token_account.key() != job_vault.key()
+        constraint = treasury_token_account.key() != escrow_vault.key()
             @ ErrorCode::ConstraintDuplicateMutableAccount,
         token::mint = job.payment_mint,
         token::authority = config.treasury,
@@ -63,15 +59,15 @@ pub struct CancelJob<'info> {
 
 impl CancelJob<'_> {
     pub fn handler(&mut self) -> Result<()> {
-        let vault = JobVault {
-            job: &self.job,
-            vault: &self.job_vault,
+        let vault = EscrowVault {
+            vault: self.escrow_vault.to_account_info(),
+            config: self.config.to_account_info(),
             token_program: &self.token_program,
         };
-        vault.refund_and_close(
+        vault.refund(
+            &self.job,
             self.renter_token_account.to_account_info(),
             self.treasury_token_account.to_account_info(),
-            self.renter.to_account_info(),
             false,
         )
     }

@@ -3,12 +3,13 @@ use io_common::{pda, seeds};
 
 use crate::errors::EscrowError;
 use crate::events::JobCompleted;
-use crate::state::{EscrowConfig, Job, JobStatus};
+use crate::state::{Completer, EscrowConfig, Job, JobStatus};
 
 /// The node's device key, or the oracle authority (keeper) on the network's behalf,
 /// reports the hours used of a started job. Hours used can be at most the hours reserved
 /// and at most the hours begun since start (a node cannot bill hours still to come).
-/// After the completion deadline only the renter's reclaim remains.
+/// After the completion deadline only the renter's reclaim remains. The completion opens the
+/// dispute window (`config.dispute_window_secs`): settlement waits for it.
 #[derive(Accounts)]
 pub struct CompleteJob<'info> {
     /// The job's node key or `config.oracle_authority`.
@@ -49,15 +50,25 @@ impl CompleteJob<'_> {
             u64::from(hours_used) <= Job::billable_hours(job.started_at, now),
             EscrowError::HoursExceedElapsed
         );
-        job.status = JobStatus::Completed;
-        job.hours_used = hours_used;
-        job.completed_at = now;
+        let completer = if self.authority.key() == job.node_key {
+            Completer::Node
+        } else {
+            Completer::Oracle
+        };
+        job.complete(
+            hours_used,
+            completer,
+            now,
+            self.config.dispute_window_secs,
+        )?;
         emit!(JobCompleted {
             job: job.key(),
             node: job.node,
             completed_by: self.authority.key(),
+            completer,
             hours_used,
             completed_at: now,
+            dispute_deadline: job.dispute_deadline,
         });
         Ok(())
     }

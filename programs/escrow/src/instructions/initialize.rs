@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::bpf_loader_upgradeable;
-use anchor_spl::token::Mint;
+use anchor_spl::token::{Mint, Token, TokenAccount};
 use io_common::{pda, seeds};
 
 use crate::errors::EscrowError;
@@ -16,6 +16,7 @@ pub struct InitializeParams {
     pub treasury: Pubkey,
     pub start_timeout_secs: i64,
     pub complete_grace_secs: i64,
+    pub dispute_window_secs: i64,
 }
 
 /// Creates the escrow config; the signer becomes admin. Fee rates are the protocol's
@@ -59,6 +60,29 @@ pub struct Initialize<'info> {
     /// The IO mint: must be the rewards program's PDA `[IO_MINT]`.
     #[account(address = pda::IO_MINT @ EscrowError::WrongIoMint)]
     pub io_mint: Box<Account<'info, Mint>>,
+    /// The escrow vault of USDC deposits, `[ESCROW_VAULT, usdc_mint]`, held by the config.
+    #[account(
+        init,
+        payer = admin,
+        seeds = [seeds::ESCROW_VAULT, usdc_mint.key().as_ref()],
+        bump,
+        token::mint = usdc_mint,
+        token::authority = config,
+        token::token_program = token_program,
+    )]
+    pub usdc_vault: Box<Account<'info, TokenAccount>>,
+    /// The escrow vault of IO deposits, `[ESCROW_VAULT, io_mint]`, held by the config.
+    #[account(
+        init,
+        payer = admin,
+        seeds = [seeds::ESCROW_VAULT, io_mint.key().as_ref()],
+        bump,
+        token::mint = io_mint,
+        token::authority = config,
+        token::token_program = token_program,
+    )]
+    pub io_vault: Box<Account<'info, TokenAccount>>,
+    pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
 }
 
@@ -75,6 +99,7 @@ impl Initialize<'_> {
             EscrowError::InvalidAuthority
         );
         EscrowConfig::validate_timeouts(params.start_timeout_secs, params.complete_grace_secs)?;
+        EscrowConfig::validate_dispute_window(params.dispute_window_secs)?;
 
         // The burn vault belongs to the rewards program (its PDA `[BURN_VAULT]`), so it cannot
         // be redirected.
@@ -88,12 +113,17 @@ impl Initialize<'_> {
             usdc_mint: self.usdc_mint.key(),
             io_mint: self.io_mint.key(),
             burn_vault: pda::BURN_VAULT,
+            usdc_vault: self.usdc_vault.key(),
+            io_vault: self.io_vault.key(),
             facilitation_fee_bps: fees.facilitation_bps,
             reservation_fee_bps: fees.reservation_bps,
             network_fee_bps: fees.network_bps,
             start_timeout_secs: params.start_timeout_secs,
             complete_grace_secs: params.complete_grace_secs,
+            dispute_window_secs: params.dispute_window_secs,
             paused: false,
+            pending_admin: Pubkey::default(),
+            pending_oracle_authority: Pubkey::default(),
             _reserved: [0; 64],
         });
         emit!(EscrowInitialized {
@@ -109,6 +139,9 @@ impl Initialize<'_> {
             network_fee_bps: fees.network_bps,
             start_timeout_secs: params.start_timeout_secs,
             complete_grace_secs: params.complete_grace_secs,
+            dispute_window_secs: params.dispute_window_secs,
+            usdc_vault: self.usdc_vault.key(),
+            io_vault: self.io_vault.key(),
         });
         Ok(())
     }

@@ -1,17 +1,25 @@
+pub mod accept_authority;
 pub mod cancel_job;
 pub mod complete_job;
+pub mod dispute_job;
 pub mod initialize;
 pub mod open_job;
 pub mod reclaim_job;
+pub mod resolve_dispute;
 pub mod settle_job;
 pub mod start_job;
+pub mod stop_job;
 pub mod update_config;
 
+pub use accept_authority::*;
 pub use cancel_job::*;
 pub use complete_job::*;
+pub use dispute_job::*;
 pub use initialize::*;
 pub use open_job::*;
 pub use reclaim_job::*;
+pub use resolve_dispute::*;
 pub use settle_job::*;
 pub use start_job::*;
+pub use stop_job::*;
 pub use update_config::*;

@@ -1,31 +1,30 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token::{self, Mint, Token, TokenAccount, Transfer};
+use anchor_lang::system_program;
+use anchor_spl::token::{self, Token, TokenAccount, Transfer};
 use io_common::{pda, seeds};
 use staking::state::Node;
 
 use crate::errors::EscrowError;
 use crate::events::JobOpened;
-use crate::state::{EscrowConfig, Job, JobStatus, PaymentKind, RenterLedger, ACCOUNT_VERSION};
+use crate::state::{Completer, EscrowConfig, Job, JobStatus, RenterLedger, ACCOUNT_VERSION};
 
 /// A renter reserves `hours_reserved` hours of a node at `price_per_hour` (payment mint
 /// base units) and deposits reserved cost + reservation fee + facilitation fee (USDC only)
 /// into the job's vault.
 #[derive(Accounts)]
-#[instruction(job_id: u64)]
 pub struct OpenJob<'info> {
-    /// Pays the deposit and the rent of the job and its vault (returned when it closes).
+    /// Pays the deposit and the rent of the job (returned when it closes) and of its ledger.
     #[account(mut)]
     pub renter: Signer<'info>,
-    /// The renter's job-id ledger, PDA `[RENTER, renter]`, created with the first job: the
-    /// job id must not be one the renter has used before (JobIdReused), so ids never repeat.
-    #[account(
-        init_if_needed,
-        payer = renter,
-        space = 8 + RenterLedger::INIT_SPACE,
-        seeds = [seeds::RENTER, renter.key().as_ref()],
-        bump,
-    )]
-    pub renter_ledger: Box<Account<'info, RenterLedger>>,
+    /// The renter's job-id ledger, PDA `[RENTER, renter]`, created with the first job: the job
+    /// id must not be one the renter has used before (JobIdReused), so ids never repeat.
+    /// Hand-written instead of `init_if_needed` + `seeds` + `bump`, whose `find_program_address`
+    /// runs on every open (see `RenterLedger`). The handler checks an existing ledger as
+    /// `Account<RenterLedger>` does (owner, discriminator), that it records this renter and
+    /// sits at its PDA; an empty address must be the canonical PDA (WrongRenterLedger).
+    /// CHECK: by the handler (`take_job_id`), as described above.
+    #[account(mut)]
+    pub renter_ledger: UncheckedAccount<'info>,
     /// The `[CONFIG]` PDA.
     #[account(
         address = pda::ESCROW_CONFIG @ EscrowError::WrongConfig,
@@ -40,35 +39,27 @@ pub struct OpenJob<'info> {
         constraint = node.active @ EscrowError::NodeInactive,
     )]
     pub node: Box<Account<'info, Node>>,
-    /// The job, PDA `[JOB, renter, job_id LE]`, created here (also when someone sent lamports
-    /// to the address beforehand); a job id in use fails in the system program (account
-    /// already in use).
+    /// The job, PDA `[JOB, renter, job_id LE]`, created here at its canonical address (also
+    /// when someone sent lamports to the address beforehand). Hand-written instead of `init` +
+    /// `seeds` + `bump` for the same reason as the ledger (see `Job`).
+    /// CHECK: created by the handler at the canonical PDA (WrongJobAddress otherwise).
+    #[account(mut)]
+    pub job: UncheckedAccount<'info>,
+    /// USDC or IO: only its address is used (it selects the vault; the token program checks
+    /// that the renter's account and the vault hold this mint).
+    /// CHECK: one of the two configured payment mints.
     #[account(
-        init,
-        payer = renter,
-        space = 8 + Job::INIT_SPACE,
-        seeds = [seeds::JOB, renter.key().as_ref(), &job_id.to_le_bytes()],
-        bump,
+        constraint = config.vault_for(payment_mint.key).is_some() @ EscrowError::UnsupportedMint,
     )]
-    pub job: Box<Account<'info, Job>>,
-    /// USDC or IO.
+    pub payment_mint: UncheckedAccount<'info>,
+    /// The escrow vault of the payment mint (`config.usdc_vault` or `config.io_vault`).
+    /// CHECK: the address recorded in the config, a token account it created.
     #[account(
-        constraint = payment_mint.key() == config.usdc_mint
-            || payment_mint.key() == config.io_mint @ EscrowError::UnsupportedMint,
+        mut,
+        constraint = config.vault_for(payment_mint.key).map(|(vault, _)| vault) == Some(escrow_vault.key())
+            @ EscrowError::WrongVault,
     )]
-    pub payment_mint: Box<Account<'info, Mint>>,
-    /// Holds the deposit: a token account of the payment mint at PDA `[JOB_VAULT, job]`,
-    /// authority = the job, created here like the job.
-    #[account(
-        init,
-        payer = renter,
-        seeds = [seeds::JOB_VAULT, job.key().as_ref()],
-        bump,
-        token::mint = payment_mint,
-        token::authority = job,
-        token::token_program = token_program,
-    )]
-    pub job_vault: Box<Account<'info, TokenAccount>>,
+    pub escrow_vault: UncheckedAccount<'info>,
     /// The deposit comes from here.
     #[account(
         mut,
@@ -83,27 +74,17 @@ pub struct OpenJob<'info> {
 impl OpenJob<'_> {
     pub fn handler(
         &mut self,
-        bumps: &OpenJobBumps,
         job_id: u64,
         hours_reserved: u32,
         price_per_hour: u64,
     ) -> Result<()> {
         let renter = self.renter.key();
-        let ledger = &mut self.renter_ledger;
-        if ledger.version == 0 {
-            // Created just now by init_if_needed.
-            ledger.version = ACCOUNT_VERSION;
-            ledger.bump = bumps.renter_ledger;
-            ledger.renter = renter;
-        }
-        ledger.take(job_id)?;
+        self.take_job_id(job_id)?;
 
         let config = &self.config;
-        let payment_kind = if self.payment_mint.key() == config.usdc_mint {
-            PaymentKind::Usdc
-        } else {
-            PaymentKind::Io
-        };
+        let (vault, payment_kind) = config
+            .vault_for(self.payment_mint.key)
+            .ok_or(EscrowError::UnsupportedMint)?;
         // Every overflow a job can hit happens here: settle only divides this deposit.
         let quote = config
             .fee_schedule()
@@ -111,10 +92,10 @@ impl OpenJob<'_> {
         let now = Clock::get()?.unix_timestamp;
         let start_deadline = Job::start_deadline(now, config.start_timeout_secs)?;
         let job_key = self.job.key();
-        self.job.set_inner(Job {
+        let bump = self.create_job(job_id)?;
+        let job = Job {
             version: ACCOUNT_VERSION,
-            bump: bumps.job,
-            vault_bump: bumps.job_vault,
+            bump,
             job_id,
             renter,
             node: self.node.key(),
@@ -133,16 +114,20 @@ impl OpenJob<'_> {
             completed_at: 0,
             start_deadline,
             complete_deadline: 0,
-            vault: self.job_vault.key(),
+            vault,
+            completed_by: Completer::None,
+            dispute_deadline: 0,
+            disputed_at: 0,
             _reserved: [0; 32],
-        });
+        };
+        job.try_serialize(&mut &mut self.job.try_borrow_mut_data()?[..])?;
 
         token::transfer(
             CpiContext::new(
                 self.token_program.key(),
                 Transfer {
                     from: self.renter_token_account.to_account_info(),
-                    to: self.job_vault.to_account_info(),
+                    to: self.escrow_vault.to_account_info(),
                     authority: self.renter.to_account_info(),
                 },
             ),
@@ -166,5 +151,72 @@ impl OpenJob<'_> {
             start_deadline,
         });
         Ok(())
+    }
+
+    /// Marks `job_id` spent in the renter's ledger, creating the ledger with the first job.
+    fn take_job_id(&self, job_id: u64) -> Result<()> {
+        let info = self.renter_ledger.to_account_info();
+        let renter = self.renter.key();
+        let mut ledger = if info.owner != &system_program::ID || !info.data_is_empty() {
+            // What `Account<RenterLedger>` checks: this program's account, a RenterLedger.
+            require_keys_eq!(
+                *info.owner,
+                crate::ID,
+                anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram
+            );
+            let ledger = RenterLedger::try_deserialize(&mut &info.try_borrow_data()?[..])?;
+            require_keys_eq!(ledger.renter, renter, EscrowError::WrongRenterLedger);
+            require!(
+                io_common::is_program_address!(
+                    info.key,
+                    [seeds::RENTER, renter.as_ref(), &[ledger.bump]],
+                    crate::ID
+                ),
+                EscrowError::WrongRenterLedger
+            );
+            ledger
+        } else {
+            let seeds: [&[u8]; 2] = [seeds::RENTER, renter.as_ref()];
+            let bump = pda::canonical_bump(&seeds, info.key, &crate::ID)
+                .ok_or(EscrowError::WrongRenterLedger)?;
+            pda::create_account(
+                &self.renter.to_account_info(),
+                &info,
+                &self.system_program.to_account_info(),
+                &[seeds[0], seeds[1], &[bump]],
+                8 + RenterLedger::INIT_SPACE,
+                &crate::ID,
+            )?;
+            RenterLedger {
+                version: ACCOUNT_VERSION,
+                bump,
+                renter,
+                window_start: 0,
+                used_ids: [0; 4],
+                jobs_opened: 0,
+            }
+        };
+        ledger.take(job_id)?;
+        ledger.try_serialize(&mut &mut info.try_borrow_mut_data()?[..])?;
+        Ok(())
+    }
+
+    /// Creates the job account at its canonical PDA; returns the bump.
+    fn create_job(&self, job_id: u64) -> Result<u8> {
+        let info = self.job.to_account_info();
+        let renter = self.renter.key();
+        let id = job_id.to_le_bytes();
+        let seeds: [&[u8]; 3] = [seeds::JOB, renter.as_ref(), &id];
+        let bump =
+            pda::canonical_bump(&seeds, info.key, &crate::ID).ok_or(EscrowError::WrongJobAddress)?;
+        pda::create_account(
+            &self.renter.to_account_info(),
+            &info,
+            &self.system_program.to_account_info(),
+            &[seeds[0], seeds[1], seeds[2], &[bump]],
+            8 + Job::INIT_SPACE,
+            &crate::ID,
+        )?;
+        Ok(bump)
     }
 }

@@ -4,7 +4,7 @@ use io_common::{pda, seeds};
 
 use crate::errors::EscrowError;
 use crate::state::{EscrowConfig, Job};
-use crate::vault::JobVault;
+use crate::vault::EscrowVault;
 
 /// The renter takes the deposit back when the node missed a deadline: an open job after its
 /// start deadline (everything, the reservation fee included: the node never showed up), or a
@@ -25,19 +25,15 @@ pub struct ReclaimJob<'info> {
         has_one = renter @ EscrowError::NotRenter,
     )]
     pub job: Box<Account<'info, Job>>,
-    /// The job's vault: the address the job recorded at open, held by the job (which ties the
-    /// job account to the vault's PDA `[JOB_VAULT, job]`).
-    #[account(
-        mut,
-        address = job.vault @ EscrowError::WrongVault,
-        token::authority = job,
-    )]
-    pub job_vault: Box<Account<'info, TokenAccount>>,
+    /// The escrow vault of the job's payment mint (the address the job recorded at open).
+    /// CHECK: that address; a token account held by the config.
+    #[account(mut, address = job.vault @ EscrowError::WrongVault)]
+    pub escrow_vault: UncheckedAccount<'info>,
     /// Receives the refund: a renter token account of the payment mint.
     #[account(
         mut,
         dup,
-        constraint = renter_token_account.key() != job_vault.key()
+        constraint = renter_token_account.key() != escrow_vault.key()
             @ ErrorCode::ConstraintDuplicateMutableAccount,
         token::mint = job.payment_mint,
         token::authority = renter,
@@ -48,7 +44,7 @@ pub struct ReclaimJob<'info> {
     #[account(
         mut,
         dup,
-        constraint = treasury_token_account.key() != job_vault.key()
+        constraint = treasury_token_account.key() != escrow_vault.key()
             @ ErrorCode::ConstraintDuplicateMutableAccount,
         token::mint = job.payment_mint,
         token::authority = config.treasury,
@@ -61,15 +57,15 @@ impl ReclaimJob<'_> {
     pub fn handler(&mut self) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
         require!(self.job.is_reclaimable(now), EscrowError::NotReclaimable);
-        let vault = JobVault {
-            job: &self.job,
-            vault: &self.job_vault,
+        let vault = EscrowVault {
+            vault: self.escrow_vault.to_account_info(),
+            config: self.config.to_account_info(),
             token_program: &self.token_program,
         };
-        vault.refund_and_close(
+        vault.refund(
+            &self.job,
             self.renter_token_account.to_account_info(),
             self.treasury_token_account.to_account_info(),
-            self.renter.to_account_info(),
             true,
         )
     }

@@ -5,18 +5,19 @@ use staking::state::Node;
 
 use crate::errors::EscrowError;
 use crate::events::JobSettled;
-use crate::state::{settlement_split, EscrowConfig, Job, JobStatus, PaymentKind};
-use crate::vault::JobVault;
+use crate::state::{settlement_split, EscrowConfig, Job, PaymentKind};
+use crate::vault::EscrowVault;
 
 /// Pays out a completed job (anyone may crank it): the node's payout to the operator's
 /// token account, its token share to the burn vault (IO) or to the treasury for buy-back
 /// (USDC), the fees to the treasury, and the unused hours and facilitation fee back to
-/// the renter; then closes the vault and the job, returning their rent to the renter.
+/// the renter; then closes the job, returning its rent to the renter. Only after the dispute
+/// window (or a decided dispute).
 ///
 /// Operator, treasury and renter token accounts may be one account (`dup`) when one wallet
 /// holds two roles (a renter renting its own node, the treasury renting): each is pinned to
 /// its owner and the payment mint, so coinciding accounts only receive what their single owner
-/// is due. None of them may be the vault (checked explicitly, as `dup` takes them out of
+/// is due. None of them may be the escrow vault (checked explicitly, as `dup` takes them out of
 /// Anchor's duplicate check).
 #[derive(Accounts)]
 pub struct SettleJob<'info> {
@@ -31,7 +32,6 @@ pub struct SettleJob<'info> {
         close = renter,
         has_one = renter @ EscrowError::WrongRenter,
         has_one = node @ EscrowError::WrongNode,
-        constraint = job.status == JobStatus::Completed @ EscrowError::JobNotCompleted,
     )]
     pub job: Box<Account<'info, Job>>,
     /// The job's node (a staking program Node): its current operator and token share.
@@ -40,22 +40,20 @@ pub struct SettleJob<'info> {
             @ ErrorCode::ConstraintSeeds,
     )]
     pub node: Box<Account<'info, Node>>,
-    /// The job's renter wallet: receives the rent of the job and its vault.
+    /// The job's renter wallet: receives the job's rent. Any account (`has_one` on the job):
+    /// a renter that hands its wallet to another program must not block the node's pay.
+    /// CHECK: the job's recorded renter; only credited.
     #[account(mut)]
-    pub renter: SystemAccount<'info>,
-    /// The job's vault: the address the job recorded at open, held by the job (which ties the
-    /// job account to the vault's PDA `[JOB_VAULT, job]`).
-    #[account(
-        mut,
-        address = job.vault @ EscrowError::WrongVault,
-        token::authority = job,
-    )]
-    pub job_vault: Box<Account<'info, TokenAccount>>,
+    pub renter: UncheckedAccount<'info>,
+    /// The escrow vault of the job's payment mint (the address the job recorded at open).
+    /// CHECK: that address; a token account held by the config.
+    #[account(mut, address = job.vault @ EscrowError::WrongVault)]
+    pub escrow_vault: UncheckedAccount<'info>,
     /// A token account of the operator in the payment mint (normally its ATA).
     #[account(
         mut,
         dup,
-        constraint = operator_token_account.key() != job_vault.key()
+        constraint = operator_token_account.key() != escrow_vault.key()
             @ ErrorCode::ConstraintDuplicateMutableAccount,
         token::mint = job.payment_mint,
         token::authority = node.operator,
@@ -65,25 +63,22 @@ pub struct SettleJob<'info> {
     #[account(
         mut,
         dup,
-        constraint = treasury_token_account.key() != job_vault.key()
+        constraint = treasury_token_account.key() != escrow_vault.key()
             @ ErrorCode::ConstraintDuplicateMutableAccount,
         token::mint = job.payment_mint,
         token::authority = config.treasury,
     )]
     pub treasury_token_account: Box<Account<'info, TokenAccount>>,
-    /// The rewards program's burn vault (`config.burn_vault`, an IO token account): IO jobs'
-    /// token share goes here. Passed for USDC jobs too.
-    #[account(
-        mut,
-        address = config.burn_vault @ EscrowError::WrongBurnVault,
-        token::mint = config.io_mint,
-    )]
-    pub burn_vault: Box<Account<'info, TokenAccount>>,
+    /// The rewards program's burn vault (its PDA `[BURN_VAULT]`, an IO token account): IO
+    /// jobs' token share goes here. Passed for USDC jobs too.
+    /// CHECK: the fixed address.
+    #[account(mut, address = pda::BURN_VAULT @ EscrowError::WrongBurnVault)]
+    pub burn_vault: UncheckedAccount<'info>,
     /// A token account of the renter in the payment mint: receives the refund.
     #[account(
         mut,
         dup,
-        constraint = renter_token_account.key() != job_vault.key()
+        constraint = renter_token_account.key() != escrow_vault.key()
             @ ErrorCode::ConstraintDuplicateMutableAccount,
         token::mint = job.payment_mint,
         token::authority = renter,
@@ -94,7 +89,9 @@ pub struct SettleJob<'info> {
 
 impl SettleJob<'_> {
     pub fn handler(&mut self) -> Result<()> {
+        let now = Clock::get()?.unix_timestamp;
         let job = &self.job;
+        require!(job.is_settleable(now), EscrowError::NotSettleable);
         let quote = job.quote()?;
         let split = settlement_split(
             &self.config.fee_schedule(),
@@ -122,14 +119,11 @@ impl SettleJob<'_> {
             ),
         };
 
-        // Anyone can send tokens to a vault; such a surplus must not block the close, and
-        // it goes back to the renter with the refund.
-        let vault = JobVault {
-            job,
-            vault: &self.job_vault,
+        let vault = EscrowVault {
+            vault: self.escrow_vault.to_account_info(),
+            config: self.config.to_account_info(),
             token_program: &self.token_program,
         };
-        let surplus = vault.surplus(&quote)?;
         vault.pay(
             self.operator_token_account.to_account_info(),
             split.node_payout,
@@ -139,14 +133,7 @@ impl SettleJob<'_> {
             self.treasury_token_account.to_account_info(),
             treasury_transfer,
         )?;
-        vault.pay(
-            self.renter_token_account.to_account_info(),
-            split
-                .refund
-                .checked_add(surplus)
-                .ok_or(EscrowError::MathOverflow)?,
-        )?;
-        vault.close(self.renter.to_account_info())?;
+        vault.pay(self.renter_token_account.to_account_info(), split.refund)?;
 
         emit!(JobSettled {
             job: job.key(),
@@ -172,8 +159,7 @@ impl SettleJob<'_> {
             token_share_destination,
             node_payout: split.node_payout,
             refund: split.refund,
-            vault_surplus: surplus,
-            settled_at: Clock::get()?.unix_timestamp,
+            settled_at: now,
         });
         Ok(())
     }

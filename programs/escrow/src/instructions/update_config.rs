@@ -5,16 +5,20 @@ use crate::errors::EscrowError;
 use crate::events::EscrowConfigUpdated;
 use crate::state::EscrowConfig;
 
-/// Fields to change; `None` leaves a field as it is. Mints, burn vault and fee rates are
-/// fixed. Timeouts apply to jobs opened (start) or started (completion) afterwards: each
-/// job records its deadlines.
+/// Fields to change; `None` leaves a field as it is. Mints, vaults, burn vault and fee rates are
+/// fixed. Timeouts apply to jobs opened (start) or started (completion) afterwards, the dispute
+/// window to completions afterwards: each job records its deadlines.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default)]
 pub struct UpdateConfigParams {
+    /// Proposes a new admin; it takes over when it signs `accept_authority`. Proposing the
+    /// current admin withdraws a proposal.
     pub admin: Option<Pubkey>,
+    /// Proposes a new oracle authority, accepted the same way.
     pub oracle_authority: Option<Pubkey>,
     pub treasury: Option<Pubkey>,
     pub start_timeout_secs: Option<i64>,
     pub complete_grace_secs: Option<i64>,
+    pub dispute_window_secs: Option<i64>,
     pub paused: Option<bool>,
 }
 
@@ -36,11 +40,19 @@ impl UpdateConfig<'_> {
         let config = &mut self.config;
         if let Some(admin) = params.admin {
             require_keys_neq!(admin, Pubkey::default(), EscrowError::InvalidAuthority);
-            config.admin = admin;
+            config.pending_admin = if admin == config.admin {
+                Pubkey::default()
+            } else {
+                admin
+            };
         }
         if let Some(oracle) = params.oracle_authority {
             require_keys_neq!(oracle, Pubkey::default(), EscrowError::InvalidAuthority);
-            config.oracle_authority = oracle;
+            config.pending_oracle_authority = if oracle == config.oracle_authority {
+                Pubkey::default()
+            } else {
+                oracle
+            };
         }
         if let Some(treasury) = params.treasury {
             require_keys_neq!(treasury, Pubkey::default(), EscrowError::InvalidAuthority);
@@ -55,15 +67,22 @@ impl UpdateConfig<'_> {
         EscrowConfig::validate_timeouts(start, grace)?;
         config.start_timeout_secs = start;
         config.complete_grace_secs = grace;
+        if let Some(secs) = params.dispute_window_secs {
+            EscrowConfig::validate_dispute_window(secs)?;
+            config.dispute_window_secs = secs;
+        }
         if let Some(paused) = params.paused {
             config.paused = paused;
         }
         emit!(EscrowConfigUpdated {
             admin: config.admin,
             oracle_authority: config.oracle_authority,
+            pending_admin: config.pending_admin,
+            pending_oracle_authority: config.pending_oracle_authority,
             treasury: config.treasury,
             start_timeout_secs: config.start_timeout_secs,
             complete_grace_secs: config.complete_grace_secs,
+            dispute_window_secs: config.dispute_window_secs,
             paused: config.paused,
         });
         Ok(())

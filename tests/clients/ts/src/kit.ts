@@ -128,7 +128,7 @@ async function main(): Promise<void> {
 
   const jobId = BigInt(Date.now()) * 10n + 7n;
   const [job] = await getProgramDerivedAddress({ programAddress: escrowProgram, seeds: ["job", encoder.encode(renter.address), u64(jobId)] });
-  const [jobVault] = await getProgramDerivedAddress({ programAddress: escrowProgram, seeds: ["job_vault", encoder.encode(job)] });
+  const [escrowVault] = await getProgramDerivedAddress({ programAddress: escrowProgram, seeds: ["escrow_vault", encoder.encode(usdcMint)] });
   const [renterLedger] = await getProgramDerivedAddress({ programAddress: escrowProgram, seeds: ["renter", encoder.encode(renter.address)] });
   const config = address(escrowIdl.instructions.find((ix: any) => ix.name === "open_job").accounts.find((a: any) => a.name === "config").address);
 
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     {
       programAddress: escrowProgram,
       accounts: [
-        writableSigner(renter), writable(renterLedger), readonly(config), readonly(node), writable(job), readonly(usdcMint), writable(jobVault),
+        writableSigner(renter), writable(renterLedger), readonly(config), readonly(node), writable(job), readonly(usdcMint), writable(escrowVault),
         writable(renterToken), readonly(TOKEN_PROGRAM), readonly(SYSTEM_PROGRAM),
       ],
       data: concat(discriminator(escrowIdl, "open_job"), u64(jobId), u32(HOURS_RESERVED), u64(PRICE)),
