@@ -8,6 +8,8 @@ share_floor rounds shares down) and the fee rates of `keeper.constants`.
 
 from __future__ import annotations
 
+import hashlib
+import struct
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +20,7 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from keeper.addresses import EscrowAddresses, RewardsAddresses, StakingAddresses, associated_token_address
-from keeper.constants import FACILITATION_FEE_BPS, NETWORK_FEE_BPS, RESERVATION_FEE_BPS, SECONDS_PER_HOUR
+from keeper.constants import FACILITATION_FEE_BPS, NETWORK_FEE_BPS, RESERVATION_FEE_BPS, SECONDS_PER_HOUR, ProgramIds
 from keeper.fees import U64_MAX, fee_ceil, share_floor
 from keeper.localnet.remote import TransactionRecord
 from tests.programs.harness import (
@@ -154,6 +156,34 @@ def clone_account(harness: Harness, source: Pubkey, owner: Pubkey | None = None)
     return address
 
 
+@dataclass(frozen=True)
+class RenterLedger:
+    """programs/escrow/src/state.rs `RenterLedger`: discriminator, version, bump, renter,
+    window_start, used_ids [u64; 4] (bit i: id window_start + i used), jobs_opened."""
+
+    version: int
+    bump: int
+    renter: Pubkey
+    window_start: int
+    used_ids: tuple[int, ...]
+    jobs_opened: int
+
+    SIZE = 8 + 1 + 1 + 32 + 8 + 4 * 8 + 8
+    DISCRIMINATOR = hashlib.sha256(b"account:RenterLedger").digest()[:8]
+
+    @classmethod
+    def decode(cls, data: bytes) -> RenterLedger:
+        assert len(data) == cls.SIZE and data[:8] == cls.DISCRIMINATOR, "not a RenterLedger"
+        version, bump = data[8], data[9]
+        renter = Pubkey.from_bytes(data[10:42])
+        window_start, *used, jobs_opened = struct.unpack_from("<6Q", data, 42)
+        return cls(version, bump, renter, window_start, tuple(used), jobs_opened)
+
+    def used(self, job_id: int) -> bool:
+        offset = job_id - self.window_start
+        return job_id < self.window_start or (offset < 256 and bool(self.used_ids[offset // 64] >> (offset % 64) & 1))
+
+
 @dataclass
 class NodeInfo:
     operator: Keypair
@@ -167,6 +197,7 @@ class JobRef:
     renter: Keypair
     job_id: int
     address: Pubkey
+    #: The escrow vault of the job's mint (`EscrowAddresses.vault(mint)`), shared by every job in that mint.
     vault: Pubkey
     mint: Pubkey
     node: NodeInfo
@@ -205,6 +236,27 @@ class Escrow:
 
     def job(self, job: JobRef):
         return self.idl.decode_account_as("Job", bytes(self.h.chain.get_account(job.address).data))
+
+    def renter_ledger(self, renter: Pubkey) -> RenterLedger:
+        """The renter's job-id ledger, decoded by hand: the IDL does not carry the type since
+        open_job takes the ledger as an unchecked account."""
+        account = self.h.chain.get_account(EscrowAddresses.renter_ledger(renter))
+        assert account is not None and account.owner == ProgramIds.ESCROW, "no renter ledger"
+        return RenterLedger.decode(bytes(account.data))
+
+    def open_deposits(self, mint: Pubkey) -> int:
+        """The deposits of every job in `mint` not closed yet: what the mint's escrow vault must
+        hold at least (it holds exactly that plus whatever someone sent it)."""
+        discriminator = self.idl.account_discriminator("Job")
+        total = 0
+        for _, account in self.h.chain.accounts_owned_by(ProgramIds.ESCROW):
+            data = bytes(account.data)
+            if data[:8] != discriminator:
+                continue
+            state = self.idl.decode_account_as("Job", data)
+            if state.payment_mint == mint:
+                total += state.reserved_cost + state.reservation_fee + state.facilitation_fee
+        return total
 
     def events(self, record: TransactionRecord, name: str) -> list:
         return [e.data for e in self.idl.decode_events(record.result.logs) if e.name == name]
@@ -259,6 +311,19 @@ class Escrow:
         params = {f: changes.get(f) for f in fields}
         return self.idl.instruction("update_config", {"params": params}, {"admin": admin, "config": EscrowAddresses.config})
 
+    def accept_authority_ix(self, new_authority: Pubkey, /, **override: Any) -> Instruction:
+        accounts = {"new_authority": new_authority, "config": EscrowAddresses.config}
+        accounts.update(override)
+        return self.idl.instruction("accept_authority", {}, accounts)
+
+    def hand_over(self, current_admin: Keypair, *, admin: Keypair | None = None,
+                  oracle_authority: Keypair | None = None) -> None:
+        """Both steps of a handover: `current_admin` proposes, each proposed key accepts."""
+        changes = {name: key.pubkey() for name, key in (("admin", admin), ("oracle_authority", oracle_authority)) if key}
+        self.h.ok(self.update_config_ix(current_admin.pubkey(), **changes), current_admin)
+        for key in {k.pubkey(): k for k in (admin, oracle_authority) if k}.values():
+            self.h.ok(self.accept_authority_ix(key.pubkey()), self.cranker, key)
+
     def new_job(self, mint: Pubkey, hours: int, price: int, *, node: NodeInfo | None = None,
                 renter: Keypair | None = None, fund: int | None = None, job_id: int | None = None) -> JobRef:
         """A job reference with a funded renter (not yet opened)."""
@@ -310,6 +375,21 @@ class Escrow:
         }
         accounts.update(override)
         return self.idl.instruction(name, {}, accounts)
+
+    def stop_ix(self, job: JobRef, /, **override: Any) -> Instruction:
+        accounts = {"renter": job.renter.pubkey(), "config": EscrowAddresses.config, "job": job.address}
+        accounts.update(override)
+        return self.idl.instruction("stop_job", {}, accounts)
+
+    def dispute_ix(self, job: JobRef, disputer: Pubkey | None = None, /, **override: Any) -> Instruction:
+        accounts = {"disputer": disputer or job.renter.pubkey(), "job": job.address}
+        accounts.update(override)
+        return self.idl.instruction("dispute_job", {}, accounts)
+
+    def resolve_ix(self, job: JobRef, hours_used: int, arbiter: Pubkey, /, **override: Any) -> Instruction:
+        accounts = {"arbiter": arbiter, "config": EscrowAddresses.config, "job": job.address}
+        accounts.update(override)
+        return self.idl.instruction("resolve_dispute", {"hours_used": hours_used}, accounts)
 
     def cancel_ix(self, job: JobRef, /, **override: Any) -> Instruction:
         return self._refund_ix("cancel_job", job, **override)

@@ -56,15 +56,21 @@ from tests.programs.init_helpers import already_in_use, fails_in_use
 
 START_TIMEOUT = 3_600  # keeper.deployment.Settings defaults used by the harness
 COMPLETE_GRACE = 3_600
+DISPUTE_WINDOW = 3_600
 YEAR = 365 * 24 * 3_600
+WEEK = 7 * 24 * 3_600  # the longest dispute window (the shortest: a minute)
+UPDATE_FIELDS = ("admin", "oracle_authority", "treasury", "start_timeout_secs", "complete_grace_secs",
+                 "dispute_window_secs", "paused")
 USDC_PRICE = 2_000_000  # 2 USDC (6 decimals) an hour
 IO_PRICE = 3 * 10**9  # 3 IO an hour
-# Discriminator + EscrowConfig (state.rs): version, bump, 6 keys, 3 fee rates, 2 timeouts, paused, reserved.
-CONFIG_SIZE = 8 + 1 + 1 + 6 * 32 + 3 * 2 + 2 * 8 + 1 + 64
-# Discriminator + Job (state.rs): version, bumps, id, 4 keys, kind, price, hours, 3 fees, status, 5 times, vault, reserved.
+# Discriminator + EscrowConfig (state.rs): version, bump, 8 keys (admin, oracle, treasury, 2 mints, burn vault,
+# 2 escrow vaults), 3 fee rates, 2 timeouts + dispute window, paused, 2 pending authorities, reserved.
+CONFIG_SIZE = 8 + 1 + 1 + 8 * 32 + 3 * 2 + 3 * 8 + 1 + 2 * 32 + 64
+# Discriminator + Job (state.rs): version, bump, id, 4 keys, kind, price, hours, 3 fees, status, 5 times, vault,
+# completed_by, dispute deadline, disputed_at, reserved.
 # RenterLedger: discriminator, version, bump, renter, window_start, used_ids, jobs_opened.
 RENTER_LEDGER_SIZE = 8 + 1 + 1 + 32 + 8 + 4 * 8 + 8
-JOB_SIZE = 8 + 3 + 8 + 4 * 32 + 1 + 8 + 2 * 4 + 3 * 8 + 1 + 5 * 8 + 32 + 32
+JOB_SIZE = 8 + 2 + 8 + 4 * 32 + 1 + 8 + 2 * 4 + 3 * 8 + 1 + 5 * 8 + 32 + 1 + 2 * 8 + 32
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -105,14 +111,25 @@ def assert_closed_to_renter(escrow: Escrow, job: JobRef, renter_lamports_before:
     assert escrow.lamports(job.renter.pubkey()) == renter_lamports_before + rent
 
 
-def settle_and_check(escrow: Escrow, job: JobRef, hours_used: int, token_share_bps: int, rent_exact: bool = True) -> dict:
-    """Settles a completed job and checks every token movement against the SPEC figures,
-    conservation from balances, the event, and the close back to the renter."""
+def assert_vault_backs_open_jobs(escrow: Escrow, mint: Pubkey, donated: int = 0) -> None:
+    """The mint's escrow vault holds exactly the deposits of the jobs still open in that mint,
+    plus whatever was sent to it from outside (which stays there)."""
+    assert escrow.h.balance(EscrowAddresses.vault(mint)) == escrow.open_deposits(mint) + donated
+
+
+def settle_and_check(escrow: Escrow, job: JobRef, hours_used: int, token_share_bps: int, rent_exact: bool = True,
+                     donated: int = 0) -> dict:
+    """Settles a completed job (after its dispute window) and checks every token movement against
+    the SPEC figures, conservation from balances, the event, and the close back to the renter.
+    The shared escrow vault gives up exactly this job's deposit: other open jobs' deposits (and
+    `donated`, tokens sent to the vault from outside) stay."""
     h = escrow.h
     q = quote(job.hours, job.price, job.usdc)
     s = settlement(q, job.price, hours_used, token_share_bps, job.usdc)
+    escrow.wait_for_dispute_window(job)
     before = escrow.balances(job)
-    assert before["vault"] == q.deposit
+    assert_vault_backs_open_jobs(escrow, job.mint, donated)
+    assert before["vault"] >= q.deposit
     renter_lamports = escrow.lamports(job.renter.pubkey())
     rent = rent_of(escrow, job) if rent_exact else escrow.lamports(job.address)
 
@@ -122,6 +139,7 @@ def settle_and_check(escrow: Escrow, job: JobRef, hours_used: int, token_share_b
 
     # Exact conservation from real balances.
     assert moved["vault"] == -q.deposit
+    assert_vault_backs_open_jobs(escrow, job.mint, donated)
     assert moved["operator"] + moved["burn"] + moved["treasury"] + moved["renter"] == q.deposit
     assert s.node_payout + s.token_share + s.treasury_fees + s.refund == q.deposit
     # Each party gets its SPEC figure.
@@ -145,19 +163,20 @@ def settle_and_check(escrow: Escrow, job: JobRef, hours_used: int, token_share_b
     assert (event.facilitation_fee_deposited, event.facilitation_fee_charged) == (q.facilitation_fee, s.facilitation_charged)
     assert (event.reservation_fee, event.treasury_fees, event.gross) == (q.reservation_fee, s.treasury_fees, s.gross)
     assert (event.token_share_bps, event.token_share, event.node_payout) == (token_share_bps, s.token_share, s.node_payout)
-    assert (event.refund, event.vault_surplus, event.settled_at) == (s.refund, 0, h.now)
+    assert (event.refund, event.settled_at) == (s.refund, h.now)
     assert event.token_share_destination == (escrow.treasury_ata(job.mint) if job.usdc else RewardsAddresses.burn_vault)
     return moved
 
 
-def cancel_and_check(escrow: Escrow, job: JobRef, reclaim: bool, missed_start: bool = False) -> None:
+def cancel_and_check(escrow: Escrow, job: JobRef, reclaim: bool, missed_start: bool = False, donated: int = 0) -> None:
     """Cancel/reclaim: the reservation fee goes to the treasury (back to the renter too when the
     node never started the job), everything else back to the renter, nothing to the node or the
-    burn vault; accounts close to the renter."""
+    burn vault; the job closes to the renter. The escrow vault gives up exactly the job's deposit."""
     q = quote(job.hours, job.price, job.usdc)
     fee = 0 if missed_start else q.reservation_fee
     before = escrow.balances(job)
-    assert before["vault"] == q.deposit
+    assert_vault_backs_open_jobs(escrow, job.mint, donated)
+    assert before["vault"] >= q.deposit
     renter_lamports = escrow.lamports(job.renter.pubkey())
     rent = rent_of(escrow, job)
 
@@ -167,12 +186,12 @@ def cancel_and_check(escrow: Escrow, job: JobRef, reclaim: bool, missed_start: b
         "vault": -q.deposit, "renter": q.deposit - fee, "operator": 0, "treasury": fee, "burn": 0,
     }
     assert moved["renter"] + moved["treasury"] == q.deposit
+    assert_vault_backs_open_jobs(escrow, job.mint, donated)
     assert_closed_to_renter(escrow, job, renter_lamports, rent)
     event = escrow.event(record, "JobCancelled")
     assert (event.job, event.job_id, event.renter, event.node, event.payment_mint, event.reclaimed) == (
         job.address, job.job_id, job.renter.pubkey(), job.node.address, job.mint, reclaim)
-    assert (event.deposit, event.reservation_fee, event.refund, event.vault_surplus) == (
-        q.deposit, fee, q.deposit - fee, 0)
+    assert (event.deposit, event.reservation_fee, event.refund) == (q.deposit, fee, q.deposit - fee)
     assert event.cancelled_at == escrow.h.now
 
 
@@ -210,20 +229,27 @@ def test_initialize_on_fresh_chain_validates_and_records_protocol_fees(repo_root
     keeper_key, treasury_wallet, admin_key = keeper.pubkey(), treasury.pubkey(), admin.pubkey()
 
     def ix(usdc_mint=usdc, io_mint=RewardsAddresses.io_mint, oracle=keeper_key, treasury_key=treasury_wallet,
-           start=START_TIMEOUT, grace=COMPLETE_GRACE, signer=admin_key):
+           start=START_TIMEOUT, grace=COMPLETE_GRACE, window=DISPUTE_WINDOW, signer=admin_key, **accounts):
         return escrow_idl.instruction(
             "initialize",
             {"params": {"oracle_authority": oracle, "treasury": treasury_key, "start_timeout_secs": start,
-                        "complete_grace_secs": grace}},
-            {"admin": signer, "config": EscrowAddresses.config, "usdc_mint": usdc_mint, "io_mint": io_mint},
+                        "complete_grace_secs": grace, "dispute_window_secs": window}},
+            {"admin": signer, "config": EscrowAddresses.config, "usdc_mint": usdc_mint, "io_mint": io_mint, **accounts},
         )
+
+    vaults = (EscrowAddresses.vault(usdc), EscrowAddresses.vault(RewardsAddresses.io_mint))
 
     def expect(name: str, instruction, *signers: Keypair) -> None:
         record = chain.send_instructions([instruction], admin, *signers)
         assert error_name(record) == name, "\n".join(record.result.logs)
         assert chain.get_account(EscrowAddresses.config) is None, "config created by a failed initialize"
+        assert all(chain.get_account(vault) is None for vault in vaults), "vault created by a failed initialize"
 
-    expect("SameMints", ix(usdc_mint=RewardsAddresses.io_mint))
+    # One mint as both payment mints: its escrow vault would be both vaults, so `init` of the second
+    # finds the address in use (before the handler's SameMints check); nothing is created.
+    record = chain.send_instructions([ix(usdc_mint=RewardsAddresses.io_mint)], admin)
+    assert already_in_use(record), "\n".join(record.result.logs)
+    assert chain.get_account(EscrowAddresses.config) is None and all(chain.get_account(v) is None for v in vaults)
     expect("WrongIoMint", ix(io_mint=other_mint))
     expect("WrongIoMint", ix(usdc_mint=RewardsAddresses.io_mint, io_mint=usdc))
     expect("InvalidAuthority", ix(oracle=Pubkey.default()))
@@ -232,20 +258,34 @@ def test_initialize_on_fresh_chain_validates_and_records_protocol_fees(repo_root
     expect("InvalidTimeout", ix(start=YEAR + 1))
     expect("InvalidTimeout", ix(grace=-1))
     expect("InvalidTimeout", ix(grace=YEAR + 1))
+    for window in (0, -1, 59, WEEK + 1):
+        expect("InvalidDisputeWindow", ix(window=window))
+    # The escrow vaults only at their PDAs [ESCROW_VAULT, mint] (not swapped, not elsewhere).
+    expect("ConstraintSeeds", ix(usdc_vault=vaults[1], io_vault=vaults[0]))
+    expect("ConstraintSeeds", ix(usdc_vault=Keypair().pubkey()))
     # The admin must sign: a transaction paid by someone else naming the admin unsigned.
     payer = Keypair()
     chain.airdrop(payer.pubkey(), 10**9)
     record = chain.send_instructions([unsigned(ix(), admin.pubkey())], payer)
     assert error_name(record) == "AccountNotSigner"
 
-    record = chain.send_instructions([ix(start=1, grace=0)], admin).raise_for_error()
+    record = chain.send_instructions([ix(start=1, grace=0, window=60)], admin).raise_for_error()
     COMPUTE_UNITS["initialize"].append(record.result.compute_units_consumed)
     config = escrow_idl.decode_account_as("EscrowConfig", bytes(chain.get_account(EscrowAddresses.config).data))
     assert (config.admin, config.oracle_authority, config.treasury) == (admin.pubkey(), keeper.pubkey(), treasury.pubkey())
+    assert (config.pending_admin, config.pending_oracle_authority) == (Pubkey.default(), Pubkey.default())
     assert (config.usdc_mint, config.io_mint, config.burn_vault) == (usdc, RewardsAddresses.io_mint, RewardsAddresses.burn_vault)
+    assert (config.usdc_vault, config.io_vault) == vaults
+    # Each vault: an SPL Token account of its mint, held by the config PDA, empty.
+    for vault, mint in zip(vaults, (usdc, RewardsAddresses.io_mint), strict=True):
+        account = chain.get_account(vault)
+        assert account.owner == TOKEN_PROGRAM_ID and len(account.data) == TOKEN_ACCOUNT_SIZE
+        data = bytes(account.data)
+        assert (data[:32], data[32:64], data[64:72]) == (bytes(mint), bytes(EscrowAddresses.config), bytes(8))
     assert (config.facilitation_fee_bps, config.reservation_fee_bps, config.network_fee_bps) == (
         FACILITATION_FEE_BPS, RESERVATION_FEE_BPS, NETWORK_FEE_BPS)
-    assert (config.start_timeout_secs, config.complete_grace_secs, config.paused) == (1, 0, False)
+    assert (config.start_timeout_secs, config.complete_grace_secs, config.dispute_window_secs, config.paused) == (
+        1, 0, 60, False)
     assert config.version == 1
     assert config.bump == Pubkey.find_program_address([b"config"], ProgramIds.ESCROW)[1]
     assert chain.get_account(EscrowAddresses.config).owner == ProgramIds.ESCROW
@@ -254,7 +294,8 @@ def test_initialize_on_fresh_chain_validates_and_records_protocol_fees(repo_root
         EscrowAddresses.config, admin.pubkey(), keeper.pubkey(), treasury.pubkey())
     assert (event.usdc_mint, event.io_mint, event.burn_vault) == (usdc, RewardsAddresses.io_mint, RewardsAddresses.burn_vault)
     assert (event.facilitation_fee_bps, event.reservation_fee_bps, event.network_fee_bps) == (200, 25, 500)
-    assert (event.start_timeout_secs, event.complete_grace_secs) == (1, 0)
+    assert (event.start_timeout_secs, event.complete_grace_secs, event.dispute_window_secs) == (1, 0, 60)
+    assert (event.usdc_vault, event.io_vault) == vaults
 
     # Second initialize, even with other settings: refused by `init` (already in use), config untouched.
     before = chain.get_account(EscrowAddresses.config)
@@ -266,7 +307,7 @@ def test_initialize_on_fresh_chain_validates_and_records_protocol_fees(repo_root
     record = chain.send_instructions([escrow_idl.instruction(
         "initialize",
         {"params": {"oracle_authority": keeper.pubkey(), "treasury": treasury.pubkey(), "start_timeout_secs": 1,
-                    "complete_grace_secs": 0}},
+                    "complete_grace_secs": 0, "dispute_window_secs": 60}},
         {"admin": admin.pubkey(), "config": fake, "usdc_mint": usdc, "io_mint": RewardsAddresses.io_mint},
     )], admin)
     assert error_name(record) == "ConstraintSeeds"
@@ -275,44 +316,50 @@ def test_initialize_on_fresh_chain_validates_and_records_protocol_fees(repo_root
 
 def test_initialize_cannot_rerun_on_deployed_escrow(harness: Harness, escrow: Escrow) -> None:
     attacker = harness.wallet()
+    vaults = (EscrowAddresses.vault(harness.usdc_mint), EscrowAddresses.vault(harness.io_mint))
     for signer in (attacker, harness.roles.admin):
         ix = escrow.idl.instruction(
             "initialize",
             {"params": {"oracle_authority": signer.pubkey(), "treasury": signer.pubkey(), "start_timeout_secs": 10,
-                        "complete_grace_secs": 10}},
+                        "complete_grace_secs": 10, "dispute_window_secs": 60}},
             {"admin": signer.pubkey(), "config": EscrowAddresses.config, "usdc_mint": harness.usdc_mint,
              "io_mint": harness.io_mint},
         )
-        fails_in_use(harness, ix, signer, watch=[EscrowAddresses.config])
+        fails_in_use(harness, ix, signer, watch=[EscrowAddresses.config, *vaults])
     assert escrow.config().admin == harness.roles.admin.pubkey()
 
 
 @pytest.mark.parametrize("prefund", ["zero_byte_minimum", "rent_exempt"])
 def test_initialize_survives_a_prefunded_config_address(repo_root: Path, prefund: str) -> None:
-    """The config address is predictable: lamports there before initialize (the least the
-    runtime allows, the rent-exempt minimum of 0 bytes, or a whole rent-exempt balance) must
-    not block it (Anchor's `init` creates it with the System Program's
-    CreateAccountAllowPrefund). The lamports stay with the config; the admin pays only what
+    """The config and escrow vault addresses are predictable: lamports there before initialize
+    (the least the runtime allows, the rent-exempt minimum of 0 bytes, or a whole rent-exempt
+    balance) must not block it (Anchor's `init` creates them with the System Program's
+    CreateAccountAllowPrefund). The lamports stay with the accounts; the admin pays only what
     they lack."""
     chain, programs, admin, keeper = chain_with_rewards_only(repo_root)
     treasury = Keypair()
     usdc = create_mint(chain, admin, admin.pubkey(), 6)
-    rent = chain.rent_exempt_minimum(CONFIG_SIZE)
-    gift = chain.rent_exempt_minimum(0) if prefund == "zero_byte_minimum" else rent
-    chain.set_account(EscrowAddresses.config, Account(lamports=gift, data=b"", owner=SYSTEM_PROGRAM_ID,
-                                                       executable=False, rent_epoch=0))
+    sizes = {EscrowAddresses.config: CONFIG_SIZE, EscrowAddresses.vault(usdc): TOKEN_ACCOUNT_SIZE,
+             EscrowAddresses.vault(RewardsAddresses.io_mint): TOKEN_ACCOUNT_SIZE}
+    rents = {address: chain.rent_exempt_minimum(size) for address, size in sizes.items()}
+    gifts = {address: chain.rent_exempt_minimum(0) if prefund == "zero_byte_minimum" else rent
+             for address, rent in rents.items()}
+    for address, gift in gifts.items():
+        chain.set_account(address, Account(lamports=gift, data=b"", owner=SYSTEM_PROGRAM_ID, executable=False, rent_epoch=0))
     before = chain.balance(admin.pubkey())
     record = chain.send_instructions([programs.escrow.instruction(
         "initialize",
         {"params": {"oracle_authority": keeper.pubkey(), "treasury": treasury.pubkey(), "start_timeout_secs": 60,
-                    "complete_grace_secs": 60}},
+                    "complete_grace_secs": 60, "dispute_window_secs": 60}},
         {"admin": admin.pubkey(), "config": EscrowAddresses.config, "usdc_mint": usdc, "io_mint": RewardsAddresses.io_mint},
     )], admin).raise_for_error()
-    account = chain.get_account(EscrowAddresses.config)
-    assert account.owner == ProgramIds.ESCROW and len(account.data) == CONFIG_SIZE
-    assert account.lamports == rent
-    assert chain.balance(admin.pubkey()) == before - (rent - gift) - record.fee
-    config = programs.escrow.decode_account_as("EscrowConfig", bytes(account.data))
+    for address, size in sizes.items():
+        account = chain.get_account(address)
+        owner = ProgramIds.ESCROW if address == EscrowAddresses.config else TOKEN_PROGRAM_ID
+        assert account.owner == owner and len(account.data) == size
+        assert account.lamports == rents[address]
+    assert chain.balance(admin.pubkey()) == before - sum(rents[a] - gifts[a] for a in sizes) - record.fee
+    config = programs.escrow.decode_account_as("EscrowConfig", bytes(chain.get_account(EscrowAddresses.config).data))
     assert (config.admin, config.treasury, config.usdc_mint, config.start_timeout_secs) == (
         admin.pubkey(), treasury.pubkey(), usdc, 60)
 
@@ -323,38 +370,103 @@ def test_initialize_survives_a_prefunded_config_address(repo_root: Path, prefund
 
 
 def test_update_config_changes_only_given_fields(harness: Harness, escrow: Escrow) -> None:
-    admin = harness.roles.admin
+    admin, keeper = harness.roles.admin, harness.roles.keeper.pubkey()
     new_oracle, new_treasury = Keypair().pubkey(), Keypair().pubkey()
     record = record_cu("update_config", harness.ok(
         escrow.update_config_ix(admin.pubkey(), oracle_authority=new_oracle, start_timeout_secs=600, paused=True), admin))
     config = escrow.config()
-    assert (config.admin, config.oracle_authority, config.treasury) == (admin.pubkey(), new_oracle, harness.roles.treasury.pubkey())
-    assert (config.start_timeout_secs, config.complete_grace_secs, config.paused) == (600, COMPLETE_GRACE, True)
+    # A new oracle authority is only proposed: the current one stays until the new key accepts.
+    assert (config.admin, config.oracle_authority, config.treasury) == (admin.pubkey(), keeper, harness.roles.treasury.pubkey())
+    assert (config.pending_admin, config.pending_oracle_authority) == (Pubkey.default(), new_oracle)
+    assert (config.start_timeout_secs, config.complete_grace_secs, config.dispute_window_secs, config.paused) == (
+        600, COMPLETE_GRACE, DISPUTE_WINDOW, True)
     event = escrow.event(record, "EscrowConfigUpdated")
-    assert (event.admin, event.oracle_authority, event.treasury) == (admin.pubkey(), new_oracle, harness.roles.treasury.pubkey())
-    assert (event.start_timeout_secs, event.complete_grace_secs, event.paused) == (600, COMPLETE_GRACE, True)
+    assert (event.admin, event.oracle_authority, event.treasury) == (admin.pubkey(), keeper, harness.roles.treasury.pubkey())
+    assert (event.pending_admin, event.pending_oracle_authority) == (Pubkey.default(), new_oracle)
+    assert (event.start_timeout_secs, event.complete_grace_secs, event.dispute_window_secs, event.paused) == (
+        600, COMPLETE_GRACE, DISPUTE_WINDOW, True)
 
-    record_cu("update_config", harness.ok(escrow.update_config_ix(
-        admin.pubkey(), treasury=new_treasury, complete_grace_secs=0, paused=False), admin))
+    record = record_cu("update_config", harness.ok(escrow.update_config_ix(
+        admin.pubkey(), treasury=new_treasury, complete_grace_secs=0, dispute_window_secs=60, paused=False), admin))
     config = escrow.config()
-    assert (config.oracle_authority, config.treasury, config.start_timeout_secs, config.complete_grace_secs, config.paused) == (
-        new_oracle, new_treasury, 600, 0, False)
-    # Fee rates, mints and burn vault are not settable.
+    assert (config.oracle_authority, config.pending_oracle_authority, config.treasury, config.start_timeout_secs,
+            config.complete_grace_secs, config.dispute_window_secs, config.paused) == (
+        keeper, new_oracle, new_treasury, 600, 0, 60, False)
+    assert escrow.event(record, "EscrowConfigUpdated").dispute_window_secs == 60
+    # Fee rates, mints, vaults and burn vault are not settable.
     assert (config.facilitation_fee_bps, config.reservation_fee_bps, config.network_fee_bps) == (200, 25, 500)
     assert (config.usdc_mint, config.io_mint, config.burn_vault) == (harness.usdc_mint, harness.io_mint, RewardsAddresses.burn_vault)
+    assert (config.usdc_vault, config.io_vault) == (EscrowAddresses.vault(harness.usdc_mint), EscrowAddresses.vault(harness.io_mint))
     # An empty update is a no-op that still validates.
     before = bytes(harness.chain.get_account(EscrowAddresses.config).data)
     record_cu("update_config", harness.ok(escrow.update_config_ix(admin.pubkey()), admin))
     assert bytes(harness.chain.get_account(EscrowAddresses.config).data) == before
+    # Proposing the current oracle authority withdraws the proposal.
+    harness.ok(escrow.update_config_ix(admin.pubkey(), oracle_authority=keeper), admin)
+    config = escrow.config()
+    assert (config.oracle_authority, config.pending_oracle_authority) == (keeper, Pubkey.default())
 
 
 def test_update_config_hands_admin_over(harness: Harness, escrow: Escrow) -> None:
-    old, new = harness.roles.admin, harness.wallet()
-    harness.ok(escrow.update_config_ix(old.pubkey(), admin=new.pubkey()), old)
-    assert escrow.config().admin == new.pubkey()
-    harness.fails("NotAdmin", escrow.update_config_ix(old.pubkey(), paused=True), old, watch=[EscrowAddresses.config])
+    """Two steps: the admin proposes, the new key accepts. Until it accepts, the old admin keeps
+    acting and the new key cannot; afterwards it is the other way round."""
+    old, new, stranger = harness.roles.admin, harness.wallet(), harness.wallet()
+    watch = [EscrowAddresses.config]
+    # Nothing proposed yet: nobody can accept.
+    harness.fails("NothingToAccept", escrow.accept_authority_ix(new.pubkey()), new, watch=watch)
+    record = harness.ok(escrow.update_config_ix(old.pubkey(), admin=new.pubkey()), old)
+    assert escrow.event(record, "EscrowConfigUpdated").pending_admin == new.pubkey()
+    config = escrow.config()
+    assert (config.admin, config.pending_admin) == (old.pubkey(), new.pubkey())
+    # Proposed, not accepted: the old admin still acts, the new key does not yet.
+    harness.ok(escrow.update_config_ix(old.pubkey(), start_timeout_secs=600), old)
+    harness.fails("NotAdmin", escrow.update_config_ix(new.pubkey(), paused=True), new, watch=watch)
+    # Only the proposed key can accept, and only by signing.
+    for other in (stranger, old, harness.roles.keeper):
+        harness.fails("NothingToAccept", escrow.accept_authority_ix(other.pubkey()), other, watch=watch)
+    harness.fails("AccountNotSigner", unsigned(escrow.accept_authority_ix(new.pubkey()), new.pubkey()), stranger,
+                  watch=watch)
+    fake_config = clone_account(harness, EscrowAddresses.config)
+    harness.fails("WrongConfig", escrow.accept_authority_ix(new.pubkey(), config=fake_config), new, watch=[*watch, fake_config])
+
+    record = record_cu("accept_authority", harness.ok(escrow.accept_authority_ix(new.pubkey()), new))
+    event = escrow.event(record, "AuthorityAccepted")
+    assert (event.authority, event.admin, event.oracle_authority) == (new.pubkey(), True, False)
+    config = escrow.config()
+    assert (config.admin, config.pending_admin, config.oracle_authority) == (
+        new.pubkey(), Pubkey.default(), harness.roles.keeper.pubkey())
+    assert config.start_timeout_secs == 600  # what the old admin set before the handover stays
+    # The new admin acts, the old one cannot; the proposal is spent.
+    harness.fails("NotAdmin", escrow.update_config_ix(old.pubkey(), paused=True), old, watch=watch)
     harness.ok(escrow.update_config_ix(new.pubkey(), paused=True), new)
     assert escrow.config().paused is True
+    harness.fails("NothingToAccept", escrow.accept_authority_ix(new.pubkey()), new, watch=watch)
+
+
+def test_a_mistyped_or_withdrawn_admin_proposal_changes_nothing(harness: Harness, escrow: Escrow) -> None:
+    """A proposal nobody accepts leaves the admin in place; a later proposal replaces it (the
+    earlier key can no longer accept), and proposing the admin itself withdraws it."""
+    admin, typo, meant = harness.roles.admin, harness.wallet(), harness.wallet()
+    watch = [EscrowAddresses.config]
+    harness.ok(escrow.update_config_ix(admin.pubkey(), admin=typo.pubkey()), admin)
+    harness.ok(escrow.update_config_ix(admin.pubkey(), admin=meant.pubkey()), admin)
+    harness.fails("NothingToAccept", escrow.accept_authority_ix(typo.pubkey()), typo, watch=watch)
+    harness.ok(escrow.update_config_ix(admin.pubkey(), admin=admin.pubkey()), admin)
+    config = escrow.config()
+    assert (config.admin, config.pending_admin) == (admin.pubkey(), Pubkey.default())
+    harness.fails("NothingToAccept", escrow.accept_authority_ix(meant.pubkey()), meant, watch=watch)
+    harness.ok(escrow.update_config_ix(admin.pubkey(), paused=True), admin)
+
+
+def test_one_key_proposed_for_both_roles_takes_both_at_once(harness: Harness, escrow: Escrow) -> None:
+    admin, successor = harness.roles.admin, harness.wallet()
+    harness.ok(escrow.update_config_ix(admin.pubkey(), admin=successor.pubkey(), oracle_authority=successor.pubkey()), admin)
+    record = harness.ok(escrow.accept_authority_ix(successor.pubkey()), successor)
+    event = escrow.event(record, "AuthorityAccepted")
+    assert (event.authority, event.admin, event.oracle_authority) == (successor.pubkey(), True, True)
+    config = escrow.config()
+    assert (config.admin, config.oracle_authority, config.pending_admin, config.pending_oracle_authority) == (
+        successor.pubkey(), successor.pubkey(), Pubkey.default(), Pubkey.default())
 
 
 def test_update_config_refusals(harness: Harness, escrow: Escrow) -> None:
@@ -373,25 +485,30 @@ def test_update_config_refusals(harness: Harness, escrow: Escrow) -> None:
     for bad in ({"start_timeout_secs": 0}, {"start_timeout_secs": -5}, {"start_timeout_secs": YEAR + 1},
                 {"complete_grace_secs": -1}, {"complete_grace_secs": YEAR + 1}):
         harness.fails("InvalidTimeout", escrow.update_config_ix(admin.pubkey(), **bad), admin, watch=watch)
+    for window in (0, -1, 59, WEEK + 1):
+        harness.fails("InvalidDisputeWindow", escrow.update_config_ix(admin.pubkey(), dispute_window_secs=window), admin,
+                      watch=watch)
     # A valid change bundled with an invalid one changes nothing.
     harness.fails("InvalidTimeout", escrow.update_config_ix(admin.pubkey(), paused=True, complete_grace_secs=-1), admin,
                   watch=watch)
+    harness.fails("InvalidDisputeWindow", escrow.update_config_ix(admin.pubkey(), admin=stranger.pubkey(),
+                                                                   dispute_window_secs=59), admin, watch=watch)
     # A config-shaped escrow account at another address (not the [CONFIG] PDA).
     fake = clone_account(harness, EscrowAddresses.config)
-    ix = escrow.idl.instruction("update_config", {"params": {"admin": None, "oracle_authority": None, "treasury": None,
-                                                             "start_timeout_secs": None, "complete_grace_secs": None,
-                                                             "paused": True}},
-                                {"admin": admin.pubkey(), "config": fake})
-    harness.fails("WrongConfig", ix, admin, watch=[*watch, fake])
+    harness.fails("WrongConfig", escrow.idl.instruction(
+        "update_config", {"params": {**dict.fromkeys(UPDATE_FIELDS), "paused": True}}, {"admin": admin.pubkey(), "config": fake}),
+        admin, watch=[*watch, fake])
     # The staking config has the same seed under another program.
-    ix = escrow.idl.instruction("update_config", {"params": {"admin": None, "oracle_authority": None, "treasury": None,
-                                                             "start_timeout_secs": None, "complete_grace_secs": None,
-                                                             "paused": True}},
-                                {"admin": admin.pubkey(), "config": StakingAddresses.config})
-    harness.fails("AccountOwnedByWrongProgram", ix, admin, watch=[*watch, StakingAddresses.config])
+    harness.fails("AccountOwnedByWrongProgram", escrow.idl.instruction(
+        "update_config", {"params": {**dict.fromkeys(UPDATE_FIELDS), "paused": True}},
+        {"admin": admin.pubkey(), "config": StakingAddresses.config}), admin, watch=[*watch, StakingAddresses.config])
     # Boundaries are accepted.
-    harness.ok(escrow.update_config_ix(admin.pubkey(), start_timeout_secs=YEAR, complete_grace_secs=YEAR), admin)
-    harness.ok(escrow.update_config_ix(admin.pubkey(), start_timeout_secs=1, complete_grace_secs=0), admin)
+    harness.ok(escrow.update_config_ix(admin.pubkey(), start_timeout_secs=YEAR, complete_grace_secs=YEAR,
+                                       dispute_window_secs=WEEK), admin)
+    harness.ok(escrow.update_config_ix(admin.pubkey(), start_timeout_secs=1, complete_grace_secs=0,
+                                       dispute_window_secs=60), admin)
+    config = escrow.config()
+    assert (config.start_timeout_secs, config.complete_grace_secs, config.dispute_window_secs) == (1, 0, 60)
 
 
 def test_pause_stops_new_jobs_only(harness: Harness, escrow: Escrow) -> None:
@@ -442,14 +559,18 @@ def test_open_job_takes_the_spec_deposit(harness: Harness, escrow: Escrow, usdc:
     renter_before = harness.balance(job.renter_token)
     renter_lamports = escrow.lamports(job.renter.pubkey())
 
+    vault_lamports = escrow.lamports(job.vault)
     record = escrow.open(job)
     assert harness.balance(job.renter_token) == renter_before - q.deposit == 5
+    # The deposit joins the mint's escrow vault (the only job here, so the vault holds just it).
     assert harness.balance(job.vault) == q.deposit
-    # The renter pays the rent of the job and its vault, and (first job) of its job-id ledger
-    # (and the fee: it is the payer here).
+    assert escrow.lamports(job.vault) == vault_lamports
+    # The renter pays the rent of the job and, on its first job, of its job-id ledger (and the
+    # fee: it is the payer here); the vault exists already.
     ledger = EscrowAddresses.renter_ledger(job.renter.pubkey())
-    rent = escrow.lamports(job.address) + escrow.lamports(job.vault) + escrow.lamports(ledger)
+    assert escrow.lamports(job.address) == harness.chain.rent_exempt_minimum(JOB_SIZE)
     assert escrow.lamports(ledger) == harness.chain.rent_exempt_minimum(RENTER_LEDGER_SIZE)
+    rent = escrow.lamports(job.address) + escrow.lamports(ledger)
     assert escrow.lamports(job.renter.pubkey()) == renter_lamports - rent - record.fee
 
     state = escrow.job(job)
@@ -462,11 +583,14 @@ def test_open_job_takes_the_spec_deposit(harness: Harness, escrow: Escrow, usdc:
     assert (state.created_at, state.started_at, state.completed_at) == (harness.now, 0, 0)
     assert (state.start_deadline, state.complete_deadline) == (harness.now + START_TIMEOUT, 0)
     assert state.bump == Pubkey.find_program_address([b"job", bytes(job.renter.pubkey()), job.job_id.to_bytes(8, "little")], ProgramIds.ESCROW)[1]
-    assert state.vault_bump == Pubkey.find_program_address([b"job_vault", bytes(job.address)], ProgramIds.ESCROW)[1]
-    assert state.vault == job.vault  # recorded, so later instructions compare instead of deriving
+    assert (kind_name(state.completed_by), state.dispute_deadline, state.disputed_at) == ("None", 0, 0)
+    # The vault recorded is the config's vault of the mint, [ESCROW_VAULT, mint], held by the config.
+    config = escrow.config()
+    assert state.vault == job.vault == (config.usdc_vault if usdc else config.io_vault)
+    assert job.vault == Pubkey.find_program_address([b"escrow_vault", bytes(job.mint)], ProgramIds.ESCROW)[0]
     vault = harness.chain.get_account(job.vault)
     assert vault.owner == TOKEN_PROGRAM_ID
-    assert bytes(vault.data)[:32] == bytes(job.mint) and bytes(vault.data)[32:64] == bytes(job.address)
+    assert bytes(vault.data)[:32] == bytes(job.mint) and bytes(vault.data)[32:64] == bytes(EscrowAddresses.config)
 
     event = escrow.event(record, "JobOpened")
     assert (event.job, event.job_id, event.renter, event.node, event.payment_mint) == (
@@ -499,7 +623,8 @@ def test_open_job_refuses_deposits_that_overflow_u64(harness: Harness, escrow: E
         assert quote(hours, price, usdc) is None
         harness.fails("MathOverflow", escrow.open_ix(job, hours_reserved=hours, price_per_hour=price), job.renter, watch=watch)
     assert harness.balance(job.renter_token) == 10**12
-    assert not escrow.exists(job.address) and not escrow.exists(job.vault)
+    assert not escrow.exists(job.address) and harness.balance(job.vault) == 0
+    assert not escrow.exists(EscrowAddresses.renter_ledger(job.renter.pubkey()))
 
 
 def test_largest_usdc_deposit_opens_and_settles_exactly(harness: Harness) -> None:
@@ -517,18 +642,30 @@ def test_largest_usdc_deposit_opens_and_settles_exactly(harness: Harness) -> Non
 
 def test_open_job_account_refusals(harness: Harness, escrow: Escrow) -> None:
     job = usdc_job(escrow)
-    watch = escrow.watch(job)
+    ledger = EscrowAddresses.renter_ledger(job.renter.pubkey())
+    io_vault = EscrowAddresses.vault(harness.io_mint)
+    watch = [*escrow.watch(job), ledger, io_vault]
     renter = job.renter
-    # A third mint.
+    # A third mint (also with what would be its vault's address).
     other_mint = create_mint(harness.chain, harness.roles.admin, harness.roles.admin.pubkey(), 6)
     other_account = create_token_account(harness.chain, harness.roles.admin, renter.pubkey(), other_mint)
     harness.fails("UnsupportedMint", escrow.open_ix(job, payment_mint=other_mint, renter_token_account=other_account),
                   renter, watch=watch)
+    harness.fails("UnsupportedMint", escrow.open_ix(job, payment_mint=other_mint, renter_token_account=other_account,
+                                                    escrow_vault=EscrowAddresses.vault(other_mint)), renter, watch=watch)
     # Paying USDC from an IO account (and IO from a USDC account).
     io_account = harness.give_io(renter.pubkey(), 10**12)
     harness.fails("ConstraintTokenMint", escrow.open_ix(job, renter_token_account=io_account), renter,
                   watch=[*watch, io_account])
-    harness.fails("ConstraintTokenMint", escrow.open_ix(job, payment_mint=harness.io_mint), renter, watch=[*watch, io_account])
+    harness.fails("ConstraintTokenMint", escrow.open_ix(job, payment_mint=harness.io_mint, escrow_vault=io_vault), renter,
+                  watch=[*watch, io_account])
+    # The deposit into a vault that is not the config's vault of the payment mint: the other
+    # mint's vault, a copy of the vault, an arbitrary address.
+    harness.fails("WrongVault", escrow.open_ix(job, escrow_vault=io_vault), renter, watch=watch)
+    harness.fails("WrongVault", escrow.open_ix(job, payment_mint=harness.io_mint, renter_token_account=io_account), renter,
+                  watch=[*watch, io_account])
+    harness.fails("WrongVault", escrow.open_ix(job, escrow_vault=clone_account(harness, job.vault)), renter, watch=watch)
+    harness.fails("WrongVault", escrow.open_ix(job, escrow_vault=Keypair().pubkey()), renter, watch=watch)
     # Paying from someone else's account.
     victim = harness.give_usdc(harness.wallet().pubkey(), 10**12)
     harness.fails("ConstraintTokenOwner", escrow.open_ix(job, renter_token_account=victim), renter, watch=[*watch, victim])
@@ -538,18 +675,21 @@ def test_open_job_account_refusals(harness: Harness, escrow: Escrow) -> None:
     fake_node = clone_account(harness, escrow.node.address, owner=ProgramIds.ESCROW)
     harness.fails("AccountOwnedByWrongProgram", escrow.open_ix(job, node=fake_node), renter, watch=watch)
     harness.fails("AccountDiscriminatorMismatch", escrow.open_ix(job, node=StakingAddresses.config), renter, watch=watch)
-    # The job at an address that is not [JOB, renter, job_id] (another id's PDA, another renter's PDA).
-    harness.fails("ConstraintSeeds", escrow.open_ix(job, job=EscrowAddresses.job(renter.pubkey(), job.job_id + 1)),
-                  renter, watch=watch)
-    other = harness.wallet()
-    harness.fails("ConstraintSeeds", escrow.open_ix(job, job=EscrowAddresses.job(other.pubkey(), job.job_id)), renter,
-                  watch=watch)
-    # A vault that is not [JOB_VAULT, job].
-    harness.fails("ConstraintSeeds", escrow.open_ix(job, job_vault=Keypair().pubkey()), renter, watch=watch)
+    # The job at an address that is not [JOB, renter, job_id] (another id's PDA, another renter's
+    # PDA, an arbitrary address).
+    for address in (EscrowAddresses.job(renter.pubkey(), job.job_id + 1), EscrowAddresses.job(harness.wallet().pubkey(), job.job_id),
+                    Keypair().pubkey()):
+        harness.fails("WrongJobAddress", escrow.open_ix(job, job=address), renter, watch=[*watch, address])
+    # The renter's ledger at an address that is not [RENTER, renter] (another wallet's PDA, an
+    # arbitrary address, the renter's own wallet).
+    for address in (EscrowAddresses.renter_ledger(harness.wallet().pubkey()), Keypair().pubkey()):
+        harness.fails("WrongRenterLedger", escrow.open_ix(job, renter_ledger=address), renter, watch=[*watch, address])
+    harness.fails("WrongRenterLedger", escrow.open_ix(job, renter_ledger=renter.pubkey()), renter, watch=watch)
     # A config that is not the [CONFIG] PDA.
     fake_config = clone_account(harness, EscrowAddresses.config)
     harness.fails("WrongConfig", escrow.open_ix(job, config=fake_config), renter, watch=watch)
-    assert not escrow.exists(job.address)
+    assert not escrow.exists(job.address) and not escrow.exists(ledger)
+    escrow.open(job)
 
 
 def test_open_job_refuses_inactive_node(harness: Harness, escrow: Escrow) -> None:
@@ -568,13 +708,17 @@ def test_open_job_refuses_a_deposit_the_renter_does_not_have(harness: Harness, e
     assert custom_error_code(record) == 1
     assert any("insufficient funds" in line for line in record.result.logs)
     assert harness.balance(job.renter_token) == q.deposit - 1
-    assert not escrow.exists(job.address) and not escrow.exists(job.vault)
+    assert not escrow.exists(job.address) and harness.balance(job.vault) == 0
+    # The ledger created earlier in the transaction is rolled back too: the id is still free.
+    assert not escrow.exists(EscrowAddresses.renter_ledger(job.renter.pubkey()))
 
 
 def test_open_job_id_is_unique_per_renter_while_open(harness: Harness, escrow: Escrow) -> None:
     job = usdc_job(escrow, fund=2 * quote(10, USDC_PRICE, True).deposit)
     escrow.open(job)
-    fails_in_use(harness, escrow.open_ix(job, price_per_hour=1), job.renter, watch=escrow.watch(job))
+    # The renter's ledger refuses the id before the job address is touched.
+    harness.fails("JobIdReused", escrow.open_ix(job, price_per_hour=1), job.renter,
+                  watch=[*escrow.watch(job), EscrowAddresses.renter_ledger(job.renter.pubkey())])
     # The same id is free for another renter.
     other = usdc_job(escrow, job_id=job.job_id)
     escrow.open(other)
@@ -582,26 +726,26 @@ def test_open_job_id_is_unique_per_renter_while_open(harness: Harness, escrow: E
 
 
 @pytest.mark.parametrize("amount", ["zero_byte_minimum", "partial", "rent_exempt"])
-@pytest.mark.parametrize("target", ["job", "vault", "both"])
+@pytest.mark.parametrize("target", ["job", "ledger", "both"])
 def test_open_job_survives_a_prefunded_address(harness: Harness, escrow: Escrow, target: str, amount: str) -> None:
-    """Job and vault addresses are predictable: lamports sent there beforehand must not block
-    the renter's job id (Anchor's `init` creates them with the System Program's
-    CreateAccountAllowPrefund). Pre-funded with the least the runtime allows (the rent-exempt
-    minimum of 0 bytes), with part of the rent, or with more than the whole rent; the lamports
-    stay with the accounts and come back to the renter when they close."""
+    """Job and renter-ledger addresses are predictable: lamports sent there beforehand must not
+    block the renter's job id (open_job creates them with the System Program's
+    CreateAccountAllowPrefund, as Anchor's `init` does). Pre-funded with the least the runtime
+    allows (the rent-exempt minimum of 0 bytes), with part of the rent, or with more than the
+    whole rent; the lamports stay with the accounts, and the job's come back to the renter when
+    it closes."""
     from solders.system_program import TransferParams, transfer
 
     griefer = harness.wallet()
     job = usdc_job(escrow, hours=3)
     chain = harness.chain
-    targets = {"job": [job.address], "vault": [job.vault], "both": [job.address, job.vault]}[target]
-    job_rent = chain.rent_exempt_minimum(JOB_SIZE)
-    vault_rent = chain.rent_exempt_minimum(TOKEN_ACCOUNT_SIZE)
-    gifts = {}
+    ledger = EscrowAddresses.renter_ledger(job.renter.pubkey())
+    targets = {"job": [job.address], "ledger": [ledger], "both": [job.address, ledger]}[target]
+    rents = {job.address: chain.rent_exempt_minimum(JOB_SIZE), ledger: chain.rent_exempt_minimum(RENTER_LEDGER_SIZE)}
+    gifts = dict.fromkeys(rents, 0)
     for address in targets:
-        full = job_rent if address == job.address else vault_rent
         gifts[address] = {"zero_byte_minimum": chain.rent_exempt_minimum(0), "partial": chain.rent_exempt_minimum(0) + 12_345,
-                          "rent_exempt": full + 12_345}[amount]
+                          "rent_exempt": rents[address] + 12_345}[amount]
         harness.ok(transfer(TransferParams(from_pubkey=griefer.pubkey(), to_pubkey=address, lamports=gifts[address])),
                    griefer)
     renter_lamports = escrow.lamports(job.renter.pubkey())
@@ -610,28 +754,30 @@ def test_open_job_survives_a_prefunded_address(harness: Harness, escrow: Escrow,
     assert kind_name(state.status) == "Open" and state.reserved_cost == 3 * USDC_PRICE and state.vault == job.vault
     assert harness.balance(job.vault) == quote(3, USDC_PRICE, True).deposit
     assert len(chain.get_account(job.address).data) == JOB_SIZE
-    assert escrow.lamports(job.address) == max(job_rent, gifts.get(job.address, 0))
-    assert escrow.lamports(job.vault) == max(vault_rent, gifts.get(job.vault, 0))
-    # The renter paid only the part of the rent the gift did not cover.
-    paid = max(0, job_rent - gifts.get(job.address, 0)) + max(0, vault_rent - gifts.get(job.vault, 0))
-    paid += chain.rent_exempt_minimum(RENTER_LEDGER_SIZE)  # the renter's first job creates its ledger
+    assert len(chain.get_account(ledger).data) == RENTER_LEDGER_SIZE and chain.get_account(ledger).owner == ProgramIds.ESCROW
+    for address, rent in rents.items():
+        assert escrow.lamports(address) == max(rent, gifts[address])
+    # The renter paid only the part of the rent the gifts did not cover.
+    paid = sum(max(0, rent - gifts[address]) for address, rent in rents.items())
     assert escrow.lamports(job.renter.pubkey()) == renter_lamports - paid - record.fee
     escrow.start(job)
     harness.warp(HOUR)
     escrow.complete(job, 1)
+    escrow.wait_for_dispute_window(job)
     renter_lamports = escrow.lamports(job.renter.pubkey())
-    held = escrow.lamports(job.address) + escrow.lamports(job.vault)
-    settle_and_check_lamports = settle_and_check(escrow, job, 1, 1_000, rent_exact=False)
-    assert settle_and_check_lamports is not None
+    held = escrow.lamports(job.address)
+    settle_and_check(escrow, job, 1, 1_000, rent_exact=False)
     assert escrow.lamports(job.renter.pubkey()) == renter_lamports + held
+    assert escrow.lamports(ledger) == max(rents[ledger], gifts[ledger])  # the ledger stays
 
 
 def test_open_job_refuses_a_job_address_held_by_another_program(harness: Harness, escrow: Escrow) -> None:
     """An address that already holds an account (not a plain pre-funded one) is in use."""
     job = usdc_job(escrow)
     squatter = clone_account(harness, escrow.node.address)
-    harness.chain.set_account(job.vault, harness.chain.get_account(squatter))
-    fails_in_use(harness, escrow.open_ix(job), job.renter, watch=[*escrow.watch(job), job.vault])
+    harness.chain.set_account(job.address, harness.chain.get_account(squatter))
+    fails_in_use(harness, escrow.open_ix(job), job.renter,
+                 watch=[*escrow.watch(job), EscrowAddresses.renter_ledger(job.renter.pubkey())])
 
 
 # =====================================================================================
@@ -704,13 +850,18 @@ def test_complete_job_by_node_key_and_by_oracle(harness: Harness, escrow: Escrow
     record = escrow.complete(by_node, 3)
     oracle = harness.roles.keeper
     oracle_record = escrow.complete(by_oracle, 0, authority=oracle)
-    for job, rec, hours, signer in ((by_node, record, 3, escrow.node.node_key), (by_oracle, oracle_record, 0, oracle)):
+    for job, rec, hours, signer, completer in ((by_node, record, 3, escrow.node.node_key, "Node"),
+                                               (by_oracle, oracle_record, 0, oracle, "Oracle")):
         state = escrow.job(job)
         assert kind_name(state.status) == "Completed"
         assert (state.hours_used, state.completed_at) == (hours, harness.now)
+        # The completion opens the dispute window; settlement waits for it.
+        assert (kind_name(state.completed_by), state.dispute_deadline, state.disputed_at) == (
+            completer, harness.now + DISPUTE_WINDOW, 0)
         event = escrow.event(rec, "JobCompleted")
         assert (event.job, event.node, event.completed_by, event.hours_used, event.completed_at) == (
             job.address, escrow.node.address, signer.pubkey(), hours, harness.now)
+        assert (kind_name(event.completer), event.dispute_deadline) == (completer, harness.now + DISPUTE_WINDOW)
 
 
 def test_complete_job_hours_limits(harness: Harness, escrow: Escrow) -> None:
@@ -738,15 +889,42 @@ def test_complete_job_hours_limits(harness: Harness, escrow: Escrow) -> None:
 
 
 def test_complete_job_by_the_oracle_rotation(harness: Harness, escrow: Escrow) -> None:
+    """A new oracle authority completes jobs only once it accepted the handover; the old one
+    completes until then, and no longer afterwards."""
     job = usdc_job(escrow, hours=2)
     escrow.open(job)
     escrow.start(job)
     harness.warp(HOUR)
-    old_oracle, new_oracle = harness.roles.keeper, harness.wallet()
-    harness.ok(escrow.update_config_ix(harness.roles.admin.pubkey(), oracle_authority=new_oracle.pubkey()), harness.roles.admin)
+    admin, old_oracle, new_oracle = harness.roles.admin, harness.roles.keeper, harness.wallet()
+    harness.ok(escrow.update_config_ix(admin.pubkey(), oracle_authority=new_oracle.pubkey()), admin)
+    # Proposed only: still the old oracle's job.
+    harness.fails("NotCompleter", escrow.complete_ix(job, 1, new_oracle.pubkey()), escrow.cranker, new_oracle,
+                  watch=escrow.watch(job))
+    harness.fails("NothingToAccept", escrow.accept_authority_ix(old_oracle.pubkey()), old_oracle,
+                  watch=[EscrowAddresses.config])
+    record = harness.ok(escrow.accept_authority_ix(new_oracle.pubkey()), new_oracle)
+    event = escrow.event(record, "AuthorityAccepted")
+    assert (event.authority, event.admin, event.oracle_authority) == (new_oracle.pubkey(), False, True)
+    config = escrow.config()
+    assert (config.admin, config.oracle_authority, config.pending_oracle_authority) == (
+        admin.pubkey(), new_oracle.pubkey(), Pubkey.default())
     harness.fails("NotCompleter", escrow.complete_ix(job, 1, old_oracle.pubkey()), escrow.cranker, old_oracle,
                   watch=escrow.watch(job))
     escrow.complete(job, 1, authority=new_oracle)
+    assert kind_name(escrow.job(job).completed_by) == "Oracle"
+
+
+def test_the_old_oracle_completes_until_the_new_one_accepts(harness: Harness, escrow: Escrow) -> None:
+    """Before the handover is accepted, the old oracle completes (a job running across the
+    proposal is not stranded)."""
+    job = io_job(escrow, hours=2)
+    escrow.open(job)
+    escrow.start(job)
+    harness.warp(HOUR)
+    harness.ok(escrow.update_config_ix(harness.roles.admin.pubkey(), oracle_authority=harness.wallet().pubkey()),
+               harness.roles.admin)
+    escrow.complete(job, 1, authority=harness.roles.keeper)
+    settle_and_check(escrow, job, 1, escrow.node.token_share_bps)
 
 
 def test_complete_job_refusals(harness: Harness, escrow: Escrow) -> None:
@@ -824,6 +1002,7 @@ def test_settle_zero_hours_used_refunds_everything_but_the_reservation_fee(harne
 def test_settle_is_permissionless_and_one_shot(harness: Harness, escrow: Escrow) -> None:
     job = usdc_job(escrow)
     escrow.run_to_completed(job, 2)
+    escrow.wait_for_dispute_window(job)
     watch = escrow.watch(job)
     # Two settles in one transaction: the second finds the job closed.
     harness.fails("AccountNotInitialized", [escrow.settle_ix(job), escrow.settle_ix(job)], escrow.cranker, watch=watch)
@@ -838,16 +1017,56 @@ def test_settle_is_permissionless_and_one_shot(harness: Harness, escrow: Escrow)
 def test_settle_refuses_jobs_not_completed(harness: Harness, escrow: Escrow) -> None:
     job = usdc_job(escrow)
     escrow.open(job)
-    harness.fails("JobNotCompleted", escrow.settle_ix(job), escrow.cranker, watch=escrow.watch(job))
+    harness.fails("NotSettleable", escrow.settle_ix(job), escrow.cranker, watch=escrow.watch(job))
     escrow.start(job)
     harness.warp(3 * HOUR)
-    harness.fails("JobNotCompleted", escrow.settle_ix(job), escrow.cranker, watch=escrow.watch(job))
+    harness.fails("NotSettleable", escrow.settle_ix(job), escrow.cranker, watch=escrow.watch(job))
+
+
+def test_settle_waits_for_the_dispute_window(harness: Harness, escrow: Escrow) -> None:
+    """A completed job settles only after its dispute window (completion + the config's window):
+    not at completion, not at the deadline's last second, then from the next second on."""
+    job = usdc_job(escrow, hours=3)
+    escrow.run_to_completed(job, 2)
+    deadline = escrow.job(job).dispute_deadline
+    assert deadline == harness.now + DISPUTE_WINDOW
+    harness.fails("NotSettleable", escrow.settle_ix(job), escrow.cranker, watch=escrow.watch(job))
+    harness.warp(DISPUTE_WINDOW)
+    assert harness.now == deadline
+    harness.fails("NotSettleable", escrow.settle_ix(job), escrow.cranker, watch=escrow.watch(job))
+    harness.warp(1)
+    settle_and_check(escrow, job, 2, 1_000)
+
+
+def test_a_new_dispute_window_applies_to_later_jobs_only(harness: Harness, escrow: Escrow) -> None:
+    """A job completed before the window changes keeps its deadline; a job opened and completed
+    after the change gets the new window."""
+    admin = harness.roles.admin
+    early, late = usdc_job(escrow, hours=2), usdc_job(escrow, hours=2)
+    escrow.open(early)
+    escrow.start(early)
+    harness.warp(1)  # the first hour has begun
+    escrow.complete(early, 1)
+    harness.ok(escrow.update_config_ix(admin.pubkey(), dispute_window_secs=60), admin)
+    assert escrow.job(early).dispute_deadline == harness.now + DISPUTE_WINDOW
+    escrow.open(late)
+    escrow.start(late)
+    harness.warp(1)
+    escrow.complete(late, 1)
+    assert escrow.job(late).dispute_deadline == harness.now + 60
+    harness.warp(60)
+    harness.fails("NotSettleable", escrow.settle_ix(late), escrow.cranker, watch=escrow.watch(late))
+    harness.warp(1)
+    settle_and_check(escrow, late, 1, 1_000)
+    harness.fails("NotSettleable", escrow.settle_ix(early), escrow.cranker, watch=escrow.watch(early))
+    settle_and_check(escrow, early, 1, 1_000)
 
 
 @pytest.mark.parametrize("usdc", [True, False], ids=["usdc", "io"])
 def test_settle_refuses_misdirected_accounts(harness: Harness, escrow: Escrow, usdc: bool) -> None:
     job = usdc_job(escrow) if usdc else io_job(escrow)
     escrow.run_to_completed(job, 5)
+    escrow.wait_for_dispute_window(job)  # settleable: only the misdirection stops it
     attacker = harness.wallet()
     attacker_account = escrow.fund(attacker.pubkey(), job.mint, 1)
     attacker_other_mint = escrow.fund(attacker.pubkey(), harness.io_mint if usdc else harness.usdc_mint, 1)
@@ -882,20 +1101,23 @@ def test_settle_refuses_misdirected_accounts(harness: Harness, escrow: Escrow, u
     # the vault the job recorded; a config copy is not the [CONFIG] PDA.
     fake_job = clone_account(harness, job.address)
     refuse("ConstraintSeeds", job=fake_job)
-    refuse("WrongVault", job_vault=clone_account(harness, job.vault))
-    refuse("WrongVault", job_vault=attacker_account)
+    refuse("WrongVault", escrow_vault=clone_account(harness, job.vault))
+    refuse("WrongVault", escrow_vault=attacker_account)
     refuse("WrongConfig", config=clone_account(harness, EscrowAddresses.config))
-    # Another job's vault (same renter, node and mint).
+    # The other mint's escrow vault (paying out of deposits the job never made).
+    refuse("WrongVault", escrow_vault=EscrowAddresses.vault(other_mint))
+    # Another open job in the same mint shares the vault: settling this job must leave its deposit.
     other = escrow.new_job(job.mint, 2, job.price, renter=job.renter, fund=None)
     escrow.open(other)
-    refuse("WrongVault", job_vault=other.vault)
-    # The job's own vault in a second mutable slot.
-    refuse("ConstraintDuplicateMutableAccount", burn_vault=job.vault)
+    watch.append(other.address)
+    # The escrow vault in a second mutable slot (the burn vault is pinned to its address).
+    refuse("WrongBurnVault", burn_vault=job.vault)
     refuse("ConstraintDuplicateMutableAccount", renter_token_account=job.vault)
     refuse("ConstraintDuplicateMutableAccount", operator_token_account=job.vault)
     refuse("ConstraintDuplicateMutableAccount", treasury_token_account=job.vault)
-    # Still settles correctly afterwards.
+    # Still settles correctly afterwards, taking only its own deposit from the shared vault.
     settle_and_check(escrow, job, 5, 1_000)
+    assert harness.balance(job.vault) == quote(other.hours, other.price, other.usdc).deposit
 
 
 @pytest.mark.parametrize("usdc", [True, False], ids=["usdc", "io"])
@@ -982,26 +1204,54 @@ def test_settle_when_the_treasury_rents(harness: Harness, escrow: Escrow) -> Non
     assert moved["treasury"] + moved["operator"] + moved["burn"] == q.deposit
 
 
-def test_settle_returns_a_vault_surplus_to_the_renter(harness: Harness, escrow: Escrow) -> None:
-    """Tokens sent to a vault by a third party cannot block the close: they go to the renter."""
+@pytest.mark.parametrize("usdc", [True, False], ids=["usdc", "io"])
+def test_tokens_sent_to_the_escrow_vault_change_no_payout(harness: Harness, escrow: Escrow, usdc: bool) -> None:
+    """Anyone can send tokens to an escrow vault: they block nothing and change no payout (settle,
+    cancel and reclaim each move exactly the job's SPEC figures); they simply stay in the vault."""
     from spl.token.instructions import TransferParams, transfer
 
-    job = usdc_job(escrow)
-    escrow.run_to_completed(job, 3)
+    make = usdc_job if usdc else io_job
+    settled, cancelled, reclaimed = make(escrow, hours=4), make(escrow, hours=3), make(escrow, hours=2)
+    for job in (settled, cancelled, reclaimed):
+        escrow.open(job)
+    escrow.start(settled)
     donor = harness.wallet()
-    donor_account = harness.give_usdc(donor.pubkey(), 777)
-    harness.ok(transfer(TransferParams(program_id=TOKEN_PROGRAM_ID, source=donor_account, dest=job.vault,
+    donor_account = escrow.fund(donor.pubkey(), settled.mint, 777)
+    harness.ok(transfer(TransferParams(program_id=TOKEN_PROGRAM_ID, source=donor_account, dest=settled.vault,
                                        owner=donor.pubkey(), amount=777)), donor)
-    q = quote(job.hours, job.price, True)
-    s = settlement(q, job.price, 3, 1_000, True)
-    before = escrow.balances(job)
-    record = escrow.settle(job)
-    moved = deltas(before, escrow.balances(job))
-    assert moved["vault"] == -(q.deposit + 777)
-    assert moved["renter"] == s.refund + 777
-    assert (moved["operator"], moved["treasury"]) == (s.node_payout, s.treasury_fees + s.token_share)
-    event = escrow.event(record, "JobSettled")
-    assert (event.refund, event.vault_surplus) == (s.refund, 777)
+    harness.warp(3 * HOUR)
+    escrow.complete(settled, 3)
+    settle_and_check(escrow, settled, 3, 1_000, donated=777)
+    cancel_and_check(escrow, cancelled, reclaim=False, donated=777)
+    harness.warp(START_TIMEOUT)
+    cancel_and_check(escrow, reclaimed, reclaim=True, missed_start=True, donated=777)
+    # Every job is closed: the vault holds exactly the donation.
+    assert escrow.open_deposits(settled.mint) == 0
+    assert harness.balance(settled.vault) == 777
+
+
+def test_each_job_takes_only_its_own_deposit_from_the_shared_vault(harness: Harness, escrow: Escrow) -> None:
+    """Several renters' jobs in one mint, settled, cancelled and reclaimed in an order unlike the
+    one they opened in: each close takes exactly its deposit; the vault always holds exactly the
+    deposits still open, and the other mint's vault is never touched."""
+    jobs = [usdc_job(escrow, hours=h, price=p) for h, p in ((5, 1_000_003), (2, 2_000_000), (7, 333_333), (1, 999))]
+    io = io_job(escrow, hours=3)
+    for job in (*jobs, io):
+        escrow.open(job)
+    io_vault_before = harness.balance(io.vault)
+    assert harness.balance(jobs[0].vault) == sum(quote(j.hours, j.price, True).deposit for j in jobs)
+    for job in jobs[1:3]:
+        escrow.start(job)
+    harness.warp(2 * HOUR)
+    escrow.complete(jobs[2], 2)
+    cancel_and_check(escrow, jobs[3], reclaim=False)
+    settle_and_check(escrow, jobs[2], 2, 1_000)
+    harness.warp(START_TIMEOUT)  # jobs[0] never started: reclaimable
+    cancel_and_check(escrow, jobs[0], reclaim=True, missed_start=True)
+    harness.warp(COMPLETE_GRACE)  # jobs[1] passed its completion deadline
+    cancel_and_check(escrow, jobs[1], reclaim=True)
+    assert harness.balance(jobs[0].vault) == escrow.open_deposits(harness.usdc_mint) == 0
+    assert harness.balance(io.vault) == io_vault_before == quote(3, IO_PRICE, False).deposit
 
 
 def test_settle_pays_the_current_operator_and_token_share(harness: Harness, escrow: Escrow) -> None:
@@ -1060,8 +1310,10 @@ def test_cancel_refusals(harness: Harness, escrow: Escrow) -> None:
                   job.renter, watch=[*watch, io_account])
     harness.fails("ConstraintSeeds", escrow.cancel_ix(job, job=clone_account(harness, job.address)), escrow.cranker,
                   job.renter, watch=watch)
-    harness.fails("WrongVault", escrow.cancel_ix(job, job_vault=clone_account(harness, job.vault)), escrow.cranker,
+    harness.fails("WrongVault", escrow.cancel_ix(job, escrow_vault=clone_account(harness, job.vault)), escrow.cranker,
                   job.renter, watch=watch)
+    harness.fails("WrongVault", escrow.cancel_ix(job, escrow_vault=EscrowAddresses.vault(harness.io_mint)), escrow.cranker,
+                  job.renter, watch=[*watch, EscrowAddresses.vault(harness.io_mint)])
     harness.fails("WrongConfig", escrow.cancel_ix(job, config=clone_account(harness, EscrowAddresses.config)),
                   escrow.cranker, job.renter, watch=watch)
     # The vault itself as the refund or the fee account.
@@ -1125,8 +1377,10 @@ def test_reclaim_refusals(harness: Harness, escrow: Escrow) -> None:
                   job.renter, watch=[*watch, stranger_account])
     harness.fails("ConstraintSeeds", escrow.reclaim_ix(job, job=clone_account(harness, job.address)), escrow.cranker,
                   job.renter, watch=watch)
-    harness.fails("WrongVault", escrow.reclaim_ix(job, job_vault=clone_account(harness, job.vault)), escrow.cranker,
+    harness.fails("WrongVault", escrow.reclaim_ix(job, escrow_vault=clone_account(harness, job.vault)), escrow.cranker,
                   job.renter, watch=watch)
+    harness.fails("WrongVault", escrow.reclaim_ix(job, escrow_vault=EscrowAddresses.vault(harness.io_mint)),
+                  escrow.cranker, job.renter, watch=[*watch, EscrowAddresses.vault(harness.io_mint)])
     harness.fails("WrongConfig", escrow.reclaim_ix(job, config=clone_account(harness, EscrowAddresses.config)),
                   escrow.cranker, job.renter, watch=watch)
     harness.fails("ConstraintDuplicateMutableAccount", escrow.reclaim_ix(job, treasury_token_account=job.vault),

@@ -34,12 +34,13 @@ from keeper.localnet.deploy import LOADER_V3, set_upgrade_authority
 from keeper.localnet.remote import LocalnetChain, TransactionFailed
 from tests.programs.harness import START_TS, error_name, fresh_chain, mint_supply, same_account, upgrade_authority
 
-# Every account the four initializes create.
+# Every account the four initializes create (and escrow's USDC vault, whose address follows the
+# USDC mint each test creates: checked where that mint is known).
 CREATED = [
     RewardsAddresses.config, RewardsAddresses.emission, RewardsAddresses.burn_ledger, RewardsAddresses.io_mint,
     RewardsAddresses.reward_vault, RewardsAddresses.burn_vault,
     StakingAddresses.config, StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault,
-    EscrowAddresses.config, ProvenanceAddresses.config,
+    EscrowAddresses.config, EscrowAddresses.vault(RewardsAddresses.io_mint), ProvenanceAddresses.config,
 ]
 
 
@@ -65,7 +66,7 @@ def escrow_init(programs: Programs, admin: Pubkey, usdc_mint: Pubkey,
     return programs.escrow.instruction(
         "initialize",
         {"params": {"oracle_authority": admin, "treasury": admin, "start_timeout_secs": 3_600,
-                    "complete_grace_secs": 3_600}},
+                    "complete_grace_secs": 3_600, "dispute_window_secs": 3_600}},
         {"admin": admin, "program_data": program_data, "usdc_mint": usdc_mint, "io_mint": RewardsAddresses.io_mint},
     )
 
@@ -117,7 +118,8 @@ def test_an_outsider_cannot_initialize_any_program_and_the_upgrade_authority_the
     refused(chain, "NotUpgradeAuthority", escrow_init(programs, attacker.pubkey(), usdc), attacker)
     refused(chain, "NotUpgradeAuthority", provenance_init(programs, attacker.pubkey()), attacker)
     for address in (StakingAddresses.config, StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault,
-                    EscrowAddresses.config, ProvenanceAddresses.config):
+                    EscrowAddresses.config, EscrowAddresses.vault(usdc), EscrowAddresses.vault(RewardsAddresses.io_mint),
+                    ProvenanceAddresses.config):
         assert chain.get_account(address) is None
 
     # mint_genesis to itself: the attacker is not the rewards admin (the upgrade authority is).
@@ -139,6 +141,8 @@ def test_an_outsider_cannot_initialize_any_program_and_the_upgrade_authority_the
                                    (programs.escrow, "EscrowConfig", EscrowAddresses.config),
                                    (programs.provenance, "ProvenanceConfig", ProvenanceAddresses.config)):
         assert program.decode_account_as(name, bytes(chain.get_account(address).data)).admin == authority.pubkey()
+    # Escrow's initialize created the vault of each payment mint.
+    assert all(chain.get_account(EscrowAddresses.vault(mint)) is not None for mint in (usdc, RewardsAddresses.io_mint))
 
 
 def test_bootstrap_by_an_outsider_fails_at_the_first_initialize(repo_root: Path, built_programs: Path) -> None:
@@ -168,6 +172,7 @@ def test_another_programs_program_data_is_refused(repo_root: Path, built_program
     usdc = create_mint(chain, authority, authority.pubkey(), 6)
     refused(chain, "WrongProgramData", staking_init(programs, authority.pubkey(), others["staking"]), authority)
     refused(chain, "WrongProgramData", escrow_init(programs, authority.pubkey(), usdc, others["escrow"]), authority)
+    assert chain.get_account(EscrowAddresses.vault(usdc)) is None
     refused(chain, "WrongProgramData", provenance_init(programs, authority.pubkey(), others["provenance"]), authority)
 
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import pytest
 from solders.keypair import Keypair
+from solders.pubkey import Pubkey
 
 from keeper.addresses import EscrowAddresses
 from keeper.addresses import RewardsAddresses as R
-from keeper.constants import EPOCH_CLAIM_WINDOW_SECS
-from tests.programs.escrow_helpers import Escrow
+from keeper.constants import EPOCH_CLAIM_WINDOW_SECS, ProgramIds
+from tests.programs.escrow_helpers import Escrow, RenterLedger, clone_account
 from tests.programs.harness import Harness
 from tests.programs.rewards_helpers import (
     RewardTree,
@@ -42,14 +43,12 @@ def escrow(harness: Harness) -> Escrow:
     return Escrow(harness, token_share_bps=1_000)
 
 
-def ledger(escrow: Escrow, renter: Keypair):
-    account = escrow.h.chain.get_account(EscrowAddresses.renter_ledger(renter.pubkey()))
-    return escrow.idl.decode_account_as("RenterLedger", bytes(account.data))
+def ledger(escrow: Escrow, renter: Keypair) -> RenterLedger:
+    return escrow.renter_ledger(renter.pubkey())
 
 
-def used(state, job_id: int) -> bool:
-    offset = job_id - state.window_start
-    return job_id < state.window_start or (offset < 256 and bool(state.used_ids[offset // 64] >> (offset % 64) & 1))
+def used(state: RenterLedger, job_id: int) -> bool:
+    return state.used(job_id)
 
 
 def test_a_closed_jobs_id_is_never_opened_again(harness: Harness, escrow: Escrow) -> None:
@@ -59,6 +58,8 @@ def test_a_closed_jobs_id_is_never_opened_again(harness: Harness, escrow: Escrow
     state = ledger(escrow, renter)
     assert (state.renter, state.window_start, state.jobs_opened, used(state, 5), used(state, 4)) == (
         renter.pubkey(), 0, 1, True, False)
+    assert (state.version, state.bump) == (
+        1, Pubkey.find_program_address([b"renter", bytes(renter.pubkey())], ProgramIds.ESCROW)[1])
     escrow.cancel(first)
     assert not escrow.exists(first.address)
 
@@ -89,9 +90,24 @@ def test_the_renter_ledger_is_only_the_renters_pda(harness: Harness, escrow: Esc
     renter, other = harness.wallet(), harness.wallet()
     escrow.open(escrow.new_job(harness.usdc_mint, 1, 1_000_000, renter=other, job_id=50))
     job = escrow.new_job(harness.usdc_mint, 1, 1_000_000, renter=renter, job_id=1)
+    own = EscrowAddresses.renter_ledger(renter.pubkey())
+    watch = [own, job.address, job.vault, job.renter_token]
     # Another renter's ledger (with a lower high-water mark for this renter's purposes) is refused.
-    harness.fails("ConstraintSeeds", escrow.open_ix(job, renter_ledger=EscrowAddresses.renter_ledger(other.pubkey())),
-                  renter, watch=[EscrowAddresses.renter_ledger(other.pubkey()), job.address, job.renter_token])
+    other_ledger = EscrowAddresses.renter_ledger(other.pubkey())
+    harness.fails("WrongRenterLedger", escrow.open_ix(job, renter_ledger=other_ledger), renter, watch=[*watch, other_ledger])
+    # So is an empty address that is not the renter's [RENTER, renter] PDA (a ledger there would
+    # start a fresh id history).
+    stray = Keypair().pubkey()
+    harness.fails("WrongRenterLedger", escrow.open_ix(job, renter_ledger=stray), renter, watch=[*watch, stray])
+    # The renter's own first job creates its ledger; a copy of it elsewhere (which would carry
+    # an older id history) is not its ledger either.
+    escrow.open(job)
+    copy = clone_account(harness, own)
+    later = escrow.new_job(harness.usdc_mint, 1, 1_000_000, renter=renter, job_id=2)
+    harness.fails("WrongRenterLedger", escrow.open_ix(later, renter_ledger=copy), renter,
+                  watch=[own, copy, later.address, later.vault, later.renter_token])
+    escrow.open(later)
+    assert ledger(escrow, renter).jobs_opened == 2
 
 
 # --- epoch root expiry ------------------------------------------------------------------------
