@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     localnet.add_argument("--repo-root", type=Path, default=argparse.SUPPRESS, help="workspace with Anchor.toml (default: found from cwd)")
     localnet.add_argument("--require-programs", action="store_true", default=argparse.SUPPRESS, help="fail unless every program .so is built")
     localnet.add_argument("--start-unix-timestamp", type=int, default=argparse.SUPPRESS, help="chain time at start (default now)")
+    localnet.add_argument("--dispute-window-secs", type=int, default=argparse.SUPPRESS,
+                          help="escrow's dispute window after a job completes (default 60, the least the program allows)")
     run = commands.add_parser("run", help="run the keeper daemon against any Solana cluster")
     run.add_argument("--config", type=Path, required=True, help="TOML or JSON config file (IO_KEEPER_* env vars override it)")
     status = commands.add_parser("status", help="what a running keeper is doing (or its journal, if it is not running)")
@@ -102,7 +104,7 @@ def serve_localnet(settings: LocalnetSettings) -> None:
     try:
         chain = node.client()
         context = BootstrapContext(chain=chain, state_dir=state_dir, repo_root=repo_root)
-        run_bootstrap(context, bootstrap_steps(require_programs=settings.require_programs))
+        run_bootstrap(context, bootstrap_steps(require_programs=settings.require_programs, dispute_window_secs=settings.dispute_window_secs))
         manifest = write_manifest(context, node.url, faucet_address)
         chain.close()
         programs = ", ".join(spec.name for spec in context.loaded_programs) or "none built yet"

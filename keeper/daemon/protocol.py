@@ -32,7 +32,9 @@ def token_account_of(owner: Pubkey, mint: Pubkey) -> Pubkey:
     return associated_token_address(owner, mint)
 
 PROGRAM_NAMES = ("rewards", "staking", "escrow", "provenance")
-JOB_STATUS = {"Open": 0, "Started": 1, "Completed": 2}
+JOB_STATUS = {"Open": 0, "Started": 1, "Completed": 2, "Disputed": 3}
+# escrow DISPUTE_RESOLUTION_SECS: an undecided dispute settles on the reported hours after it.
+DISPUTE_RESOLUTION_SECS = 7 * 24 * 3_600
 _FIXED_SIZES = {"u8": 1, "i8": 1, "bool": 1, "u16": 2, "i16": 2, "u32": 4, "i32": 4, "u64": 8, "i64": 8, "u128": 16, "i128": 16, "pubkey": 32}
 
 
@@ -100,6 +102,17 @@ class JobRef:
     status: int
     start_deadline: int
     complete_deadline: int
+    dispute_deadline: int
+    disputed_at: int
+
+    def is_settleable(self, now: int) -> bool:
+        """What escrow's `Job::is_settleable` checks: completed and past the dispute window (a
+        decided dispute at once), or disputed and left undecided for the resolution period."""
+        if self.status == JOB_STATUS["Completed"]:
+            return now > self.dispute_deadline or self.disputed_at != 0
+        if self.status == JOB_STATUS["Disputed"]:
+            return now > self.disputed_at + DISPUTE_RESOLUTION_SECS
+        return False
 
 
 @dataclass(frozen=True)
@@ -167,6 +180,8 @@ class Protocol:
             status=data[layout.offset("status")],
             start_deadline=layout.read(data, "start_deadline", "<q"),
             complete_deadline=layout.read(data, "complete_deadline", "<q"),
+            dispute_deadline=layout.read(data, "dispute_deadline", "<q"),
+            disputed_at=layout.read(data, "disputed_at", "<q"),
         )
 
     def node_operator(self, data: bytes) -> Pubkey:

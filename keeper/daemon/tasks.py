@@ -121,7 +121,10 @@ class Settler:
     async def tick(self) -> None:
         ctx = self.ctx
         settings = ctx.config.settlement
-        jobs = (await ctx.chain.jobs_with_status("Completed"))[: settings.max_jobs_per_scan]
+        reported = [*await ctx.chain.jobs_with_status("Completed"), *await ctx.chain.jobs_with_status("Disputed")]
+        now = await ctx.chain.now()
+        # Jobs still in their dispute window wait; the program would refuse them (NotSettleable).
+        jobs = [job for job in reported if job.is_settleable(now)][: settings.max_jobs_per_scan]
         ctx.metrics.set("jobs_completed_pending", len(jobs))
         if jobs:
             escrow = await ctx.chain.escrow()

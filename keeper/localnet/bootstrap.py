@@ -100,6 +100,7 @@ class DeployProtocol:
     with a warning, when one of the programs is not built.
     """
 
+    dispute_window_secs: int = 60
     name: str = "deploy-protocol"
 
     def run(self, context: BootstrapContext) -> None:
@@ -118,7 +119,8 @@ class DeployProtocol:
             log.warning("protocol not deployed: programs %s are not built", ", ".join(missing))
             return
         roles = Roles(*(context.keypair(name) for name in ROLE_NAMES))
-        deployment = bootstrap(context.chain, context.repo_root, roles, Settings(emission_start_ts=context.chain.unix_timestamp))
+        settings = Settings(emission_start_ts=context.chain.unix_timestamp, dispute_window_secs=self.dispute_window_secs)
+        deployment = bootstrap(context.chain, context.repo_root, roles, settings)
         write_keypair(context.state_dir / "keys" / "usdc_mint_authority.json", deployment.usdc_mint_authority)
         treasury = roles.treasury.pubkey()
         context.published.update({
@@ -143,9 +145,9 @@ class DeployProtocol:
         context.published_settings["emission_start_ts"] = context.chain.unix_timestamp
 
 
-def bootstrap_steps(*, require_programs: bool = False) -> list[BootstrapStep]:
+def bootstrap_steps(*, require_programs: bool = False, dispute_window_secs: int = 60) -> list[BootstrapStep]:
     """What runs at start, in order: SOL for the named keys, the programs, the protocol's set-up."""
-    return [FundKeys(), DeployPrograms(require_all=require_programs), DeployProtocol()]
+    return [FundKeys(), DeployPrograms(require_all=require_programs), DeployProtocol(dispute_window_secs)]
 
 
 def write_manifest(context: BootstrapContext, rpc_url: str, faucet: Pubkey) -> Path:

@@ -33,7 +33,9 @@ class Cluster:
 
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    localnet = start_localnet(tmp_path_factory.mktemp("clients-localnet"))
+    # The chain clock runs 60x, so escrow's 60 s dispute window after a completion passes in a
+    # second of the test and the keeper settles.
+    localnet = start_localnet(tmp_path_factory.mktemp("clients-localnet"), "--time-scale", "60")
     try:
         keeper = start_keeper(keeper_config(tmp_path_factory.mktemp("clients-keeper"), localnet.url, localnet.state_dir))
     except BaseException:

@@ -105,27 +105,19 @@ pub struct AuthorityAccepted {
 #[event]
 pub struct JobSettled {
     pub job: Pubkey,
-    pub job_id: u64,
-    pub renter: Pubkey,
-    pub node: Pubkey,
     pub operator: Pubkey,
     pub payment_mint: Pubkey,
     pub payment_kind: PaymentKind,
-    pub price_per_hour: u64,
-    pub hours_reserved: u32,
     pub hours_used: u32,
     pub deposit: u64,
-    pub used_cost: u64,
     pub network_fee: u64,
-    pub facilitation_fee_deposited: u64,
     pub facilitation_fee_charged: u64,
     pub reservation_fee: u64,
+    /// reservation fee + facilitation fee charged + network fee.
     pub treasury_fees: u64,
-    pub gross: u64,
     pub token_share_bps: u16,
+    /// To the burn vault (IO) or with the fees to the treasury's token account (USDC buy-back).
     pub token_share: u64,
-    /// Burn vault (IO) or the treasury's token account (USDC buy-back).
-    pub token_share_destination: Pubkey,
     pub node_payout: u64,
     pub refund: u64,
     pub settled_at: i64,

@@ -175,10 +175,12 @@ fn shift_down(bits: [u64; 4], shift: u64) -> [u64; 4] {
 /// A GPU rental. PDA `[JOB, renter, job_id u64 LE]`; its deposit sits in the escrow vault of
 /// its payment mint, whose address the job records.
 ///
-/// Created only by `open_job`, at its canonical PDA. Later instructions check the address with
-/// `io_common::is_program_address!` over the same seeds and the stored `bump`: what `seeds` +
-/// `bump = x.bump` checks, without `create_program_address`'s 1,500 units (measured on Agave
-/// 4.1.2: start_job 5,871 CU with `seeds`, 4,580 with this (budget 4,000)).
+/// Created only by `open_job`, at its canonical PDA, so an escrow-owned `Job` (what `Account<Job>`
+/// checks) is always at its PDA: later instructions identify it by type and by `has_one`, without
+/// re-deriving the address (`seeds` + `bump` costs a 1,500-unit `create_program_address`; a hash
+/// check ~300: start_job measured 4,217 CU with the hash check, budget 4,000, on Agave 4.1.2).
+/// The job carries the protocol terms of its time (grace, dispute window), so the renter's terms
+/// never change under a running job and start/complete need not read the config.
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Job {
@@ -216,7 +218,11 @@ pub struct Job {
     pub dispute_deadline: i64,
     /// When the job was disputed (0: never). A job is disputed at most once.
     pub disputed_at: i64,
-    pub _reserved: [u8; 32],
+    /// `config.complete_grace_secs` at open.
+    pub complete_grace_secs: i64,
+    /// `config.dispute_window_secs` at open.
+    pub dispute_window_secs: i64,
+    pub _reserved: [u8; 16],
 }
 
 /// The fee rates a job is charged at.
@@ -408,14 +414,6 @@ impl Split {
 }
 
 impl EscrowConfig {
-    pub fn fee_schedule(&self) -> FeeSchedule {
-        FeeSchedule {
-            facilitation_bps: self.facilitation_fee_bps,
-            reservation_bps: self.reservation_fee_bps,
-            network_bps: self.network_fee_bps,
-        }
-    }
-
     /// The escrow vault holding deposits in `mint`, if it is a payment mint.
     pub fn vault_for(&self, mint: &Pubkey) -> Option<(Pubkey, PaymentKind)> {
         if *mint == self.usdc_mint {
@@ -875,7 +873,9 @@ mod tests {
             completed_by: Completer::None,
             dispute_deadline: 0,
             disputed_at: 0,
-            _reserved: [0; 32],
+            complete_grace_secs: 0,
+            dispute_window_secs: 60,
+            _reserved: [0; 16],
         };
         assert!(!job.is_reclaimable(100));
         assert!(job.is_reclaimable(101));

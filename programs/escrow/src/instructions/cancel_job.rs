@@ -1,9 +1,9 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use io_common::{pda, seeds};
+use io_common::pda;
 
 use crate::errors::EscrowError;
-use crate::state::{EscrowConfig, Job, JobStatus};
+use crate::state::{EscrowConfig, Job, JobStatus, LazyEscrowConfig};
 use crate::vault::EscrowVault;
 
 /// The renter cancels a job the node has not started: the deposit comes back less the
@@ -16,14 +16,12 @@ use crate::vault::EscrowVault;
 pub struct CancelJob<'info> {
     #[account(mut)]
     pub renter: Signer<'info>,
-    /// The `[CONFIG]` PDA.
+    /// The `[CONFIG]` PDA (the escrow vaults' authority; lazy: only the treasury is read).
     #[account(address = pda::ESCROW_CONFIG @ EscrowError::WrongConfig)]
-    pub config: Box<Account<'info, EscrowConfig>>,
+    pub config: LazyAccount<'info, EscrowConfig>,
     /// The job (created only by `open_job`, at its PDA `[JOB, renter, job_id LE]`).
     #[account(
         mut,
-        constraint = io_common::is_program_address!(&job.key(), [seeds::JOB, job.renter.as_ref(), &job.job_id.to_le_bytes(), &[job.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
         close = renter,
         has_one = renter @ EscrowError::NotRenter,
         constraint = job.status == JobStatus::Open @ EscrowError::JobNotOpen,
@@ -51,7 +49,7 @@ pub struct CancelJob<'info> {
         constraint = treasury_token_account.key() != escrow_vault.key()
             @ ErrorCode::ConstraintDuplicateMutableAccount,
         token::mint = job.payment_mint,
-        token::authority = config.treasury,
+        token::authority = config.load_treasury()?,
     )]
     pub treasury_token_account: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,

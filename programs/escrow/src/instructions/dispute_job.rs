@@ -1,5 +1,4 @@
 use anchor_lang::prelude::*;
-use io_common::seeds;
 
 use crate::errors::EscrowError;
 use crate::events::JobDisputed;
@@ -17,10 +16,10 @@ pub struct DisputeJob<'info> {
     pub disputer: Signer<'info>,
     /// The job (created only by `open_job`, at its PDA `[JOB, renter, job_id LE]`), completed
     /// and not disputed before.
+    // `dup`: the only mutable account (see start_job).
     #[account(
         mut,
-        constraint = io_common::is_program_address!(&job.key(), [seeds::JOB, job.renter.as_ref(), &job.job_id.to_le_bytes(), &[job.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
+        dup,
         constraint = job.status == JobStatus::Completed @ EscrowError::JobNotCompleted,
         constraint = job.disputed_at == 0 @ EscrowError::AlreadyDisputed,
     )]

@@ -2,11 +2,13 @@ use anchor_lang::prelude::*;
 use anchor_lang::system_program;
 use anchor_spl::token::{self, Token, TokenAccount, Transfer};
 use io_common::{pda, seeds};
-use staking::state::Node;
+use staking::state::{LazyNode, Node};
 
 use crate::errors::EscrowError;
 use crate::events::JobOpened;
-use crate::state::{Completer, EscrowConfig, Job, JobStatus, RenterLedger, ACCOUNT_VERSION};
+use crate::state::{
+    Completer, EscrowConfig, FeeSchedule, Job, JobStatus, RenterLedger, ACCOUNT_VERSION,
+};
 
 /// A renter reserves `hours_reserved` hours of a node at `price_per_hour` (payment mint
 /// base units) and deposits reserved cost + reservation fee + facilitation fee (USDC only)
@@ -20,8 +22,8 @@ pub struct OpenJob<'info> {
     /// id must not be one the renter has used before (JobIdReused), so ids never repeat.
     /// Hand-written instead of `init_if_needed` + `seeds` + `bump`, whose `find_program_address`
     /// runs on every open (see `RenterLedger`). The handler checks an existing ledger as
-    /// `Account<RenterLedger>` does (owner, discriminator), that it records this renter and
-    /// sits at its PDA; an empty address must be the canonical PDA (WrongRenterLedger).
+    /// `Account<RenterLedger>` does (owner, discriminator) and that it records this renter; an
+    /// empty address must be the canonical PDA (WrongRenterLedger).
     /// CHECK: by the handler (`take_job_id`), as described above.
     #[account(mut)]
     pub renter_ledger: UncheckedAccount<'info>,
@@ -31,14 +33,13 @@ pub struct OpenJob<'info> {
         constraint = !config.paused @ EscrowError::Paused,
     )]
     pub config: Box<Account<'info, EscrowConfig>>,
-    /// The node rented: a staking program Node (created only at its PDA `[NODE, node_key]`),
-    /// active.
+    /// The node rented: a staking program Node (created only by `register_node`, at its PDA
+    /// `[NODE, node_key]`, so owner and type identify it), active. Lazy: two fields are read
+    /// (the whole Node costs ~600 CU; open_job's budget is 15,000).
     #[account(
-        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], staking::ID)
-            @ ErrorCode::ConstraintSeeds,
-        constraint = node.active @ EscrowError::NodeInactive,
+        constraint = *node.load_active()? @ EscrowError::NodeInactive,
     )]
-    pub node: Box<Account<'info, Node>>,
+    pub node: LazyAccount<'info, Node>,
     /// The job, PDA `[JOB, renter, job_id LE]`, created here at its canonical address (also
     /// when someone sent lamports to the address beforehand). Hand-written instead of `init` +
     /// `seeds` + `bump` for the same reason as the ledger (see `Job`).
@@ -72,12 +73,7 @@ pub struct OpenJob<'info> {
 }
 
 impl OpenJob<'_> {
-    pub fn handler(
-        &mut self,
-        job_id: u64,
-        hours_reserved: u32,
-        price_per_hour: u64,
-    ) -> Result<()> {
+    pub fn handler(&mut self, job_id: u64, hours_reserved: u32, price_per_hour: u64) -> Result<()> {
         let renter = self.renter.key();
         self.take_job_id(job_id)?;
 
@@ -86,12 +82,11 @@ impl OpenJob<'_> {
             .vault_for(self.payment_mint.key)
             .ok_or(EscrowError::UnsupportedMint)?;
         // Every overflow a job can hit happens here: settle only divides this deposit.
-        let quote = config
-            .fee_schedule()
-            .quote(hours_reserved, price_per_hour, payment_kind)?;
+        let quote = FeeSchedule::PROTOCOL.quote(hours_reserved, price_per_hour, payment_kind)?;
         let now = Clock::get()?.unix_timestamp;
         let start_deadline = Job::start_deadline(now, config.start_timeout_secs)?;
         let job_key = self.job.key();
+        let node_key = *self.node.load_node_key()?;
         let bump = self.create_job(job_id)?;
         let job = Job {
             version: ACCOUNT_VERSION,
@@ -99,7 +94,7 @@ impl OpenJob<'_> {
             job_id,
             renter,
             node: self.node.key(),
-            node_key: self.node.node_key,
+            node_key,
             payment_mint: self.payment_mint.key(),
             payment_kind,
             price_per_hour,
@@ -118,7 +113,9 @@ impl OpenJob<'_> {
             completed_by: Completer::None,
             dispute_deadline: 0,
             disputed_at: 0,
-            _reserved: [0; 32],
+            complete_grace_secs: config.complete_grace_secs,
+            dispute_window_secs: config.dispute_window_secs,
+            _reserved: [0; 16],
         };
         job.try_serialize(&mut &mut self.job.try_borrow_mut_data()?[..])?;
 
@@ -165,15 +162,9 @@ impl OpenJob<'_> {
                 anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram
             );
             let ledger = RenterLedger::try_deserialize(&mut &info.try_borrow_data()?[..])?;
+            // Only this function creates ledgers, each at its renter's canonical PDA: a ledger
+            // recording this renter is that one.
             require_keys_eq!(ledger.renter, renter, EscrowError::WrongRenterLedger);
-            require!(
-                io_common::is_program_address!(
-                    info.key,
-                    [seeds::RENTER, renter.as_ref(), &[ledger.bump]],
-                    crate::ID
-                ),
-                EscrowError::WrongRenterLedger
-            );
             ledger
         } else {
             let seeds: [&[u8]; 2] = [seeds::RENTER, renter.as_ref()];
@@ -207,8 +198,8 @@ impl OpenJob<'_> {
         let renter = self.renter.key();
         let id = job_id.to_le_bytes();
         let seeds: [&[u8]; 3] = [seeds::JOB, renter.as_ref(), &id];
-        let bump =
-            pda::canonical_bump(&seeds, info.key, &crate::ID).ok_or(EscrowError::WrongJobAddress)?;
+        let bump = pda::canonical_bump(&seeds, info.key, &crate::ID)
+            .ok_or(EscrowError::WrongJobAddress)?;
         pda::create_account(
             &self.renter.to_account_info(),
             &info,

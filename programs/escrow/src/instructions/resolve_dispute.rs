@@ -1,9 +1,9 @@
 use anchor_lang::prelude::*;
-use io_common::{pda, seeds};
+use io_common::pda;
 
 use crate::errors::EscrowError;
 use crate::events::DisputeResolved;
-use crate::state::{Completer, EscrowConfig, Job, JobStatus};
+use crate::state::{Completer, EscrowConfig, Job, JobStatus, LazyEscrowConfig};
 
 /// The arbiter decides a disputed job's hours: the oracle authority for a node's report, the
 /// admin for the oracle's own report (the oracle does not judge itself). The hours are bounded
@@ -11,17 +11,17 @@ use crate::state::{Completer, EscrowConfig, Job, JobStatus};
 #[derive(Accounts)]
 pub struct ResolveDispute<'info> {
     #[account(
-        constraint = arbiter.key() == config.arbiter_of(&job) @ EscrowError::NotArbiter,
+        constraint = arbiter.key() == config.arbiter_of(&job)? @ EscrowError::NotArbiter,
     )]
     pub arbiter: Signer<'info>,
-    /// The `[CONFIG]` PDA.
+    /// The `[CONFIG]` PDA (lazy: one authority is read).
     #[account(address = pda::ESCROW_CONFIG @ EscrowError::WrongConfig)]
-    pub config: Box<Account<'info, EscrowConfig>>,
+    pub config: LazyAccount<'info, EscrowConfig>,
     /// The job (created only by `open_job`, at its PDA `[JOB, renter, job_id LE]`), disputed.
+    // `dup`: the only mutable account (see start_job).
     #[account(
         mut,
-        constraint = io_common::is_program_address!(&job.key(), [seeds::JOB, job.renter.as_ref(), &job.job_id.to_le_bytes(), &[job.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
+        dup,
         constraint = job.status == JobStatus::Disputed @ EscrowError::JobNotDisputed,
     )]
     pub job: Box<Account<'info, Job>>,
@@ -53,14 +53,18 @@ impl ResolveDispute<'_> {
     }
 }
 
-impl EscrowConfig {
-    /// Who decides a dispute of `job`: the admin when the oracle reported the hours, else the
-    /// oracle authority.
-    pub fn arbiter_of(&self, job: &Job) -> Pubkey {
-        if job.completed_by == Completer::Oracle {
-            self.admin
+/// Who decides a dispute of a job: the admin when the oracle reported the hours, else the oracle
+/// authority.
+trait Arbiter {
+    fn arbiter_of(&self, job: &Job) -> Result<Pubkey>;
+}
+
+impl Arbiter for LazyAccount<'_, EscrowConfig> {
+    fn arbiter_of(&self, job: &Job) -> Result<Pubkey> {
+        Ok(if job.completed_by == Completer::Oracle {
+            *self.load_admin()?
         } else {
-            self.oracle_authority
-        }
+            *self.load_oracle_authority()?
+        })
     }
 }

@@ -1,11 +1,13 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use io_common::{pda, seeds};
-use staking::state::Node;
+use io_common::pda;
+use staking::state::{LazyNode, Node};
 
 use crate::errors::EscrowError;
 use crate::events::JobSettled;
-use crate::state::{settlement_split, EscrowConfig, Job, PaymentKind};
+use crate::state::{
+    settlement_split, EscrowConfig, FeeSchedule, Job, LazyEscrowConfig, PaymentKind,
+};
 use crate::vault::EscrowVault;
 
 /// Pays out a completed job (anyone may crank it): the node's payout to the operator's
@@ -21,25 +23,22 @@ use crate::vault::EscrowVault;
 /// Anchor's duplicate check).
 #[derive(Accounts)]
 pub struct SettleJob<'info> {
-    /// The `[CONFIG]` PDA.
+    /// The `[CONFIG]` PDA (the escrow vaults' authority). Lazy: only the treasury is read
+    /// (the whole config costs ~600 CU to deserialize; settle_job's budget is 12,000).
     #[account(address = pda::ESCROW_CONFIG @ EscrowError::WrongConfig)]
-    pub config: Box<Account<'info, EscrowConfig>>,
+    pub config: LazyAccount<'info, EscrowConfig>,
     /// The job (created only by `open_job`, at its PDA `[JOB, renter, job_id LE]`), completed.
     #[account(
         mut,
-        constraint = io_common::is_program_address!(&job.key(), [seeds::JOB, job.renter.as_ref(), &job.job_id.to_le_bytes(), &[job.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
         close = renter,
         has_one = renter @ EscrowError::WrongRenter,
         has_one = node @ EscrowError::WrongNode,
     )]
     pub job: Box<Account<'info, Job>>,
-    /// The job's node (a staking program Node): its current operator and token share.
-    #[account(
-        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], staking::ID)
-            @ ErrorCode::ConstraintSeeds,
-    )]
-    pub node: Box<Account<'info, Node>>,
+    /// The job's node (a staking program Node, `has_one` on the job, whose node was checked at
+    /// open): its current operator and token share. Lazy: only those are read (settle_job's
+    /// budget is 12,000 CU; the whole Node costs ~600 to deserialize).
+    pub node: LazyAccount<'info, Node>,
     /// The job's renter wallet: receives the job's rent. Any account (`has_one` on the job):
     /// a renter that hands its wallet to another program must not block the node's pay.
     /// CHECK: the job's recorded renter; only credited.
@@ -56,7 +55,7 @@ pub struct SettleJob<'info> {
         constraint = operator_token_account.key() != escrow_vault.key()
             @ ErrorCode::ConstraintDuplicateMutableAccount,
         token::mint = job.payment_mint,
-        token::authority = node.operator,
+        token::authority = node.load_operator()?,
     )]
     pub operator_token_account: Box<Account<'info, TokenAccount>>,
     /// A token account of the treasury in the payment mint (normally its ATA).
@@ -66,7 +65,7 @@ pub struct SettleJob<'info> {
         constraint = treasury_token_account.key() != escrow_vault.key()
             @ ErrorCode::ConstraintDuplicateMutableAccount,
         token::mint = job.payment_mint,
-        token::authority = config.treasury,
+        token::authority = config.load_treasury()?,
     )]
     pub treasury_token_account: Box<Account<'info, TokenAccount>>,
     /// The rewards program's burn vault (its PDA `[BURN_VAULT]`, an IO token account): IO
@@ -92,25 +91,21 @@ impl SettleJob<'_> {
         let now = Clock::get()?.unix_timestamp;
         let job = &self.job;
         require!(job.is_settleable(now), EscrowError::NotSettleable);
+        let token_share_bps = *self.node.load_token_share_bps()?;
         let quote = job.quote()?;
         let split = settlement_split(
-            &self.config.fee_schedule(),
+            &FeeSchedule::PROTOCOL,
             &quote,
             job.payment_kind,
             job.price_per_hour,
             job.hours_used,
-            self.node.token_share_bps,
+            token_share_bps,
         )?;
         // USDC: the token share is bought back by the treasury, so it travels with the fees
         // in one transfer (one CPI fewer); IO: it goes to the burn vault.
-        let (token_share_destination, burn_transfer, treasury_transfer) = match job.payment_kind {
-            PaymentKind::Io => (
-                self.burn_vault.key(),
-                split.token_share,
-                split.treasury_fees,
-            ),
+        let (burn_transfer, treasury_transfer) = match job.payment_kind {
+            PaymentKind::Io => (split.token_share, split.treasury_fees),
             PaymentKind::Usdc => (
-                self.treasury_token_account.key(),
                 0,
                 split
                     .treasury_fees
@@ -135,28 +130,21 @@ impl SettleJob<'_> {
         )?;
         vault.pay(self.renter_token_account.to_account_info(), split.refund)?;
 
+        // The job's terms (renter, node, price, hours reserved, fees deposited) are in its
+        // JobOpened event; this one carries what settlement decided.
         emit!(JobSettled {
             job: job.key(),
-            job_id: job.job_id,
-            renter: job.renter,
-            node: job.node,
-            operator: self.node.operator,
+            operator: *self.node.load_operator()?,
             payment_mint: job.payment_mint,
             payment_kind: job.payment_kind,
-            price_per_hour: job.price_per_hour,
-            hours_reserved: job.hours_reserved,
             hours_used: job.hours_used,
             deposit: quote.deposit,
-            used_cost: split.used_cost,
             network_fee: split.network_fee,
-            facilitation_fee_deposited: quote.facilitation_fee,
             facilitation_fee_charged: split.facilitation_charged,
             reservation_fee: split.reservation_fee,
             treasury_fees: split.treasury_fees,
-            gross: split.gross,
-            token_share_bps: self.node.token_share_bps,
+            token_share_bps,
             token_share: split.token_share,
-            token_share_destination,
             node_payout: split.node_payout,
             refund: split.refund,
             settled_at: now,

@@ -1,9 +1,8 @@
 use anchor_lang::prelude::*;
-use io_common::{pda, seeds};
 
 use crate::errors::EscrowError;
 use crate::events::JobCompleted;
-use crate::state::{Completer, EscrowConfig, Job, JobStatus};
+use crate::state::{Completer, Job, JobStatus};
 
 /// The renter stops a running job early: it is billed for the hours begun since start (at most
 /// the hours reserved), the rest is refunded at settlement. The hours follow from the clock, so
@@ -11,14 +10,11 @@ use crate::state::{Completer, EscrowConfig, Job, JobStatus};
 #[derive(Accounts)]
 pub struct StopJob<'info> {
     pub renter: Signer<'info>,
-    /// The `[CONFIG]` PDA.
-    #[account(address = pda::ESCROW_CONFIG @ EscrowError::WrongConfig)]
-    pub config: Box<Account<'info, EscrowConfig>>,
     /// The job (created only by `open_job`, at its PDA `[JOB, renter, job_id LE]`), started.
+    // `dup`: the only mutable account (see start_job).
     #[account(
         mut,
-        constraint = io_common::is_program_address!(&job.key(), [seeds::JOB, job.renter.as_ref(), &job.job_id.to_le_bytes(), &[job.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
+        dup,
         has_one = renter @ EscrowError::NotRenter,
         constraint = job.status == JobStatus::Started @ EscrowError::JobNotStarted,
     )]

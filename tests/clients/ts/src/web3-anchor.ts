@@ -113,6 +113,10 @@ async function main(): Promise<void> {
   const escrow = program("escrow", renter);
   const jobId = new BN(Date.now());
   const [job] = PublicKey.findProgramAddressSync([Buffer.from("job"), renter.publicKey.toBuffer(), jobId.toArrayLike(Buffer, "le", 8)], escrow.programId);
+  // The program creates the job and the renter's ledger at these canonical addresses; the escrow
+  // vault of the payment mint holds the deposit.
+  const [renterLedger] = PublicKey.findProgramAddressSync([Buffer.from("renter"), renter.publicKey.toBuffer()], escrow.programId);
+  const [escrowVault] = PublicKey.findProgramAddressSync([Buffer.from("escrow_vault"), usdcMint.toBuffer()], escrow.programId);
 
   // Listeners first: events through logsSubscribe, the job account through accountSubscribe.
   const events: Record<string, { slot: number; signature: string; job: string }> = {};
@@ -154,7 +158,7 @@ async function main(): Promise<void> {
 
   const opened = await escrow.methods
     .openJob(jobId, HOURS_RESERVED, new BN(PRICE))
-    .accounts({ renter: renter.publicKey, node, paymentMint: usdcMint, renterTokenAccount: renterToken })
+    .accounts({ renter: renter.publicKey, renterLedger, node, job, paymentMint: usdcMint, escrowVault, renterTokenAccount: renterToken })
     .rpc();
   const decoded = await escrow.account.job.fetch(job);
   const nodeEscrow = program("escrow", nodeKey);
