@@ -349,7 +349,7 @@ class Escrow:
         return self.idl.instruction("open_job", args, accounts)
 
     def start_ix(self, job: JobRef, node_key: Pubkey | None = None, /, **override: Any) -> Instruction:
-        accounts = {"node_key": node_key or job.node.node_key.pubkey(), "config": EscrowAddresses.config, "job": job.address}
+        accounts = {"node_key": node_key or job.node.node_key.pubkey(), "job": job.address}
         accounts.update(override)
         return self.idl.instruction("start_job", {}, accounts)
 
@@ -377,7 +377,7 @@ class Escrow:
         return self.idl.instruction(name, {}, accounts)
 
     def stop_ix(self, job: JobRef, /, **override: Any) -> Instruction:
-        accounts = {"renter": job.renter.pubkey(), "config": EscrowAddresses.config, "job": job.address}
+        accounts = {"renter": job.renter.pubkey(), "job": job.address}
         accounts.update(override)
         return self.idl.instruction("stop_job", {}, accounts)
 

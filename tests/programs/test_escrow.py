@@ -117,6 +117,15 @@ def assert_vault_backs_open_jobs(escrow: Escrow, mint: Pubkey, donated: int = 0)
     assert escrow.h.balance(EscrowAddresses.vault(mint)) == escrow.open_deposits(mint) + donated
 
 
+def not_jobs(harness: Harness, job: JobRef) -> list[tuple[str, Pubkey]]:
+    """Accounts passed as a job that are not one, with the error each gets: the job's bytes
+    under another owner, and an escrow account of another type. (An escrow-owned Job exists only
+    at its PDA, since open_job creates jobs nowhere else (WrongJobAddress), so instructions
+    identify a job by owner and type, and tie it to the other accounts with `has_one`.)"""
+    return [("AccountOwnedByWrongProgram", clone_account(harness, job.address, owner=ProgramIds.STAKING)),
+            ("AccountDiscriminatorMismatch", EscrowAddresses.config)]
+
+
 def settle_and_check(escrow: Escrow, job: JobRef, hours_used: int, token_share_bps: int, rent_exact: bool = True,
                      donated: int = 0) -> dict:
     """Settles a completed job (after its dispute window) and checks every token movement against
@@ -155,16 +164,15 @@ def settle_and_check(escrow: Escrow, job: JobRef, hours_used: int, token_share_b
     assert_closed_to_renter(escrow, job, renter_lamports, rent)
 
     event = escrow.event(record, "JobSettled")
-    assert (event.job, event.job_id, event.renter, event.node, event.operator, event.payment_mint) == (
-        job.address, job.job_id, job.renter.pubkey(), job.node.address, job.node.operator.pubkey(), job.mint)
+    # What settlement decided (the job's terms are in its JobOpened event).
+    assert (event.job, event.operator, event.payment_mint) == (job.address, job.node.operator.pubkey(), job.mint)
     assert kind_name(event.payment_kind) == ("Usdc" if job.usdc else "Io")
-    assert (event.price_per_hour, event.hours_reserved, event.hours_used) == (job.price, job.hours, hours_used)
-    assert (event.deposit, event.used_cost, event.network_fee) == (q.deposit, s.used_cost, s.network_fee)
-    assert (event.facilitation_fee_deposited, event.facilitation_fee_charged) == (q.facilitation_fee, s.facilitation_charged)
-    assert (event.reservation_fee, event.treasury_fees, event.gross) == (q.reservation_fee, s.treasury_fees, s.gross)
+    assert (event.hours_used, event.deposit, event.network_fee) == (hours_used, q.deposit, s.network_fee)
+    assert (event.facilitation_fee_charged, event.reservation_fee, event.treasury_fees) == (
+        s.facilitation_charged, q.reservation_fee, s.treasury_fees)
     assert (event.token_share_bps, event.token_share, event.node_payout) == (token_share_bps, s.token_share, s.node_payout)
     assert (event.refund, event.settled_at) == (s.refund, h.now)
-    assert event.token_share_destination == (escrow.treasury_ata(job.mint) if job.usdc else RewardsAddresses.burn_vault)
+    assert event.node_payout + event.token_share + event.treasury_fees + event.refund == event.deposit
     return moved
 
 
@@ -810,12 +818,9 @@ def test_start_job_refusals(harness: Harness, escrow: Escrow) -> None:
         harness.fails("NotNodeKey", escrow.start_ix(job, impostor.pubkey()), escrow.cranker, impostor, watch=watch)
     harness.fails("AccountNotSigner", unsigned(escrow.start_ix(job), escrow.node.node_key.pubkey()), escrow.cranker,
                   watch=watch)
-    fake_job = clone_account(harness, job.address)
-    harness.fails("ConstraintSeeds", escrow.start_ix(job, job=fake_job), escrow.cranker, escrow.node.node_key,
-                  watch=[*watch, fake_job])
-    fake_config = clone_account(harness, EscrowAddresses.config)
-    harness.fails("WrongConfig", escrow.start_ix(job, config=fake_config), escrow.cranker, escrow.node.node_key,
-                  watch=watch)
+    for error, fake_job in not_jobs(harness, job):
+        harness.fails(error, escrow.start_ix(job, job=fake_job), escrow.cranker, escrow.node.node_key,
+                      watch=[*watch, fake_job])
     escrow.start(job)
     harness.fails("JobNotOpen", escrow.start_ix(job), escrow.cranker, escrow.node.node_key, watch=escrow.watch(job))
 
@@ -941,8 +946,11 @@ def test_complete_job_refusals(harness: Harness, escrow: Escrow) -> None:
     for authority in (key, harness.roles.keeper):
         harness.fails("AccountNotSigner", unsigned(escrow.complete_ix(job, 1, authority.pubkey()), authority.pubkey()),
                       escrow.cranker, watch=watch)
-    fake_job = clone_account(harness, job.address)
-    harness.fails("ConstraintSeeds", escrow.complete_ix(job, 1, job=fake_job), escrow.cranker, key, watch=[*watch, fake_job])
+    for error, fake_job in not_jobs(harness, job):
+        harness.fails(error, escrow.complete_ix(job, 1, job=fake_job), escrow.cranker, key, watch=[*watch, fake_job])
+    fake_config = clone_account(harness, EscrowAddresses.config)
+    harness.fails("WrongConfig", escrow.complete_ix(job, 1, harness.roles.keeper.pubkey(), config=fake_config),
+                  escrow.cranker, harness.roles.keeper, watch=[*watch, fake_config])
     escrow.complete(job, 1)
     harness.fails("JobNotStarted", escrow.complete_ix(job, 2), escrow.cranker, key, watch=escrow.watch(job))
 
@@ -1097,10 +1105,10 @@ def test_settle_refuses_misdirected_accounts(harness: Harness, escrow: Escrow, u
            operator_token_account=associated_token_address(other_node.operator.pubkey(), job.mint))
     refuse("AccountOwnedByWrongProgram", node=clone_account(harness, job.node.address, owner=ProgramIds.ESCROW))
     refuse("AccountDiscriminatorMismatch", node=StakingAddresses.config)
-    # Right layout, wrong address: a Job copy elsewhere is not the job's PDA; a vault copy is not
-    # the vault the job recorded; a config copy is not the [CONFIG] PDA.
-    fake_job = clone_account(harness, job.address)
-    refuse("ConstraintSeeds", job=fake_job)
+    # Not a job; right layout, wrong address: a vault copy is not the vault the job recorded; a
+    # config copy is not the [CONFIG] PDA.
+    for error, fake_job in not_jobs(harness, job):
+        refuse(error, job=fake_job)
     refuse("WrongVault", escrow_vault=clone_account(harness, job.vault))
     refuse("WrongVault", escrow_vault=attacker_account)
     refuse("WrongConfig", config=clone_account(harness, EscrowAddresses.config))
@@ -1142,7 +1150,7 @@ def test_settle_pays_into_any_token_account_of_operator_and_treasury(harness: Ha
     assert moved["vault"] == -q.deposit
     assert s.node_payout + s.treasury_fees + s.token_share + s.refund == q.deposit
     event = escrow.event(record, "JobSettled")
-    assert event.token_share_destination == (treasury_extra if usdc else RewardsAddresses.burn_vault)
+    assert (event.node_payout, event.token_share, event.treasury_fees) == (s.node_payout, s.token_share, s.treasury_fees)
 
 
 def test_settle_compute_units_within_target(harness: Harness, escrow: Escrow) -> None:
@@ -1308,8 +1316,13 @@ def test_cancel_refusals(harness: Harness, escrow: Escrow) -> None:
     io_account = harness.give_io(job.renter.pubkey(), 1)
     harness.fails("ConstraintTokenMint", escrow.cancel_ix(job, renter_token_account=io_account), escrow.cranker,
                   job.renter, watch=[*watch, io_account])
-    harness.fails("ConstraintSeeds", escrow.cancel_ix(job, job=clone_account(harness, job.address)), escrow.cranker,
-                  job.renter, watch=watch)
+    for error, fake_job in not_jobs(harness, job):
+        harness.fails(error, escrow.cancel_ix(job, job=fake_job), escrow.cranker, job.renter, watch=watch)
+    # Another renter's (real) job.
+    theirs = usdc_job(escrow)
+    escrow.open(theirs)
+    harness.fails("NotRenter", escrow.cancel_ix(job, job=theirs.address), escrow.cranker, job.renter,
+                  watch=[*watch, theirs.address])
     harness.fails("WrongVault", escrow.cancel_ix(job, escrow_vault=clone_account(harness, job.vault)), escrow.cranker,
                   job.renter, watch=watch)
     harness.fails("WrongVault", escrow.cancel_ix(job, escrow_vault=EscrowAddresses.vault(harness.io_mint)), escrow.cranker,
@@ -1361,8 +1374,9 @@ def test_reclaim_never_completed(harness: Harness, escrow: Escrow, usdc: bool) -
 
 
 def test_reclaim_refusals(harness: Harness, escrow: Escrow) -> None:
-    job = usdc_job(escrow, hours=2)
+    job, theirs = usdc_job(escrow, hours=2), usdc_job(escrow, hours=2)
     escrow.open(job)
+    escrow.open(theirs)
     watch = escrow.watch(job)
     harness.fails("NotReclaimable", escrow.reclaim_ix(job), escrow.cranker, job.renter, watch=watch)
     harness.warp(START_TIMEOUT + 1)
@@ -1375,8 +1389,11 @@ def test_reclaim_refusals(harness: Harness, escrow: Escrow) -> None:
                   job.renter, watch=[*watch, stranger_account])
     harness.fails("ConstraintTokenOwner", escrow.reclaim_ix(job, renter_token_account=stranger_account), escrow.cranker,
                   job.renter, watch=[*watch, stranger_account])
-    harness.fails("ConstraintSeeds", escrow.reclaim_ix(job, job=clone_account(harness, job.address)), escrow.cranker,
-                  job.renter, watch=watch)
+    for error, fake_job in not_jobs(harness, job):
+        harness.fails(error, escrow.reclaim_ix(job, job=fake_job), escrow.cranker, job.renter, watch=watch)
+    # Another renter's (real) job, also past its start deadline.
+    harness.fails("NotRenter", escrow.reclaim_ix(job, job=theirs.address), escrow.cranker, job.renter,
+                  watch=[*watch, theirs.address])
     harness.fails("WrongVault", escrow.reclaim_ix(job, escrow_vault=clone_account(harness, job.vault)), escrow.cranker,
                   job.renter, watch=watch)
     harness.fails("WrongVault", escrow.reclaim_ix(job, escrow_vault=EscrowAddresses.vault(harness.io_mint)),

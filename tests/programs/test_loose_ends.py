@@ -99,13 +99,17 @@ def test_the_renter_ledger_is_only_the_renters_pda(harness: Harness, escrow: Esc
     # start a fresh id history).
     stray = Keypair().pubkey()
     harness.fails("WrongRenterLedger", escrow.open_ix(job, renter_ledger=stray), renter, watch=[*watch, stray])
-    # The renter's own first job creates its ledger; a copy of it elsewhere (which would carry
-    # an older id history) is not its ledger either.
+    # The renter's own first job creates its ledger (only open_job creates ledgers, each at its
+    # renter's PDA, so an escrow-owned ledger recording this renter is that one). Not ledgers: its
+    # bytes under another owner, an escrow account of another type (the renter's job).
     escrow.open(job)
-    copy = clone_account(harness, own)
     later = escrow.new_job(harness.usdc_mint, 1, 1_000_000, renter=renter, job_id=2)
-    harness.fails("WrongRenterLedger", escrow.open_ix(later, renter_ledger=copy), renter,
-                  watch=[own, copy, later.address, later.vault, later.renter_token])
+    later_watch = [own, job.address, later.address, later.vault, later.renter_token]
+    foreign = clone_account(harness, own, owner=ProgramIds.STAKING)
+    harness.fails("AccountOwnedByWrongProgram", escrow.open_ix(later, renter_ledger=foreign), renter,
+                  watch=[*later_watch, foreign])
+    harness.fails("AccountDiscriminatorMismatch", escrow.open_ix(later, renter_ledger=job.address), renter,
+                  watch=later_watch)
     escrow.open(later)
     assert ledger(escrow, renter).jobs_opened == 2
 
