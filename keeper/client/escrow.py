@@ -141,6 +141,11 @@ def _variant(value: Any) -> str:
     return type(value).__name__
 
 
+def open_renter_ledger(escrow: ProgramIdl, renter: Pubkey) -> Instruction:
+    """Creates the renter's job-id ledger: once, before (or with) its first `open_job`."""
+    return escrow.instruction("open_renter_ledger", {}, {"renter": renter})
+
+
 def open_job(
     escrow: ProgramIdl, renter: Pubkey, node_key: Pubkey, job_id: int, quote: JobQuote, payment_mint: Pubkey, renter_token_account: Pubkey
 ) -> Instruction:

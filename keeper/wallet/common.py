@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TextIO
@@ -35,10 +36,11 @@ class WalletError(Exception):
     """A refusal to send, with the reason (exit status 1)."""
 
 
-async def send(client: AsyncClient, payer: Keypair, instruction: Instruction, *signers: Keypair) -> str:
-    """Signs and sends with the client's defaults (preflight, then confirmation)."""
+async def send(client: AsyncClient, payer: Keypair, instructions: Instruction | Sequence[Instruction], *signers: Keypair) -> str:
+    """Signs and sends one transaction with the client's defaults (preflight, then confirmation)."""
     blockhash = (await client.get_latest_blockhash()).value.blockhash
-    transaction = Transaction([payer, *signers], Message([instruction], payer.pubkey()), blockhash)
+    batch = [instructions] if isinstance(instructions, Instruction) else list(instructions)
+    transaction = Transaction([payer, *signers], Message(batch, payer.pubkey()), blockhash)
     try:
         response = await client.send_transaction(transaction)
         await client.confirm_transaction(response.value)

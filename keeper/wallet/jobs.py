@@ -26,7 +26,17 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from keeper.addresses import EscrowAddresses, StakingAddresses, associated_token_address
-from keeper.client.escrow import EscrowConfigView, JobQuote, JobView, PaymentKind, QuoteError, close_job, open_job, quote_job
+from keeper.client.escrow import (
+    EscrowConfigView,
+    JobQuote,
+    JobView,
+    PaymentKind,
+    QuoteError,
+    close_job,
+    open_job,
+    open_renter_ledger,
+    quote_job,
+)
 from keeper.client.keys import KeypairError, load_keypair
 from keeper.idl import ProgramIdl, default_idl_dir
 from keeper.wallet.common import (
@@ -154,8 +164,11 @@ async def _open(session: _Session, renter: Keypair, arguments: dict[str, Any], s
         raise WalletError(f"the deposit is {ui_amount(quote.deposit, decimals)} but {token_account} holds {ui_amount(balance, decimals)}")
     if not arguments["yes"] and not confirmed(stdin, stdout):
         raise WalletError("not sent")
-    instruction = open_job(session.escrow, renter.pubkey(), node_key, job_id, quote, mint, token_account)
-    signature = await send(session.client, renter, instruction)
+    instructions = [open_job(session.escrow, renter.pubkey(), node_key, job_id, quote, mint, token_account)]
+    if (await session.client.get_account_info(EscrowAddresses.renter_ledger(renter.pubkey()))).value is None:
+        # The renter's first job: its job-id ledger is created in the same transaction.
+        instructions.insert(0, open_renter_ledger(session.escrow, renter.pubkey()))
+    signature = await send(session.client, renter, instructions)
     emit(stdout, arguments["output"], {"signature": signature, "job": str(job_address), "job_id": job_id},
            f"opened job {job_id} ({job_address}): {signature}")
     return 0

@@ -39,7 +39,7 @@ from spl.token.instructions import get_associated_token_address
 from keeper.addresses import EscrowAddresses
 from tests.clients.conftest import Cluster
 from tests.keeper.test_settlement import expected_split
-from tests.keeper.wallet import REPO_ROOT, Bank, Manifest, ctx, funded_keypair, register_node, token_balance
+from tests.keeper.wallet import REPO_ROOT, Bank, Manifest, ctx, funded_keypair, register_node, renter_ledger_if_missing, token_balance
 
 NOTIFICATION_TIMEOUT_SECS = 60
 PRICE, HOURS_RESERVED, HOURS_USED, TOKEN_SHARE_BPS = 1_500_000, 6, 1, 2_000
@@ -119,7 +119,7 @@ async def test_anchorpy_program_rpc_wallet_and_solana_py_account_subscription_se
                 "renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
                 "config": EscrowAddresses.config, "node": node.address, "job": job,
                 "payment_mint": bank.usdc, "escrow_vault": EscrowAddresses.vault(bank.usdc), "renter_token_account": renter_usdc,
-            }),
+            }, pre_instructions=await renter_ledger_if_missing(client, escrow, renter.pubkey())),
         )
         decoded = await escrow.account["Job"].fetch(job)
         assert decoded.hours_reserved == HOURS_RESERVED and decoded.price_per_hour == PRICE

@@ -394,6 +394,16 @@ async def _as_node_keys(sender: _Sender, items: list[tuple[_Node, Instruction]])
     await sender.send("jobs", [tx for operator, signed in grouped.values() for tx in pack_signed(signed, operator, blockhash)])
 
 
+async def _open_renter_ledgers(sender: _Sender, renters: list[_Renter]) -> None:
+    """Each renter's job-id ledger (what a wallet creates with the renter's first job)."""
+    blockhash = await sender.blockhash()
+    await sender.send("ledgers", [
+        tx for renter in renters
+        for tx in pack([PROTOCOL.escrow.instruction("open_renter_ledger", {}, {"renter": renter.wallet.address})],
+                       renter.wallet.keypair, blockhash, 1)
+    ])
+
+
 async def _start_jobs(sender: _Sender, jobs: list[_Job]) -> int:
     """Starts `jobs` with their node keys; returns chain time just after (no start is later)."""
     await _as_node_keys(sender, [
@@ -551,6 +561,7 @@ async def populate(
 
     await _timed(timings, "nodes", _register_nodes(sender, operators, node_plan))
     await _timed(timings, "stakes", _stake(sender, bank, stake_plan))
+    await _timed(timings, "ledgers", _open_renter_ledgers(sender, renter_plan))
     await _timed(timings, "jobs", _make_jobs(sender, bank, rng, job_plan))
     await _timed(timings, "verify", _verify(sender, operators, node_plan, stake_plan, vault_before, renter_plan, job_plan))
 

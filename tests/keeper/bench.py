@@ -110,7 +110,10 @@ async def make_completed_jobs(client: AsyncClient, manifest: Manifest, count: in
         for start in range(ids.start, ids.stop):
             if start == ids.start or start % IDS_PER_RENTER == 0:
                 block = range(start, min(ids.stop, (start // IDS_PER_RENTER + 1) * IDS_PER_RENTER))
-                out += pack(opens(block), renters[start // IDS_PER_RENTER][0], blockhash, 6)
+                renter = renters[start // IDS_PER_RENTER][0]
+                # A renter's first job comes with the creation of its job-id ledger.
+                ledger = [escrow.instruction("open_renter_ledger", {}, {"renter": renter.pubkey()})] if start % IDS_PER_RENTER == 0 else []
+                out += pack([*ledger, *opens(block)], renter, blockhash, 6)
         return out
 
     def starts(ids: range) -> list[Instruction]:

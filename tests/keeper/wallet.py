@@ -55,9 +55,22 @@ def _fixed_addresses(name: str, instruction: str) -> dict[str, Pubkey]:
     return {account["name"]: Pubkey.from_string(account["address"]) for account in ix["accounts"] if "address" in account}
 
 
-def ctx(name: str, instruction: str, accounts: dict[str, Pubkey], signers: list[Keypair] | None = None) -> Context:
+def ctx(
+    name: str, instruction: str, accounts: dict[str, Pubkey], signers: list[Keypair] | None = None,
+    pre_instructions: list[Instruction] | None = None,
+) -> Context:
     """anchorpy wants every account; the fixed ones (programs) are read from the IDL's `address`."""
-    return Context(accounts={**_fixed_addresses(name, instruction), **accounts}, signers=signers or [])
+    return Context(accounts={**_fixed_addresses(name, instruction), **accounts}, signers=signers or [],
+                   pre_instructions=pre_instructions or [])
+
+
+async def renter_ledger_if_missing(client: AsyncClient, escrow: Program, renter: Pubkey) -> list[Instruction]:
+    """`open_renter_ledger` for a renter that has no job-id ledger yet (a wallet's first job)."""
+    if (await client.get_account_info(EscrowAddresses.renter_ledger(renter))).value is not None:
+        return []
+    return [escrow.instruction["open_renter_ledger"](ctx=ctx("escrow", "open_renter_ledger", {
+        "renter": renter, "renter_ledger": EscrowAddresses.renter_ledger(renter),
+    }))]
 
 
 def program(client: AsyncClient, payer: Keypair, name: str) -> Program:
@@ -165,7 +178,7 @@ async def open_job(
             "renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
             "config": EscrowAddresses.config, "node": node.address, "job": job,
             "payment_mint": mint, "escrow_vault": EscrowAddresses.vault(mint), "renter_token_account": renter_token,
-        }),
+        }, pre_instructions=await renter_ledger_if_missing(client, escrow, renter.pubkey())),
     )
     return JobHandle(renter, job_id, job, mint, renter_token)
 

@@ -325,9 +325,13 @@ class Escrow:
             self.h.ok(self.accept_authority_ix(key.pubkey()), self.cranker, key)
 
     def new_job(self, mint: Pubkey, hours: int, price: int, *, node: NodeInfo | None = None,
-                renter: Keypair | None = None, fund: int | None = None, job_id: int | None = None) -> JobRef:
-        """A job reference with a funded renter (not yet opened)."""
+                renter: Keypair | None = None, fund: int | None = None, job_id: int | None = None,
+                with_ledger: bool = True) -> JobRef:
+        """A job reference with a funded renter (not yet opened) that has its job-id ledger, unless
+        `with_ledger` is false (then `open` creates it with the job, as wallets do)."""
         renter = renter or self.h.wallet()
+        if with_ledger:
+            self.open_renter_ledger(renter)
         if job_id is None:
             job_id, self._next_job_id = self._next_job_id, self._next_job_id + 1
         if fund is None:
@@ -337,6 +341,24 @@ class Escrow:
         address = EscrowAddresses.job(renter.pubkey(), job_id)
         return JobRef(renter, job_id, address, EscrowAddresses.vault(mint), mint, node or self.node,
                       renter_token, hours, price)
+
+    def open_renter_ledger(self, renter: Keypair) -> None:
+        """Creates the renter's job-id ledger unless it exists (what wallets do before a first job)."""
+        if not self.has_ledger(renter.pubkey()):
+            self.h.ok(self.open_renter_ledger_ix(renter.pubkey()), renter)
+
+    def has_ledger(self, renter: Pubkey) -> bool:
+        """Whether the renter's ledger exists (lamports sent to its address do not make one)."""
+        account = self.h.chain.get_account(EscrowAddresses.renter_ledger(renter))
+        return account is not None and account.owner == ProgramIds.ESCROW
+
+    def open_renter_ledger_ix(self, renter: Pubkey) -> Instruction:
+        return self.idl.instruction("open_renter_ledger", {}, {"renter": renter})
+
+    def opening(self, job: JobRef) -> list[Instruction]:
+        """What a wallet sends to open `job`: with the renter's first job, its ledger's creation."""
+        first = not self.has_ledger(job.renter.pubkey())
+        return [*([self.open_renter_ledger_ix(job.renter.pubkey())] if first else []), self.open_ix(job)]
 
     def open_ix(self, job: JobRef, /, **override: Any) -> Instruction:
         args = {"job_id": job.job_id, "hours_reserved": job.hours, "price_per_hour": job.price}
@@ -399,7 +421,7 @@ class Escrow:
 
     # --- flows (cranker pays the fees, so the renter's lamports move only by rent) ---
     def open(self, job: JobRef) -> TransactionRecord:
-        return record_cu("open_job", self.h.ok(self.open_ix(job), job.renter))
+        return record_cu("open_job", self.h.ok(self.opening(job), job.renter))
 
     def start(self, job: JobRef) -> TransactionRecord:
         return record_cu("start_job", self.h.ok(self.start_ix(job), self.cranker, job.node.node_key))
@@ -449,7 +471,8 @@ class Escrow:
         return out
 
     def watch(self, job: JobRef) -> list[Pubkey]:
-        return [*self.money_accounts(job).values(), job.address, EscrowAddresses.config]
+        return [*self.money_accounts(job).values(), job.address, EscrowAddresses.renter_ledger(job.renter.pubkey()),
+                EscrowAddresses.config]
 
 
 def deltas(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:

@@ -250,13 +250,18 @@ def test_the_dispute_window_is_bounded(harness: Harness, escrow: Escrow, secs: i
                       watch=[EscrowAddresses.config])
 
 
-def test_a_new_dispute_window_applies_to_later_completions(harness: Harness, escrow: Escrow) -> None:
+def test_a_new_dispute_window_applies_to_jobs_opened_afterwards(harness: Harness, escrow: Escrow) -> None:
+    """A job keeps the terms it was opened with: changing the window does not move the
+    settlement of a running job (either way)."""
     admin = harness.roles.admin
-    job = started_job(escrow)
-    harness.warp(HOUR)
+    running = started_job(escrow)
     harness.ok(update_ix(escrow, admin, dispute_window_secs=MIN_WINDOW), admin)
-    escrow.complete(job, 1)
-    state = escrow.job(job)
-    assert state.dispute_deadline == state.completed_at + MIN_WINDOW
+    later = started_job(escrow)
+    harness.warp(HOUR)
+    escrow.complete(running, 1)
+    escrow.complete(later, 1)
+    assert escrow.job(running).dispute_deadline == escrow.job(running).completed_at + WINDOW
+    assert escrow.job(later).dispute_deadline == escrow.job(later).completed_at + MIN_WINDOW
     harness.warp(MIN_WINDOW + 1)
-    settle_checked(escrow, job, 1)
+    harness.fails("NotSettleable", escrow.settle_ix(running), escrow.cranker, watch=escrow.watch(running))
+    settle_checked(escrow, later, 1)

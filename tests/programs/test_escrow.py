@@ -558,7 +558,9 @@ def test_new_timeouts_apply_to_later_jobs_only(harness: Harness, escrow: Escrow)
 
 @pytest.mark.parametrize("usdc", [True, False], ids=["usdc", "io"])
 def test_open_job_takes_the_spec_deposit(harness: Harness, escrow: Escrow, usdc: bool) -> None:
-    job = usdc_job(escrow, hours=13, price=1_234_567) if usdc else io_job(escrow, hours=13, price=1_234_567_891)
+    # The renter's first job: the wallet's transaction also creates its job-id ledger.
+    job = (usdc_job(escrow, hours=13, price=1_234_567, with_ledger=False) if usdc
+           else io_job(escrow, hours=13, price=1_234_567_891, with_ledger=False))
     q = quote(job.hours, job.price, usdc)
     # The quote by hand from the SPEC fee table: 0.25 % reservation and (USDC) 2 % facilitation, rounded up.
     assert q.reservation_fee == -(-job.hours * job.price * 25 // 10_000)
@@ -632,7 +634,6 @@ def test_open_job_refuses_deposits_that_overflow_u64(harness: Harness, escrow: E
         harness.fails("MathOverflow", escrow.open_ix(job, hours_reserved=hours, price_per_hour=price), job.renter, watch=watch)
     assert harness.balance(job.renter_token) == 10**12
     assert not escrow.exists(job.address) and harness.balance(job.vault) == 0
-    assert not escrow.exists(EscrowAddresses.renter_ledger(job.renter.pubkey()))
 
 
 def test_largest_usdc_deposit_opens_and_settles_exactly(harness: Harness) -> None:
@@ -688,15 +689,23 @@ def test_open_job_account_refusals(harness: Harness, escrow: Escrow) -> None:
     for address in (EscrowAddresses.job(renter.pubkey(), job.job_id + 1), EscrowAddresses.job(harness.wallet().pubkey(), job.job_id),
                     Keypair().pubkey()):
         harness.fails("WrongJobAddress", escrow.open_ix(job, job=address), renter, watch=[*watch, address])
-    # The renter's ledger at an address that is not [RENTER, renter] (another wallet's PDA, an
+    # Another renter's ledger; an address holding no ledger (another wallet's unopened ledger, an
     # arbitrary address, the renter's own wallet).
+    other_renter = harness.wallet()
+    escrow.open_renter_ledger(other_renter)
+    other_ledger = EscrowAddresses.renter_ledger(other_renter.pubkey())
+    harness.fails("WrongRenterLedger", escrow.open_ix(job, renter_ledger=other_ledger), renter, watch=[*watch, other_ledger])
     for address in (EscrowAddresses.renter_ledger(harness.wallet().pubkey()), Keypair().pubkey()):
-        harness.fails("WrongRenterLedger", escrow.open_ix(job, renter_ledger=address), renter, watch=[*watch, address])
-    harness.fails("WrongRenterLedger", escrow.open_ix(job, renter_ledger=renter.pubkey()), renter, watch=watch)
+        harness.fails("AccountNotInitialized", escrow.open_ix(job, renter_ledger=address), renter, watch=[*watch, address])
+    harness.fails("AccountOwnedByWrongProgram", escrow.open_ix(job, renter_ledger=renter.pubkey()), renter, watch=watch)
+    # A ledger-shaped account of another program; another escrow account type.
+    fake_ledger = clone_account(harness, ledger, owner=ProgramIds.STAKING)
+    harness.fails("AccountOwnedByWrongProgram", escrow.open_ix(job, renter_ledger=fake_ledger), renter, watch=watch)
+    harness.fails("AccountDiscriminatorMismatch", escrow.open_ix(job, renter_ledger=EscrowAddresses.config), renter, watch=watch)
     # A config that is not the [CONFIG] PDA.
     fake_config = clone_account(harness, EscrowAddresses.config)
     harness.fails("WrongConfig", escrow.open_ix(job, config=fake_config), renter, watch=watch)
-    assert not escrow.exists(job.address) and not escrow.exists(ledger)
+    assert not escrow.exists(job.address)
     escrow.open(job)
 
 
@@ -710,8 +719,8 @@ def test_open_job_refuses_inactive_node(harness: Harness, escrow: Escrow) -> Non
 
 def test_open_job_refuses_a_deposit_the_renter_does_not_have(harness: Harness, escrow: Escrow) -> None:
     q = quote(10, USDC_PRICE, True)
-    job = usdc_job(escrow, fund=q.deposit - 1)
-    record = harness.send(escrow.open_ix(job), job.renter)
+    job = usdc_job(escrow, fund=q.deposit - 1, with_ledger=False)
+    record = harness.send(escrow.opening(job), job.renter)
     # SPL Token's InsufficientFunds (custom error 1), raised in the transfer CPI; nothing moved.
     assert custom_error_code(record) == 1
     assert any("insufficient funds" in line for line in record.result.logs)
@@ -737,15 +746,15 @@ def test_open_job_id_is_unique_per_renter_while_open(harness: Harness, escrow: E
 @pytest.mark.parametrize("target", ["job", "ledger", "both"])
 def test_open_job_survives_a_prefunded_address(harness: Harness, escrow: Escrow, target: str, amount: str) -> None:
     """Job and renter-ledger addresses are predictable: lamports sent there beforehand must not
-    block the renter's job id (open_job creates them with the System Program's
-    CreateAccountAllowPrefund, as Anchor's `init` does). Pre-funded with the least the runtime
+    block the renter's job id (open_job creates the job, open_renter_ledger the ledger with
+    Anchor's `init`, both with the System Program's CreateAccountAllowPrefund). Pre-funded with the least the runtime
     allows (the rent-exempt minimum of 0 bytes), with part of the rent, or with more than the
     whole rent; the lamports stay with the accounts, and the job's come back to the renter when
     it closes."""
     from solders.system_program import TransferParams, transfer
 
     griefer = harness.wallet()
-    job = usdc_job(escrow, hours=3)
+    job = usdc_job(escrow, hours=3, with_ledger=False)
     chain = harness.chain
     ledger = EscrowAddresses.renter_ledger(job.renter.pubkey())
     targets = {"job": [job.address], "ledger": [ledger], "both": [job.address, ledger]}[target]

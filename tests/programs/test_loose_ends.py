@@ -89,19 +89,32 @@ def test_a_closed_jobs_id_is_never_opened_again(harness: Harness, escrow: Escrow
 def test_the_renter_ledger_is_only_the_renters_pda(harness: Harness, escrow: Escrow) -> None:
     renter, other = harness.wallet(), harness.wallet()
     escrow.open(escrow.new_job(harness.usdc_mint, 1, 1_000_000, renter=other, job_id=50))
-    job = escrow.new_job(harness.usdc_mint, 1, 1_000_000, renter=renter, job_id=1)
+    job = escrow.new_job(harness.usdc_mint, 1, 1_000_000, renter=renter, job_id=1, with_ledger=False)
     own = EscrowAddresses.renter_ledger(renter.pubkey())
     watch = [own, job.address, job.vault, job.renter_token]
     # Another renter's ledger (with a lower high-water mark for this renter's purposes) is refused.
     other_ledger = EscrowAddresses.renter_ledger(other.pubkey())
     harness.fails("WrongRenterLedger", escrow.open_ix(job, renter_ledger=other_ledger), renter, watch=[*watch, other_ledger])
-    # So is an empty address that is not the renter's [RENTER, renter] PDA (a ledger there would
-    # start a fresh id history).
+    # So is an address holding no ledger (a ledger elsewhere would start a fresh id history), and
+    # the renter's own ledger before it exists.
+    for address in (Keypair().pubkey(), own):
+        harness.fails("AccountNotInitialized", escrow.open_ix(job, renter_ledger=address), renter, watch=[*watch, address])
+    # A ledger is only made by open_renter_ledger, at [RENTER, signer]: not at another address,
+    # not for another wallet.
     stray = Keypair().pubkey()
-    harness.fails("WrongRenterLedger", escrow.open_ix(job, renter_ledger=stray), renter, watch=[*watch, stray])
-    # The renter's own first job creates its ledger (only open_job creates ledgers, each at its
-    # renter's PDA, so an escrow-owned ledger recording this renter is that one). Not ledgers: its
-    # bytes under another owner, an escrow account of another type (the renter's job).
+    harness.fails("ConstraintSeeds", escrow.idl.instruction("open_renter_ledger", {}, {"renter": renter.pubkey(), "renter_ledger": stray}),
+                  renter, watch=[*watch, stray])
+    third = harness.wallet()
+    harness.fails("ConstraintSeeds", escrow.idl.instruction(
+        "open_renter_ledger", {}, {"renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(third.pubkey())},
+    ), renter, watch=watch)
+    # A second ledger for the same renter fails in the System Program (already in use).
+    escrow.open_renter_ledger(renter)
+    record = harness.send(escrow.open_renter_ledger_ix(renter.pubkey()), renter)
+    assert not record.result.succeeded and any("already in use" in line for line in record.result.logs)
+    # Only open_renter_ledger creates ledgers, each at its renter's PDA, so an escrow-owned ledger
+    # recording this renter is that one. Not ledgers: its bytes under another owner, an escrow
+    # account of another type (the renter's job).
     escrow.open(job)
     later = escrow.new_job(harness.usdc_mint, 1, 1_000_000, renter=renter, job_id=2)
     later_watch = [own, job.address, later.address, later.vault, later.renter_token]

@@ -279,14 +279,16 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
     operator_usdc = h.token_account(operator.pubkey(), h.usdc_mint)
     treasury_usdc = associated_token_address(treasury.pubkey(), h.usdc_mint)
 
-    def open_job(job_id: int) -> tuple[TransactionRecord, Pubkey]:
+    def open_job(job_id: int, first: bool = False) -> tuple[TransactionRecord, Pubkey]:
+        """A renter's job; its first comes with the creation of its job-id ledger, as wallets send it."""
         job = EscrowAddresses.job(renter.pubkey(), job_id)
-        record = h.ok(p.escrow.instruction(
+        ledger = [p.escrow.instruction("open_renter_ledger", {}, {"renter": renter.pubkey()})] if first else []
+        record = h.ok([*ledger, p.escrow.instruction(
             "open_job", {"job_id": job_id, "hours_reserved": 8, "price_per_hour": 2 * USDC},
             {"renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
              "config": EscrowAddresses.config, "node": node, "job": job,
              "payment_mint": h.usdc_mint, "escrow_vault": EscrowAddresses.vault(h.usdc_mint), "renter_token_account": renter_usdc},
-        ), renter)
+        )], renter)
         return record, job
 
     def close_accounts(job: Pubkey) -> dict[str, Pubkey]:
@@ -294,8 +296,9 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
                 "escrow_vault": EscrowAddresses.vault(h.usdc_mint), "renter_token_account": renter_usdc,
                 "treasury_token_account": treasury_usdc}
 
-    record, job = open_job(1)
-    cu.take("escrow.open_job", record, "renter's first job: an 8 h USDC job at 2 USDC/h (creates its ledger and the job, deposits)")
+    record, job = open_job(1, first=True)
+    cu.take("escrow.open_renter_ledger", record, "a renter's job-id ledger, created in the transaction of its first job")
+    cu.take("escrow.open_job", record, "an 8 h USDC job at 2 USDC/h (creates the job, deposits)")
     cu.take("escrow.start_job", h.ok(p.escrow.instruction("start_job", {}, {
         "node_key": node_key.pubkey(), "config": EscrowAddresses.config, "job": job,
     }), node_key), "the node key starts the job")
@@ -336,7 +339,6 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
     }), wallet()), "settlement of an IO job: payout, 10 % token share to the burn vault, fees, refund, closes", "settle_job")
 
     record, job = open_job(2)
-    cu.take("escrow.open_job_next", record, "the renter's next job (its ledger exists)", "open_job")
     cu.take("escrow.cancel_job", h.ok(p.escrow.instruction("cancel_job", {}, close_accounts(job)), renter),
             "renter cancels an unstarted job (refund, reservation fee to treasury)")
     _, job = open_job(3)

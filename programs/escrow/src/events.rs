@@ -35,6 +35,13 @@ pub struct EscrowConfigUpdated {
     pub paused: bool,
 }
 
+/// A renter's job-id ledger was created.
+#[event]
+pub struct RenterLedgerOpened {
+    pub renter: Pubkey,
+    pub ledger: Pubkey,
+}
+
 #[event]
 pub struct JobOpened {
     pub job: Pubkey,

@@ -85,6 +85,12 @@ pub mod escrow {
         ctx.accounts.handler()
     }
 
+    /// Creates the renter's job-id ledger `[RENTER, renter]`: once, before its first job (wallets
+    /// put it in the same transaction as that `open_job`).
+    pub fn open_renter_ledger(ctx: Context<OpenRenterLedger>) -> Result<()> {
+        ctx.accounts.handler(ctx.bumps.renter_ledger)
+    }
+
     /// Renter opens job `job_id` (PDA `[JOB, renter, job_id LE]`; an id the renter never
     /// used, tracked by its `RenterLedger`) on an active node and
     /// deposits reserved cost (hours × price) + reservation fee (0.25 %, rounded up) +

@@ -103,7 +103,7 @@ pub enum Completer {
     Renter,
 }
 
-/// Job ids a renter has used, PDA `[RENTER, renter]`, created with the renter's first job.
+/// Job ids a renter has used, PDA `[RENTER, renter]`, created by `open_renter_ledger` (only there).
 /// Ids below `window_start` are all spent; within the 256 ids from `window_start` on,
 /// `used_ids` marks the spent ones (bit i = id `window_start + i`). A higher id slides the
 /// window up. So a closed job's id (and its address) never names another job, while a renter

@@ -1,5 +1,4 @@
 use anchor_lang::prelude::*;
-use anchor_lang::system_program;
 use anchor_spl::token::{self, Token, TokenAccount, Transfer};
 use io_common::{pda, seeds};
 use staking::state::{LazyNode, Node};
@@ -18,15 +17,11 @@ pub struct OpenJob<'info> {
     /// Pays the deposit and the rent of the job (returned when it closes) and of its ledger.
     #[account(mut)]
     pub renter: Signer<'info>,
-    /// The renter's job-id ledger, PDA `[RENTER, renter]`, created with the first job: the job
-    /// id must not be one the renter has used before (JobIdReused), so ids never repeat.
-    /// Hand-written instead of `init_if_needed` + `seeds` + `bump`, whose `find_program_address`
-    /// runs on every open (see `RenterLedger`). The handler checks an existing ledger as
-    /// `Account<RenterLedger>` does (owner, discriminator) and that it records this renter; an
-    /// empty address must be the canonical PDA (WrongRenterLedger).
-    /// CHECK: by the handler (`take_job_id`), as described above.
-    #[account(mut)]
-    pub renter_ledger: UncheckedAccount<'info>,
+    /// The renter's job-id ledger (`open_renter_ledger`, created only at its PDA `[RENTER,
+    /// renter]`): the job id must not be one the renter has used before (JobIdReused), so ids
+    /// never repeat.
+    #[account(mut, has_one = renter @ EscrowError::WrongRenterLedger)]
+    pub renter_ledger: Box<Account<'info, RenterLedger>>,
     /// The `[CONFIG]` PDA.
     #[account(
         address = pda::ESCROW_CONFIG @ EscrowError::WrongConfig,
@@ -75,7 +70,7 @@ pub struct OpenJob<'info> {
 impl OpenJob<'_> {
     pub fn handler(&mut self, job_id: u64, hours_reserved: u32, price_per_hour: u64) -> Result<()> {
         let renter = self.renter.key();
-        self.take_job_id(job_id)?;
+        self.renter_ledger.take(job_id)?;
 
         let config = &self.config;
         let (vault, payment_kind) = config
@@ -147,48 +142,6 @@ impl OpenJob<'_> {
             created_at: now,
             start_deadline,
         });
-        Ok(())
-    }
-
-    /// Marks `job_id` spent in the renter's ledger, creating the ledger with the first job.
-    fn take_job_id(&self, job_id: u64) -> Result<()> {
-        let info = self.renter_ledger.to_account_info();
-        let renter = self.renter.key();
-        let mut ledger = if info.owner != &system_program::ID || !info.data_is_empty() {
-            // What `Account<RenterLedger>` checks: this program's account, a RenterLedger.
-            require_keys_eq!(
-                *info.owner,
-                crate::ID,
-                anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram
-            );
-            let ledger = RenterLedger::try_deserialize(&mut &info.try_borrow_data()?[..])?;
-            // Only this function creates ledgers, each at its renter's canonical PDA: a ledger
-            // recording this renter is that one.
-            require_keys_eq!(ledger.renter, renter, EscrowError::WrongRenterLedger);
-            ledger
-        } else {
-            let seeds: [&[u8]; 2] = [seeds::RENTER, renter.as_ref()];
-            let bump = pda::canonical_bump(&seeds, info.key, &crate::ID)
-                .ok_or(EscrowError::WrongRenterLedger)?;
-            pda::create_account(
-                &self.renter.to_account_info(),
-                &info,
-                &self.system_program.to_account_info(),
-                &[seeds[0], seeds[1], &[bump]],
-                8 + RenterLedger::INIT_SPACE,
-                &crate::ID,
-            )?;
-            RenterLedger {
-                version: ACCOUNT_VERSION,
-                bump,
-                renter,
-                window_start: 0,
-                used_ids: [0; 4],
-                jobs_opened: 0,
-            }
-        };
-        ledger.take(job_id)?;
-        ledger.try_serialize(&mut &mut info.try_borrow_mut_data()?[..])?;
         Ok(())
     }
 

@@ -145,6 +145,12 @@ async function main(): Promise<void> {
   })();
 
   const opened = await send(renter, [
+    // The renter's first job: its job-id ledger is created in the same transaction.
+    {
+      programAddress: escrowProgram,
+      accounts: [writableSigner(renter), writable(renterLedger), readonly(SYSTEM_PROGRAM)],
+      data: discriminator(escrowIdl, "open_renter_ledger"),
+    },
     {
       programAddress: escrowProgram,
       accounts: [
@@ -155,7 +161,7 @@ async function main(): Promise<void> {
     },
   ]);
   const started = await send(nodeKey, [
-    { programAddress: escrowProgram, accounts: [readonlySigner(nodeKey), readonly(config), writable(job)], data: discriminator(escrowIdl, "start_job") },
+    { programAddress: escrowProgram, accounts: [readonlySigner(nodeKey), writable(job)], data: discriminator(escrowIdl, "start_job") },
   ]);
   await new Promise((resolve) => setTimeout(resolve, 1_100)); // the first hour begins a second after the start
   const completed = await send(nodeKey, [

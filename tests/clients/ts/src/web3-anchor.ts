@@ -159,6 +159,8 @@ async function main(): Promise<void> {
   const opened = await escrow.methods
     .openJob(jobId, HOURS_RESERVED, new BN(PRICE))
     .accounts({ renter: renter.publicKey, renterLedger, node, job, paymentMint: usdcMint, escrowVault, renterTokenAccount: renterToken })
+    // The renter's first job: its job-id ledger is created in the same transaction.
+    .preInstructions([await escrow.methods.openRenterLedger().accounts({ renter: renter.publicKey }).instruction()])
     .rpc();
   const decoded = await escrow.account.job.fetch(job);
   const nodeEscrow = program("escrow", nodeKey);
