@@ -19,6 +19,7 @@ from solders.account import Account
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
+from solders.system_program import ID as SYSTEM_PROGRAM_ID
 
 from keeper.addresses import ProvenanceAddresses
 from keeper.constants import ProgramIds, Seeds
@@ -470,16 +471,21 @@ def test_record_batch_sequence_gaps_and_replays(harness: Harness) -> None:
     for gap in (2, 5, 2**64 - 1):
         h.fails("SequenceMismatch", record_ix(h, gap, sha(b"later"), 1, now, now), keeper, watch=[CONFIG])
         assert h.chain.get_account(ProvenanceAddresses.batch(gap)) is None
-    # Replays: sequence 0 again, with the same or a new root (its batch exists: `init` refuses).
+    # Replays: sequence 0 again, with the same or a new root: the config has moved on.
     for root in (first.root, sha(b"rewrite history")):
-        fails_in_use(h, record_ix(h, 0, root, 3, now, now), keeper, watch=[CONFIG, batch0])
-    # The right sequence number with another sequence's batch account.
-    h.fails("ConstraintSeeds", record_ix(h, 1, sha(b"x"), 1, now, now, batch=batch0), keeper, watch=[CONFIG, batch0])
-    h.fails("ConstraintSeeds", record_ix(h, 1, sha(b"x"), 1, now, now, batch=ProvenanceAddresses.batch(2)), keeper,
-            watch=[CONFIG])
-    assert h.chain.get_account(ProvenanceAddresses.batch(2)) is None
-    # The config itself as the batch (duplicate mutable account).
-    h.fails("ConstraintSeeds", record_ix(h, 1, sha(b"x"), 1, now, now, batch=CONFIG), keeper, watch=[CONFIG])
+        h.fails("SequenceMismatch", record_ix(h, 0, root, 3, now, now), keeper, watch=[CONFIG, batch0])
+    # A batch that already exists at its own address cannot be recreated (the System Program
+    # refuses an address in use), whatever the config says.
+    h.chain.set_account(ProvenanceAddresses.batch(1), h.chain.get_account(batch0))
+    fails_in_use(h, record_ix(h, 1, sha(b"x"), 1, now, now), keeper, watch=[CONFIG, ProvenanceAddresses.batch(1)])
+    h.chain.set_account(ProvenanceAddresses.batch(1), Account(lamports=0, data=b"", owner=SYSTEM_PROGRAM_ID, executable=False))
+    # The right sequence number with another sequence's batch account, an arbitrary address.
+    h.fails("WrongBatchAddress", record_ix(h, 1, sha(b"x"), 1, now, now, batch=batch0), keeper, watch=[CONFIG, batch0])
+    for address in (ProvenanceAddresses.batch(2), Keypair().pubkey()):
+        h.fails("WrongBatchAddress", record_ix(h, 1, sha(b"x"), 1, now, now, batch=address), keeper, watch=[CONFIG])
+        assert h.chain.get_account(address) is None
+    # The config itself as the batch.
+    h.fails("WrongBatchAddress", record_ix(h, 1, sha(b"x"), 1, now, now, batch=CONFIG), keeper, watch=[CONFIG])
     # Nothing moved: the next sequence still records.
     assert config_state(h).next_sequence == 1
     record(h, make_receipts(2, h.now - 10, tag=b"1"))

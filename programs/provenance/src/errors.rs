@@ -28,4 +28,6 @@ pub enum ProvenanceError {
     NotUpgradeAuthority,
     #[msg("Account is not this program's ProgramData")]
     WrongProgramData,
+    #[msg("Account is not the canonical batch address for this sequence")]
+    WrongBatchAddress,
 }

@@ -69,14 +69,8 @@ pub mod provenance {
         first_ts: i64,
         last_ts: i64,
     ) -> Result<()> {
-        ctx.accounts.handler(
-            ctx.bumps.batch,
-            sequence,
-            root,
-            leaf_count,
-            first_ts,
-            last_ts,
-        )
+        ctx.accounts
+            .handler(sequence, root, leaf_count, first_ts, last_ts)
     }
 
     /// Anyone: proves that `receipt` is a leaf of batch `sequence`; fails with InvalidProof otherwise.
