@@ -56,7 +56,7 @@ def api_timings(explorer: Explorer, population: Population) -> dict[str, float]:
     busiest = max(population.jobs_by_node, key=population.jobs_by_node.__getitem__)
     out: dict[str, float] = {}
     out["totals"], totals = timed_get(explorer, "/api/totals")
-    if totals["jobs"]["by_status"] != {s: population.jobs_by_status.get(s, 0) for s in ("Open", "Started", "Completed")}:
+    if totals["jobs"]["by_status"] != {s: population.jobs_by_status.get(s, 0) for s in ("Open", "Started", "Completed", "Disputed")}:
         raise RuntimeError(f"totals disagree with the population: {totals['jobs']} vs {population.jobs_by_status}")
     if totals["staking"]["nodes"] != len(population.nodes) or int(totals["staking"]["staked"]) != population.stake_total:
         raise RuntimeError(f"staking totals disagree: {totals['staking']}")

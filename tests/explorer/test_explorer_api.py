@@ -40,7 +40,7 @@ def explorer(localnet: Localnet, tmp_path_factory: pytest.TempPathFactory) -> It
         ("/api/tables/jobs?per_page=101", "per_page: Input should be less than or equal to 100"),
         ("/api/tables/jobs?page=two", "page: Input should be a valid integer, unable to parse string as an integer"),
         ("/api/tables/jobs?colour=red", "jobs cannot be filtered by 'colour'; by status, payment, renter, node, job_id"),
-        ("/api/tables/jobs?status=Settled", "status: 'Settled' is not one of Open, Started, Completed"),
+        ("/api/tables/jobs?status=Settled", "status: 'Settled' is not one of Open, Started, Completed, Disputed"),
         ("/api/tables/jobs?payment=BTC", "payment_kind: 'BTC' is not one of Usdc, Io"),
         ("/api/tables/jobs?job_id=-1", "job_id: '-1' is not a u64"),
         ("/api/tables/jobs?job_id=18446744073709551616", "job_id: '18446744073709551616' is not a u64"),

@@ -123,7 +123,9 @@ async def test_totals_equal_token_supply_and_program_accounts(page: Page, runnin
 
     statuses = Counter(type(job.status).__name__ for job in jobs)
     assert cards["jobs"] == len(jobs) == 7
-    assert await text(page, "[data-jobs=by-status]") == f"Open {statuses['Open']} · Started {statuses['Started']} · Completed {statuses['Completed']}"
+    assert await text(page, "[data-jobs=by-status]") == (
+        f"Open {statuses['Open']} · Started {statuses['Started']} · Completed {statuses['Completed']} · Disputed {statuses['Disputed']}"
+    )
     assert (statuses["Open"], statuses["Started"], statuses["Completed"]) == (5, 2, 0)
     assert f"settled {network.settled} · cancelled {network.cancelled}" in await text(page, "[data-total=jobs]")
 
