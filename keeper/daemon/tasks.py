@@ -125,7 +125,8 @@ class Settler:
         now = await ctx.chain.now()
         # Jobs still in their dispute window wait; the program would refuse them (NotSettleable).
         jobs = [job for job in reported if job.is_settleable(now)][: settings.max_jobs_per_scan]
-        ctx.metrics.set("jobs_completed_pending", len(jobs))
+        # Pending settlement: every reported job, also those still in their dispute window.
+        ctx.metrics.set("jobs_completed_pending", len(reported))
         if jobs:
             escrow = await ctx.chain.escrow()
             operators = await ctx.chain.operators([job.node for job in jobs])
