@@ -5,7 +5,7 @@ use io_common::{pda, seeds};
 
 use crate::errors::RewardsError;
 use crate::events::HoursEmitted;
-use crate::state::{EmissionState, RewardsConfig};
+use crate::state::{EmissionState, LazyRewardsConfig, RewardsConfig};
 
 /// Anyone may crank; every address is pinned (`io_common::pda` constants), so there is nothing to
 /// choose.
@@ -15,9 +15,9 @@ pub struct Emit<'info> {
     #[account(
         address = pda::REWARDS_CONFIG @ RewardsError::UnexpectedAccount,
         // Emission before genesis would break supply == genesis + emitted − burned.
-        constraint = config.genesis_minted @ RewardsError::GenesisNotMinted,
+        constraint = *config.load_genesis_minted()? @ RewardsError::GenesisNotMinted,
     )]
-    pub config: Box<Account<'info, RewardsConfig>>,
+    pub config: LazyAccount<'info, RewardsConfig>,
 
     /// Emission progress: next hour, schedule cursor, totals.
     #[account(mut, address = pda::EMISSION @ RewardsError::UnexpectedAccount)]
