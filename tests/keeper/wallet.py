@@ -11,6 +11,7 @@ from typing import Any
 
 from anchorpy import Context, Idl, Program, Provider, Wallet
 from solana.rpc.async_api import AsyncClient
+from solana.rpc.core import RPCException
 from solana.rpc.types import TxOpts
 from solders.instruction import Instruction
 from solders.keypair import Keypair
@@ -170,6 +171,7 @@ class JobHandle:
 async def open_job(
     client: AsyncClient, renter: Keypair, renter_token: Pubkey, node: NodeHandle, mint: Pubkey, job_id: int, hours: int, price: int
 ) -> JobHandle:
+    await ensure_renter_ledger(client, renter)
     escrow = program(client, renter, "escrow")
     job = EscrowAddresses.job(renter.pubkey(), job_id)
     await escrow.rpc["open_job"](
@@ -178,9 +180,22 @@ async def open_job(
             "renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
             "config": EscrowAddresses.config, "node": node.address, "job": job,
             "payment_mint": mint, "escrow_vault": EscrowAddresses.vault(mint), "renter_token_account": renter_token,
-        }, pre_instructions=await renter_ledger_if_missing(client, escrow, renter.pubkey())),
+        }),
     )
     return JobHandle(renter, job_id, job, mint, renter_token)
+
+
+async def ensure_renter_ledger(client: AsyncClient, renter: Keypair) -> None:
+    """Creates the renter's job-id ledger unless it exists. Jobs of one renter opened at once may
+    race to create it: the loser's "already in use" (or, for the very same transaction, "already
+    been processed") means it exists."""
+    escrow = program(client, renter, "escrow")
+    for instruction in await renter_ledger_if_missing(client, escrow, renter.pubkey()):
+        try:
+            await send(client, [instruction], renter)
+        except RPCException as error:
+            if "already in use" not in str(error) and "already been processed" not in str(error):
+                raise
 
 
 async def start_job(client: AsyncClient, node: NodeHandle, job: JobHandle) -> None:
