@@ -28,4 +28,6 @@ pub enum ProvenanceError {
     NotUpgradeAuthority,
     #[msg("Account is not this program's ProgramData")]
     WrongProgramData,
+    #[msg("Signer is not a pending authority of the config")]
+    NothingToAccept,
 }

@@ -8,7 +8,7 @@ use staking::state::Node;
 
 use crate::errors::RewardsError;
 use crate::events::RewardClaimed;
-use crate::state::{ClaimReceipt, Epoch, ACCOUNT_VERSION};
+use crate::state::{ClaimReceipt, EmissionState, Epoch, ACCOUNT_VERSION};
 
 #[derive(Accounts)]
 #[instruction(epoch: u64)]
@@ -27,6 +27,11 @@ pub struct Claim<'info> {
             @ ErrorCode::ConstraintSeeds,
     )]
     pub epoch_root: Box<Account<'info, Epoch>>,
+
+    /// Emission state: `start_ts` dates the epoch's end; a late claim's staker part leaves
+    /// `allocated_total`.
+    #[account(mut, address = pda::EMISSION @ RewardsError::UnexpectedAccount)]
+    pub emission: Box<Account<'info, EmissionState>>,
 
     /// The staking Node that earned the reward (the leaf names it). Writable: staking credits
     /// the staker part to its pool.
@@ -88,8 +93,12 @@ pub struct Claim<'info> {
 }
 
 impl Claim<'_> {
-    /// Pays `amount` for the node's leaf in `epoch`: the staker share to the node's staker pool
-    /// (staking::deposit_staker_rewards), the rest to the operator.
+    /// Pays `amount` for the node's leaf in `epoch`: the staker share in force to the node's
+    /// staker pool (staking::deposit_staker_rewards), the rest to the operator. The stakers'
+    /// part goes to stakers only while they can be the ones who were there: within
+    /// `STAKER_REWARD_WINDOW_SECS` of the epoch's end (later it returns to the unallocated
+    /// pool), and only if the node has active (warmed-up) shares (else the operator gets it:
+    /// nobody to share with).
     pub fn handler(
         &mut self,
         bump: u8,
@@ -115,10 +124,23 @@ impl Claim<'_> {
         );
         self.epoch_root.record_claim(amount)?;
 
-        let staker_amount = share_floor(amount, u64::from(self.node.staker_share_bps))
+        // The share in force now: a change waits out a delay, so it cannot be timed with this.
+        let staker_part = share_floor(amount, u64::from(self.node.staker_share_bps_at(now)))
             .ok_or(RewardsError::MathOverflow)?;
+        let late = now >= Epoch::staker_deadline(self.emission.start_ts, epoch)?;
+        let (staker_amount, staker_returned) = if late {
+            // Stake that warmed up since the epoch could be active by now: nobody gets it.
+            self.emission.release(staker_part)?;
+            self.epoch_root.record_staker_return(staker_part)?;
+            (0, staker_part)
+        } else if self.node.active_shares == 0 {
+            (0, 0)
+        } else {
+            (staker_part, 0)
+        };
         let operator_amount = amount
             .checked_sub(staker_amount)
+            .and_then(|rest| rest.checked_sub(staker_returned))
             .ok_or(RewardsError::MathOverflow)?;
         self.claim_receipt.set_inner(ClaimReceipt {
             version: ACCOUNT_VERSION,
@@ -129,7 +151,8 @@ impl Claim<'_> {
             staker_amount,
             claimed_at: now,
             bump,
-            _reserved: [0; 64],
+            staker_returned,
+            _reserved: [0; 56],
         });
 
         let signer: &[&[&[u8]]] = &[&[seeds::MINT_AUTHORITY, &[pda::MINT_AUTHORITY_BUMP]]];
@@ -171,7 +194,9 @@ impl Claim<'_> {
             amount,
             operator_amount,
             staker_amount,
+            staker_returned,
             epoch_claimed: self.epoch_root.claimed,
+            allocated_total: self.emission.allocated_total,
         });
         Ok(())
     }

@@ -68,7 +68,8 @@ impl PostEpochRoot<'_> {
             posted_at: Clock::get()?.unix_timestamp,
             bump,
             expired_at: 0,
-            _reserved: [0; 56],
+            staker_returned: 0,
+            _reserved: [0; 48],
         });
         emit!(EpochRootPosted {
             epoch,
