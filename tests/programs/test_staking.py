@@ -18,7 +18,14 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from keeper.addresses import RewardsAddresses, StakingAddresses, associated_token_address
-from keeper.constants import IO_MAX_SUPPLY, MAX_STAKER_SHARE_BPS, MIN_STAKE_WARMUP_SECS, MIN_STAKER_SHARE_BPS
+from keeper.constants import (
+    IO_MAX_SUPPLY,
+    MAX_STAKE_WARMUP_SECS,
+    MAX_STAKER_SHARE_BPS,
+    MIN_STAKE_WARMUP_SECS,
+    MIN_STAKER_SHARE_BPS,
+    STAKER_REWARD_WINDOW_SECS,
+)
 from keeper.deployment import Deployment, Programs, create_mint
 from keeper.fees import share_floor
 from keeper.localnet.remote import TransactionFailed
@@ -167,6 +174,9 @@ def test_initialize_creates_config_and_both_vaults(repo_root: Path) -> None:
         ({"reporter_bps": 2_001}, "InvalidReporterShare"),
         ({"max_slash": 0}, "InvalidSlashCap"),
         ({"max_slash": 10_001}, "InvalidSlashCap"),
+        ({"max_stake": IO_MAX_SUPPLY + 1}, "InvalidMaxStake"),
+        ({"warmup": MIN_STAKE_WARMUP_SECS - 1}, "InvalidWarmup"),
+        ({"warmup": MAX_STAKE_WARMUP_SECS + 1}, "InvalidWarmup"),
     ],
 )
 def test_initialize_rejects_invalid_settings(repo_root: Path, overrides: dict, error: str) -> None:
@@ -257,6 +267,15 @@ def test_update_config_changes_every_setting_and_hands_over_admin(s: Staking) ->
         ({"unstake_cooldown_secs": 365 * 24 * 3_600 + 1}, "InvalidCooldown"),
         ({"unstake_cooldown_secs": 2**63 - 1}, "InvalidCooldown"),
         ({"reporter_share_bps": 2_001}, "InvalidReporterShare"),
+        ({"max_stake_per_node": IO_MAX_SUPPLY + 1}, "InvalidMaxStake"),
+        ({"max_stake_per_node": U64_MAX}, "InvalidMaxStake"),
+        ({"max_slash_bps": 0}, "InvalidSlashCap"),
+        ({"max_slash_bps": 10_001}, "InvalidSlashCap"),
+        ({"stake_warmup_secs": MIN_STAKE_WARMUP_SECS - 1}, "InvalidWarmup"),
+        ({"stake_warmup_secs": 0}, "InvalidWarmup"),
+        ({"stake_warmup_secs": -1}, "InvalidWarmup"),
+        ({"stake_warmup_secs": MAX_STAKE_WARMUP_SECS + 1}, "InvalidWarmup"),
+        ({"stake_warmup_secs": 2**63 - 1}, "InvalidWarmup"),
         # A valid field first does not let an invalid one through.
         ({"max_stake_per_node": 7, "reporter_share_bps": 65_535}, "InvalidReporterShare"),
     ],
@@ -1533,6 +1552,21 @@ def test_pool_life_cycle_matches_the_spec_arithmetic(s: Staking) -> None:
         assert state.active_shares + state.activating_shares == sum(active.values())
         assert s.vault() == pool.total_stake
     assert (pool.total_stake, pool.total_shares) == (0, 0)
+
+
+def test_the_stake_cap_and_warmup_bounds_themselves_are_accepted(s: Staking) -> None:
+    """The stake cap is 1 ..= the IO max supply; the warm-up is MIN_STAKE_WARMUP_SECS (the staker
+    reward window + one epoch + 1 s) ..= 30 days. Beyond them: test_update_config_rejects_invalid_values."""
+    for cap in (1, IO_MAX_SUPPLY):
+        s.update_config(max_stake_per_node=cap)
+        assert s.config().max_stake_per_node == cap
+    for warmup in (MIN_STAKE_WARMUP_SECS, MAX_STAKE_WARMUP_SECS):
+        record = s.update_config(stake_warmup_secs=warmup)
+        assert s.config().stake_warmup_secs == s.event(record, "StakingConfigUpdated").stake_warmup_secs == warmup
+    # A stake made now activates after the warm-up in force.
+    node, (a,), _ = staked_node(s, [IO])
+    assert s.position(node.address, a.pubkey()).activates_at == s.h.now + MAX_STAKE_WARMUP_SECS
+    assert MIN_STAKE_WARMUP_SECS == STAKER_REWARD_WINDOW_SECS + 3_600 + 1
 
 
 def test_the_cooldown_bounds_themselves_are_accepted(s: Staking) -> None:
