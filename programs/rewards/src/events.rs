@@ -71,7 +71,8 @@ pub struct RewardClaimed {
     /// window; 0 otherwise).
     pub staker_returned: u64,
     pub epoch_claimed: u64,
-    pub allocated_total: u64,
+    /// After a late claim, the emission's `allocated_total` (None: an on-time claim left it).
+    pub allocated_total: Option<u64>,
 }
 
 #[event]

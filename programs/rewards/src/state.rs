@@ -136,6 +136,25 @@ pub struct Emission {
 }
 
 impl EmissionState {
+    /// Byte offset (discriminator included) of `allocated_total`, updated in place by a late
+    /// `claim`.
+    pub const ALLOCATED_TOTAL_OFFSET: usize = 8 + 1 + 8 + 8 + Cursor::INIT_SPACE + 8;
+
+    /// Returns `amount` to the unallocated pool in a serialized EmissionState (what
+    /// [`EmissionState::release`] does); the new `allocated_total`.
+    pub fn release_in(data: &mut [u8], amount: u64) -> Result<u64> {
+        let bytes = data
+            .get_mut(Self::ALLOCATED_TOTAL_OFFSET..Self::ALLOCATED_TOTAL_OFFSET + 8)
+            .ok_or(RewardsError::UnexpectedAccount)?;
+        let mut value = [0u8; 8];
+        value.copy_from_slice(bytes);
+        let allocated = u64::from_le_bytes(value)
+            .checked_sub(amount)
+            .ok_or(RewardsError::MathOverflow)?;
+        bytes.copy_from_slice(&allocated.to_le_bytes());
+        Ok(allocated)
+    }
+
     /// The hour `now` falls in, which is also how many hours have ended by `now`
     /// (0 before the start).
     pub fn hour_at(&self, now: i64) -> u64 {
@@ -250,7 +269,10 @@ pub struct Epoch {
     /// Stakers' parts of claims that landed after the staker reward window: counted in
     /// `claimed`, but returned to the unallocated pool instead of paid.
     pub staker_returned: u64,
-    pub _reserved: [u8; 48],
+    /// From this moment on a claim no longer pays the node's stakers
+    /// ([`Epoch::staker_deadline`], fixed when the root is posted).
+    pub staker_deadline: i64,
+    pub _reserved: [u8; 40],
 }
 
 /// The emission may start at most this long before `initialize` (a deploy that took a while),
@@ -418,6 +440,22 @@ mod tests {
     }
 
     #[test]
+    fn in_place_offsets_match_the_serialized_layout() {
+        let mut e = emission(1_234_567);
+        e.allocated_total = 900;
+        let mut data = Vec::new();
+        e.try_serialize(&mut data).unwrap();
+        assert_eq!(EmissionState::release_in(&mut data, 300).unwrap(), 600);
+        let back = EmissionState::try_deserialize(&mut &data[..]).unwrap();
+        assert_eq!((back.allocated_total, back.start_ts), (600, 1_234_567));
+        assert_eq!(
+            EmissionState::release_in(&mut data, 601),
+            Err(RewardsError::MathOverflow.into())
+        );
+        assert!(EmissionState::release_in(&mut data[..70], 1).is_err());
+    }
+
+    #[test]
     fn stored_cursor_round_trips() {
         let mut c = EmissionCursor::genesis();
         for _ in 0..250 {
@@ -553,7 +591,8 @@ mod tests {
             bump: 255,
             expired_at: 0,
             staker_returned: 0,
-            _reserved: [0; 48],
+            staker_deadline: 0,
+            _reserved: [0; 40],
         };
         assert_eq!(epoch.claim_deadline(), EPOCH_CLAIM_WINDOW_SECS);
         // Epoch 3 of a schedule starting at 1000 ends at 1000 + 4 h.

@@ -28,10 +28,18 @@ pub struct Claim<'info> {
     )]
     pub epoch_root: Box<Account<'info, Epoch>>,
 
-    /// Emission state: `start_ts` dates the epoch's end; a late claim's staker part leaves
-    /// `allocated_total`.
-    #[account(mut, address = pda::EMISSION @ RewardsError::UnexpectedAccount)]
-    pub emission: Box<Account<'info, EmissionState>>,
+    /// Emission state: a late claim's staker part leaves its `allocated_total`, updated in place
+    /// at the layout's fixed offset (`EmissionState::ALLOCATED_TOTAL_OFFSET`) and only by a late
+    /// claim: deserializing and writing the whole account back cost every claim about 2,700
+    /// units (measured on Agave 4.1.2; budget 20,000).
+    /// CHECK: the [EMISSION] PDA (address) owned by this program (owner): `initialize` created
+    /// it there as the EmissionState, and nothing else can live at that address.
+    #[account(
+        mut,
+        address = pda::EMISSION @ RewardsError::UnexpectedAccount,
+        owner = crate::ID @ RewardsError::UnexpectedAccount,
+    )]
+    pub emission: UncheckedAccount<'info>,
 
     /// The staking Node that earned the reward (the leaf names it). Writable: staking credits
     /// the staker part to its pool.
@@ -127,10 +135,14 @@ impl Claim<'_> {
         // The share in force now: a change waits out a delay, so it cannot be timed with this.
         let staker_part = share_floor(amount, u64::from(self.node.staker_share_bps_at(now)))
             .ok_or(RewardsError::MathOverflow)?;
-        let late = now >= Epoch::staker_deadline(self.emission.start_ts, epoch)?;
+        let late = now >= self.epoch_root.staker_deadline;
+        let mut allocated_total = None;
         let (staker_amount, staker_returned) = if late {
             // Stake that warmed up since the epoch could be active by now: nobody gets it.
-            self.emission.release(staker_part)?;
+            allocated_total = Some(EmissionState::release_in(
+                &mut self.emission.try_borrow_mut_data()?,
+                staker_part,
+            )?);
             self.epoch_root.record_staker_return(staker_part)?;
             (0, staker_part)
         } else if self.node.active_shares == 0 {
@@ -196,7 +208,7 @@ impl Claim<'_> {
             staker_amount,
             staker_returned,
             epoch_claimed: self.epoch_root.claimed,
-            allocated_total: self.emission.allocated_total,
+            allocated_total,
         });
         Ok(())
     }

@@ -69,7 +69,8 @@ impl PostEpochRoot<'_> {
             bump,
             expired_at: 0,
             staker_returned: 0,
-            _reserved: [0; 48],
+            staker_deadline: Epoch::staker_deadline(self.emission.start_ts, epoch)?,
+            _reserved: [0; 40],
         });
         emit!(EpochRootPosted {
             epoch,
