@@ -231,6 +231,20 @@ pub struct SlashSplit {
     pub burned: u64,
 }
 
+/// A handover's first step: the value to store as pending when `key` is proposed for a role
+/// (config authority or node operator) that `current` holds. Proposing the current key cancels
+/// (default: nothing pending); the default key itself is refused.
+pub fn proposal(current: Pubkey, key: Pubkey) -> std::result::Result<Pubkey, StakingError> {
+    if key == Pubkey::default() {
+        return Err(StakingError::InvalidAuthority);
+    }
+    Ok(if key == current {
+        Pubkey::default()
+    } else {
+        key
+    })
+}
+
 impl StakingConfig {
     pub fn validate_reporter_share(bps: u16) -> std::result::Result<(), StakingError> {
         if bps > MAX_REPORTER_SHARE_BPS {
@@ -297,19 +311,6 @@ impl StakingConfig {
     /// Delay before a node's share change applies: max(unstake cooldown, 1 day).
     pub fn share_change_delay(&self) -> i64 {
         self.unstake_cooldown_secs.max(MIN_SHARE_CHANGE_DELAY_SECS)
-    }
-
-    /// Proposes `key` for a role whose current holder is `current`: the value to store as
-    /// pending. Proposing the current key cancels (default: nothing pending).
-    pub fn proposal(current: Pubkey, key: Pubkey) -> std::result::Result<Pubkey, StakingError> {
-        if key == Pubkey::default() {
-            return Err(StakingError::InvalidAuthority);
-        }
-        Ok(if key == current {
-            Pubkey::default()
-        } else {
-            key
-        })
     }
 
     /// Promotes every role whose pending key is `signer` (and clears it); false if none is.
@@ -1029,12 +1030,9 @@ mod tests {
     fn handovers_are_proposed_then_accepted() {
         let current = Pubkey::new_unique();
         let next = Pubkey::new_unique();
-        assert_eq!(StakingConfig::proposal(current, next).unwrap(), next);
-        assert_eq!(
-            StakingConfig::proposal(current, current).unwrap(),
-            Pubkey::default()
-        );
-        assert!(StakingConfig::proposal(current, Pubkey::default()).is_err());
+        assert_eq!(proposal(current, next).unwrap(), next);
+        assert_eq!(proposal(current, current).unwrap(), Pubkey::default());
+        assert!(proposal(current, Pubkey::default()).is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@ use io_common::pda;
 
 use crate::errors::StakingError;
 use crate::events::StakingConfigUpdated;
-use crate::state::StakingConfig;
+use crate::state::{proposal, StakingConfig};
 
 /// Fields to change; `None` leaves a field as it is. The IO mint, the rewards authority
 /// and the burn vault are fixed at initialize and cannot be changed.
@@ -43,11 +43,10 @@ impl UpdateConfig<'_> {
         // Handovers are two-step: a proposal here, `accept_authority` by the new key, so a
         // mistyped key can never take (or lock) a role.
         if let Some(admin) = params.admin {
-            config.pending_admin = StakingConfig::proposal(config.admin, admin)?;
+            config.pending_admin = proposal(config.admin, admin)?;
         }
         if let Some(authority) = params.slashing_authority {
-            config.pending_slashing_authority =
-                StakingConfig::proposal(config.slashing_authority, authority)?;
+            config.pending_slashing_authority = proposal(config.slashing_authority, authority)?;
         }
         if let Some(max) = params.max_stake_per_node {
             // Lowering the cap below a node's stake only refuses new stake on it.

@@ -3,7 +3,7 @@ use io_common::{pda, seeds};
 
 use crate::errors::StakingError;
 use crate::events::NodeUpdated;
-use crate::state::{Node, StakingConfig};
+use crate::state::{proposal, Node, StakingConfig};
 
 /// Fields to change; `None` leaves a field as it is. The device key is fixed (it keys the PDA).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default)]
@@ -44,7 +44,7 @@ impl UpdateNode<'_> {
         let node = &mut self.node;
         if let Some(operator) = params.operator {
             // Two-step, like every handover: a mistyped key can never take the node's pay.
-            node.pending_operator = StakingConfig::proposal(node.operator, operator)?;
+            node.pending_operator = proposal(node.operator, operator)?;
         }
         if let Some(model) = params.gpu_model {
             Node::validate_gpu_model(&model)?;
