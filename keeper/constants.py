@@ -35,6 +35,12 @@ SECONDS_PER_HOUR: Final = 3_600
 HOURS_PER_MONTH: Final = 730
 HOURS_PER_YEAR: Final = 8_760
 
+# The stakers' part of an epoch's claim reaches them only within this long after the epoch ended.
+STAKER_REWARD_WINDOW_SECS: Final = 48 * 3_600
+# Bounds of the staking config's stake warm-up (new stake earns nothing until it has passed).
+MIN_STAKE_WARMUP_SECS: Final = STAKER_REWARD_WINDOW_SECS + SECONDS_PER_HOUR + 1
+MAX_STAKE_WARMUP_SECS: Final = 30 * 24 * 3_600
+
 # --- schedule.rs -------------------------------------------------------------------------
 INITIAL_RATE: Final = 80_000_000_000_000_000
 RATE_SCALE: Final = 1_000_000_000_000_000_000

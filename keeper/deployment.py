@@ -30,6 +30,7 @@ from keeper.addresses import (
     StakingAddresses,
     associated_token_address,
 )
+from keeper.constants import MIN_STAKE_WARMUP_SECS
 from keeper.idl import ProgramIdl
 from keeper.localnet.remote import LocalnetChain
 
@@ -63,6 +64,8 @@ class Settings:
     reporter_share_bps: int = 1_000
     # Largest fraction of a node's pool one slash may take (docs/economics.md).
     max_slash_bps: int = 5_000
+    # Seconds new stake warms up before it earns (docs/economics.md); the least allowed.
+    stake_warmup_secs: int = MIN_STAKE_WARMUP_SECS
     start_timeout_secs: int = 3_600
     complete_grace_secs: int = 3_600
     # After a completion, how long the renter (or node) may dispute before the job settles.
@@ -178,6 +181,7 @@ def bootstrap(chain: LocalnetChain, repo_root: Path, roles: Roles, settings: Set
                 "unstake_cooldown_secs": settings.unstake_cooldown_secs,
                 "reporter_share_bps": settings.reporter_share_bps,
                 "max_slash_bps": settings.max_slash_bps,
+                "stake_warmup_secs": settings.stake_warmup_secs,
             }},
             {
                 "admin": admin.pubkey(), "program_data": StakingAddresses.program_data,

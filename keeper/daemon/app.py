@@ -19,7 +19,17 @@ from keeper.daemon.journal import Journal
 from keeper.daemon.metrics import Metrics
 from keeper.daemon.protocol import Protocol, default_idl_dir
 from keeper.daemon.rpc import RpcGateway
-from keeper.daemon.tasks import BurnCrank, EmissionCrank, KeeperContext, ProvenanceRecorder, RewardEpochs, Settler, run_periodically
+from keeper.daemon.tasks import (
+    BurnCrank,
+    EmissionCrank,
+    EpochExpiryCrank,
+    KeeperContext,
+    ProvenanceRecorder,
+    RewardEpochs,
+    Settler,
+    StakeActivationCrank,
+    run_periodically,
+)
 
 log = logging.getLogger("keeper")
 
@@ -72,6 +82,8 @@ async def run_keeper(config: KeeperConfig) -> None:
             (config.rewards, RewardEpochs(ctx)),
             (config.provenance, ProvenanceRecorder(ctx)),
             (config.burn, BurnCrank(ctx)),
+            (config.expiry, EpochExpiryCrank(ctx)),
+            (config.activation, StakeActivationCrank(ctx)),
         ]
         for settings, worker in workers:
             if settings.enabled:

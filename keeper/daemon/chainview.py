@@ -13,9 +13,9 @@ from solana.rpc.types import MemcmpOpts
 from solders.pubkey import Pubkey
 from solders.rpc.responses import GetMultipleAccountsResp
 
-from keeper.addresses import EscrowAddresses, ProvenanceAddresses, RewardsAddresses
+from keeper.addresses import EscrowAddresses, ProvenanceAddresses, RewardsAddresses, StakingAddresses
 from keeper.client.clock import clock_unix_timestamp
-from keeper.daemon.protocol import JOB_STATUS, EmissionView, JobRef, Protocol
+from keeper.daemon.protocol import JOB_STATUS, ActivatingPosition, EmissionView, EpochView, JobRef, Protocol
 from keeper.daemon.rpc import RpcGateway
 
 MAX_ACCOUNTS_PER_CALL = 100
@@ -105,6 +105,25 @@ class ChainView:
     async def batch_root(self, sequence: int) -> bytes | None:
         data = await self.account_data(ProvenanceAddresses.batch(sequence))
         return None if data is None else bytes(self.protocol.provenance.decode_account_as("Batch", data).root)
+
+    async def epoch_roots(self) -> list[EpochView]:
+        """Every posted epoch root (Epoch accounts of the rewards program)."""
+        filters = [MemcmpOpts(offset=0, bytes=based58.b58encode(self.protocol.rewards.account_discriminator("Epoch")).decode())]
+        response = await self.gateway.call(
+            "getProgramAccounts",
+            lambda c: c.get_program_accounts(RewardsAddresses.program, encoding="base64", filters=filters),
+        )
+        return [self.protocol.parse_epoch(bytes(item.account.data)) for item in response.value]
+
+    async def activating_positions(self) -> list[ActivatingPosition]:
+        """Stake positions with shares warming up (whether or not the warm-up has passed)."""
+        filters = [MemcmpOpts(offset=0, bytes=based58.b58encode(self.protocol.staking.account_discriminator("StakePosition")).decode())]
+        response = await self.gateway.call(
+            "getProgramAccounts",
+            lambda c: c.get_program_accounts(StakingAddresses.program, encoding="base64", filters=filters),
+        )
+        positions = (self.protocol.parse_position(item.pubkey, bytes(item.account.data)) for item in response.value)
+        return [position for position in positions if position.activating_shares > 0]
 
     async def epoch_root(self, epoch: int) -> bytes | None:
         data = await self.account_data(RewardsAddresses.epoch_root(epoch))

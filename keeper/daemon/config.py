@@ -97,6 +97,22 @@ class BurnSettings(_Section):
     interval_secs: float = Field(default=10.0, gt=0)
 
 
+class ExpirySettings(_Section):
+    """`rewards.expire_epoch_root` for posted epochs whose claim window closed with rewards unclaimed."""
+
+    enabled: bool = True
+    interval_secs: float = Field(default=60.0, gt=0)
+
+
+class ActivationSettings(_Section):
+    """`staking.activate_stake` for positions whose warm-up has passed."""
+
+    enabled: bool = True
+    interval_secs: float = Field(default=30.0, gt=0)
+    # activate_stake instructions packed into one transaction (fewer if they do not fit).
+    positions_per_tx: int = Field(default=8, ge=1, le=32)
+
+
 class HttpSettings(_Section):
     host: str = "127.0.0.1"
     # Receipts and node work in, proofs out. 0 = choose a free port. Not 8900: that is the
@@ -127,6 +143,8 @@ class KeeperConfig(BaseSettings):
     rewards: RewardsSettings = RewardsSettings()
     provenance: ProvenanceSettings = ProvenanceSettings()
     burn: BurnSettings = BurnSettings()
+    expiry: ExpirySettings = ExpirySettings()
+    activation: ActivationSettings = ActivationSettings()
     http: HttpSettings = HttpSettings()
     # Wall seconds the daemon runs before stopping by itself (tests, demos); None = until SIGTERM.
     max_runtime_secs: float | None = Field(default=None, gt=0)

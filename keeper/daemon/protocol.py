@@ -116,6 +116,28 @@ class JobRef:
 
 
 @dataclass(frozen=True)
+class EpochView:
+    """What expiring an epoch's root needs, read from its account."""
+
+    epoch: int
+    total: int
+    claimed: int
+    posted_at: int
+    expired_at: int
+
+
+@dataclass(frozen=True)
+class ActivatingPosition:
+    """A stake position with shares warming up."""
+
+    address: Pubkey
+    node: Pubkey
+    staker: Pubkey
+    activating_shares: int
+    activates_at: int
+
+
+@dataclass(frozen=True)
 class EmissionView:
     start_ts: int
     next_hour: int
@@ -187,6 +209,14 @@ class Protocol:
     def node_operator(self, data: bytes) -> Pubkey:
         return self.node_layout.pubkey(data, "operator")
 
+    def parse_epoch(self, data: bytes) -> EpochView:
+        epoch = self.rewards.decode_account_as("Epoch", data)
+        return EpochView(epoch.epoch, epoch.total, epoch.claimed, epoch.posted_at, epoch.expired_at)
+
+    def parse_position(self, address: Pubkey, data: bytes) -> ActivatingPosition:
+        position = self.staking.decode_account_as("StakePosition", data)
+        return ActivatingPosition(address, position.node, position.staker, position.activating_shares, position.activates_at)
+
     def parse_emission(self, data: bytes) -> EmissionView:
         state = self.rewards.decode_account_as("EmissionState", data)
         return EmissionView(state.start_ts, state.next_hour, state.emitted_total, state.allocated_total)
@@ -225,6 +255,15 @@ class Protocol:
             },
         )
 
+    def expire_epoch_root(self, epoch: int) -> Instruction:
+        return self.rewards.instruction(
+            "expire_epoch_root", {"epoch": epoch},
+            {"emission": RewardsAddresses.emission, "epoch_root": RewardsAddresses.epoch_root(epoch)},
+        )
+
+    def activate_stake(self, node: Pubkey, position: Pubkey) -> Instruction:
+        return self.staking.instruction("activate_stake", {}, {"node": node, "position": position})
+
     def settle_job(self, job: JobRef, operator: Pubkey, treasury: Pubkey, burn_vault: Pubkey) -> Instruction:
         return self.escrow.instruction(
             "settle_job", {},
@@ -255,5 +294,5 @@ class Protocol:
 
 __all__ = [
     "TOKEN_PROGRAM_ID", "EscrowAddresses", "ProvenanceAddresses", "RewardsAddresses", "StakingAddresses",
-    "AccountLayout", "EmissionView", "JobRef", "Protocol", "JOB_STATUS", "default_idl_dir",
+    "AccountLayout", "ActivatingPosition", "EmissionView", "EpochView", "JobRef", "Protocol", "JOB_STATUS", "default_idl_dir",
 ]

@@ -17,14 +17,14 @@ from solders.pubkey import Pubkey
 from spl.token.instructions import create_idempotent_associated_token_account
 
 from keeper.addresses import RewardsAddresses
-from keeper.constants import LAST_PAYING_HOUR, SECONDS_PER_HOUR
+from keeper.constants import EPOCH_CLAIM_WINDOW_SECS, LAST_PAYING_HOUR, SECONDS_PER_HOUR
 from keeper.daemon.chainview import ChainView
 from keeper.daemon.config import KeeperConfig
 from keeper.daemon.feeds import read_new_lines
 from keeper.daemon.journal import BatchRow, EpochRow, Journal
 from keeper.daemon.metrics import Metrics
 from keeper.daemon.models import NodeWork, Receipt
-from keeper.daemon.protocol import JobRef, Protocol, token_account_of
+from keeper.daemon.protocol import ActivatingPosition, JobRef, Protocol, token_account_of
 from keeper.daemon.rpc import RpcGateway, RpcUnavailable, TransactionError
 from keeper.merkle import MerkleTree, reward_leaf
 from keeper.schedule import emitted_through
@@ -436,6 +436,99 @@ class BurnCrank:
         ctx.metrics.inc("burned_base_units_total", balance)
         ctx.journal.record_action("burn", str(epoch), "landed" if signature else "already_done", str(signature) if signature else None)
         log.info("burned the burn vault", extra={"task": self.name, "epoch": epoch, "amount": balance})
+
+
+# --- epoch expiry ---------------------------------------------------------------------------
+
+
+@dataclass
+class EpochExpiryCrank:
+    """Expires posted epochs whose claim window (EPOCH_CLAIM_WINDOW_SECS after posting) closed
+    with rewards unclaimed, so those rewards return to the unallocated pool for later roots."""
+
+    ctx: KeeperContext
+    name: str = "expiry"
+
+    async def tick(self) -> None:
+        ctx = self.ctx
+        now = await ctx.chain.now()
+        due = sorted(
+            (epoch for epoch in await ctx.chain.epoch_roots()
+             if epoch.expired_at == 0 and epoch.claimed < epoch.total and now >= epoch.posted_at + EPOCH_CLAIM_WINDOW_SECS),
+            key=lambda epoch: epoch.epoch,
+        )
+        ctx.metrics.set("reward_epochs_expirable", len(due))
+        for epoch in due:
+            if ctx.stopping.is_set():
+                return
+            await self._expire(epoch.epoch, epoch.total - epoch.claimed)
+
+    async def _expire(self, epoch: int, unclaimed: int) -> None:
+        ctx = self.ctx
+
+        async def expired() -> bool:
+            data = await ctx.chain.account_data(RewardsAddresses.epoch_root(epoch))
+            return data is not None and ctx.protocol.parse_epoch(data).expired_at != 0
+
+        try:
+            signature = await ctx.gateway.send("expire_epoch_root", [ctx.protocol.expire_epoch_root(epoch)], ctx.keypair, already_done=expired)
+        except TransactionError as error:
+            if _error_name(ctx.protocol, error) in {"EpochAlreadyExpired", "ClaimWindowOpen"}:
+                return  # expired by someone else meanwhile, or our clock read was early: next tick
+            raise
+        ctx.metrics.inc("reward_epochs_expired_total")
+        ctx.metrics.inc("reward_unclaimed_returned_base_units_total", unclaimed)
+        ctx.journal.record_action("expire_epoch_root", str(epoch), "landed" if signature else "already_done", str(signature) if signature else None)
+        log.info("epoch root expired; its unclaimed rewards are unallocated again",
+                 extra={"task": self.name, "epoch": epoch, "unclaimed": unclaimed})
+
+
+# --- stake activation -------------------------------------------------------------------------
+
+
+@dataclass
+class StakeActivationCrank:
+    """Activates stake positions whose warm-up has passed (`activate_stake`), so they earn from
+    the next claim on without their stakers sending anything."""
+
+    ctx: KeeperContext
+    name: str = "activation"
+
+    async def tick(self) -> None:
+        ctx = self.ctx
+        now = await ctx.chain.now()
+        due = [position for position in await ctx.chain.activating_positions() if now >= position.activates_at]
+        ctx.metrics.set("stake_positions_due", len(due))
+        per_tx = ctx.config.activation.positions_per_tx
+        for start in range(0, len(due), per_tx):
+            if ctx.stopping.is_set():
+                return
+            await self._activate(due[start : start + per_tx])
+
+    async def _activate(self, group: list[ActivatingPosition]) -> None:
+        ctx = self.ctx
+        instructions = [ctx.protocol.activate_stake(position.node, position.address) for position in group]
+
+        async def all_active() -> bool:
+            found = await ctx.chain.accounts_data([position.address for position in group])
+            return all(data is None or ctx.protocol.parse_position(position.address, data).activating_shares == 0
+                       for position, data in zip(group, found, strict=True))
+
+        try:
+            signature = await ctx.gateway.send("activate_stake", instructions, ctx.keypair, already_done=all_active)
+        except TransactionError as error:
+            if len(group) > 1:
+                # One position was activated (or unstaked) by its staker meanwhile: one by one.
+                for position in group:
+                    await self._activate([position])
+                return
+            if _error_name(ctx.protocol, error) in {"NothingToActivate", "WarmupNotElapsed", "AccountNotInitialized"}:
+                return
+            raise
+        ctx.metrics.inc("stake_positions_activated_total", len(group))
+        ctx.journal.record_action("activate_stake", ",".join(str(position.address) for position in group),
+                                  "landed" if signature else "already_done", str(signature) if signature else None)
+        log.info("stake activated", extra={"task": self.name, "positions": len(group)})
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -120,12 +120,13 @@ TABLES: Mapping[str, Table] = {
     "nodes": Table(
         "staking", "Node", "total_stake",
         {"operator": Filter("operator", "pubkey"), "node_key": Filter("node_key", "pubkey")},
-        ("node_key", "operator", "gpu_model", "tier", "total_stake", "staker_share_bps", "token_share_bps", "slash_count", "active"),
+        ("node_key", "operator", "gpu_model", "tier", "total_stake", "staker_share_bps", "token_share_bps",
+         "pending_staker_share_bps", "pending_token_share_bps", "shares_effective_at", "slash_count", "active"),
     ),
     "stakes": Table(
         "staking", "StakePosition", "shares",
         {"staker": Filter("staker", "pubkey"), "node": Filter("node", "pubkey")},
-        ("staker", "node", "shares", "unbonding_shares", "unbonding_until", "rewards_owed"),
+        ("staker", "node", "shares", "activating_shares", "activates_at", "unbonding_shares", "unbonding_until", "rewards_owed"),
     ),
     "slashes": Table(
         "staking", "SlashRecord", "timestamp",

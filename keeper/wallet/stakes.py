@@ -2,6 +2,9 @@
 
     io-keeper node register --node-keypair FILE --gpu-model "H100 80GB" --tier 3 --staker-share 2 --token-share 10
     io-keeper node update --node NODE_KEY [--staker-share P] [--token-share P] [--gpu-model M] [--tier T] [--active yes|no]
+                          [--operator NEW_OPERATOR]   (shares apply after max(unstake cooldown, 1 day); the
+                                                       new operator takes over with `node accept`)
+    io-keeper node accept --node NODE_KEY             (--keypair: the proposed operator)
     io-keeper node status --node NODE_KEY
     io-keeper stake --node NODE_KEY --amount 100        (IO)
     io-keeper unstake --node NODE_KEY [--amount 40 | --all]
@@ -10,7 +13,9 @@
     io-keeper claim-rewards --node NODE_KEY
 
 Shares are percentages with at most two decimals (2 = 2 %, 200 bps). Every check a wallet can
-make (share bounds, node cap, balance, cooldown) is made first; a refusal sends nothing.
+make (share bounds, node cap, balance, cooldown) is made first; a refusal sends nothing. New stake
+warms up (activating, earning nothing) for the config's `stake_warmup_secs`; `unstake` unbonds
+activating shares first.
 """
 
 from __future__ import annotations
@@ -67,6 +72,10 @@ def add_stake_commands(commands: Any) -> None:
     update.add_argument("--gpu-model")
     update.add_argument("--tier", type=int)
     update.add_argument("--active", choices=["yes", "no"])
+    update.add_argument("--operator", help="propose another operator wallet (it accepts with `node accept`)")
+    accept = actions.add_parser("accept", help="take a node over as its proposed operator (--keypair: the new operator)")
+    add_common_options(accept, signer="the proposed operator")
+    accept.add_argument("--node", required=True, help="the node key")
     status = actions.add_parser("status", help="a node, decoded")
     add_common_options(status, signer="anyone")
     status.add_argument("--node", required=True, help="the node key")
@@ -139,13 +148,22 @@ async def _node(session: _Session, arguments: dict[str, Any], stdout: TextIO) ->
     node_key = parse_pubkey(arguments["node"], "--node")
     node = await _node_account(session, node_key)
     if action == "status":
-        emit(stdout, arguments["output"], node, "\n".join(f"{key:22} {value}" for key, value in node.items()))
+        emit(stdout, arguments["output"], node, "\n".join(f"{key:26} {value}" for key, value in node.items()))
+        return 0
+    if action == "accept":
+        new_operator = load_keypair(arguments["keypair"])
+        if str(new_operator.pubkey()) != node["pending_operator"]:
+            raise WalletError(f"{new_operator.pubkey()} is not the proposed operator of node {node_key} ({node['pending_operator']})")
+        instruction = session.staking.instruction(
+            "accept_node_operator", {}, {"new_operator": new_operator.pubkey(), "node": StakingAddresses.node(node_key)})
+        signature = await send(session.client, new_operator, instruction)
+        emit(stdout, arguments["output"], {"signature": signature}, f"now operating node {node_key}: {signature}")
         return 0
     operator = load_keypair(arguments["keypair"])
     if str(operator.pubkey()) != node["operator"]:
         raise WalletError(f"node {node_key} is operated by {node['operator']}, not {operator.pubkey()}")
     changes = {
-        "operator": None,
+        "operator": None if arguments["operator"] is None else parse_pubkey(arguments["operator"], "--operator"),
         "gpu_model": None if arguments["gpu_model"] is None else _gpu_model(arguments["gpu_model"]),
         "tier": None if arguments["tier"] is None else _tier(arguments["tier"]),
         "staker_share_bps": None if arguments["staker_share"] is None else _staker_share(arguments["staker_share"]),
@@ -153,8 +171,10 @@ async def _node(session: _Session, arguments: dict[str, Any], stdout: TextIO) ->
         "active": None if arguments["active"] is None else arguments["active"] == "yes",
     }
     if all(value is None for value in changes.values()):
-        raise WalletError("nothing to change: give at least one of --staker-share, --token-share, --gpu-model, --tier, --active")
-    instruction = session.staking.instruction("update_node", {"params": changes}, {"operator": operator.pubkey(), "node": StakingAddresses.node(node_key)})
+        raise WalletError("nothing to change: give at least one of --staker-share, --token-share, --gpu-model, --tier, --active, --operator")
+    instruction = session.staking.instruction(
+        "update_node", {"params": changes},
+        {"operator": operator.pubkey(), "config": StakingAddresses.config, "node": StakingAddresses.node(node_key)})
     signature = await send(session.client, operator, instruction)
     emit(stdout, arguments["output"], {"signature": signature}, f"updated node {node_key}: {signature}")
     return 0
@@ -181,9 +201,11 @@ async def _stake_action(session: _Session, command: str, staker: Keypair, argume
     elif held is None:
         raise WalletError(f"you have no position on node {node_key}")
     elif command == "unstake":
-        shares = held.shares if arguments["all"] else _shares_for(base_units(arguments["amount"], IO_DECIMALS, "--amount"), node)
-        if not 0 < shares <= held.shares:
-            raise WalletError(f"the position holds {held.shares} shares; unbonding {shares} is not possible")
+        # Activating shares unbond first (they earn nothing yet), then active ones.
+        unbondable = held.shares + held.activating_shares
+        shares = unbondable if arguments["all"] else _shares_for(base_units(arguments["amount"], IO_DECIMALS, "--amount"), node)
+        if not 0 < shares <= unbondable:
+            raise WalletError(f"the position holds {unbondable} shares; unbonding {shares} is not possible")
         instruction = session.staking.instruction("unstake", {"shares": shares}, accounts)
     elif command == "withdraw":
         now = await chain_time(session.client)
@@ -213,10 +235,18 @@ async def _node_account(session: _Session, node_key: Pubkey) -> dict[str, Any]:
     if account is None:
         raise WalletError(f"no node registered with key {node_key}")
     node = session.staking.decode_account_as("Node", bytes(account.data))
+    now = await chain_time(session.client)
+    due = node.shares_effective_at != 0 and now >= node.shares_effective_at
     return {
-        "address": str(address), "node_key": str(node.node_key), "operator": str(node.operator), "gpu_model": node.gpu_model,
-        "tier": node.tier, "staker_share_bps": node.staker_share_bps, "token_share_bps": node.token_share_bps,
-        "total_stake": node.total_stake, "total_shares": str(node.total_shares), "active": node.active, "slash_count": node.slash_count,
+        "address": str(address), "node_key": str(node.node_key), "operator": str(node.operator),
+        "pending_operator": str(node.pending_operator), "gpu_model": node.gpu_model, "tier": node.tier,
+        # The shares in force now (a pending change applies once its time has come).
+        "staker_share_bps": node.pending_staker_share_bps if due else node.staker_share_bps,
+        "token_share_bps": node.pending_token_share_bps if due else node.token_share_bps,
+        "pending_staker_share_bps": node.pending_staker_share_bps, "pending_token_share_bps": node.pending_token_share_bps,
+        "shares_effective_at": node.shares_effective_at,
+        "total_stake": node.total_stake, "total_shares": str(node.total_shares), "active_shares": str(node.active_shares),
+        "activating_shares": str(node.activating_shares), "active": node.active, "slash_count": node.slash_count,
     }
 
 
@@ -234,13 +264,15 @@ async def _positions(session: _Session, staker: Pubkey) -> list[dict[str, Any]]:
     for item in found.value:
         position = session.staking.decode_account_as("StakePosition", bytes(item.account.data))
         rows.append({"position": str(item.pubkey), "node": str(position.node), "shares": str(position.shares),
+                     "activating_shares": str(position.activating_shares), "activates_at": position.activates_at,
                      "unbonding_shares": str(position.unbonding_shares), "unbonding_until": position.unbonding_until,
                      "rewards_owed": position.rewards_owed})
     return sorted(rows, key=lambda row: row["node"])
 
 
 def _position_text(row: dict[str, Any]) -> str:
-    return f"{row['position']}: node {row['node']}, {row['shares']} shares, {row['unbonding_shares']} unbonding until {row['unbonding_until']}"
+    return (f"{row['position']}: node {row['node']}, {row['shares']} shares, {row['activating_shares']} activating until "
+            f"{row['activates_at']}, {row['unbonding_shares']} unbonding until {row['unbonding_until']}")
 
 
 def _bps(percent: str, what: str) -> int:

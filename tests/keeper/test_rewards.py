@@ -14,9 +14,11 @@ from solana.rpc.core import RPCException
 from spl.token.instructions import get_associated_token_address
 
 from keeper.addresses import RewardsAddresses, StakingAddresses
-from keeper.fees import share_floor
+from keeper.constants import EPOCH_CLAIM_WINDOW_SECS, IO_UNIT
+from keeper.daemon.protocol import Protocol
+from keeper.localnet.remote import LocalnetChain
 from tests.keeper.conftest import keeper_config, localnet_fixture, start_keeper, stop_keeper, wait_for
-from tests.keeper.wallet import Bank, Manifest, ctx, program, register_node, token_balance
+from tests.keeper.wallet import REPO_ROOT, Bank, Manifest, ctx, funded_keypair, program, register_node, send, token_balance
 from tests.localnet.conftest import IO_KEEPER, Localnet
 
 localnet = localnet_fixture("--time-scale", "3600")
@@ -45,7 +47,8 @@ async def test_epoch_roots_posted_and_claimed_with_served_proofs(localnet: Local
             assert served["amount"] == work[node.address] and served["status"] == "posted"
             rewards = program(client, node.operator, "rewards")
             accounts = {
-                "config": RewardsAddresses.config, "epoch_root": RewardsAddresses.epoch_root(1), "node": node.address,
+                "config": RewardsAddresses.config, "epoch_root": RewardsAddresses.epoch_root(1),
+                "emission": RewardsAddresses.emission, "node": node.address,
                 "claim_receipt": RewardsAddresses.claim_receipt(1, node.address),
                 "operator_token": get_associated_token_address(node.operator.pubkey(), bank.io),
                 "reward_vault": RewardsAddresses.reward_vault, "mint_authority": RewardsAddresses.mint_authority,
@@ -54,7 +57,8 @@ async def test_epoch_roots_posted_and_claimed_with_served_proofs(localnet: Local
             }
             proof = [list(bytes.fromhex(sibling)) for sibling in served["proof"]]
             await rewards.rpc["claim"](1, served["amount"], proof, ctx=ctx("rewards", "claim", accounts))
-            expected = served["amount"] - share_floor(served["amount"], 150 + 50 * nodes.index(node))
+            # No stake on these nodes: nobody to share with, the operator gets the whole leaf.
+            expected = served["amount"]
             assert await token_balance(client, accounts["operator_token"]) == expected
             with pytest.raises(RPCException):
                 await rewards.rpc["claim"](1, served["amount"], proof, ctx=ctx("rewards", "claim", accounts))
@@ -65,3 +69,49 @@ async def test_epoch_roots_posted_and_claimed_with_served_proofs(localnet: Local
     assert [(e["epoch"], e["total"], e["claim_count"]) for e in epochs] == [(1, sum(work.values()), 3), (2, 5, 0)]
     table = subprocess.run([str(IO_KEEPER), "explore", "nodes", "--rpc-url", localnet.url], capture_output=True, text=True, timeout=60)
     assert table.returncode == 0 and "Node (3)" in table.stdout and "H100" in table.stdout
+
+
+async def test_the_keeper_activates_warmed_up_stake_and_expires_epochs_past_their_claim_window(
+    localnet: Localnet, tmp_path: Path, keepers,  # noqa: ANN001
+) -> None:
+    """The real keeper against the localnet: a stake becomes active once its warm-up has passed
+    (`activate_stake`), and an epoch whose 90-day claim window closed with a leaf unclaimed is
+    expired (`expire_epoch_root`): its unclaimed rest leaves `allocated_total`."""
+    manifest = Manifest.read(localnet.state_dir)
+    feed = tmp_path / "work.jsonl"
+    chain = LocalnetChain(localnet.url)
+    protocol = Protocol(REPO_ROOT / "idl")
+    async with AsyncClient(localnet.url, commitment="confirmed") as client:
+        bank = Bank(client, manifest)
+        node = await register_node(client)
+        staker = await funded_keypair(client)
+        source = await bank.give_io(staker.pubkey(), 10 * IO_UNIT)
+        position = StakingAddresses.stake_position(node.address, staker.pubkey())
+        await send(client, [protocol.staking.instruction("stake", {"amount": 10 * IO_UNIT}, {
+            "staker": staker.pubkey(), "config": StakingAddresses.config, "node": node.address, "position": position,
+            "staker_token_account": source, "stake_vault": StakingAddresses.stake_vault,
+        })], staker)
+        held = protocol.staking.decode_account_as("StakePosition", bytes((await client.get_account_info(position)).value.data))
+        assert (held.shares, held.activating_shares) == (0, 10 * IO_UNIT)
+        emission = protocol.parse_emission(bytes(chain.get_account(RewardsAddresses.emission).data))
+        epoch = emission.hours_ended(chain.unix_timestamp) + 1  # an hour the keeper will fix and post
+        feed.write_text(json.dumps({"epoch": epoch, "node": str(node.address), "amount": 777}) + "\n")
+        config = keeper_config(tmp_path, localnet.url, localnet.state_dir, rewards={"work_feed": str(feed)},
+                               expiry={"interval_secs": 0.3}, activation={"interval_secs": 0.3})
+        keeper = start_keeper(config)
+        keepers.append(keeper)
+        wait_for(lambda: chain.get_account(RewardsAddresses.epoch_root(epoch)) is not None, 60, "the epoch root posted")
+        wait_for(lambda: keeper.metric("stake_positions_activated_total") >= 1, 120, "the warmed-up stake activated")
+        held = protocol.staking.decode_account_as("StakePosition", bytes(chain.get_account(position).data))
+        assert (held.shares, held.activating_shares, held.activates_at) == (10 * IO_UNIT, 0, 0)
+        # Nobody claims: once the claim window closes the keeper expires the root.
+        posted = protocol.parse_epoch(bytes(chain.get_account(RewardsAddresses.epoch_root(epoch)).data))
+        assert posted.expired_at == 0 and posted.claimed == 0
+        allocated_before = protocol.parse_emission(bytes(chain.get_account(RewardsAddresses.emission).data)).allocated_total
+        chain.set_time(unix_timestamp=posted.posted_at + EPOCH_CLAIM_WINDOW_SECS)
+        wait_for(lambda: keeper.metric("reward_epochs_expired_total") >= 1, 60, "the epoch root expired")
+        expired = protocol.parse_epoch(bytes(chain.get_account(RewardsAddresses.epoch_root(epoch)).data))
+        assert expired.expired_at >= posted.posted_at + EPOCH_CLAIM_WINDOW_SECS
+        allocated_after = protocol.parse_emission(bytes(chain.get_account(RewardsAddresses.emission).data)).allocated_total
+        assert allocated_after <= allocated_before - 777  # (later roots the keeper posted meanwhile may add)
+        assert stop_keeper(keeper) == 0

@@ -293,7 +293,7 @@ class Escrow:
         params = {k: None for k in ("operator", "gpu_model", "tier", "staker_share_bps", "token_share_bps")}
         ix = self.h.programs.staking.instruction(
             "update_node", {"params": {**params, "active": active}},
-            {"operator": node.operator.pubkey(), "node": node.address},
+            {"operator": node.operator.pubkey(), "config": StakingAddresses.config, "node": node.address},
         )
         self.h.ok(ix, node.operator)
 

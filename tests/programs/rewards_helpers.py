@@ -160,7 +160,7 @@ def claim_ix(
     **accounts: Pubkey,
 ) -> Instruction:
     base = {
-        "config": R.config, "epoch_root": R.epoch_root(epoch), "node": node,
+        "config": R.config, "epoch_root": R.epoch_root(epoch), "emission": R.emission, "node": node,
         "claim_receipt": R.claim_receipt(epoch, node), "operator_token": operator_token,
         "reward_vault": R.reward_vault, "mint_authority": R.mint_authority, "staking_config": S.config,
         "staker_reward_vault": S.staker_reward_vault, "payer": payer,
@@ -300,6 +300,15 @@ def stake(h: Harness, node: Pubkey, amount: int) -> Keypair:
         staker,
     )
     return staker
+
+
+def activate_all(h: Harness, node: Pubkey, stakers: list[Keypair]) -> None:
+    """The keeper's crank: each staker's warmed-up shares start earning (`activate_stake`)."""
+    cranker = h.wallet()
+    for staker in stakers:
+        h.ok(h.programs.staking.instruction(
+            "activate_stake", {}, {"node": node, "position": S.stake_position(node, staker.pubkey())},
+        ), cranker)
 
 
 def claim_staker_rewards_ix(h: Harness, node: Pubkey, staker: Pubkey, destination: Pubkey) -> Instruction:

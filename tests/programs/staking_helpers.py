@@ -26,7 +26,7 @@ from keeper.constants import BPS_DENOMINATOR, IO_UNIT
 from keeper.fees import share_floor
 from keeper.localnet.remote import TransactionRecord
 from keeper.merkle import MerkleTree, reward_leaf
-from tests.programs.harness import Harness, error_name
+from tests.programs.harness import START_TS, Harness, error_name
 from tests.programs.harness import unsigned as unsign  # noqa: F401 (re-exported for the tests)
 
 IO = IO_UNIT
@@ -155,7 +155,7 @@ class Staking:
         """What a position's shares (active + unbonding) are worth now, per the SPEC formula."""
         n = self.node(node)
         p = self.position(node, staker)
-        shares = p.shares + p.unbonding_shares
+        shares = p.shares + p.activating_shares + p.unbonding_shares
         return shares * n.total_stake // n.total_shares if shares else 0
 
     def vault(self) -> int:
@@ -168,7 +168,7 @@ class Staking:
     def update_config_ix(self, signer: Pubkey, **params: Any) -> Instruction:
         """`params` are UpdateConfigParams fields (absent ones are None); `signer` is the admin slot."""
         full = {k: params.get(k) for k in ("admin", "slashing_authority", "max_stake_per_node", "unstake_cooldown_secs", "reporter_share_bps",
-                                             "max_slash_bps")}
+                                             "max_slash_bps", "stake_warmup_secs")}
         return self.idl.instruction("update_config", {"params": full}, {"admin": signer, "config": StakingAddresses.config})
 
     def register_node_ix(
@@ -184,7 +184,7 @@ class Staking:
     def update_node_ix(self, signer: Pubkey, node: Pubkey, **params: Any) -> Instruction:
         """`params` are UpdateNodeParams fields (absent ones are None); `signer` is the operator slot."""
         full = {k: params.get(k) for k in ("operator", "gpu_model", "tier", "staker_share_bps", "token_share_bps", "active")}
-        return self.idl.instruction("update_node", {"params": full}, {"operator": signer, "node": node})
+        return self.idl.instruction("update_node", {"params": full}, {"operator": signer, "config": StakingAddresses.config, "node": node})
 
     def stake_ix(self, staker: Pubkey, node: Pubkey, amount: int, source: Pubkey | None = None, position: Pubkey | None = None) -> Instruction:
         return self.idl.instruction(
@@ -272,8 +272,28 @@ class Staking:
 
     def unstake(self, staker: Keypair, node: Pubkey, shares: int | None = None) -> TransactionRecord:
         if shares is None:
-            shares = self.position(node, staker.pubkey()).shares
+            position = self.position(node, staker.pubkey())
+            shares = position.shares + position.activating_shares
         return self.ok("unstake", self.unstake_ix(staker.pubkey(), node, shares), staker)
+
+    def activate_ix(self, node: Pubkey, staker: Pubkey, position: Pubkey | None = None) -> Instruction:
+        return self.idl.instruction(
+            "activate_stake", {}, {"node": node, "position": position or StakingAddresses.stake_position(node, staker)},
+        )
+
+    def warm_up(self, node: Pubkey, *stakers: Keypair) -> None:
+        """Waits out the stake warm-up and activates the stakers' positions (the keeper's crank)."""
+        warmup = self.config().stake_warmup_secs
+        self.h.warp(warmup)
+        for staker in stakers:
+            if self.position(node, staker.pubkey()).activating_shares:
+                self.ok("activate_stake", self.activate_ix(node, staker.pubkey()), self.h.wallet())
+
+    def accept_authority_ix(self, signer: Pubkey) -> Instruction:
+        return self.idl.instruction("accept_authority", {}, {"new_authority": signer, "config": StakingAddresses.config})
+
+    def accept_node_operator_ix(self, signer: Pubkey, node: Pubkey) -> Instruction:
+        return self.idl.instruction("accept_node_operator", {}, {"new_operator": signer, "node": node})
 
     def withdraw(self, staker: Keypair, node: Pubkey) -> TransactionRecord:
         """Waits out what is left of the position's cooldown (at least an hour is the protocol's
@@ -321,7 +341,8 @@ class Staking:
         payer = self.h.wallet()
         record = self.h.ok(rewards.instruction(
             "claim", {"epoch": epoch, "amount": amount, "proof": [list(p) for p in tree.proof(index)]},
-            {"config": RewardsAddresses.config, "epoch_root": RewardsAddresses.epoch_root(epoch), "node": node.address,
+            {"config": RewardsAddresses.config, "epoch_root": RewardsAddresses.epoch_root(epoch),
+             "emission": RewardsAddresses.emission, "node": node.address,
              "claim_receipt": RewardsAddresses.claim_receipt(epoch, node.address), "operator_token": operator_io,
              "reward_vault": RewardsAddresses.reward_vault, "mint_authority": RewardsAddresses.mint_authority,
              "staking_config": StakingAddresses.config, "staker_reward_vault": StakingAddresses.staker_reward_vault,
@@ -329,12 +350,39 @@ class Staking:
         ), payer)
         return record
 
-    def deposit_via_rewards(self, node: RegisteredNode, claim_amount: int, epoch: int = 0) -> tuple[TransactionRecord, int]:
-        """Emits, posts a one-leaf root and claims it: returns (record, staker part deposited)."""
-        self.emit_first_hours(epoch + 1 - self.emitted_hours())
+    def hours_ended(self) -> int:
+        return max(0, (self.h.now - START_TS) // 3_600)
+
+    def emit_through(self, epoch: int) -> None:
+        """Waits for hour `epoch` to end (if it has not) and emits every hour up to it."""
+        end = START_TS + 3_600 * (epoch + 1)
+        if self.h.now < end:
+            self.h.warp(end - self.h.now + 1)
+        rewards = self.h.programs.rewards
+        while self.emitted_hours() <= epoch:
+            hours = min(168, epoch + 1 - self.emitted_hours())
+            self.h.ok(rewards.instruction(
+                "emit", {"max_hours": hours},
+                {"config": RewardsAddresses.config, "emission": RewardsAddresses.emission, "io_mint": RewardsAddresses.io_mint,
+                 "mint_authority": RewardsAddresses.mint_authority, "reward_vault": RewardsAddresses.reward_vault},
+            ), self.h.roles.keeper)
+
+    def next_epoch(self) -> int:
+        """The latest ended epoch that has no root yet (or the next one, waited for)."""
+        epoch = max(self.hours_ended() - 1, 0)
+        while self.exists(RewardsAddresses.epoch_root(epoch)):
+            epoch += 1
+        return epoch
+
+    def deposit_via_rewards(self, node: RegisteredNode, claim_amount: int, epoch: int | None = None) -> tuple[TransactionRecord, int]:
+        """Emits, posts a one-leaf root for a just-ended epoch and claims it within the staker
+        window: returns (record, staker part deposited: 0 while the node has no active shares)."""
+        epoch = self.next_epoch() if epoch is None else epoch
+        self.emit_through(epoch)
         tree = self.post_root(epoch, {node.address: claim_amount})
         record = self.rewards_claim(epoch, node, claim_amount, tree, 0)
-        staker_part = share_floor(claim_amount, self.node(node.address).staker_share_bps)
+        state = self.node(node.address)
+        staker_part = share_floor(claim_amount, state.staker_share_bps) if state.active_shares else 0
         return record, staker_part
 
     def emitted_hours(self) -> int:

@@ -1272,17 +1272,23 @@ def test_each_job_takes_only_its_own_deposit_from_the_shared_vault(harness: Harn
 
 
 def test_settle_pays_the_current_operator_and_token_share(harness: Harness, escrow: Escrow) -> None:
-    """The node's settings at settle time apply (the operator may hand the node over)."""
+    """The node's settings in force at settle time apply: an operator handed over (proposed, then
+    accepted by the new key) and a token share change once its delay has passed."""
     job = io_job(escrow)
     escrow.run_to_completed(job, 2)
     new_operator = harness.wallet()
     params = {"operator": new_operator.pubkey(), "gpu_model": None, "tier": None, "staker_share_bps": None,
               "token_share_bps": 10_000, "active": None}
-    harness.ok(harness.programs.staking.instruction("update_node", {"params": params},
-                                                    {"operator": escrow.node.operator.pubkey(), "node": escrow.node.address}),
-               escrow.node.operator)
+    staking = harness.programs.staking
+    harness.ok(staking.instruction("update_node", {"params": params}, {
+        "operator": escrow.node.operator.pubkey(), "config": StakingAddresses.config, "node": escrow.node.address,
+    }), escrow.node.operator)
+    harness.ok(staking.instruction("accept_node_operator", {}, {"new_operator": new_operator.pubkey(), "node": escrow.node.address}),
+               new_operator)
     escrow.node.operator = new_operator
     escrow.operator_ata(escrow.node, harness.io_mint)
+    node = staking.decode_account_as("Node", bytes(harness.chain.get_account(escrow.node.address).data))
+    harness.warp(node.shares_effective_at - harness.now)
     moved = settle_and_check(escrow, job, 2, 10_000)
     assert moved["operator"] == 0  # everything the node earned is burned
 

@@ -29,6 +29,7 @@ from keeper.addresses import (
     RewardsAddresses,
     StakingAddresses,
 )
+from keeper.constants import IO_MAX_SUPPLY, MIN_STAKE_WARMUP_SECS
 from keeper.deployment import Programs, Roles, Settings, bootstrap, create_mint, create_token_account
 from keeper.localnet.deploy import LOADER_V3, set_upgrade_authority
 from keeper.localnet.remote import LocalnetChain, TransactionFailed
@@ -55,8 +56,8 @@ def rewards_init(programs: Programs, admin: Pubkey, program_data: Pubkey = Rewar
 def staking_init(programs: Programs, admin: Pubkey, program_data: Pubkey = StakingAddresses.program_data) -> Instruction:
     return programs.staking.instruction(
         "initialize",
-        {"params": {"slashing_authority": admin, "max_stake_per_node": 10**18, "unstake_cooldown_secs": 3_600,
-                    "reporter_share_bps": 1_000, "max_slash_bps": 5_000}},
+        {"params": {"slashing_authority": admin, "max_stake_per_node": IO_MAX_SUPPLY, "unstake_cooldown_secs": 3_600,
+                    "reporter_share_bps": 1_000, "max_slash_bps": 5_000, "stake_warmup_secs": MIN_STAKE_WARMUP_SECS}},
         {"admin": admin, "program_data": program_data, "io_mint": RewardsAddresses.io_mint},
     )
 

@@ -21,6 +21,7 @@ from solders.pubkey import Pubkey
 from keeper.addresses import EscrowAddresses
 from keeper.addresses import RewardsAddresses as R
 from keeper.constants import EPOCH_CLAIM_WINDOW_SECS, ProgramIds
+from keeper.fees import share_floor
 from tests.programs.escrow_helpers import Escrow, RenterLedger, clone_account
 from tests.programs.harness import Harness
 from tests.programs.rewards_helpers import (
@@ -176,9 +177,14 @@ def test_unclaimed_rewards_return_to_the_unallocated_pool_after_the_claim_window
     tree2 = RewardTree.build(2, [(b.node, unallocated)])
     ok(h, "post_epoch_root", post_root_ix(h, 2, tree2.root, tree2.total, 1), h.roles.keeper)
     assert emission(h).allocated_total == state.emitted_total
-    ok(h, "claim", claim_ix(h, 2, unallocated, tree2.proof(b.node), b.node, b.operator_io, claimer.pubkey()), claimer)
-    # What was emitted equals what was claimed plus what the vault still holds.
-    assert balance(h, R.reward_vault) == state.emitted_total - 700_000 - unallocated
+    record = ok(h, "claim", claim_ix(h, 2, unallocated, tree2.proof(b.node), b.node, b.operator_io, claimer.pubkey()), claimer)
+    # Epoch 2 ended long before this claim: its stakers' part returns to the pool (docs/economics.md).
+    returned = share_floor(unallocated, b.staker_share_bps)
+    (event,) = events(h, record, "RewardClaimed")
+    assert (event.operator_amount, event.staker_amount, event.staker_returned) == (unallocated - returned, 0, returned)
+    assert emission(h).allocated_total == state.emitted_total - returned
+    # What was emitted equals what was paid out plus what the vault still holds.
+    assert balance(h, R.reward_vault) == state.emitted_total - 700_000 - (unallocated - returned)
 
 
 def test_expiring_an_unposted_epoch_or_a_fake_root_fails(harness: Harness) -> None:

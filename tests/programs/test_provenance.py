@@ -158,6 +158,10 @@ def update_ix(h: Harness, admin: Pubkey, new_admin: Pubkey | None, new_keeper: P
     )
 
 
+def accept_ix(h: Harness, signer: Pubkey) -> Instruction:
+    return prov(h).instruction("accept_authority", {}, {"new_authority": signer, "config": CONFIG})
+
+
 def unsigned(instruction: Instruction, account: Pubkey) -> Instruction:
     """The same instruction with `account` no longer marked as a signer."""
     metas = [
@@ -308,11 +312,25 @@ def test_update_config_hands_over_admin_and_keeper(harness: Harness) -> None:
     old_admin, old_keeper = h.roles.admin, h.roles.keeper
     new_admin, new_keeper = h.wallet(), h.wallet()
     rec = ok(h, "update_config", update_ix(h, old_admin.pubkey(), new_admin.pubkey(), new_keeper.pubkey()), old_admin)
+    # Only proposed: both keys must accept (two-step handover).
     config = config_state(h)
-    assert (config.admin, config.keeper_authority) == (new_admin.pubkey(), new_keeper.pubkey())
+    assert (config.admin, config.keeper_authority, config.pending_admin, config.pending_keeper_authority) == (
+        old_admin.pubkey(), old_keeper.pubkey(), new_admin.pubkey(), new_keeper.pubkey())
     assert (config.next_sequence, config.total_leaves, config.version) == (0, 0, 1)
     [(name, event)] = events(h, rec)
-    assert (name, event.admin, event.keeper_authority) == ("ConfigUpdated", new_admin.pubkey(), new_keeper.pubkey())
+    assert (name, event.admin, event.keeper_authority, event.pending_admin, event.pending_keeper_authority) == (
+        "ConfigUpdated", old_admin.pubkey(), old_keeper.pubkey(), new_admin.pubkey(), new_keeper.pubkey())
+    for intruder in (h.wallet(), old_admin, old_keeper):
+        h.fails("NothingToAccept", accept_ix(h, intruder.pubkey()), intruder, watch=[CONFIG])
+    h.fails("AccountNotSigner", unsigned(accept_ix(h, new_admin.pubkey()), new_admin.pubkey()), old_admin, watch=[CONFIG])
+    for key in (new_admin, new_keeper):
+        rec = ok(h, "accept_authority", accept_ix(h, key.pubkey()), key)
+        [(name, event)] = events(h, rec)
+        assert (name, event.authority) == ("AuthorityAccepted", key.pubkey())
+        h.fails("NothingToAccept", accept_ix(h, key.pubkey()), key, watch=[CONFIG])
+    config = config_state(h)
+    assert (config.admin, config.keeper_authority, config.pending_admin, config.pending_keeper_authority) == (
+        new_admin.pubkey(), new_keeper.pubkey(), Pubkey.default(), Pubkey.default())
 
     # The old keys lost their powers; the new ones have them.
     h.fails("Unauthorized", update_ix(h, old_admin.pubkey(), None, old_keeper.pubkey()), old_admin, watch=[CONFIG])
@@ -321,7 +339,15 @@ def test_update_config_hands_over_admin_and_keeper(harness: Harness) -> None:
             watch=[CONFIG])
     ok(h, "record_batch", record_ix(h, 0, root, 1, h.now - 10, h.now - 10, keeper=new_keeper.pubkey()), new_keeper)
     assert batch_state(h, 0).recorder == new_keeper.pubkey()
+    # A second proposal replaces the first; proposing the current key cancels.
     ok(h, "update_config", update_ix(h, new_admin.pubkey(), old_admin.pubkey(), None), new_admin)
+    ok(h, "update_config", update_ix(h, new_admin.pubkey(), old_keeper.pubkey(), None), new_admin)
+    h.fails("NothingToAccept", accept_ix(h, old_admin.pubkey()), old_admin, watch=[CONFIG])
+    ok(h, "update_config", update_ix(h, new_admin.pubkey(), new_admin.pubkey(), None), new_admin)
+    assert config_state(h).pending_admin == Pubkey.default()
+    h.fails("NothingToAccept", accept_ix(h, old_keeper.pubkey()), old_keeper, watch=[CONFIG])
+    ok(h, "update_config", update_ix(h, new_admin.pubkey(), old_admin.pubkey(), None), new_admin)
+    ok(h, "accept_authority", accept_ix(h, old_admin.pubkey()), old_admin)
     assert config_state(h).admin == old_admin.pubkey()
 
 
@@ -334,9 +360,12 @@ def test_update_config_none_changes_nothing_and_single_fields(harness: Harness) 
     [(name, event)] = events(h, rec)
     assert (name, event.admin, event.keeper_authority) == ("ConfigUpdated", admin.pubkey(), keeper)
 
-    other = Keypair().pubkey()
-    ok(h, "update_config", update_ix(h, admin.pubkey(), None, other), admin)
-    assert (config_state(h).admin, config_state(h).keeper_authority) == (admin.pubkey(), other)
+    other = Keypair()
+    ok(h, "update_config", update_ix(h, admin.pubkey(), None, other.pubkey()), admin)
+    assert (config_state(h).admin, config_state(h).keeper_authority, config_state(h).pending_keeper_authority) == (
+        admin.pubkey(), keeper, other.pubkey())
+    ok(h, "accept_authority", accept_ix(h, other.pubkey()), h.wallet(), other)
+    assert (config_state(h).admin, config_state(h).keeper_authority) == (admin.pubkey(), other.pubkey())
 
 
 def test_update_config_wrong_admin(harness: Harness) -> None:

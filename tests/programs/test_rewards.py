@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
@@ -24,6 +25,7 @@ from keeper.constants import (
     IO_GENESIS_SUPPLY,
     IO_MAX_SUPPLY,
     LAST_PAYING_HOUR,
+    MIN_STAKE_WARMUP_SECS,
     Seeds,
 )
 from keeper.deployment import Programs, create_token_account
@@ -37,6 +39,7 @@ from tests.programs.rewards_helpers import (
     REWARD_SCALE,
     RewardTree,
     ScheduleModel,
+    activate_all,
     balance,
     bare_rewards,
     burn_epoch,
@@ -242,8 +245,9 @@ def test_emit_rejects_accounts_other_than_the_configured_ones(harness: Harness) 
     h.fails("UnexpectedAccount", emit_ix(h, 1, mint_authority=cranker.pubkey()), cranker, watch=watch)
     # Emission state replaced by another account of the program (right owner, wrong type / PDA).
     h.fails("AccountDiscriminatorMismatch", emit_ix(h, 1, emission=R.burn_ledger), cranker, watch=watch)
-    # An account not owned by the program in the config's place.
-    h.fails("AccountOwnedByWrongProgram", emit_ix(h, 1, config=S.config), cranker, watch=watch)
+    # Another program's account in the config's place (emit reads the config lazily, which checks
+    # the account's type before its owner).
+    h.fails("AccountDiscriminatorMismatch", emit_ix(h, 1, config=S.config), cranker, watch=watch)
     # A token program that is not SPL Token.
     h.fails("InvalidProgramId", emit_ix(h, 1, token_program=S.program), cranker, watch=watch)
     # Nothing moved: hour 0 is still the next one.
@@ -410,13 +414,17 @@ def test_post_epoch_root_rejects_a_foreign_emission_account_or_wrong_epoch_pda(h
 # =================================================================================================
 
 def _claim_setup(h: Harness, hours: int = 3):
-    """Two staked nodes (staker shares 1 % and 3 %) and one unstaked node, hours emitted."""
-    model = _emit_hours(h, hours)
+    """Two staked nodes (staker shares 1 % and 3 %) and one unstaked node; the stakes, made when
+    emission started, have warmed up (active from epoch 1's staker window on), hours emitted."""
     a = register_node(h, staker_share_bps=100)
     b = register_node(h, staker_share_bps=300)
     c = register_node(h, staker_share_bps=250)
     stakers_a = [stake(h, a.node, 3_000 * 10**9), stake(h, a.node, 1_000 * 10**9)]
     stakers_b = [stake(h, b.node, 777 * 10**9)]
+    h.warp(MIN_STAKE_WARMUP_SECS)
+    activate_all(h, a.node, stakers_a)
+    activate_all(h, b.node, stakers_b)
+    model = _emit_hours(h, hours)
     return model, (a, b, c), (stakers_a, stakers_b)
 
 
@@ -475,19 +483,22 @@ def test_claim_pays_operator_and_staker_pool_and_stakers_can_withdraw(harness: H
     assert (state.claimed, state.claim_count) == (amount_a + amount_b, 2)
 
 
-def test_claim_for_a_node_without_stakers_parks_the_staker_share(harness: Harness) -> None:
+def test_claim_for_a_node_without_stakers_pays_the_staker_share_to_the_operator(harness: Harness) -> None:
+    """Nobody to share with: the operator gets the whole leaf and nothing waits in
+    `undistributed_rewards` for a later (sniping) staker."""
     h = harness
     _model, (_a, _b, c), _ = _claim_setup(h)
     amount = 10**12 + 3
-    tree = RewardTree.build(0, [(c.node, amount)])
-    ok(h, "post_epoch_root", post_root_ix(h, 0, tree.root, amount, 1), h.roles.keeper)
+    tree = RewardTree.build(1, [(c.node, amount)])
+    ok(h, "post_epoch_root", post_root_ix(h, 1, tree.root, amount, 1), h.roles.keeper)
     payer = h.wallet()
-    ok(h, "claim", claim_ix(h, 0, amount, tree.proof(c.node), c.node, c.operator_io, payer.pubkey()), payer)
-    staker_part = share_floor(amount, 250)
-    assert balance(h, c.operator_io) == amount - staker_part
+    record = ok(h, "claim", claim_ix(h, 1, amount, tree.proof(c.node), c.node, c.operator_io, payer.pubkey()), payer)
+    assert balance(h, c.operator_io) == amount
     node = node_state(h, c.node)
-    assert (node.undistributed_rewards, node.reward_per_share) == (staker_part, 0)
-    assert balance(h, S.staker_reward_vault) == staker_part
+    assert (node.undistributed_rewards, node.reward_per_share) == (0, 0)
+    assert balance(h, S.staker_reward_vault) == 0
+    (event,) = events(h, record, "RewardClaimed")
+    assert (event.operator_amount, event.staker_amount, event.staker_returned) == (amount, 0, 0)
 
 
 def test_claim_with_a_single_leaf_tree_needs_no_proof(harness: Harness) -> None:
@@ -848,22 +859,53 @@ def test_burn_of_slashed_stake(harness: Harness) -> None:
 # update_config
 # =================================================================================================
 
+def accept_ix(h: Harness, signer: Pubkey) -> Instruction:
+    return h.programs.rewards.instruction("accept_authority", {}, {"new_authority": signer, "config": R.config})
+
+
 def test_update_config_hands_over_admin_and_keeper(harness: Harness) -> None:
+    """Handovers are two-step: update_config only proposes (pending_*), the new key takes the role
+    by signing accept_authority; proposing again replaces, proposing the current key cancels."""
     h = harness
     admin, new_admin, new_keeper = h.roles.admin, h.wallet(), h.wallet()
     record = ok(h, "update_config", update_config_ix(h, admin.pubkey(), None, new_keeper.pubkey()), admin)
-    assert (config(h).admin, config(h).keeper_authority) == (admin.pubkey(), new_keeper.pubkey())
+    assert (config(h).admin, config(h).keeper_authority, config(h).pending_keeper_authority) == (
+        admin.pubkey(), h.roles.keeper.pubkey(), new_keeper.pubkey())
     (event,) = events(h, record, "ConfigUpdated")
-    assert (event.admin, event.keeper_authority) == (admin.pubkey(), new_keeper.pubkey())
+    assert (event.admin, event.keeper_authority, event.pending_keeper_authority) == (
+        admin.pubkey(), h.roles.keeper.pubkey(), new_keeper.pubkey())
 
-    # The old keeper can no longer post roots; the new one can.
-    _emit_hours(h, 1)
+    # Until it accepts, the old keeper posts roots and the proposed one cannot.
+    _emit_hours(h, 2)
     root = RewardTree.build(0, [(Keypair().pubkey(), 1)]).root
-    h.fails("Unauthorized", post_root_ix(h, 0, root, 1, 1), h.roles.keeper, watch=[R.emission])
-    ok(h, "post_epoch_root", post_root_ix(h, 0, root, 1, 1, keeper=new_keeper.pubkey()), new_keeper)
+    h.fails("Unauthorized", post_root_ix(h, 0, root, 1, 1, keeper=new_keeper.pubkey()), new_keeper, watch=[R.emission])
+    ok(h, "post_epoch_root", post_root_ix(h, 0, root, 1, 1), h.roles.keeper)
+    # Nobody else can accept for it.
+    for intruder in (h.wallet(), admin, h.roles.keeper):
+        h.fails("NothingToAccept", accept_ix(h, intruder.pubkey()), intruder, watch=[R.config])
+    h.fails("AccountNotSigner", unsigned(accept_ix(h, new_keeper.pubkey()), new_keeper.pubkey()), admin, watch=[R.config])
+    record = ok(h, "accept_authority", accept_ix(h, new_keeper.pubkey()), new_keeper)
+    (event,) = events(h, record, "AuthorityAccepted")
+    assert (event.authority, event.admin, event.keeper_authority) == (new_keeper.pubkey(), admin.pubkey(), new_keeper.pubkey())
+    assert (config(h).keeper_authority, config(h).pending_keeper_authority) == (new_keeper.pubkey(), Pubkey.default())
+    h.fails("NothingToAccept", accept_ix(h, new_keeper.pubkey()), new_keeper, watch=[R.config])
+    root1 = RewardTree.build(1, [(Keypair().pubkey(), 1)]).root
+    h.fails("Unauthorized", post_root_ix(h, 1, root1, 1, 1), h.roles.keeper, watch=[R.emission])
+    ok(h, "post_epoch_root", post_root_ix(h, 1, root1, 1, 1, keeper=new_keeper.pubkey()), new_keeper)
 
+    # A second proposal replaces the first; proposing the current admin cancels.
+    other = h.wallet()
+    ok(h, "update_config", update_config_ix(h, admin.pubkey(), other.pubkey(), None), admin)
     ok(h, "update_config", update_config_ix(h, admin.pubkey(), new_admin.pubkey(), None), admin)
-    assert (config(h).admin, config(h).keeper_authority) == (new_admin.pubkey(), new_keeper.pubkey())
+    h.fails("NothingToAccept", accept_ix(h, other.pubkey()), other, watch=[R.config])
+    ok(h, "update_config", update_config_ix(h, admin.pubkey(), admin.pubkey(), None), admin)
+    assert config(h).pending_admin == Pubkey.default()
+    h.fails("NothingToAccept", accept_ix(h, new_admin.pubkey()), new_admin, watch=[R.config])
+    # One key proposed for both roles takes both with one signature.
+    ok(h, "update_config", update_config_ix(h, admin.pubkey(), new_admin.pubkey(), new_admin.pubkey()), admin)
+    ok(h, "accept_authority", accept_ix(h, new_admin.pubkey()), new_admin)
+    assert (config(h).admin, config(h).keeper_authority, config(h).pending_admin, config(h).pending_keeper_authority) == (
+        new_admin.pubkey(), new_admin.pubkey(), Pubkey.default(), Pubkey.default())
     h.fails("Unauthorized", update_config_ix(h, admin.pubkey(), admin.pubkey(), None), admin, watch=[R.config])
     ok(h, "update_config", update_config_ix(h, new_admin.pubkey(), None, None), new_admin)  # no-op is allowed
     assert config(h).admin == new_admin.pubkey()

@@ -18,7 +18,14 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from keeper.addresses import RewardsAddresses, StakingAddresses, associated_token_address
-from keeper.constants import MAX_STAKER_SHARE_BPS, MIN_STAKER_SHARE_BPS
+from keeper.constants import (
+    IO_MAX_SUPPLY,
+    MAX_STAKE_WARMUP_SECS,
+    MAX_STAKER_SHARE_BPS,
+    MIN_STAKE_WARMUP_SECS,
+    MIN_STAKER_SHARE_BPS,
+    STAKER_REWARD_WINDOW_SECS,
+)
 from keeper.deployment import Deployment, Programs, create_mint
 from keeper.fees import share_floor
 from keeper.localnet.remote import TransactionFailed
@@ -65,8 +72,9 @@ def evidence(text: str) -> bytes:
     return hashlib.sha256(text.encode()).digest()
 
 
-def staked_node(s: Staking, amounts: list[int], **node_params) -> tuple[RegisteredNode, list[Keypair], Pool]:
-    """A node with one staker per amount, and the Python pool mirroring it."""
+def staked_node(s: Staking, amounts: list[int], warm: bool = False, **node_params) -> tuple[RegisteredNode, list[Keypair], Pool]:
+    """A node with one staker per amount, and the Python pool mirroring it; `warm`: the stakes
+    have waited out the warm-up and are active (earning)."""
     node = s.register(**node_params)
     pool = Pool()
     stakers = []
@@ -75,6 +83,8 @@ def staked_node(s: Staking, amounts: list[int], **node_params) -> tuple[Register
         s.stake(staker, node.address, amount)
         pool.stake(amount)
         stakers.append(staker)
+    if warm:
+        s.warm_up(node.address, *stakers)
     return node, stakers, pool
 
 
@@ -109,12 +119,13 @@ def fresh_protocol(repo_root: Path) -> tuple[Harness, Keypair]:
 
 
 def initialize_ix(h: Harness, admin: Pubkey, *, io_mint: Pubkey = RewardsAddresses.io_mint, slashing_authority=None,
-                  max_stake=1_000_000 * IO, cooldown=3_600, reporter_bps=2_000, max_slash=5_000):
+                  max_stake=1_000_000 * IO, cooldown=3_600, reporter_bps=2_000, max_slash=5_000,
+                  warmup=MIN_STAKE_WARMUP_SECS):
     return h.programs.staking.instruction(
         "initialize",
         {"params": {"slashing_authority": slashing_authority or h.roles.slashing_authority.pubkey(),
                     "max_stake_per_node": max_stake, "unstake_cooldown_secs": cooldown, "reporter_share_bps": reporter_bps,
-                    "max_slash_bps": max_slash}},
+                    "max_slash_bps": max_slash, "stake_warmup_secs": warmup}},
         {"admin": admin, "config": StakingAddresses.config, "io_mint": io_mint,
          "stake_vault": StakingAddresses.stake_vault, "staker_reward_vault": StakingAddresses.staker_reward_vault},
     )
@@ -163,6 +174,9 @@ def test_initialize_creates_config_and_both_vaults(repo_root: Path) -> None:
         ({"reporter_bps": 2_001}, "InvalidReporterShare"),
         ({"max_slash": 0}, "InvalidSlashCap"),
         ({"max_slash": 10_001}, "InvalidSlashCap"),
+        ({"max_stake": IO_MAX_SUPPLY + 1}, "InvalidMaxStake"),
+        ({"warmup": MIN_STAKE_WARMUP_SECS - 1}, "InvalidWarmup"),
+        ({"warmup": MAX_STAKE_WARMUP_SECS + 1}, "InvalidWarmup"),
     ],
 )
 def test_initialize_rejects_invalid_settings(repo_root: Path, overrides: dict, error: str) -> None:
@@ -210,17 +224,27 @@ def test_update_config_changes_every_setting_and_hands_over_admin(s: Staking) ->
                              unstake_cooldown_secs=7_200, reporter_share_bps=2_000, max_slash_bps=2_500)
     config = s.config()
     # The reporter share waits a day (the delay is never below one day).
-    assert (config.admin, config.slashing_authority, config.max_stake_per_node, config.unstake_cooldown_secs,
+    # Authorities are only proposed (two-step handover); the reporter share waits a day.
+    assert (config.admin, config.slashing_authority, config.pending_admin, config.pending_slashing_authority,
+            config.max_stake_per_node, config.unstake_cooldown_secs,
             config.reporter_share_bps, config.pending_reporter_share_bps, config.reporter_share_effective_at,
             config.max_slash_bps) == (
-        new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 7_200, before.reporter_share_bps, 2_000, s.h.now + 86_400, 2_500)
+        before.admin, before.slashing_authority, new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 7_200,
+        before.reporter_share_bps, 2_000, s.h.now + 86_400, 2_500)
     # What initialize fixed stays fixed.
     assert (config.io_mint, config.rewards_authority, config.burn_vault, config.bump) == (
         before.io_mint, before.rewards_authority, before.burn_vault, before.bump)
     event = s.event(record, "StakingConfigUpdated")
-    assert (event.admin, event.slashing_authority, event.max_stake_per_node, event.unstake_cooldown_secs,
+    assert (event.admin, event.slashing_authority, event.pending_admin, event.pending_slashing_authority,
+            event.max_stake_per_node, event.unstake_cooldown_secs,
             event.reporter_share_bps, event.pending_reporter_share_bps, event.max_slash_bps) == (
-        new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 7_200, before.reporter_share_bps, 2_000, 2_500)
+        before.admin, before.slashing_authority, new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 7_200,
+        before.reporter_share_bps, 2_000, 2_500)
+    s.ok("accept_authority", s.accept_authority_ix(new_admin.pubkey()), new_admin)
+    s.ok("accept_authority", s.accept_authority_ix(new_slasher.pubkey()), s.h.wallet(), new_slasher)
+    config = s.config()
+    assert (config.admin, config.slashing_authority, config.pending_admin, config.pending_slashing_authority) == (
+        new_admin.pubkey(), new_slasher.pubkey(), DEFAULT_PUBKEY, DEFAULT_PUBKEY)
 
     # The old admin is out; the new one is in. None fields stay as they are.
     old = s.h.roles.admin
@@ -243,6 +267,15 @@ def test_update_config_changes_every_setting_and_hands_over_admin(s: Staking) ->
         ({"unstake_cooldown_secs": 365 * 24 * 3_600 + 1}, "InvalidCooldown"),
         ({"unstake_cooldown_secs": 2**63 - 1}, "InvalidCooldown"),
         ({"reporter_share_bps": 2_001}, "InvalidReporterShare"),
+        ({"max_stake_per_node": IO_MAX_SUPPLY + 1}, "InvalidMaxStake"),
+        ({"max_stake_per_node": U64_MAX}, "InvalidMaxStake"),
+        ({"max_slash_bps": 0}, "InvalidSlashCap"),
+        ({"max_slash_bps": 10_001}, "InvalidSlashCap"),
+        ({"stake_warmup_secs": MIN_STAKE_WARMUP_SECS - 1}, "InvalidWarmup"),
+        ({"stake_warmup_secs": 0}, "InvalidWarmup"),
+        ({"stake_warmup_secs": -1}, "InvalidWarmup"),
+        ({"stake_warmup_secs": MAX_STAKE_WARMUP_SECS + 1}, "InvalidWarmup"),
+        ({"stake_warmup_secs": 2**63 - 1}, "InvalidWarmup"),
         # A valid field first does not let an invalid one through.
         ({"max_stake_per_node": 7, "reporter_share_bps": 65_535}, "InvalidReporterShare"),
     ],
@@ -362,18 +395,30 @@ def test_update_node_changes_settings_and_hands_over_the_node(s: Staking) -> Non
     record = s.ok("update_node", s.update_node_ix(node.operator.pubkey(), node.address, operator=new_operator.pubkey(),
                                                   gpu_model="RTX-4090", tier=9, staker_share_bps=300, token_share_bps=0,
                                                   active=False), node.operator)
+    # The operator is only proposed and the shares wait max(cooldown, 1 day).
+    delay = max(s.config().unstake_cooldown_secs, 86_400)
     state = s.node(node.address)
-    assert (state.operator, state.node_key, state.gpu_model, state.tier, state.staker_share_bps, state.token_share_bps,
-            state.active) == (new_operator.pubkey(), node.node_key.pubkey(), "RTX-4090", 9, 300, 0, False)
+    assert (state.operator, state.pending_operator, state.node_key, state.gpu_model, state.tier, state.staker_share_bps,
+            state.token_share_bps, state.pending_staker_share_bps, state.pending_token_share_bps, state.shares_effective_at,
+            state.active) == (node.operator.pubkey(), new_operator.pubkey(), node.node_key.pubkey(), "RTX-4090", 9, 200,
+                              1_000, 300, 0, s.h.now + delay, False)
     event = s.event(record, "NodeUpdated")
-    assert (event.node, event.operator, event.gpu_model, event.tier, event.staker_share_bps, event.token_share_bps,
-            event.active) == (node.address, new_operator.pubkey(), "RTX-4090", 9, 300, 0, False)
+    assert (event.node, event.operator, event.pending_operator, event.gpu_model, event.tier, event.staker_share_bps,
+            event.token_share_bps, event.pending_staker_share_bps, event.pending_token_share_bps, event.active) == (
+        node.address, node.operator.pubkey(), new_operator.pubkey(), "RTX-4090", 9, 200, 1_000, 300, 0, False)
+    record = s.ok("accept_node_operator", s.accept_node_operator_ix(new_operator.pubkey(), node.address), new_operator)
+    event = s.event(record, "NodeOperatorAccepted")
+    assert (event.node, event.previous_operator, event.operator) == (node.address, node.operator.pubkey(), new_operator.pubkey())
+    assert (s.node(node.address).operator, s.node(node.address).pending_operator) == (new_operator.pubkey(), DEFAULT_PUBKEY)
     # The previous operator lost control; None fields stay.
     s.h.fails("NotOperator", s.update_node_ix(node.operator.pubkey(), node.address, active=True), node.operator,
               watch=[node.address])
+    s.h.warp(delay)
     s.ok("update_node", s.update_node_ix(new_operator.pubkey(), node.address, staker_share_bps=100, active=True), new_operator)
     state = s.node(node.address)
-    assert (state.staker_share_bps, state.active, state.gpu_model, state.tier) == (100, True, "RTX-4090", 9)
+    # The due change was folded in; the new one waits again.
+    assert (state.staker_share_bps, state.token_share_bps, state.pending_staker_share_bps, state.active, state.gpu_model,
+            state.tier) == (300, 0, 100, True, "RTX-4090", 9)
 
 
 @pytest.mark.parametrize(
@@ -436,11 +481,13 @@ def test_first_stake_opens_a_position_at_one_share_per_base_unit(s: Staking) -> 
     assert s.h.balance(source) == 1_000 * IO - amount
     assert s.vault() == amount
     state = s.node(node.address)
-    assert (state.total_stake, state.total_shares, state.active_shares) == (amount, amount, amount)
+    # The new shares are activating: backed and counted, earning nothing for the warm-up.
+    assert (state.total_stake, state.total_shares, state.active_shares, state.activating_shares) == (amount, amount, 0, amount)
     position = s.position(node.address, staker.pubkey())
-    assert (position.version, position.staker, position.node, position.shares, position.unbonding_shares,
-            position.unbonding_until, position.reward_debt, position.rewards_owed) == (
-        1, staker.pubkey(), node.address, amount, 0, 0, 0, 0)
+    assert (position.version, position.staker, position.node, position.shares, position.activating_shares,
+            position.activates_at, position.unbonding_shares, position.unbonding_until, position.reward_debt,
+            position.rewards_owed) == (
+        1, staker.pubkey(), node.address, 0, amount, s.h.now + MIN_STAKE_WARMUP_SECS, 0, 0, 0, 0)
     assert position.bump == Pubkey.find_program_address(
         [b"stake", bytes(node.address), bytes(staker.pubkey())], StakingAddresses.program)[1]
     event = s.event(record, "Staked")
@@ -455,13 +502,14 @@ def test_stakes_buy_shares_at_the_pool_price(s: Staking) -> None:
     b = s.staker(10_000 * IO)
     for amount in (1_000 * IO, 17, 2_222 * IO + 3):
         expected_shares = pool.shares_for(amount)
-        before = s.position(node.address, b.pubkey()).shares if s.exists(StakingAddresses.stake_position(node.address, b.pubkey())) else 0
+        before = s.position(node.address, b.pubkey()).activating_shares if s.exists(StakingAddresses.stake_position(node.address, b.pubkey())) else 0
         record = s.stake(b, node.address, amount)
         pool.stake(amount)
         assert s.event(record, "Staked").shares == expected_shares
-        assert s.position(node.address, b.pubkey()).shares == before + expected_shares
+        assert s.position(node.address, b.pubkey()).activating_shares == before + expected_shares
         state = s.node(node.address)
-        assert (state.total_stake, state.total_shares, state.active_shares) == (pool.total_stake, pool.total_shares, pool.total_shares)
+        assert (state.total_stake, state.total_shares, state.active_shares + state.activating_shares) == (
+            pool.total_stake, pool.total_shares, pool.total_shares)
     assert s.vault() == pool.total_stake
 
 
@@ -509,7 +557,7 @@ def test_stake_rejects_zero_and_inactive_nodes(s: Staking) -> None:
 
 
 def test_stake_overflowing_the_pool_is_refused(s: Staking) -> None:
-    s.update_config(max_stake_per_node=U64_MAX)
+    s.update_config(max_stake_per_node=IO_MAX_SUPPLY)
     node, (a,), _ = staked_node(s, [5 * IO])
     watch = [ata(s, a.pubkey()), StakingAddresses.stake_vault, node.address]
     s.h.fails("MathOverflow", s.stake_ix(a.pubkey(), node.address, U64_MAX - 5 * IO + 1), a, watch=watch)
@@ -528,7 +576,7 @@ def test_stake_on_a_pool_slashed_to_nothing_is_refused_until_old_shares_leave(s:
     record = s.withdraw(a, node.address)
     assert s.event(record, "Withdrawn").amount == 0
     s.stake(b, node.address, IO)
-    assert s.position(node.address, b.pubkey()).shares == IO
+    assert s.position(node.address, b.pubkey()).activating_shares == IO
 
 
 def test_share_supply_is_capped_after_a_near_total_slash(s: Staking) -> None:
@@ -542,7 +590,7 @@ def test_share_supply_is_capped_after_a_near_total_slash(s: Staking) -> None:
     s.h.fails("ShareSupplyExceeded", s.stake_ix(whale.pubkey(), node.address, amount), whale,
               watch=[ata(s, whale.pubkey()), StakingAddresses.stake_vault, node.address])
     s.stake(whale, node.address, IO)  # a stake that keeps the supply in range still works
-    assert s.position(node.address, whale.pubkey()).shares == pool.shares_for(IO)
+    assert s.position(node.address, whale.pubkey()).activating_shares == pool.shares_for(IO)
 
 
 def test_stake_with_the_wrong_token_accounts_fails(s: Staking) -> None:
@@ -674,14 +722,14 @@ def test_stake_refuses_a_position_at_a_non_canonical_bump(s: Staking) -> None:
 
 def test_unstake_starts_the_cooldown_and_withdraw_pays_after_it(s: Staking) -> None:
     cooldown = s.config().unstake_cooldown_secs
-    node, (a, b), pool = staked_node(s, [300 * IO, 100 * IO])
+    node, (a, b), pool = staked_node(s, [300 * IO, 100 * IO], warm=True)
     a_io = ata(s, a.pubkey())
     part = 120 * IO
     record = s.unstake(a, node.address, part)
     unbonding_until = s.h.now + cooldown
     event = s.event(record, "Unstaked")
-    assert (event.node, event.staker, event.shares, event.unbonding_shares, event.unbonding_until) == (
-        node.address, a.pubkey(), part, part, unbonding_until)
+    assert (event.node, event.staker, event.shares, event.from_activating, event.unbonding_shares, event.unbonding_until) == (
+        node.address, a.pubkey(), part, 0, part, unbonding_until)
     position = s.position(node.address, a.pubkey())
     assert (position.shares, position.unbonding_shares, position.unbonding_until) == (180 * IO, part, unbonding_until)
     state = s.node(node.address)
@@ -849,7 +897,7 @@ def test_later_stakers_are_not_charged_for_earlier_slashes(s: Staking) -> None:
     b = s.staker(1_000 * IO)
     s.stake(b, node.address, 1_000 * IO)
     shares_b = pool.stake(1_000 * IO)
-    assert s.position(node.address, b.pubkey()).shares == shares_b == 2_000 * IO
+    assert s.position(node.address, b.pubkey()).activating_shares == shares_b == 2_000 * IO
     assert s.withdrawable(node.address, b.pubkey()) == 1_000 * IO
     assert s.withdrawable(node.address, a.pubkey()) == 500 * IO
     # A second slash hits both by the same fraction.
@@ -974,13 +1022,15 @@ def test_slash_only_by_the_slashing_authority(s: Staking) -> None:
     # Handing the role over removes it from the old key.
     new = s.h.wallet()
     s.update_config(slashing_authority=new.pubkey())
+    s.ok("slash", s.slash_ix(node.address, 100), authority)  # only proposed: the old key still slashes
+    s.ok("accept_authority", s.accept_authority_ix(new.pubkey()), new)
     s.h.fails("NotSlashingAuthority", s.slash_ix(node.address, 100), authority, watch=watch)
     s.ok("slash", s.slash_ix(node.address, 100, authority=new.pubkey()), new)
     # A separate payer may fund the record.
     payer_before = s.h.chain.balance(payer.pubkey())
     s.ok("slash", s.slash_ix(node.address, 100, authority=new.pubkey(), payer=payer.pubkey()), payer, new)
     assert s.h.chain.balance(payer.pubkey()) < payer_before
-    assert s.node(node.address).slash_count == 2
+    assert s.node(node.address).slash_count == 3
 
 
 def test_slash_refuses_wrong_vaults_and_reporter_accounts(s: Staking) -> None:
@@ -1138,7 +1188,7 @@ def test_slash_during_cooldown_reaches_unbonding_stake(s: Staking) -> None:
 
 
 def test_rewards_claim_deposits_the_staker_part_pro_rata(s: Staking) -> None:
-    node, (a, b), _ = staked_node(s, [1_000 * IO, 3_000 * IO], staker_share_bps=300)
+    node, (a, b), _ = staked_node(s, [1_000 * IO, 3_000 * IO], warm=True, staker_share_bps=300)
     claim = 4_000 * IO
     record, part = s.deposit_via_rewards(node, claim)
     assert part == share_floor(claim, 300) == 120 * IO
@@ -1167,9 +1217,9 @@ def test_rewards_claim_deposits_the_staker_part_pro_rata(s: Staking) -> None:
 
 
 def test_rewards_only_reach_active_shares_and_not_late_stakers(s: Staking) -> None:
-    node, (a, b), _ = staked_node(s, [500 * IO, 500 * IO], staker_share_bps=100)
+    node, (a, b), _ = staked_node(s, [500 * IO, 500 * IO], warm=True, staker_share_bps=100)
     s.unstake(b, node.address)  # b's shares stop earning
-    _, part = s.deposit_via_rewards(node, 4_000 * IO, epoch=0)
+    _, part = s.deposit_via_rewards(node, 4_000 * IO)
     late = s.staker(500 * IO)
     s.stake(late, node.address, 500 * IO)
     s.h.fails("NothingToClaim", s.claim_ix(b.pubkey(), node.address), b, watch=[ata(s, b.pubkey())])
@@ -1179,20 +1229,26 @@ def test_rewards_only_reach_active_shares_and_not_late_stakers(s: Staking) -> No
     assert s.h.balance(ata(s, a.pubkey())) - before == part * REWARD_SCALE // (500 * IO) * (500 * IO) // REWARD_SCALE == part
 
 
-def test_rewards_without_active_shares_wait_for_the_next_deposit(s: Staking) -> None:
+def test_rewards_without_active_shares_go_to_the_operator_not_to_a_later_staker(s: Staking) -> None:
+    """Nobody to share with: the operator keeps the stakers' part, nothing waits in
+    `undistributed_rewards`; a staker that arrives later earns only what is claimed after its
+    warm-up."""
     node = s.register(staker_share_bps=200)
-    _, first = s.deposit_via_rewards(node, 1_000 * IO, epoch=0)
+    operator_io = s.h.token_account(node.operator.pubkey(), s.h.io_mint)
+    _, first = s.deposit_via_rewards(node, 1_000 * IO)
+    assert first == 0 and s.h.balance(operator_io) == 1_000 * IO
     state = s.node(node.address)
-    assert (state.undistributed_rewards, state.reward_per_share) == (first, 0)
-    assert s.reward_vault() == first
+    assert (state.undistributed_rewards, state.reward_per_share) == (0, 0)
+    assert s.reward_vault() == 0
     staker = s.staker(10 * IO)
     s.stake(staker, node.address, 10 * IO)
-    _, second = s.deposit_via_rewards(node, 1_000 * IO, epoch=1)
+    s.warm_up(node.address, staker)
+    _, second = s.deposit_via_rewards(node, 1_000 * IO)
+    assert second == share_floor(1_000 * IO, 200)
     before = s.h.balance(ata(s, staker.pubkey()))
     s.ok("claim_staker_rewards", s.claim_ix(staker.pubkey(), node.address), staker)
-    pool = first + second
-    expected = (pool * REWARD_SCALE // (10 * IO)) * (10 * IO) // REWARD_SCALE
-    assert s.h.balance(ata(s, staker.pubkey())) - before == expected == pool
+    expected = (second * REWARD_SCALE // (10 * IO)) * (10 * IO) // REWARD_SCALE
+    assert s.h.balance(ata(s, staker.pubkey())) - before == expected == second
 
 
 def test_deposit_staker_rewards_refuses_any_signer_but_the_rewards_pda(s: Staking) -> None:
@@ -1232,7 +1288,7 @@ def test_deposit_staker_rewards_refuses_accounts_that_are_not_nodes(s: Staking) 
 
 
 def test_claim_errors(s: Staking) -> None:
-    node, (a, b), _ = staked_node(s, [10 * IO, 10 * IO])
+    node, (a, b), _ = staked_node(s, [10 * IO, 10 * IO], warm=True)
     s.deposit_via_rewards(node, 1_000 * IO)
     position = StakingAddresses.stake_position(node.address, a.pubkey())
     watch = [ata(s, a.pubkey()), StakingAddresses.staker_reward_vault, position]
@@ -1255,7 +1311,7 @@ def test_claim_errors(s: Staking) -> None:
 
 def test_claim_after_unstake_and_withdraw_pays_what_was_earned(s: Staking) -> None:
     s.update_config(unstake_cooldown_secs=3_600)
-    node, (a,), _ = staked_node(s, [10 * IO])
+    node, (a,), _ = staked_node(s, [10 * IO], warm=True)
     _, part = s.deposit_via_rewards(node, 1_000 * IO)
     s.unstake(a, node.address)
     s.withdraw(a, node.address)
@@ -1272,7 +1328,7 @@ def test_claim_after_unstake_and_withdraw_pays_what_was_earned(s: Staking) -> No
 
 def test_close_an_empty_position_returns_its_rent_and_restaking_starts_fresh(s: Staking) -> None:
     s.update_config(unstake_cooldown_secs=3_600)
-    node, (a,), _ = staked_node(s, [10 * IO])
+    node, (a,), _ = staked_node(s, [10 * IO], warm=True)
     s.deposit_via_rewards(node, 1_000 * IO)
     s.unstake(a, node.address)
     s.withdraw(a, node.address)
@@ -1295,8 +1351,8 @@ def test_close_an_empty_position_returns_its_rent_and_restaking_starts_fresh(s: 
     # Staking again opens a fresh position that has no claim on rewards spread before.
     s.stake(a, node.address, IO)
     fresh = s.position(node.address, a.pubkey())
-    assert (fresh.shares, fresh.unbonding_shares, fresh.rewards_owed, fresh.reward_debt) == (
-        IO, 0, 0, s.node(node.address).reward_per_share)
+    assert (fresh.shares, fresh.activating_shares, fresh.unbonding_shares, fresh.rewards_owed, fresh.reward_debt) == (
+        0, IO, 0, 0, s.node(node.address).reward_per_share)
     assert fresh.reward_debt > 0
 
 
@@ -1304,6 +1360,8 @@ def test_close_refuses_positions_that_still_hold_something(s: Staking) -> None:
     s.update_config(unstake_cooldown_secs=3_600)
     node, (a,), _ = staked_node(s, [10 * IO])
     position = StakingAddresses.stake_position(node.address, a.pubkey())
+    s.h.fails("PositionNotEmpty", s.close_ix(a.pubkey(), node.address), a, watch=[position])  # activating shares
+    s.warm_up(node.address, a)
     s.h.fails("PositionNotEmpty", s.close_ix(a.pubkey(), node.address), a, watch=[position])  # active shares
     s.deposit_via_rewards(node, 1_000 * IO)
     s.unstake(a, node.address)
@@ -1333,7 +1391,7 @@ def test_close_by_anyone_else_or_unsigned_fails(s: Staking) -> None:
 # ====================================================================================
 
 # Account sizes (discriminator + Borsh space); each test checks the created account has it.
-SIZES = {"StakingConfig": 254, "TokenAccount": 165, "Node": 264, "StakePosition": 202, "SlashRecord": 324}
+SIZES = {"StakingConfig": 318, "TokenAccount": 165, "Node": 264, "StakePosition": 202, "SlashRecord": 324}
 PREFUNDS = ["0-byte rent-exempt minimum", "rent-exempt", "more than rent-exempt"]
 
 
@@ -1404,7 +1462,7 @@ def test_first_stake_creates_a_prefunded_position(s: Staking, kind: str) -> None
     record = s.stake(staker, node.address, 3 * IO)
     assert_created(s, position, SIZES["StakePosition"], StakingAddresses.program, amount)
     state = s.position(node.address, staker.pubkey())
-    assert (state.version, state.staker, state.node, state.shares) == (1, staker.pubkey(), node.address, 3 * IO)
+    assert (state.version, state.staker, state.node, state.activating_shares) == (1, staker.pubkey(), node.address, 3 * IO)
     assert s.event(record, "Staked").shares == 3 * IO
     assert s.vault() == 3 * IO and s.h.balance(ata(s, staker.pubkey())) == 7 * IO
     # A closed position's address can be pre-funded again: staking again still opens a fresh one.
@@ -1416,7 +1474,7 @@ def test_first_stake_creates_a_prefunded_position(s: Staking, kind: str) -> None
     s.prefund(position, amount)
     s.stake(staker, node.address, IO)
     assert_created(s, position, SIZES["StakePosition"], StakingAddresses.program, amount)
-    assert (s.position(node.address, staker.pubkey()).shares, s.vault()) == (IO, IO)
+    assert (s.position(node.address, staker.pubkey()).activating_shares, s.vault()) == (IO, IO)
 
 
 @pytest.mark.parametrize("kind", PREFUNDS)
@@ -1491,9 +1549,24 @@ def test_pool_life_cycle_matches_the_spec_arithmetic(s: Staking) -> None:
             unbonding[st.pubkey()] = 0
         state = s.node(node.address)
         assert (state.total_stake, state.total_shares) == (pool.total_stake, pool.total_shares), (op, who, value)
-        assert state.active_shares == sum(active.values())
+        assert state.active_shares + state.activating_shares == sum(active.values())
         assert s.vault() == pool.total_stake
     assert (pool.total_stake, pool.total_shares) == (0, 0)
+
+
+def test_the_stake_cap_and_warmup_bounds_themselves_are_accepted(s: Staking) -> None:
+    """The stake cap is 1 ..= the IO max supply; the warm-up is MIN_STAKE_WARMUP_SECS (the staker
+    reward window + one epoch + 1 s) ..= 30 days. Beyond them: test_update_config_rejects_invalid_values."""
+    for cap in (1, IO_MAX_SUPPLY):
+        s.update_config(max_stake_per_node=cap)
+        assert s.config().max_stake_per_node == cap
+    for warmup in (MIN_STAKE_WARMUP_SECS, MAX_STAKE_WARMUP_SECS):
+        record = s.update_config(stake_warmup_secs=warmup)
+        assert s.config().stake_warmup_secs == s.event(record, "StakingConfigUpdated").stake_warmup_secs == warmup
+    # A stake made now activates after the warm-up in force.
+    node, (a,), _ = staked_node(s, [IO])
+    assert s.position(node.address, a.pubkey()).activates_at == s.h.now + MAX_STAKE_WARMUP_SECS
+    assert MIN_STAKE_WARMUP_SECS == STAKER_REWARD_WINDOW_SECS + 3_600 + 1
 
 
 def test_the_cooldown_bounds_themselves_are_accepted(s: Staking) -> None:

@@ -158,7 +158,9 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
             if name and frame.depth == 1 and frame.instruction in ("initialize", "mint_genesis"):
                 cu.take(f"{name}.{frame.instruction}", record, "as sent by keeper.deployment.bootstrap")
 
-    admin, keeper, slasher, treasury = h.roles.admin, h.roles.keeper, h.roles.slashing_authority, h.roles.treasury
+    admin, keeper, treasury = h.roles.admin, h.roles.keeper, h.roles.treasury
+    slasher = seeded_key(run, "new-slashing-authority")  # proposed below; accepts the role
+    chain.airdrop(slasher.pubkey(), 100 * 10**9).raise_for_error()
 
     # --- staking: a node with two stakers --------------------------------------------------
     operator, node_key = wallet(), wallet()
@@ -172,14 +174,35 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
         "update_node",
         {"params": {"operator": None, "gpu_model": None, "tier": None, "staker_share_bps": 250, "token_share_bps": None,
                     "active": None}},
-        {"operator": operator.pubkey(), "node": node},
-    ), operator), "operator changes the staker share")
+        {"operator": operator.pubkey(), "config": StakingAddresses.config, "node": node},
+    ), operator), "operator changes the staker share (applies after the delay)")
+    # The node proposes its own operator key back and forth: a handover proposal, then its acceptance.
+    new_operator = wallet()
+    h.ok(p.staking.instruction(
+        "update_node",
+        {"params": {"operator": new_operator.pubkey(), "gpu_model": None, "tier": None, "staker_share_bps": None,
+                    "token_share_bps": None, "active": None}},
+        {"operator": operator.pubkey(), "config": StakingAddresses.config, "node": node},
+    ), operator)
+    cu.take("staking.accept_node_operator", h.ok(p.staking.instruction(
+        "accept_node_operator", {}, {"new_operator": new_operator.pubkey(), "node": node},
+    ), new_operator), "the proposed operator takes the node over")
+    operator = new_operator
     cu.take("staking.update_config", h.ok(p.staking.instruction(
         "update_config",
         {"params": {"admin": None, "slashing_authority": None, "max_stake_per_node": None, "unstake_cooldown_secs": None,
-                    "reporter_share_bps": 1_500, "max_slash_bps": None}},
+                    "reporter_share_bps": 1_500, "max_slash_bps": None, "stake_warmup_secs": None}},
         {"admin": admin.pubkey(), "config": StakingAddresses.config},
     ), admin), "admin changes the reporter share")
+    h.ok(p.staking.instruction(
+        "update_config",
+        {"params": {"admin": None, "slashing_authority": slasher.pubkey(), "max_stake_per_node": None,
+                    "unstake_cooldown_secs": None, "reporter_share_bps": None, "max_slash_bps": None, "stake_warmup_secs": None}},
+        {"admin": admin.pubkey(), "config": StakingAddresses.config},
+    ), admin)
+    cu.take("staking.accept_authority", h.ok(p.staking.instruction(
+        "accept_authority", {}, {"new_authority": slasher.pubkey(), "config": StakingAddresses.config},
+    ), slasher), "a proposed slashing authority accepts the role")
 
     def stake(staker: Keypair, amount: int) -> TransactionRecord:
         source = associated_token_address(staker.pubkey(), h.io_mint)
@@ -190,22 +213,35 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
         }), staker)
 
     first_staker, staker = wallet(), wallet()
-    h.give_io(first_staker.pubkey(), 50_000 * IO_UNIT)
+    h.give_io(first_staker.pubkey(), 50_001 * IO_UNIT)
     staker_io = h.give_io(staker.pubkey(), 20_000 * IO_UNIT)
     stake(first_staker, 50_000 * IO_UNIT)
     cu.take("staking.stake", stake(staker, 20_000 * IO_UNIT),
             "a staker's first stake (20k IO) into a node that already has stake: creates the position")
 
-    # --- rewards: one hour emitted, an epoch of 64 nodes, our node claims ------------------
-    h.warp(3_600 + 1)
-    cu.take("rewards.emit", h.ok(p.rewards.instruction("emit", {"max_hours": 1}, {
+    # --- the stakes warm up; the keeper activates them -------------------------------------
+    h.warp(settings.stake_warmup_secs)
+    # The first staker adds to its stake: its warmed-up shares activate on this touch, the new
+    # ones start warming up (so its position is not one the crank below could be pointed at).
+    stake(first_staker, IO_UNIT)
+    cu.take("staking.activate_stake", h.ok(p.staking.instruction("activate_stake", {}, {
+        "node": node, "position": StakingAddresses.stake_position(node, staker.pubkey()),
+    }), keeper), "the keeper activates a position whose warm-up has passed")
+
+    # --- rewards: the hours so far emitted, an epoch of 64 nodes, our node claims ----------
+    hours_ended = (h.now - START_TS) // 3_600
+    mint_accounts = {
         "config": RewardsAddresses.config, "emission": RewardsAddresses.emission, "io_mint": h.io_mint,
         "mint_authority": RewardsAddresses.mint_authority, "reward_vault": RewardsAddresses.reward_vault,
-    }), wallet()), "one hour of emission minted to the reward vault")
+    }
+    h.ok(p.rewards.instruction("emit", {"max_hours": hours_ended - 1}, mint_accounts), wallet())
+    cu.take("rewards.emit", h.ok(p.rewards.instruction("emit", {"max_hours": 1}, mint_accounts), wallet()),
+            "one hour of emission minted to the reward vault")
     emission = p.rewards.decode_account_as(
         "EmissionState", bytes(chain.get_account(RewardsAddresses.emission).data))
-    epoch, nodes_in_epoch = 0, 64
-    share = emission.emitted_total // (2 * nodes_in_epoch)
+    # The epoch that just ended: within its staker window, the staker part reaches the stakers.
+    epoch, nodes_in_epoch = hours_ended - 1, 64
+    share = (emission.emitted_total - emission.allocated_total) // (2 * nodes_in_epoch)
     others = [bytes(seeded_key(run, f'epoch-node-{i}').pubkey()) for i in range(nodes_in_epoch - 1)]
     leaves = [reward_leaf(epoch, bytes(node), share)] + [reward_leaf(epoch, other, share) for other in others]
     tree = MerkleTree.build(leaves)
@@ -218,7 +254,7 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
     operator_io = h.token_account(operator.pubkey(), h.io_mint)
     claim = h.ok(p.rewards.instruction(
         "claim", {"epoch": epoch, "amount": share, "proof": [list(s) for s in tree.proof(0)]},
-        {"config": RewardsAddresses.config, "epoch_root": epoch_root, "node": node,
+        {"config": RewardsAddresses.config, "epoch_root": epoch_root, "emission": RewardsAddresses.emission, "node": node,
          "claim_receipt": RewardsAddresses.claim_receipt(epoch, node), "operator_token": operator_io,
          "reward_vault": RewardsAddresses.reward_vault, "mint_authority": RewardsAddresses.mint_authority,
          "staking_config": StakingAddresses.config, "staker_reward_vault": StakingAddresses.staker_reward_vault,
@@ -268,10 +304,14 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
         "burn_epoch": RewardsAddresses.burn_epoch(hour), "burn_vault": RewardsAddresses.burn_vault, "io_mint": h.io_mint,
         "mint_authority": RewardsAddresses.mint_authority, "payer": keeper.pubkey(),
     }), keeper), "burn of the burn vault balance, first burn of the hour (creates the hour's record)")
+    new_keeper = wallet()
     cu.take("rewards.update_config", h.ok(p.rewards.instruction(
-        "update_config", {"new_admin": None, "new_keeper_authority": keeper.pubkey()},
+        "update_config", {"new_admin": None, "new_keeper_authority": new_keeper.pubkey()},
         {"admin": admin.pubkey(), "config": RewardsAddresses.config},
-    ), admin), "admin re-sets the keeper authority")
+    ), admin), "admin proposes a new keeper authority")
+    cu.take("rewards.accept_authority", h.ok(p.rewards.instruction(
+        "accept_authority", {}, {"new_authority": new_keeper.pubkey(), "config": RewardsAddresses.config},
+    ), new_keeper), "the proposed keeper authority accepts the role")
 
     # --- escrow: a USDC job through its life, a cancelled one, a reclaimed one -----------------
     renter = wallet()
@@ -405,9 +445,12 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
         {"batch": ProvenanceAddresses.batch(0)},
     ), wallet()), "anyone proves one receipt of that batch (proof of 10)")
     cu.take("provenance.update_config", h.ok(p.provenance.instruction(
-        "update_config", {"new_admin": None, "new_keeper_authority": keeper.pubkey()},
+        "update_config", {"new_admin": None, "new_keeper_authority": new_keeper.pubkey()},
         {"admin": admin.pubkey(), "config": ProvenanceAddresses.config},
-    ), admin), "admin re-sets the keeper authority")
+    ), admin), "admin proposes a new keeper authority")
+    cu.take("provenance.accept_authority", h.ok(p.provenance.instruction(
+        "accept_authority", {}, {"new_authority": new_keeper.pubkey(), "config": ProvenanceAddresses.config},
+    ), new_keeper), "the proposed keeper authority accepts the role")
 
     # --- rewards: the epoch's claim window closes; its unclaimed rest returns ---------------------
     posted_at = p.rewards.decode_account_as("Epoch", bytes(chain.get_account(epoch_root).data)).posted_at

@@ -90,8 +90,21 @@ def test_an_operator_registers_updates_and_reads_a_node(localnet: Localnet, peop
     assert again.returncode == 1 and "already registered" in again.stderr
     assert io_keeper(localnet, people.operator, "node", "update", "--node", device, "--staker-share", "2.5").returncode == 0
     status = json.loads(io_keeper(localnet, people.staker, "node", "status", "--node", device).stdout)
-    assert (status["gpu_model"], status["tier"], status["staker_share_bps"], status["token_share_bps"]) == ("NVIDIA H100 80GB", 3, 250, 1_000)
+    # A share change waits max(unstake cooldown, 1 day): 2 % stays in force, 2.5 % is pending.
+    assert (status["gpu_model"], status["tier"], status["staker_share_bps"], status["token_share_bps"],
+            status["pending_staker_share_bps"]) == ("NVIDIA H100 80GB", 3, 200, 1_000, 250)
+    assert status["shares_effective_at"] > 0
     assert status["operator"] == str(people.operator.keypair.pubkey()) and status["active"] is True
+    # A handover is proposed, and only the proposed key may accept it; proposing oneself cancels.
+    staker = str(people.staker.keypair.pubkey())
+    assert io_keeper(localnet, people.operator, "node", "update", "--node", device, "--operator", staker).returncode == 0
+    assert json.loads(io_keeper(localnet, people.staker, "node", "status", "--node", device).stdout)["pending_operator"] == staker
+    wrong = io_keeper(localnet, people.renter, "node", "accept", "--node", device)
+    assert wrong.returncode == 1 and "is not the proposed operator" in wrong.stderr
+    operator = str(people.operator.keypair.pubkey())
+    assert io_keeper(localnet, people.operator, "node", "update", "--node", device, "--operator", operator).returncode == 0
+    status = json.loads(io_keeper(localnet, people.staker, "node", "status", "--node", device).stdout)
+    assert (status["operator"], status["pending_operator"]) == (operator, "11111111111111111111111111111111")
 
 
 @pytest.mark.parametrize(
@@ -125,12 +138,12 @@ def test_a_staker_stakes_unstakes_and_waits_for_the_cooldown(localnet: Localnet,
     assert before - io_balance(localnet, people.staker_io) == 250_500_000_000
     positions = json.loads(io_keeper(localnet, people.staker, "positions").stdout)
     assert len(positions) == 1 and positions[0]["node"] == str(StakingAddresses.node(people.device.keypair.pubkey()))
-    assert int(positions[0]["shares"]) > 0
+    assert int(positions[0]["activating_shares"]) > 0 and int(positions[0]["shares"]) == 0  # warming up
     early = io_keeper(localnet, people.staker, "withdraw", "--node", device)
     assert early.returncode == 1 and "nothing is unbonding" in early.stderr
     assert io_keeper(localnet, people.staker, "unstake", "--node", device, "--all").returncode == 0
     unbonding = json.loads(io_keeper(localnet, people.staker, "positions").stdout)[0]
-    assert int(unbonding["unbonding_shares"]) > 0 and int(unbonding["shares"]) == 0
+    assert int(unbonding["unbonding_shares"]) > 0 and int(unbonding["shares"]) == int(unbonding["activating_shares"]) == 0
     cooling = io_keeper(localnet, people.staker, "withdraw", "--node", device)
     assert cooling.returncode == 1 and "the cooldown ends at" in cooling.stderr
     nothing = io_keeper(localnet, people.staker, "claim-rewards", "--node", device)

@@ -26,6 +26,15 @@ pub const SECONDS_PER_HOUR: i64 = 3_600;
 pub const HOURS_PER_MONTH: u64 = 730;
 pub const HOURS_PER_YEAR: u64 = 8_760;
 
+/// The stakers' part of a claim for epoch E reaches the node's stakers only if the claim lands
+/// within this long after E ended (48 h); a later claim returns it to the unallocated pool.
+pub const STAKER_REWARD_WINDOW_SECS: i64 = 48 * 3_600;
+/// Least stake warm-up: longer than an epoch plus its staker window, so stake made after an
+/// epoch began is never active before that epoch's staker window closes.
+pub const MIN_STAKE_WARMUP_SECS: i64 = STAKER_REWARD_WINDOW_SECS + SECONDS_PER_HOUR + 1;
+/// Greatest stake warm-up (30 days).
+pub const MAX_STAKE_WARMUP_SECS: i64 = 30 * 24 * 3_600;
+
 /// Fee rounding favours the protocol: fees are rounded up, so splitting a job into many
 /// small ones never saves fees. Returns None on overflow.
 pub fn fee_ceil(amount: u64, bps: u64) -> Option<u64> {

@@ -30,4 +30,6 @@ pub enum ProvenanceError {
     WrongProgramData,
     #[msg("Account is not the canonical batch address for this sequence")]
     WrongBatchAddress,
+    #[msg("Signer is not a pending authority of the config")]
+    NothingToAccept,
 }

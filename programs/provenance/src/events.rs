@@ -6,8 +6,20 @@ pub struct ConfigInitialized {
     pub keeper_authority: Pubkey,
 }
 
+/// The roles after `update_config`: proposals wait in the pending fields (default: none).
 #[event]
 pub struct ConfigUpdated {
+    pub admin: Pubkey,
+    pub keeper_authority: Pubkey,
+    pub pending_admin: Pubkey,
+    pub pending_keeper_authority: Pubkey,
+}
+
+/// A pending authority signed `accept_authority`: the roles after it.
+#[event]
+pub struct AuthorityAccepted {
+    /// The signer: now holds every role it was proposed for.
+    pub authority: Pubkey,
     pub admin: Pubkey,
     pub keeper_authority: Pubkey,
 }

@@ -51,13 +51,20 @@ pub mod provenance {
         ctx.accounts.handler(ctx.bumps.config, keeper_authority)
     }
 
-    /// Admin only: hands the admin or the keeper role to new keys (either may be a multisig).
+    /// Admin only: proposes new keys for the admin or the keeper role (either may be a
+    /// multisig); each takes its role by signing `accept_authority`.
     pub fn update_config(
         ctx: Context<UpdateConfig>,
         new_admin: Option<Pubkey>,
         new_keeper_authority: Option<Pubkey>,
     ) -> Result<()> {
         ctx.accounts.handler(new_admin, new_keeper_authority)
+    }
+
+    /// A proposed admin / keeper authority signs to take every role it was proposed for
+    /// (NothingToAccept if it is pending for none).
+    pub fn accept_authority(ctx: Context<AcceptAuthority>) -> Result<()> {
+        ctx.accounts.handler()
     }
 
     /// Keeper only: records the Merkle root of the next batch of receipts.

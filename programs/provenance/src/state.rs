@@ -20,10 +20,40 @@ pub struct ProvenanceConfig {
     /// Receipts recorded over all batches.
     pub total_leaves: u64,
     pub bump: u8,
-    pub _reserved: [u8; 64],
+    /// Proposed admin: becomes `admin` when it signs `accept_authority` (default: none).
+    pub pending_admin: Pubkey,
+    /// Proposed keeper authority, accepted the same way (default: none).
+    pub pending_keeper_authority: Pubkey,
 }
 
 impl ProvenanceConfig {
+    /// The value to store as pending when `key` is proposed for a role `current` holds:
+    /// proposing the current key cancels (default: nothing pending).
+    pub fn proposal(current: Pubkey, key: Pubkey) -> Result<Pubkey> {
+        require_keys_neq!(key, Pubkey::default(), ProvenanceError::InvalidAuthority);
+        Ok(if key == current {
+            Pubkey::default()
+        } else {
+            key
+        })
+    }
+
+    /// Promotes every role whose pending key is `signer` (and clears it); false if none is.
+    pub fn accept(&mut self, signer: Pubkey) -> bool {
+        let mut accepted = false;
+        if self.pending_admin == signer {
+            self.admin = signer;
+            self.pending_admin = Pubkey::default();
+            accepted = true;
+        }
+        if self.pending_keeper_authority == signer {
+            self.keeper_authority = signer;
+            self.pending_keeper_authority = Pubkey::default();
+            accepted = true;
+        }
+        accepted
+    }
+
     /// Accounts for a batch of `leaf_count` receipts numbered `sequence`, which must be the next one.
     pub fn record(&mut self, sequence: u64, leaf_count: u32) -> Result<()> {
         require!(
@@ -141,7 +171,8 @@ mod tests {
             next_sequence: 0,
             total_leaves: 0,
             bump: 255,
-            _reserved: [0; 64],
+            pending_admin: Pubkey::default(),
+            pending_keeper_authority: Pubkey::default(),
         }
     }
 

@@ -58,4 +58,6 @@ pub enum RewardsError {
     ClaimWindowOpen,
     #[msg("The epoch root has already expired")]
     EpochAlreadyExpired,
+    #[msg("Signer is not a pending authority of the config")]
+    NothingToAccept,
 }

@@ -12,8 +12,20 @@ pub struct RewardsInitialized {
     pub start_ts: i64,
 }
 
+/// The roles after `update_config`: proposals wait in the pending fields (default: none).
 #[event]
 pub struct ConfigUpdated {
+    pub admin: Pubkey,
+    pub keeper_authority: Pubkey,
+    pub pending_admin: Pubkey,
+    pub pending_keeper_authority: Pubkey,
+}
+
+/// A pending authority signed `accept_authority`: the roles after it.
+#[event]
+pub struct AuthorityAccepted {
+    /// The signer: now holds every role it was proposed for.
+    pub authority: Pubkey,
     pub admin: Pubkey,
     pub keeper_authority: Pubkey,
 }
@@ -55,7 +67,12 @@ pub struct RewardClaimed {
     pub operator_amount: u64,
     /// Deposited into the node's staker pool.
     pub staker_amount: u64,
+    /// The stakers' part returned to the unallocated pool (claim after the staker reward
+    /// window; 0 otherwise).
+    pub staker_returned: u64,
     pub epoch_claimed: u64,
+    /// After a late claim, the emission's `allocated_total` (None: an on-time claim left it).
+    pub allocated_total: Option<u64>,
 }
 
 #[event]

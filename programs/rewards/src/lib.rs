@@ -39,6 +39,9 @@ pub const MAX_START_DELAY_SECS: i64 = state::MAX_START_DELAY_SECS;
 /// Seconds after an epoch root is posted during which its rewards can be claimed.
 #[constant]
 pub const EPOCH_CLAIM_WINDOW_SECS: i64 = state::EPOCH_CLAIM_WINDOW_SECS;
+/// A claim pays the node's stakers only this long after its epoch ended.
+#[constant]
+pub const STAKER_REWARD_WINDOW_SECS: i64 = io_common::economics::STAKER_REWARD_WINDOW_SECS;
 /// PDA `[IO_MINT_SEED]`: the IO mint.
 #[constant]
 pub const IO_MINT_SEED: &[u8] = io_common::seeds::IO_MINT;
@@ -115,13 +118,20 @@ pub mod rewards {
         ctx.accounts.handler(&ctx.bumps, start_ts, keeper_authority)
     }
 
-    /// Admin only: hands the admin or the keeper role to new keys (either may be a multisig).
+    /// Admin only: proposes new keys for the admin or the keeper role (either may be a
+    /// multisig); each takes its role by signing `accept_authority`.
     pub fn update_config(
         ctx: Context<UpdateConfig>,
         new_admin: Option<Pubkey>,
         new_keeper_authority: Option<Pubkey>,
     ) -> Result<()> {
         ctx.accounts.handler(new_admin, new_keeper_authority)
+    }
+
+    /// A proposed admin / keeper authority signs to take every role it was proposed for
+    /// (NothingToAccept if it is pending for none).
+    pub fn accept_authority(ctx: Context<AcceptAuthority>) -> Result<()> {
+        ctx.accounts.handler()
     }
 
     /// Admin only, once: mints the 500,000,000 IO genesis supply to `destination`.
@@ -154,7 +164,10 @@ pub mod rewards {
     }
 
     /// Anyone, within `EPOCH_CLAIM_WINDOW_SECS` of the root's posting: pays a node its reward
-    /// leaf for `epoch` (once), staker share to its staker pool.
+    /// leaf for `epoch` (once), staker share to its staker pool — within
+    /// `STAKER_REWARD_WINDOW_SECS` of the epoch's end and if the node has active shares; a
+    /// late claim returns the staker share to the unallocated pool, a node without active
+    /// shares pays it to the operator.
     pub fn claim(ctx: Context<Claim>, epoch: u64, amount: u64, proof: Vec<[u8; 32]>) -> Result<()> {
         ctx.accounts
             .handler(ctx.bumps.claim_receipt, epoch, amount, proof)

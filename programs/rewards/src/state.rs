@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use io_common::economics::{IO_EMISSION_SUPPLY, SECONDS_PER_HOUR};
+use io_common::economics::{IO_EMISSION_SUPPLY, SECONDS_PER_HOUR, STAKER_REWARD_WINDOW_SECS};
 use io_common::schedule::{EmissionCursor, LAST_PAYING_HOUR};
 
 use crate::errors::RewardsError;
@@ -35,7 +35,39 @@ pub struct RewardsConfig {
     pub mint_authority_bump: u8,
     pub reward_vault_bump: u8,
     pub burn_vault_bump: u8,
-    pub _reserved: [u8; 64],
+    /// Proposed admin: becomes `admin` when it signs `accept_authority` (default: none).
+    pub pending_admin: Pubkey,
+    /// Proposed keeper authority, accepted the same way (default: none).
+    pub pending_keeper_authority: Pubkey,
+}
+
+impl RewardsConfig {
+    /// The value to store as pending when `key` is proposed for a role `current` holds:
+    /// proposing the current key cancels (default: nothing pending).
+    pub fn proposal(current: Pubkey, key: Pubkey) -> Result<Pubkey> {
+        require_keys_neq!(key, Pubkey::default(), RewardsError::InvalidAuthority);
+        Ok(if key == current {
+            Pubkey::default()
+        } else {
+            key
+        })
+    }
+
+    /// Promotes every role whose pending key is `signer` (and clears it); false if none is.
+    pub fn accept(&mut self, signer: Pubkey) -> bool {
+        let mut accepted = false;
+        if self.pending_admin == signer {
+            self.admin = signer;
+            self.pending_admin = Pubkey::default();
+            accepted = true;
+        }
+        if self.pending_keeper_authority == signer {
+            self.keeper_authority = signer;
+            self.pending_keeper_authority = Pubkey::default();
+            accepted = true;
+        }
+        accepted
+    }
 }
 
 /// Where the emission schedule stands at the start of `month` (io_common::schedule::EmissionCursor,
@@ -104,6 +136,25 @@ pub struct Emission {
 }
 
 impl EmissionState {
+    /// Byte offset (discriminator included) of `allocated_total`, updated in place by a late
+    /// `claim`.
+    pub const ALLOCATED_TOTAL_OFFSET: usize = 8 + 1 + 8 + 8 + Cursor::INIT_SPACE + 8;
+
+    /// Returns `amount` to the unallocated pool in a serialized EmissionState (what
+    /// [`EmissionState::release`] does); the new `allocated_total`.
+    pub fn release_in(data: &mut [u8], amount: u64) -> Result<u64> {
+        let bytes = data
+            .get_mut(Self::ALLOCATED_TOTAL_OFFSET..Self::ALLOCATED_TOTAL_OFFSET + 8)
+            .ok_or(RewardsError::UnexpectedAccount)?;
+        let mut value = [0u8; 8];
+        value.copy_from_slice(bytes);
+        let allocated = u64::from_le_bytes(value)
+            .checked_sub(amount)
+            .ok_or(RewardsError::MathOverflow)?;
+        bytes.copy_from_slice(&allocated.to_le_bytes());
+        Ok(allocated)
+    }
+
     /// The hour `now` falls in, which is also how many hours have ended by `now`
     /// (0 before the start).
     pub fn hour_at(&self, now: i64) -> u64 {
@@ -215,7 +266,13 @@ pub struct Epoch {
     pub bump: u8,
     /// When `expire_epoch_root` returned the unclaimed rest to the unallocated pool (0: not yet).
     pub expired_at: i64,
-    pub _reserved: [u8; 56],
+    /// Stakers' parts of claims that landed after the staker reward window: counted in
+    /// `claimed`, but returned to the unallocated pool instead of paid.
+    pub staker_returned: u64,
+    /// From this moment on a claim no longer pays the node's stakers
+    /// ([`Epoch::staker_deadline`], fixed when the root is posted).
+    pub staker_deadline: i64,
+    pub _reserved: [u8; 40],
 }
 
 /// The emission may start at most this long before `initialize` (a deploy that took a while),
@@ -232,6 +289,29 @@ impl Epoch {
     /// The first moment the epoch can no longer be claimed (and can be expired).
     pub fn claim_deadline(&self) -> i64 {
         self.posted_at.saturating_add(EPOCH_CLAIM_WINDOW_SECS)
+    }
+
+    /// The first moment a claim no longer pays the node's stakers: `STAKER_REWARD_WINDOW_SECS`
+    /// after epoch `epoch` ended (it ends at `start_ts + 3600 (epoch + 1)`).
+    pub fn staker_deadline(start_ts: i64, epoch: u64) -> Result<i64> {
+        let hours = i64::try_from(epoch)
+            .ok()
+            .and_then(|e| e.checked_add(1))
+            .ok_or(RewardsError::MathOverflow)?;
+        Ok(hours
+            .checked_mul(SECONDS_PER_HOUR)
+            .and_then(|secs| secs.checked_add(start_ts))
+            .and_then(|end| end.checked_add(STAKER_REWARD_WINDOW_SECS))
+            .ok_or(RewardsError::MathOverflow)?)
+    }
+
+    /// Books a staker part returned to the pool by a late claim.
+    pub fn record_staker_return(&mut self, amount: u64) -> Result<()> {
+        self.staker_returned = self
+            .staker_returned
+            .checked_add(amount)
+            .ok_or(RewardsError::MathOverflow)?;
+        Ok(())
     }
 
     /// What was set aside for the epoch and not claimed.
@@ -273,7 +353,10 @@ pub struct ClaimReceipt {
     pub staker_amount: u64,
     pub claimed_at: i64,
     pub bump: u8,
-    pub _reserved: [u8; 64],
+    /// The stakers' part returned to the unallocated pool (claim after the staker reward
+    /// window): amount = operator_amount + staker_amount + staker_returned.
+    pub staker_returned: u64,
+    pub _reserved: [u8; 56],
 }
 
 /// Singleton [BURN_LEDGER]: supply = genesis + emitted_total − total_burned at every moment.
@@ -354,6 +437,22 @@ mod tests {
             bump: 255,
             _reserved: [0; 64],
         }
+    }
+
+    #[test]
+    fn in_place_offsets_match_the_serialized_layout() {
+        let mut e = emission(1_234_567);
+        e.allocated_total = 900;
+        let mut data = Vec::new();
+        e.try_serialize(&mut data).unwrap();
+        assert_eq!(EmissionState::release_in(&mut data, 300).unwrap(), 600);
+        let back = EmissionState::try_deserialize(&mut &data[..]).unwrap();
+        assert_eq!((back.allocated_total, back.start_ts), (600, 1_234_567));
+        assert_eq!(
+            EmissionState::release_in(&mut data, 601),
+            Err(RewardsError::MathOverflow.into())
+        );
+        assert!(EmissionState::release_in(&mut data[..70], 1).is_err());
     }
 
     #[test]
@@ -491,9 +590,20 @@ mod tests {
             posted_at: 0,
             bump: 255,
             expired_at: 0,
-            _reserved: [0; 56],
+            staker_returned: 0,
+            staker_deadline: 0,
+            _reserved: [0; 40],
         };
         assert_eq!(epoch.claim_deadline(), EPOCH_CLAIM_WINDOW_SECS);
+        // Epoch 3 of a schedule starting at 1000 ends at 1000 + 4 h.
+        assert_eq!(
+            Epoch::staker_deadline(1_000, 3).unwrap(),
+            1_000 + 4 * HOUR + STAKER_REWARD_WINDOW_SECS
+        );
+        assert_eq!(
+            Epoch::staker_deadline(0, u64::MAX),
+            Err(RewardsError::MathOverflow.into())
+        );
         assert_eq!(epoch.unclaimed().unwrap(), 100);
         epoch.record_claim(70).unwrap();
         assert_eq!(epoch.unclaimed().unwrap(), 30);

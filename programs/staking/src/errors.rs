@@ -26,7 +26,7 @@ pub enum StakingError {
     InvalidReporterShare,
     #[msg("Unstake cooldown must be within 1 hour..=365 days")]
     InvalidCooldown,
-    #[msg("Max stake per node must be positive")]
+    #[msg("Max stake per node must be within 1..=800,000,000 IO")]
     InvalidMaxStake,
     #[msg("GPU model is longer than 32 bytes")]
     GpuModelTooLong,
@@ -86,4 +86,12 @@ pub enum StakingError {
     InvalidSlashCap,
     #[msg("Slash record is not the one the evidence was used for")]
     WrongSlashRecord,
+    #[msg("Stake warm-up must be within 49 hours + 1 second..=30 days")]
+    InvalidWarmup,
+    #[msg("Signer is not a pending authority of this account")]
+    NothingToAccept,
+    #[msg("Position has no activating shares")]
+    NothingToActivate,
+    #[msg("Stake warm-up has not elapsed")]
+    WarmupNotElapsed,
 }

@@ -14,6 +14,7 @@ pub struct StakingInitialized {
     pub unstake_cooldown_secs: i64,
     pub reporter_share_bps: u16,
     pub max_slash_bps: u16,
+    pub stake_warmup_secs: i64,
 }
 
 /// Carries the whole configuration after the update.
@@ -21,6 +22,10 @@ pub struct StakingInitialized {
 pub struct StakingConfigUpdated {
     pub admin: Pubkey,
     pub slashing_authority: Pubkey,
+    /// Proposed admin waiting for its `accept_authority` (default: none).
+    pub pending_admin: Pubkey,
+    /// Proposed slashing authority waiting for its `accept_authority` (default: none).
+    pub pending_slashing_authority: Pubkey,
     pub max_stake_per_node: u64,
     pub unstake_cooldown_secs: i64,
     /// The reporter share in force now.
@@ -29,6 +34,16 @@ pub struct StakingConfigUpdated {
     pub pending_reporter_share_bps: u16,
     pub reporter_share_effective_at: i64,
     pub max_slash_bps: u16,
+    pub stake_warmup_secs: i64,
+}
+
+/// A pending authority signed `accept_authority`: the roles after it.
+#[event]
+pub struct AuthorityAccepted {
+    /// The signer: now holds every role it was proposed for.
+    pub authority: Pubkey,
+    pub admin: Pubkey,
+    pub slashing_authority: Pubkey,
 }
 
 #[event]
@@ -48,11 +63,26 @@ pub struct NodeRegistered {
 pub struct NodeUpdated {
     pub node: Pubkey,
     pub operator: Pubkey,
+    /// Proposed operator waiting for its `accept_node_operator` (default: none).
+    pub pending_operator: Pubkey,
     pub gpu_model: String,
     pub tier: u8,
+    /// The shares in force now.
     pub staker_share_bps: u16,
     pub token_share_bps: u16,
+    /// The shares from `shares_effective_at` on (0: nothing pending).
+    pub pending_staker_share_bps: u16,
+    pub pending_token_share_bps: u16,
+    pub shares_effective_at: i64,
     pub active: bool,
+}
+
+/// The proposed operator took the node over.
+#[event]
+pub struct NodeOperatorAccepted {
+    pub node: Pubkey,
+    pub previous_operator: Pubkey,
+    pub operator: Pubkey,
 }
 
 #[event]
@@ -60,7 +90,9 @@ pub struct Staked {
     pub node: Pubkey,
     pub staker: Pubkey,
     pub amount: u64,
+    /// Shares bought; they are activating until `activates_at`.
     pub shares: u128,
+    pub activates_at: i64,
     pub node_total_stake: u64,
     pub node_total_shares: u128,
 }
@@ -70,6 +102,8 @@ pub struct Unstaked {
     pub node: Pubkey,
     pub staker: Pubkey,
     pub shares: u128,
+    /// Of `shares`, those that were still activating (they never earned).
+    pub from_activating: u128,
     pub unbonding_shares: u128,
     pub unbonding_until: i64,
 }
@@ -123,4 +157,14 @@ pub struct StakerRewardsClaimed {
 pub struct StakePositionClosed {
     pub node: Pubkey,
     pub staker: Pubkey,
+}
+
+/// A position's warmed-up shares started earning.
+#[event]
+pub struct StakeActivated {
+    pub node: Pubkey,
+    pub staker: Pubkey,
+    pub shares: u128,
+    pub position_shares: u128,
+    pub node_active_shares: u128,
 }

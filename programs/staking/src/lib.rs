@@ -62,6 +62,18 @@ pub const MIN_UNSTAKE_COOLDOWN_SECS: i64 = state::MIN_UNSTAKE_COOLDOWN_SECS;
 /// Greatest unstake cooldown (seconds).
 #[constant]
 pub const MAX_UNSTAKE_COOLDOWN_SECS: i64 = state::MAX_UNSTAKE_COOLDOWN_SECS;
+/// Least stake warm-up (seconds): the staker reward window + one epoch + 1.
+#[constant]
+pub const MIN_STAKE_WARMUP_SECS: i64 = io_common::economics::MIN_STAKE_WARMUP_SECS;
+/// Greatest stake warm-up (seconds).
+#[constant]
+pub const MAX_STAKE_WARMUP_SECS: i64 = io_common::economics::MAX_STAKE_WARMUP_SECS;
+/// Least delay before a node's staker or token share change applies (also ≥ the cooldown).
+#[constant]
+pub const MIN_SHARE_CHANGE_DELAY_SECS: i64 = state::MIN_SHARE_CHANGE_DELAY_SECS;
+/// Greatest `max_stake_per_node` (the IO max supply).
+#[constant]
+pub const MAX_STAKE_CAP: u64 = state::MAX_STAKE_CAP;
 /// Fixed-point scale of `Node::reward_per_share`.
 #[constant]
 pub const REWARD_SCALE: u128 = state::REWARD_SCALE;
@@ -78,10 +90,16 @@ pub mod staking {
         ctx.accounts.handler(&ctx.bumps, params)
     }
 
-    /// Admin changes the admin, slashing authority, stake cap, cooldown or reporter share
-    /// (`None` fields stay as they are).
+    /// Admin changes the stake cap, cooldown, reporter share, slash cap or warm-up, or proposes
+    /// a new admin or slashing authority (`None` fields stay as they are).
     pub fn update_config(ctx: Context<UpdateConfig>, params: UpdateConfigParams) -> Result<()> {
         ctx.accounts.handler(params)
+    }
+
+    /// A proposed admin / slashing authority signs to take every role it was proposed for
+    /// (NothingToAccept if it is pending for none).
+    pub fn accept_authority(ctx: Context<AcceptAuthority>) -> Result<()> {
+        ctx.accounts.handler()
     }
 
     /// Operator and device key (both sign) register a node: PDA `[NODE, node_key]`,
@@ -90,22 +108,35 @@ pub mod staking {
         ctx.accounts.handler(ctx.bumps.node, params)
     }
 
-    /// Operator changes its node's settings, hands it to a new operator, or (de)activates
-    /// it (an inactive node takes no new stake and no new jobs).
+    /// Operator changes its node's settings (staker and token shares after a delay of
+    /// max(unstake cooldown, 1 day)), proposes a new operator, or (de)activates it (an
+    /// inactive node takes no new stake and no new jobs).
     pub fn update_node(ctx: Context<UpdateNode>, params: UpdateNodeParams) -> Result<()> {
         ctx.accounts.handler(params)
     }
 
+    /// The node's proposed operator signs to take the node over.
+    pub fn accept_node_operator(ctx: Context<AcceptNodeOperator>) -> Result<()> {
+        ctx.accounts.handler()
+    }
+
     /// Stakes `amount` IO base units on an active node, creating the staker's position
     /// (PDA `[STAKE, node, staker]`, also when someone sent lamports to it first) on first
-    /// use. Shares = amount on an empty pool, else floor(amount × total_shares / total_stake). Refused above `max_stake_per_node`
-    /// (StakeCapExceeded) or when the amount buys no share (ZeroShares).
+    /// use. Shares = amount on an empty pool, else floor(amount × total_shares / total_stake).
+    /// They are activating (slashable, earning nothing) for `stake_warmup_secs`. Refused above
+    /// `max_stake_per_node` (StakeCapExceeded) or when the amount buys no share (ZeroShares).
     pub fn stake(ctx: Context<Stake>, amount: u64) -> Result<()> {
         ctx.accounts.handler(amount)
     }
 
-    /// Moves `shares` active shares into cooldown: they stop earning at once and stay
-    /// slashable. Unstaking again restarts the cooldown of all unbonding shares.
+    /// Anyone: a position's activating shares whose warm-up has passed start earning.
+    pub fn activate_stake(ctx: Context<ActivateStake>) -> Result<()> {
+        ctx.accounts.handler()
+    }
+
+    /// Moves `shares` into cooldown, activating ones first: they stop earning at once (or
+    /// never start) and stay slashable. Unstaking again restarts the cooldown of all
+    /// unbonding shares.
     pub fn unstake(ctx: Context<Unstake>, shares: u128) -> Result<()> {
         ctx.accounts.handler(shares)
     }

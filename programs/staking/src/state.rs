@@ -12,7 +12,8 @@
 
 use anchor_lang::prelude::*;
 use io_common::economics::{
-    share_floor, BPS_DENOMINATOR, MAX_STAKER_SHARE_BPS, MIN_STAKER_SHARE_BPS,
+    share_floor, BPS_DENOMINATOR, MAX_STAKER_SHARE_BPS, MAX_STAKE_WARMUP_SECS,
+    MIN_STAKER_SHARE_BPS, MIN_STAKE_WARMUP_SECS,
 };
 
 use crate::errors::StakingError;
@@ -33,6 +34,11 @@ pub const MIN_UNSTAKE_COOLDOWN_SECS: i64 = 3_600;
 pub const MAX_UNSTAKE_COOLDOWN_SECS: i64 = 365 * 24 * 3_600;
 /// Least delay before a new reporter share applies (also at least the unstake cooldown).
 pub const MIN_REPORTER_SHARE_DELAY_SECS: i64 = 24 * 3_600;
+/// Least delay before a node's new staker or token share applies (also at least the unstake
+/// cooldown), so stakers see a change coming and can leave first.
+pub const MIN_SHARE_CHANGE_DELAY_SECS: i64 = 24 * 3_600;
+/// Stake on one node can never be more than every IO there will ever be.
+pub const MAX_STAKE_CAP: u64 = io_common::economics::IO_MAX_SUPPLY;
 /// Fixed-point scale of [`Node::reward_per_share`].
 ///
 /// Why 10^18 cannot overflow: every deposit adds `floor(pool * SCALE / active_shares)`
@@ -85,7 +91,13 @@ pub struct StakingConfig {
     pub pending_reporter_share_bps: u16,
     /// When `pending_reporter_share_bps` takes effect (0: no change pending).
     pub reporter_share_effective_at: i64,
-    pub _reserved: [u8; 52],
+    /// Seconds new stake spends activating (slashable, earning nothing) before it earns.
+    pub stake_warmup_secs: i64,
+    /// Proposed admin: becomes `admin` when it signs `accept_authority` (default: none).
+    pub pending_admin: Pubkey,
+    /// Proposed slashing authority, accepted the same way (default: none).
+    pub pending_slashing_authority: Pubkey,
+    pub _reserved: [u8; 44],
 }
 
 /// A GPU node. PDA `[NODE, node_key]`.
@@ -127,7 +139,19 @@ pub struct Node {
     /// Inactive nodes accept no new stake and no new jobs.
     pub active: bool,
     pub registered_at: i64,
-    pub _reserved: [u8; 64],
+    /// Proposed operator: takes the node over when it signs `accept_node_operator`
+    /// (default: none).
+    pub pending_operator: Pubkey,
+    /// Staker share from `shares_effective_at` on (see [`Node::staker_share_bps_at`]).
+    pub pending_staker_share_bps: u16,
+    /// Token share from `shares_effective_at` on (see [`Node::token_share_bps_at`]).
+    pub pending_token_share_bps: u16,
+    /// When the pending shares take effect (0: no change pending).
+    pub shares_effective_at: i64,
+    /// Shares bought less than the warm-up ago: in `total_shares` (backed and slashable) but
+    /// not in `active_shares` (earning nothing yet).
+    pub activating_shares: u128,
+    pub _reserved: [u8; 4],
 }
 
 /// One staker's stake on one node. PDA `[STAKE, node, staker]`.
@@ -152,7 +176,11 @@ pub struct StakePosition {
     pub reward_debt: u128,
     /// Settled rewards not yet claimed (base units).
     pub rewards_owed: u64,
-    pub _reserved: [u8; 64],
+    /// Shares still warming up: slashable, earning nothing until `activates_at`.
+    pub activating_shares: u128,
+    /// When `activating_shares` may become active (0: nothing activating).
+    pub activates_at: i64,
+    pub _reserved: [u8; 40],
 }
 
 /// The evidence of one slash, PDA `[SLASH_EVIDENCE, evidence_hash]`: created by the slash that
@@ -201,6 +229,20 @@ pub struct SlashSplit {
     pub amount: u64,
     pub reporter_amount: u64,
     pub burned: u64,
+}
+
+/// A handover's first step: the value to store as pending when `key` is proposed for a role
+/// (config authority or node operator) that `current` holds. Proposing the current key cancels
+/// (default: nothing pending); the default key itself is refused.
+pub fn proposal(current: Pubkey, key: Pubkey) -> std::result::Result<Pubkey, StakingError> {
+    if key == Pubkey::default() {
+        return Err(StakingError::InvalidAuthority);
+    }
+    Ok(if key == current {
+        Pubkey::default()
+    } else {
+        key
+    })
 }
 
 impl StakingConfig {
@@ -253,10 +295,38 @@ impl StakingConfig {
     }
 
     pub fn validate_max_stake(max: u64) -> std::result::Result<(), StakingError> {
-        if max == 0 {
+        if max == 0 || max > MAX_STAKE_CAP {
             return Err(StakingError::InvalidMaxStake);
         }
         Ok(())
+    }
+
+    pub fn validate_warmup(secs: i64) -> std::result::Result<(), StakingError> {
+        if !(MIN_STAKE_WARMUP_SECS..=MAX_STAKE_WARMUP_SECS).contains(&secs) {
+            return Err(StakingError::InvalidWarmup);
+        }
+        Ok(())
+    }
+
+    /// Delay before a node's share change applies: max(unstake cooldown, 1 day).
+    pub fn share_change_delay(&self) -> i64 {
+        self.unstake_cooldown_secs.max(MIN_SHARE_CHANGE_DELAY_SECS)
+    }
+
+    /// Promotes every role whose pending key is `signer` (and clears it); false if none is.
+    pub fn accept(&mut self, signer: Pubkey) -> bool {
+        let mut accepted = false;
+        if self.pending_admin == signer {
+            self.admin = signer;
+            self.pending_admin = Pubkey::default();
+            accepted = true;
+        }
+        if self.pending_slashing_authority == signer {
+            self.slashing_authority = signer;
+            self.pending_slashing_authority = Pubkey::default();
+            accepted = true;
+        }
+        accepted
     }
 }
 
@@ -273,6 +343,58 @@ impl Node {
             return Err(StakingError::InvalidTokenShare);
         }
         Ok(())
+    }
+
+    /// The staker share in force at `now` (a pending change applies once its time came).
+    pub fn staker_share_bps_at(&self, now: i64) -> u16 {
+        if self.shares_effective_at != 0 && now >= self.shares_effective_at {
+            self.pending_staker_share_bps
+        } else {
+            self.staker_share_bps
+        }
+    }
+
+    /// The token share in force at `now` (a pending change applies once its time came).
+    pub fn token_share_bps_at(&self, now: i64) -> u16 {
+        if self.shares_effective_at != 0 && now >= self.shares_effective_at {
+            self.pending_token_share_bps
+        } else {
+            self.token_share_bps
+        }
+    }
+
+    /// Schedules new staker and/or token shares from `now + delay` on. A change already due is
+    /// applied first; a field not given keeps its pending value (or the one in force), and the
+    /// delay restarts for both: one pending set, one effective time.
+    pub fn schedule_shares(
+        &mut self,
+        staker_share_bps: Option<u16>,
+        token_share_bps: Option<u16>,
+        now: i64,
+        delay: i64,
+    ) -> std::result::Result<i64, StakingError> {
+        if let Some(bps) = staker_share_bps {
+            Self::validate_staker_share(bps)?;
+        }
+        if let Some(bps) = token_share_bps {
+            Self::validate_token_share(bps)?;
+        }
+        let at = now.checked_add(delay).ok_or(StakingError::MathOverflow)?;
+        if self.shares_effective_at != 0 && now >= self.shares_effective_at {
+            self.staker_share_bps = self.pending_staker_share_bps;
+            self.token_share_bps = self.pending_token_share_bps;
+        } else if self.shares_effective_at == 0 {
+            self.pending_staker_share_bps = self.staker_share_bps;
+            self.pending_token_share_bps = self.token_share_bps;
+        }
+        if let Some(bps) = staker_share_bps {
+            self.pending_staker_share_bps = bps;
+        }
+        if let Some(bps) = token_share_bps {
+            self.pending_token_share_bps = bps;
+        }
+        self.shares_effective_at = at;
+        Ok(at)
     }
 
     pub fn validate_gpu_model(model: &str) -> std::result::Result<(), StakingError> {
@@ -316,7 +438,8 @@ impl Node {
         u64::try_from(value).map_err(|_| StakingError::MathOverflow)
     }
 
-    /// Add a stake of `amount` buying `shares` (active).
+    /// Add a stake of `amount` buying `shares`, which start activating (slashable, not
+    /// earning) until the warm-up has passed.
     pub fn add_stake(
         &mut self,
         amount: u64,
@@ -334,6 +457,19 @@ impl Node {
             .checked_add(amount)
             .ok_or(StakingError::MathOverflow)?;
         self.total_shares = total_shares;
+        self.activating_shares = self
+            .activating_shares
+            .checked_add(shares)
+            .ok_or(StakingError::MathOverflow)?;
+        Ok(())
+    }
+
+    /// Warmed-up shares start earning.
+    pub fn activate_shares(&mut self, shares: u128) -> std::result::Result<(), StakingError> {
+        self.activating_shares = self
+            .activating_shares
+            .checked_sub(shares)
+            .ok_or(StakingError::MathOverflow)?;
         self.active_shares = self
             .active_shares
             .checked_add(shares)
@@ -345,6 +481,18 @@ impl Node {
     pub fn deactivate_shares(&mut self, shares: u128) -> std::result::Result<(), StakingError> {
         self.active_shares = self
             .active_shares
+            .checked_sub(shares)
+            .ok_or(StakingError::MathOverflow)?;
+        Ok(())
+    }
+
+    /// Activating shares unbond before they ever earned (unstake).
+    pub fn unbond_activating_shares(
+        &mut self,
+        shares: u128,
+    ) -> std::result::Result<(), StakingError> {
+        self.activating_shares = self
+            .activating_shares
             .checked_sub(shares)
             .ok_or(StakingError::MathOverflow)?;
         Ok(())
@@ -471,8 +619,56 @@ impl StakePosition {
         Ok(())
     }
 
+    /// Whether the position's activating shares may start earning at `now`.
+    pub fn activation_due(&self, now: i64) -> bool {
+        self.activating_shares > 0 && now >= self.activates_at
+    }
+
+    /// Activating shares whose warm-up has passed become active: rewards of the old active
+    /// shares are settled first, so the new ones start at the current accumulator and earn
+    /// only what is deposited from now on. Returns the shares activated (0 if none were due).
+    pub fn activate_if_due(
+        &mut self,
+        node: &mut Node,
+        now: i64,
+    ) -> std::result::Result<u128, StakingError> {
+        if !self.activation_due(now) {
+            return Ok(0);
+        }
+        self.settle_rewards(node)?;
+        let shares = self.activating_shares;
+        node.activate_shares(shares)?;
+        self.shares = self
+            .shares
+            .checked_add(shares)
+            .ok_or(StakingError::MathOverflow)?;
+        self.activating_shares = 0;
+        self.activates_at = 0;
+        Ok(shares)
+    }
+
+    /// New shares join the activating batch; the batch activates at the later of its time and
+    /// `now + warmup`.
+    pub fn add_activating(
+        &mut self,
+        shares: u128,
+        now: i64,
+        warmup: i64,
+    ) -> std::result::Result<(), StakingError> {
+        self.activating_shares = self
+            .activating_shares
+            .checked_add(shares)
+            .ok_or(StakingError::MathOverflow)?;
+        let at = now.checked_add(warmup).ok_or(StakingError::MathOverflow)?;
+        self.activates_at = self.activates_at.max(at);
+        Ok(())
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.shares == 0 && self.unbonding_shares == 0 && self.rewards_owed == 0
+        self.shares == 0
+            && self.activating_shares == 0
+            && self.unbonding_shares == 0
+            && self.rewards_owed == 0
     }
 }
 
@@ -501,7 +697,12 @@ mod tests {
             total_slashed: 0,
             active: true,
             registered_at: 0,
-            _reserved: [0; 64],
+            pending_operator: Pubkey::default(),
+            pending_staker_share_bps: 0,
+            pending_token_share_bps: 0,
+            shares_effective_at: 0,
+            activating_shares: 0,
+            _reserved: [0; 4],
         }
     }
 
@@ -516,17 +717,19 @@ mod tests {
             unbonding_until: 0,
             reward_debt: node.reward_per_share,
             rewards_owed: 0,
-            _reserved: [0; 64],
+            activating_shares: 0,
+            activates_at: 0,
+            _reserved: [0; 40],
         }
     }
 
-    /// What the handlers do, without accounts.
+    /// What the handlers do, without accounts; the stake is warmed up at once.
     fn stake(node: &mut Node, pos: &mut StakePosition, amount: u64) -> u128 {
-        pos.settle_rewards(node).unwrap();
         let shares = node.shares_for_stake(amount).unwrap();
         assert!(shares > 0);
         node.add_stake(amount, shares).unwrap();
-        pos.shares += shares;
+        pos.add_activating(shares, 0, 0).unwrap();
+        assert_eq!(pos.activate_if_due(node, 0).unwrap(), shares);
         shares
     }
 
@@ -752,6 +955,87 @@ mod tests {
     }
 
     #[test]
+    fn activating_shares_earn_nothing_until_activated() {
+        let mut n = node();
+        let mut a = position(&n);
+        stake(&mut n, &mut a, 1_000);
+        // A sniper's stake warms up: backed and counted in the pool, not earning.
+        let mut sniper = position(&n);
+        let shares = n.shares_for_stake(1_000_000).unwrap();
+        n.add_stake(1_000_000, shares).unwrap();
+        sniper.add_activating(shares, 100, 50).unwrap();
+        assert_eq!((n.active_shares, n.activating_shares), (1_000, shares));
+        n.distribute_rewards(900).unwrap();
+        assert_eq!(sniper.activate_if_due(&mut n, 149).unwrap(), 0);
+        sniper.settle_rewards(&n).unwrap();
+        a.settle_rewards(&n).unwrap();
+        assert_eq!((a.rewards_owed, sniper.rewards_owed), (900, 0));
+        // A second stake merges and moves the activation to the later time.
+        sniper.add_activating(1, 120, 50).unwrap();
+        n.add_stake(1, 1).unwrap();
+        assert_eq!(sniper.activates_at, 170);
+        assert_eq!(sniper.activate_if_due(&mut n, 170).unwrap(), shares + 1);
+        assert_eq!(
+            (n.active_shares, n.activating_shares),
+            (1_000 + shares + 1, 0)
+        );
+        // Rewards from now on are shared with it.
+        n.distribute_rewards(1_000_001 + 1_000).unwrap();
+        sniper.settle_rewards(&n).unwrap();
+        assert_eq!(sniper.rewards_owed, 1_000_001);
+        assert!(!sniper.is_empty());
+    }
+
+    #[test]
+    fn share_changes_apply_after_the_delay() {
+        let mut n = node();
+        assert_eq!(
+            (n.staker_share_bps_at(0), n.token_share_bps_at(0)),
+            (200, 0)
+        );
+        assert_eq!(
+            n.schedule_shares(Some(100), None, 1_000, 500).unwrap(),
+            1_500
+        );
+        assert_eq!(
+            (n.staker_share_bps_at(1_499), n.token_share_bps_at(1_499)),
+            (200, 0)
+        );
+        assert_eq!(
+            (n.staker_share_bps_at(1_500), n.token_share_bps_at(1_500)),
+            (100, 0)
+        );
+        // A second change before the first is due replaces it and restarts the delay.
+        n.schedule_shares(None, Some(700), 1_200, 500).unwrap();
+        assert_eq!(
+            (n.staker_share_bps_at(1_699), n.token_share_bps_at(1_699)),
+            (200, 0)
+        );
+        assert_eq!(
+            (n.staker_share_bps_at(1_700), n.token_share_bps_at(1_700)),
+            (100, 700)
+        );
+        // A change after one became due folds it in first.
+        n.schedule_shares(Some(300), None, 2_000, 500).unwrap();
+        assert_eq!((n.staker_share_bps, n.token_share_bps), (100, 700));
+        assert_eq!(
+            (n.staker_share_bps_at(2_500), n.token_share_bps_at(2_500)),
+            (300, 700)
+        );
+        assert!(n.schedule_shares(Some(99), None, 0, 1).is_err());
+        assert!(n.schedule_shares(None, Some(10_001), 0, 1).is_err());
+    }
+
+    #[test]
+    fn handovers_are_proposed_then_accepted() {
+        let current = Pubkey::new_unique();
+        let next = Pubkey::new_unique();
+        assert_eq!(proposal(current, next).unwrap(), next);
+        assert_eq!(proposal(current, current).unwrap(), Pubkey::default());
+        assert!(proposal(current, Pubkey::default()).is_err());
+    }
+
+    #[test]
     fn rewards_without_active_shares_wait_for_the_next_distribution() {
         let mut n = node();
         n.distribute_rewards(70).unwrap();
@@ -845,5 +1129,12 @@ mod tests {
         assert!(StakingConfig::validate_cooldown(MAX_UNSTAKE_COOLDOWN_SECS + 1).is_err());
         assert!(StakingConfig::validate_cooldown(i64::MAX).is_err());
         assert!(StakingConfig::validate_max_stake(0).is_err());
+        assert!(StakingConfig::validate_max_stake(1).is_ok());
+        assert!(StakingConfig::validate_max_stake(MAX_STAKE_CAP).is_ok());
+        assert!(StakingConfig::validate_max_stake(MAX_STAKE_CAP + 1).is_err());
+        assert!(StakingConfig::validate_warmup(MIN_STAKE_WARMUP_SECS - 1).is_err());
+        assert!(StakingConfig::validate_warmup(MIN_STAKE_WARMUP_SECS).is_ok());
+        assert!(StakingConfig::validate_warmup(MAX_STAKE_WARMUP_SECS).is_ok());
+        assert!(StakingConfig::validate_warmup(MAX_STAKE_WARMUP_SECS + 1).is_err());
     }
 }

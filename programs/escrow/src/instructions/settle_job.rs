@@ -91,7 +91,13 @@ impl SettleJob<'_> {
         let now = Clock::get()?.unix_timestamp;
         let job = &self.job;
         require!(job.is_settleable(now), EscrowError::NotSettleable);
-        let token_share_bps = *self.node.load_token_share_bps()?;
+        // `Node::token_share_bps_at(now)`, read field by field: a pending change counts once due.
+        let effective_at = *self.node.load_shares_effective_at()?;
+        let token_share_bps = if effective_at != 0 && now >= effective_at {
+            *self.node.load_pending_token_share_bps()?
+        } else {
+            *self.node.load_token_share_bps()?
+        };
         let quote = job.quote()?;
         let split = settlement_split(
             &FeeSchedule::PROTOCOL,

@@ -58,7 +58,8 @@ impl Initialize<'_> {
             next_sequence: 0,
             total_leaves: 0,
             bump,
-            _reserved: [0; 64],
+            pending_admin: Pubkey::default(),
+            pending_keeper_authority: Pubkey::default(),
         });
         emit!(ConfigInitialized {
             admin: self.admin.key(),

@@ -8,7 +8,7 @@ use staking::state::Node;
 
 use crate::errors::RewardsError;
 use crate::events::RewardClaimed;
-use crate::state::{ClaimReceipt, Epoch, ACCOUNT_VERSION};
+use crate::state::{ClaimReceipt, EmissionState, Epoch, ACCOUNT_VERSION};
 
 #[derive(Accounts)]
 #[instruction(epoch: u64)]
@@ -27,6 +27,19 @@ pub struct Claim<'info> {
             @ ErrorCode::ConstraintSeeds,
     )]
     pub epoch_root: Box<Account<'info, Epoch>>,
+
+    /// Emission state: a late claim's staker part leaves its `allocated_total`, updated in place
+    /// at the layout's fixed offset (`EmissionState::ALLOCATED_TOTAL_OFFSET`) and only by a late
+    /// claim: deserializing and writing the whole account back cost every claim about 2,700
+    /// units (measured on Agave 4.1.2; budget 20,000).
+    /// CHECK: the [EMISSION] PDA (address) owned by this program (owner): `initialize` created
+    /// it there as the EmissionState, and nothing else can live at that address.
+    #[account(
+        mut,
+        address = pda::EMISSION @ RewardsError::UnexpectedAccount,
+        owner = crate::ID @ RewardsError::UnexpectedAccount,
+    )]
+    pub emission: UncheckedAccount<'info>,
 
     /// The staking Node that earned the reward (the leaf names it). Writable: staking credits
     /// the staker part to its pool.
@@ -88,8 +101,12 @@ pub struct Claim<'info> {
 }
 
 impl Claim<'_> {
-    /// Pays `amount` for the node's leaf in `epoch`: the staker share to the node's staker pool
-    /// (staking::deposit_staker_rewards), the rest to the operator.
+    /// Pays `amount` for the node's leaf in `epoch`: the staker share in force to the node's
+    /// staker pool (staking::deposit_staker_rewards), the rest to the operator. The stakers'
+    /// part goes to stakers only while they can be the ones who were there: within
+    /// `STAKER_REWARD_WINDOW_SECS` of the epoch's end (later it returns to the unallocated
+    /// pool), and only if the node has active (warmed-up) shares (else the operator gets it:
+    /// nobody to share with).
     pub fn handler(
         &mut self,
         bump: u8,
@@ -115,10 +132,27 @@ impl Claim<'_> {
         );
         self.epoch_root.record_claim(amount)?;
 
-        let staker_amount = share_floor(amount, u64::from(self.node.staker_share_bps))
+        // The share in force now: a change waits out a delay, so it cannot be timed with this.
+        let staker_part = share_floor(amount, u64::from(self.node.staker_share_bps_at(now)))
             .ok_or(RewardsError::MathOverflow)?;
+        let late = now >= self.epoch_root.staker_deadline;
+        let mut allocated_total = None;
+        let (staker_amount, staker_returned) = if late {
+            // Stake that warmed up since the epoch could be active by now: nobody gets it.
+            allocated_total = Some(EmissionState::release_in(
+                &mut self.emission.try_borrow_mut_data()?,
+                staker_part,
+            )?);
+            self.epoch_root.record_staker_return(staker_part)?;
+            (0, staker_part)
+        } else if self.node.active_shares == 0 {
+            (0, 0)
+        } else {
+            (staker_part, 0)
+        };
         let operator_amount = amount
             .checked_sub(staker_amount)
+            .and_then(|rest| rest.checked_sub(staker_returned))
             .ok_or(RewardsError::MathOverflow)?;
         self.claim_receipt.set_inner(ClaimReceipt {
             version: ACCOUNT_VERSION,
@@ -129,7 +163,8 @@ impl Claim<'_> {
             staker_amount,
             claimed_at: now,
             bump,
-            _reserved: [0; 64],
+            staker_returned,
+            _reserved: [0; 56],
         });
 
         let signer: &[&[&[u8]]] = &[&[seeds::MINT_AUTHORITY, &[pda::MINT_AUTHORITY_BUMP]]];
@@ -171,7 +206,9 @@ impl Claim<'_> {
             amount,
             operator_amount,
             staker_amount,
+            staker_returned,
             epoch_claimed: self.epoch_root.claimed,
+            allocated_total,
         });
         Ok(())
     }

@@ -149,7 +149,8 @@ impl Initialize<'_> {
             mint_authority_bump: bumps.mint_authority,
             reward_vault_bump: bumps.reward_vault,
             burn_vault_bump: bumps.burn_vault,
-            _reserved: [0; 64],
+            pending_admin: Pubkey::default(),
+            pending_keeper_authority: Pubkey::default(),
         });
         self.emission.set_inner(EmissionState {
             version: ACCOUNT_VERSION,

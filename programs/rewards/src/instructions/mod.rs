@@ -1,3 +1,4 @@
+pub mod accept_authority;
 pub mod burn;
 pub mod claim;
 pub mod emit;
@@ -7,6 +8,7 @@ pub mod mint_genesis;
 pub mod post_epoch_root;
 pub mod update_config;
 
+pub use accept_authority::*;
 pub use burn::*;
 pub use claim::*;
 pub use emit::*;

@@ -68,7 +68,9 @@ impl PostEpochRoot<'_> {
             posted_at: Clock::get()?.unix_timestamp,
             bump,
             expired_at: 0,
-            _reserved: [0; 56],
+            staker_returned: 0,
+            staker_deadline: Epoch::staker_deadline(self.emission.start_ts, epoch)?,
+            _reserved: [0; 40],
         });
         emit!(EpochRootPosted {
             epoch,

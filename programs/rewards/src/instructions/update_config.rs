@@ -20,29 +20,30 @@ pub struct UpdateConfig<'info> {
 }
 
 impl UpdateConfig<'_> {
-    /// `None` leaves a field as it is. Mint, vaults and schedule are fixed at initialize.
+    /// Proposes a new admin and/or keeper authority (each takes its role by signing
+    /// `accept_authority`); proposing again replaces a proposal, proposing the current key
+    /// cancels it. `None` leaves a field as it is. Mint, vaults and schedule are fixed at
+    /// initialize.
     pub fn handler(
         &mut self,
         new_admin: Option<Pubkey>,
         new_keeper_authority: Option<Pubkey>,
     ) -> Result<()> {
         let config = &mut self.config;
+        // Handovers are two-step: a proposal here, `accept_authority` by the new key, so a
+        // mistyped key can never take (or lock) a role.
         if let Some(admin) = new_admin {
-            // A zeroed admin would lock the config forever.
-            require_keys_neq!(admin, Pubkey::default(), RewardsError::InvalidAuthority);
-            config.admin = admin;
+            config.pending_admin = RewardsConfig::proposal(config.admin, admin)?;
         }
         if let Some(keeper_authority) = new_keeper_authority {
-            require_keys_neq!(
-                keeper_authority,
-                Pubkey::default(),
-                RewardsError::InvalidAuthority
-            );
-            config.keeper_authority = keeper_authority;
+            config.pending_keeper_authority =
+                RewardsConfig::proposal(config.keeper_authority, keeper_authority)?;
         }
         emit!(ConfigUpdated {
             admin: config.admin,
-            keeper_authority: config.keeper_authority
+            keeper_authority: config.keeper_authority,
+            pending_admin: config.pending_admin,
+            pending_keeper_authority: config.pending_keeper_authority,
         });
         Ok(())
     }

@@ -6,7 +6,8 @@ use crate::errors::StakingError;
 use crate::events::StakerRewardsClaimed;
 use crate::state::{Node, StakePosition, StakingConfig};
 
-/// Pays a staker every reward its position has earned so far.
+/// Pays a staker every reward its position has earned so far (activating a warmed-up batch
+/// first; the node is writable for that).
 #[derive(Accounts)]
 pub struct ClaimStakerRewards<'info> {
     pub staker: Signer<'info>,
@@ -15,6 +16,7 @@ pub struct ClaimStakerRewards<'info> {
     pub config: Box<Account<'info, StakingConfig>>,
     /// A registered node.
     #[account(
+        mut,
         constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], crate::ID)
             @ ErrorCode::ConstraintSeeds,
     )]
@@ -39,7 +41,9 @@ pub struct ClaimStakerRewards<'info> {
 
 impl ClaimStakerRewards<'_> {
     pub fn handler(&mut self) -> Result<()> {
+        let now = Clock::get()?.unix_timestamp;
         let position = &mut self.position;
+        position.activate_if_due(&mut self.node, now)?;
         position.settle_rewards(&self.node)?;
         let amount = position.rewards_owed;
         require!(amount > 0, StakingError::NothingToClaim);

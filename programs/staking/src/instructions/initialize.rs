@@ -17,6 +17,8 @@ pub struct InitializeParams {
     pub reporter_share_bps: u16,
     /// Largest fraction of a node's pool one slash may take (1..=10000 bps).
     pub max_slash_bps: u16,
+    /// Seconds new stake warms up before it earns (`MIN_STAKE_WARMUP_SECS..=MAX_STAKE_WARMUP_SECS`).
+    pub stake_warmup_secs: i64,
 }
 
 /// Creates the config and the two program vaults with `init` (also when someone sent
@@ -96,6 +98,7 @@ impl Initialize<'_> {
         StakingConfig::validate_cooldown(params.unstake_cooldown_secs)?;
         StakingConfig::validate_reporter_share(params.reporter_share_bps)?;
         StakingConfig::validate_max_slash(params.max_slash_bps)?;
+        StakingConfig::validate_warmup(params.stake_warmup_secs)?;
 
         // Both keys belong to the rewards program (its PDAs); nothing can change them.
         self.config.set_inner(StakingConfig {
@@ -114,7 +117,10 @@ impl Initialize<'_> {
             max_slash_bps: params.max_slash_bps,
             pending_reporter_share_bps: params.reporter_share_bps,
             reporter_share_effective_at: 0,
-            _reserved: [0; 52],
+            stake_warmup_secs: params.stake_warmup_secs,
+            pending_admin: Pubkey::default(),
+            pending_slashing_authority: Pubkey::default(),
+            _reserved: [0; 44],
         });
         emit!(StakingInitialized {
             config: self.config.key(),
@@ -129,6 +135,7 @@ impl Initialize<'_> {
             unstake_cooldown_secs: params.unstake_cooldown_secs,
             reporter_share_bps: params.reporter_share_bps,
             max_slash_bps: params.max_slash_bps,
+            stake_warmup_secs: params.stake_warmup_secs,
         });
         Ok(())
     }

@@ -1,3 +1,6 @@
+pub mod accept_authority;
+pub mod accept_node_operator;
+pub mod activate_stake;
 pub mod claim_staker_rewards;
 pub mod close_stake_position;
 pub mod deposit_staker_rewards;
@@ -11,6 +14,9 @@ pub mod update_node;
 pub mod verify_slash;
 pub mod withdraw;
 
+pub use accept_authority::*;
+pub use accept_node_operator::*;
+pub use activate_stake::*;
 pub use claim_staker_rewards::*;
 pub use close_stake_position::*;
 pub use deposit_staker_rewards::*;

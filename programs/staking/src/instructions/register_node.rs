@@ -63,7 +63,12 @@ impl RegisterNode<'_> {
             total_slashed: 0,
             active: true,
             registered_at: now,
-            _reserved: [0; 64],
+            pending_operator: Pubkey::default(),
+            pending_staker_share_bps: params.staker_share_bps,
+            pending_token_share_bps: params.token_share_bps,
+            shares_effective_at: 0,
+            activating_shares: 0,
+            _reserved: [0; 4],
         });
         emit!(NodeRegistered {
             node: self.node.key(),

@@ -63,17 +63,18 @@ impl Stake<'_> {
             StakingError::StakeCapExceeded
         );
 
+        let now = Clock::get()?.unix_timestamp;
         let mut position = self.load_or_create_position(self.node.reward_per_share)?;
         let node = &mut self.node;
         let shares = node.shares_for_stake(amount)?;
         require!(shares > 0, StakingError::ZeroShares);
-        // Rewards earned so far belong to the old share count.
-        position.settle_rewards(node)?;
+        // A warmed-up batch starts earning before the new one joins (this settles the rewards
+        // of the old active shares first).
+        position.activate_if_due(node, now)?;
+        // New shares earn nothing during the warm-up, so stake bought just before a claim
+        // cannot take rewards earned before it existed.
         node.add_stake(amount, shares)?;
-        position.shares = position
-            .shares
-            .checked_add(shares)
-            .ok_or(StakingError::MathOverflow)?;
+        position.add_activating(shares, now, self.config.stake_warmup_secs)?;
         position.try_serialize(&mut &mut self.position.try_borrow_mut_data()?[..])?;
 
         token::transfer(
@@ -93,6 +94,7 @@ impl Stake<'_> {
             staker: self.staker.key(),
             amount,
             shares,
+            activates_at: position.activates_at,
             node_total_stake: node.total_stake,
             node_total_shares: node.total_shares,
         });
@@ -158,7 +160,9 @@ impl Stake<'_> {
             unbonding_until: 0,
             reward_debt: reward_per_share,
             rewards_owed: 0,
-            _reserved: [0; 64],
+            activating_shares: 0,
+            activates_at: 0,
+            _reserved: [0; 40],
         };
         Ok(position)
     }

@@ -5,9 +5,10 @@ use crate::errors::StakingError;
 use crate::events::Unstaked;
 use crate::state::{Node, StakePosition, StakingConfig};
 
-/// Moves active shares into cooldown. They stop earning rewards at once but stay in the
-/// pool, so a slash during the cooldown still reaches them. Unstaking again while
-/// shares are unbonding adds to them and restarts the cooldown for all of them.
+/// Moves shares into cooldown: activating shares first (they never earned), then active ones,
+/// which stop earning at once. All stay in the pool, so a slash during the cooldown still
+/// reaches them. Unstaking again while shares are unbonding adds to them and restarts the
+/// cooldown for all of them. A warmed-up batch is activated first.
 #[derive(Accounts)]
 pub struct Unstake<'info> {
     pub staker: Signer<'info>,
@@ -35,19 +36,31 @@ pub struct Unstake<'info> {
 impl Unstake<'_> {
     pub fn handler(&mut self, shares: u128) -> Result<()> {
         require!(shares > 0, StakingError::ZeroAmount);
+        let now = Clock::get()?.unix_timestamp;
         let node = &mut self.node;
         let position = &mut self.position;
-        require!(shares <= position.shares, StakingError::InsufficientShares);
+        position.activate_if_due(node, now)?;
+        let held = position
+            .shares
+            .checked_add(position.activating_shares)
+            .ok_or(StakingError::MathOverflow)?;
+        require!(shares <= held, StakingError::InsufficientShares);
 
         position.settle_rewards(node)?;
-        node.deactivate_shares(shares)?;
-        position.shares -= shares; // checked just above
+        let from_activating = shares.min(position.activating_shares);
+        let from_active = shares - from_activating; // ≤ position.shares, checked above
+        node.unbond_activating_shares(from_activating)?;
+        node.deactivate_shares(from_active)?;
+        position.activating_shares -= from_activating;
+        if position.activating_shares == 0 {
+            position.activates_at = 0;
+        }
+        position.shares -= from_active;
         position.unbonding_shares = position
             .unbonding_shares
             .checked_add(shares)
             .ok_or(StakingError::MathOverflow)?;
-        position.unbonding_until = Clock::get()?
-            .unix_timestamp
+        position.unbonding_until = now
             .checked_add(self.config.unstake_cooldown_secs)
             .ok_or(StakingError::MathOverflow)?;
 
@@ -55,6 +68,7 @@ impl Unstake<'_> {
             node: node.key(),
             staker: self.staker.key(),
             shares,
+            from_activating,
             unbonding_shares: position.unbonding_shares,
             unbonding_until: position.unbonding_until,
         });
