@@ -196,8 +196,12 @@ async def _stake_action(session: _Session, command: str, staker: Keypair, argume
         balance = await token_balance(session.client, io_account)
         if amount > balance:
             raise WalletError(f"{io_account} holds {ui_amount(balance, IO_DECIMALS)} IO")
-        instruction = session.staking.instruction("stake", {"amount": amount}, {
-            **accounts, "staker_token_account": io_account, "stake_vault": StakingAddresses.stake_vault})
+        instructions = [session.staking.instruction("stake", {"amount": amount}, {
+            **accounts, "staker_token_account": io_account, "stake_vault": StakingAddresses.stake_vault})]
+        if held is None:
+            # The staker's first stake on this node: its position is created in the same transaction.
+            instructions.insert(0, session.staking.instruction("open_stake_position", {}, {
+                "staker": staker.pubkey(), "node": node_address, "position": position}))
     elif held is None:
         raise WalletError(f"you have no position on node {node_key}")
     elif command == "unstake":
@@ -206,18 +210,19 @@ async def _stake_action(session: _Session, command: str, staker: Keypair, argume
         shares = unbondable if arguments["all"] else _shares_for(base_units(arguments["amount"], IO_DECIMALS, "--amount"), node)
         if not 0 < shares <= unbondable:
             raise WalletError(f"the position holds {unbondable} shares; unbonding {shares} is not possible")
-        instruction = session.staking.instruction("unstake", {"shares": shares}, accounts)
+        instructions = [session.staking.instruction("unstake", {"shares": shares}, accounts)]
     elif command == "withdraw":
         now = await chain_time(session.client)
         if held.unbonding_shares == 0:
             raise WalletError("nothing is unbonding: unstake first")
         if now < held.unbonding_until:
             raise WalletError(f"the cooldown ends at {held.unbonding_until} (chain time {now})")
-        instruction = session.staking.instruction("withdraw", {}, {**accounts, "stake_vault": StakingAddresses.stake_vault, "destination": io_account})
+        instructions = [session.staking.instruction(
+            "withdraw", {}, {**accounts, "stake_vault": StakingAddresses.stake_vault, "destination": io_account})]
     else:
-        instruction = session.staking.instruction("claim_staker_rewards", {}, {
-            **accounts, "staker_reward_vault": StakingAddresses.staker_reward_vault, "destination": io_account})
-    signature = await send(session.client, staker, instruction)
+        instructions = [session.staking.instruction("claim_staker_rewards", {}, {
+            **accounts, "staker_reward_vault": StakingAddresses.staker_reward_vault, "destination": io_account})]
+    signature = await send(session.client, staker, instructions)
     emit(stdout, arguments["output"], {"signature": signature, "position": str(position)}, f"{command} on node {node_key}: {signature}")
     return 0
 

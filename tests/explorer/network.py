@@ -46,12 +46,13 @@ class Network:
 async def _stake(client: AsyncClient, bank: Bank, node: Pubkey, amount: int) -> None:
     staker = await funded_keypair(client)
     source = await bank.give_io(staker.pubkey(), amount)
+    position = StakingAddresses.stake_position(node, staker.pubkey())
+    opening = PROTOCOL.staking.instruction("open_stake_position", {}, {"staker": staker.pubkey(), "node": node, "position": position})
     ix = PROTOCOL.staking.instruction("stake", {"amount": amount}, {
         "staker": staker.pubkey(), "config": StakingAddresses.config, "node": node,
-        "position": StakingAddresses.stake_position(node, staker.pubkey()), "staker_token_account": source,
-        "stake_vault": StakingAddresses.stake_vault,
+        "position": position, "staker_token_account": source, "stake_vault": StakingAddresses.stake_vault,
     })
-    await send(client, [ix], staker)
+    await send(client, [opening, ix], staker)
 
 
 async def _slash(client: AsyncClient, manifest: Manifest, node: Pubkey, fraction_bps: int) -> None:

@@ -347,17 +347,21 @@ async def _register_nodes(sender: _Sender, operators: list[_Wallet], nodes: list
 
 
 async def _stake(sender: _Sender, bank: Bank, stakes: list[_Stake]) -> None:
-    """Each staker's stakes, several to a transaction (positions are created on first stake)."""
+    """Each staker's stakes, several to a transaction (a position is opened with its first stake)."""
     def build(staker: _Wallet) -> Callable[[Hash], list[Transaction]]:
         token = get_associated_token_address(staker.address, bank.io)
-        instructions = [
-            PROTOCOL.staking.instruction("stake", {"amount": stake.amount}, {
+        instructions: list[Instruction] = []
+        opened: set[Pubkey] = set()
+        for stake in (stake for stake in stakes if stake.staker is staker):
+            position = StakingAddresses.stake_position(stake.node.address, staker.address)
+            if position not in opened:
+                opened.add(position)
+                instructions.append(PROTOCOL.staking.instruction("open_stake_position", {}, {
+                    "staker": staker.address, "node": stake.node.address, "position": position}))
+            instructions.append(PROTOCOL.staking.instruction("stake", {"amount": stake.amount}, {
                 "staker": staker.address, "config": StakingAddresses.config, "node": stake.node.address,
-                "position": StakingAddresses.stake_position(stake.node.address, staker.address),
-                "staker_token_account": token, "stake_vault": StakingAddresses.stake_vault,
-            })
-            for stake in stakes if stake.staker is staker
-        ]
+                "position": position, "staker_token_account": token, "stake_vault": StakingAddresses.stake_vault,
+            }))
         return lambda blockhash: pack(instructions, staker.keypair, blockhash, 64)
 
     await _pipelined(sender, "stakes", [build(staker) for staker in dict.fromkeys(stake.staker for stake in stakes)])

@@ -87,7 +87,9 @@ async def test_the_keeper_activates_warmed_up_stake_and_expires_epochs_past_thei
         staker = await funded_keypair(client)
         source = await bank.give_io(staker.pubkey(), 10 * IO_UNIT)
         position = StakingAddresses.stake_position(node.address, staker.pubkey())
-        await send(client, [protocol.staking.instruction("stake", {"amount": 10 * IO_UNIT}, {
+        await send(client, [protocol.staking.instruction("open_stake_position", {}, {
+            "staker": staker.pubkey(), "node": node.address, "position": position,
+        }), protocol.staking.instruction("stake", {"amount": 10 * IO_UNIT}, {
             "staker": staker.pubkey(), "config": StakingAddresses.config, "node": node.address, "position": position,
             "staker_token_account": source, "stake_vault": StakingAddresses.stake_vault,
         })], staker)

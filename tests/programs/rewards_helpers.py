@@ -290,15 +290,15 @@ def register_node(h: Harness, staker_share_bps: int = 200, token_share_bps: int 
 def stake(h: Harness, node: Pubkey, amount: int) -> Keypair:
     staker = h.wallet()
     source = h.give_io(staker.pubkey(), amount)
-    h.ok(
+    position = S.stake_position(node, staker.pubkey())
+    h.ok([
+        h.programs.staking.instruction("open_stake_position", {}, {"staker": staker.pubkey(), "node": node, "position": position}),
         h.programs.staking.instruction(
             "stake", {"amount": amount},
-            {"staker": staker.pubkey(), "config": S.config, "node": node,
-             "position": S.stake_position(node, staker.pubkey()), "staker_token_account": source,
-             "stake_vault": S.stake_vault},
+            {"staker": staker.pubkey(), "config": S.config, "node": node, "position": position,
+             "staker_token_account": source, "stake_vault": S.stake_vault},
         ),
-        staker,
-    )
+    ], staker)
     return staker
 
 

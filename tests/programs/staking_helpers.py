@@ -268,7 +268,19 @@ class Staking:
         return wallet
 
     def stake(self, staker: Keypair, node: Pubkey, amount: int) -> TransactionRecord:
+        """A stake as wallets send it: the first on a node also opens the staker's position."""
+        self.open_position(staker, node)
         return self.ok("stake", self.stake_ix(staker.pubkey(), node, amount), staker)
+
+    def open_position_ix(self, staker: Pubkey, node: Pubkey) -> Instruction:
+        return self.idl.instruction("open_stake_position", {}, {
+            "staker": staker, "node": node, "position": StakingAddresses.stake_position(node, staker)})
+
+    def open_position(self, staker: Keypair, node: Pubkey) -> None:
+        """Opens the staker's position on `node` unless it exists."""
+        account = self.h.chain.get_account(StakingAddresses.stake_position(node, staker.pubkey()))
+        if account is None or account.owner != StakingAddresses.program:
+            self.h.ok(self.open_position_ix(staker.pubkey(), node), staker)
 
     def unstake(self, staker: Keypair, node: Pubkey, shares: int | None = None) -> TransactionRecord:
         if shares is None:

@@ -176,15 +176,17 @@ def test_fake_programs_are_refused_by_their_address_checks(probes: list[Probe]) 
 def test_token_2022_accounts_are_refused_as_spl_token_accounts(probes: list[Probe]) -> None:
     """Refused for their owner where a slot takes a token account or mint of any address, and for
     their address where the slot is pinned to one (escrow's vaults, its payment mint, the burn
-    vault: unchecked accounts the program compares with the address it recorded)."""
+    vault, staking's stake vault: unchecked accounts the program compares with a fixed or recorded
+    address)."""
     errors = Counter(probe.error for probe in probes if probe.attack == "Token-2022 copy of an SPL Token account")
     assert errors["AccountOwnedByWrongProgram"] >= 30
-    pinned = {"WrongVault", "UnsupportedMint", "WrongBurnVault"}
+    pinned = {"WrongVault", "UnsupportedMint", "WrongBurnVault", "WrongStakeVault"}
     assert set(errors) <= {"AccountOwnedByWrongProgram", "UnexpectedAccount", "ConstraintAddress", *pinned}, errors
-    # The pinned slots are escrow's: every other program checks token accounts by owner and type.
+    # The pinned slots are escrow's and staking's stake vault: the rest check token accounts by
+    # owner and type.
     assert {probe.instruction for probe in probes
             if probe.attack == "Token-2022 copy of an SPL Token account" and probe.error in pinned} <= {
-        f"escrow.{name}" for name in ("open_job", "settle_job", "cancel_job", "reclaim_job")}
+        *(f"escrow.{name}" for name in ("open_job", "settle_job", "cancel_job", "reclaim_job")), "staking.stake", "staking.withdraw"}
 
 
 def test_pda_sharing_and_type_confusion_are_refused(probes: list[Probe]) -> None:

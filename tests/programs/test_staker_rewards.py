@@ -95,7 +95,8 @@ def test_stake_claim_claim_staker_rewards_unstake_in_one_transaction_takes_nothi
     unstake_all = s.unstake_ix(sniper.pubkey(), node.address, 1_000_000 * IO)  # a first stake buys 1 share per unit
 
     # The whole bundle: the sniper's claim finds nothing (its stake is activating), so it all reverts.
-    bundle = [s.stake_ix(sniper.pubkey(), node.address, 1_000_000 * IO), claim(s, epoch, tree, node, amount, 0, sniper),
+    bundle = [s.open_position_ix(sniper.pubkey(), node.address), s.stake_ix(sniper.pubkey(), node.address, 1_000_000 * IO),
+              claim(s, epoch, tree, node, amount, 0, sniper),
               s.claim_ix(sniper.pubkey(), node.address), unstake_all]
     record = s.h.send(bundle, sniper)
     assert error_name(record) == "NothingToClaim"
@@ -104,8 +105,8 @@ def test_stake_claim_claim_staker_rewards_unstake_in_one_transaction_takes_nothi
     assert not s.exists(RewardsAddresses.claim_receipt(epoch, node.address))
 
     # Without its own claim the bundle lands, and the stakers' part is the honest staker's alone.
-    s.h.ok([s.stake_ix(sniper.pubkey(), node.address, 1_000_000 * IO), claim(s, epoch, tree, node, amount, 0, sniper),
-            unstake_all], sniper)
+    s.h.ok([s.open_position_ix(sniper.pubkey(), node.address), s.stake_ix(sniper.pubkey(), node.address, 1_000_000 * IO),
+            claim(s, epoch, tree, node, amount, 0, sniper), unstake_all], sniper)
     part = share_floor(amount, 300)
     position = s.position(node.address, sniper.pubkey())
     assert (position.shares, position.activating_shares, position.unbonding_shares, position.rewards_owed) == (
@@ -130,13 +131,14 @@ def test_a_one_unit_stake_on_an_empty_pool_takes_nothing(s: Staking) -> None:
     epoch, tree = post(s, {node.address: amount})
     sniper = s.staker(1)
     ledger = Ledger(s, [node], [sniper])
-    bundle = [s.stake_ix(sniper.pubkey(), node.address, 1), claim(s, epoch, tree, node, amount, 0, sniper),
+    bundle = [s.open_position_ix(sniper.pubkey(), node.address), s.stake_ix(sniper.pubkey(), node.address, 1),
+              claim(s, epoch, tree, node, amount, 0, sniper),
               s.claim_ix(sniper.pubkey(), node.address)]
     record = s.h.send(bundle, sniper)
     assert error_name(record) == "NothingToClaim"
     # The stake and the claim alone: the node has no active share, so its operator gets the whole
     # leaf and nothing is left in `undistributed_rewards` for anyone to take later.
-    record = s.h.ok(bundle[:2], sniper)
+    record = s.h.ok(bundle[:3], sniper)
     event = s.h.programs.rewards.decode_events(record.result.logs)
     claimed = next(e.data for e in event if e.name == "RewardClaimed")
     assert (claimed.operator_amount, claimed.staker_amount, claimed.staker_returned) == (amount, 0, 0)

@@ -204,20 +204,23 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
         "accept_authority", {}, {"new_authority": slasher.pubkey(), "config": StakingAddresses.config},
     ), slasher), "a proposed slashing authority accepts the role")
 
-    def stake(staker: Keypair, amount: int) -> TransactionRecord:
+    def stake(staker: Keypair, amount: int, first: bool = False) -> TransactionRecord:
+        """A stake; a staker's first on the node also opens its position, as wallets send it."""
         source = associated_token_address(staker.pubkey(), h.io_mint)
-        return h.ok(p.staking.instruction("stake", {"amount": amount}, {
+        position = StakingAddresses.stake_position(node, staker.pubkey())
+        opening = [p.staking.instruction("open_stake_position", {}, {"staker": staker.pubkey(), "node": node, "position": position})]
+        return h.ok([*(opening if first else []), p.staking.instruction("stake", {"amount": amount}, {
             "staker": staker.pubkey(), "config": StakingAddresses.config, "node": node,
-            "position": StakingAddresses.stake_position(node, staker.pubkey()), "staker_token_account": source,
-            "stake_vault": StakingAddresses.stake_vault,
-        }), staker)
+            "position": position, "staker_token_account": source, "stake_vault": StakingAddresses.stake_vault,
+        })], staker)
 
     first_staker, staker = wallet(), wallet()
     h.give_io(first_staker.pubkey(), 50_001 * IO_UNIT)
     staker_io = h.give_io(staker.pubkey(), 20_000 * IO_UNIT)
-    stake(first_staker, 50_000 * IO_UNIT)
-    cu.take("staking.stake", stake(staker, 20_000 * IO_UNIT),
-            "a staker's first stake (20k IO) into a node that already has stake: creates the position")
+    stake(first_staker, 50_000 * IO_UNIT, first=True)
+    record = stake(staker, 20_000 * IO_UNIT, first=True)
+    cu.take("staking.open_stake_position", record, "a staker's position, opened in the transaction of its first stake")
+    cu.take("staking.stake", record, "a staker's first stake (20k IO) into a node that already has stake")
 
     # --- the stakes warm up; the keeper activates them -------------------------------------
     h.warp(settings.stake_warmup_secs)

@@ -36,6 +36,8 @@ pub const ESCROW_CONFIG_BUMP: u8 = bump(&[seeds::CONFIG], &ids::ESCROW);
 
 // staking
 pub const STAKING_CONFIG: Pubkey = address(&[seeds::CONFIG], &ids::STAKING);
+/// The staking config signs for the stake and staker-reward vaults (their token authority).
+pub const STAKING_CONFIG_BUMP: u8 = bump(&[seeds::CONFIG], &ids::STAKING);
 pub const STAKE_VAULT: Pubkey = address(&[seeds::STAKE_VAULT], &ids::STAKING);
 pub const STAKER_REWARD_VAULT: Pubkey = address(&[seeds::STAKER_REWARD_VAULT], &ids::STAKING);
 

@@ -168,3 +168,11 @@ pub struct StakeActivated {
     pub position_shares: u128,
     pub node_active_shares: u128,
 }
+
+/// A staker's position on a node was created.
+#[event]
+pub struct StakePositionOpened {
+    pub node: Pubkey,
+    pub staker: Pubkey,
+    pub position: Pubkey,
+}

@@ -120,9 +120,13 @@ pub mod staking {
         ctx.accounts.handler()
     }
 
-    /// Stakes `amount` IO base units on an active node, creating the staker's position
-    /// (PDA `[STAKE, node, staker]`, also when someone sent lamports to it first) on first
-    /// use. Shares = amount on an empty pool, else floor(amount × total_shares / total_stake).
+    /// Creates the staker's position on a node, PDA `[STAKE, node, staker]` (also when someone
+    /// sent lamports to it first): once, before (or with) its first stake there.
+    pub fn open_stake_position(ctx: Context<OpenStakePosition>) -> Result<()> {
+        ctx.accounts.handler(ctx.bumps.position)
+    }
+
+    /// Stakes `amount` IO base units on an active node into the staker's position. Shares = amount on an empty pool, else floor(amount × total_shares / total_stake).
     /// They are activating (slashable, earning nothing) for `stake_warmup_secs`. Refused above
     /// `max_stake_per_node` (StakeCapExceeded) or when the amount buys no share (ZeroShares).
     pub fn stake(ctx: Context<Stake>, amount: u64) -> Result<()> {

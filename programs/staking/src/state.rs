@@ -102,11 +102,11 @@ pub struct StakingConfig {
 
 /// A GPU node. PDA `[NODE, node_key]`.
 ///
-/// Created only by `init` in `register_node`, at that PDA. Later instructions (here, in escrow
-/// and in rewards) check the address with `io_common::is_program_address!` over the same
-/// seeds and the stored `bump`: what `seeds` + `bump = node.bump` checks, without
-/// `create_program_address`'s 1,500 units (measured on Agave 4.1.2, with `seeds` on the node
-/// and the position / with this: withdraw 14,365 / 11,826 CU, budget 9,000).
+/// Created only by `init` in `register_node`, at that PDA, so a staking-owned `Node` (what
+/// `Account<Node>` checks) is always at its PDA: later instructions (here, in escrow and in
+/// rewards) identify it by type, not by re-deriving the address (`seeds` + `bump` costs a
+/// 1,500-unit `create_program_address`, a hash check ~300; withdraw measured 12,258 CU with the
+/// hash checks on node and position on Agave 4.1.2, budget 9,000).
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Node {
@@ -156,8 +156,8 @@ pub struct Node {
 
 /// One staker's stake on one node. PDA `[STAKE, node, staker]`.
 ///
-/// Created only by `stake`, at its canonical PDA. Later instructions check the address with
-/// `io_common::is_program_address!` over the same seeds and the stored `bump` (see `Node`).
+/// Created only by `stake`, at its canonical PDA; later instructions identify it by type and by
+/// `has_one` on its staker and node (see `Node`).
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct StakePosition {

@@ -43,11 +43,7 @@ pub struct Claim<'info> {
 
     /// The staking Node that earned the reward (the leaf names it). Writable: staking credits
     /// the staker part to its pool.
-    #[account(
-        mut,
-        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], staking::ID)
-            @ ErrorCode::ConstraintSeeds,
-    )]
+    #[account(mut)]
     pub node: Box<Account<'info, Node>>,
 
     /// PDA [CLAIM, epoch u64 LE, node]: created by the node's claim of the epoch (also when

@@ -1,5 +1,4 @@
 use anchor_lang::prelude::*;
-use io_common::seeds;
 
 use crate::errors::StakingError;
 use crate::events::NodeOperatorAccepted;
@@ -14,8 +13,6 @@ pub struct AcceptNodeOperator<'info> {
     /// A registered node with this handover pending.
     #[account(
         mut,
-        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
         constraint = node.pending_operator == new_operator.key() @ StakingError::NothingToAccept,
     )]
     pub node: Box<Account<'info, Node>>,

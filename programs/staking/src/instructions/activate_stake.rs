@@ -1,5 +1,4 @@
 use anchor_lang::prelude::*;
-use io_common::seeds;
 
 use crate::errors::StakingError;
 use crate::events::StakeActivated;
@@ -11,17 +10,11 @@ use crate::state::{Node, StakePosition};
 #[derive(Accounts)]
 pub struct ActivateStake<'info> {
     /// A registered node.
-    #[account(
-        mut,
-        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
-    )]
+    #[account(mut)]
     pub node: Box<Account<'info, Node>>,
     /// A position on this node with shares activating.
     #[account(
         mut,
-        constraint = io_common::is_program_address!(&position.key(), [seeds::STAKE, node.key().as_ref(), position.staker.as_ref(), &[position.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
         has_one = node @ StakingError::WrongNode,
         constraint = position.activating_shares > 0 @ StakingError::NothingToActivate,
     )]

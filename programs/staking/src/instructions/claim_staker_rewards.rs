@@ -15,17 +15,11 @@ pub struct ClaimStakerRewards<'info> {
     #[account(address = pda::STAKING_CONFIG @ StakingError::WrongConfig)]
     pub config: Box<Account<'info, StakingConfig>>,
     /// A registered node.
-    #[account(
-        mut,
-        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
-    )]
+    #[account(mut)]
     pub node: Box<Account<'info, Node>>,
     /// The staker's position on this node.
     #[account(
         mut,
-        constraint = io_common::is_program_address!(&position.key(), [seeds::STAKE, node.key().as_ref(), staker.key().as_ref(), &[position.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
         has_one = staker @ StakingError::NotStaker,
         has_one = node @ StakingError::WrongNode,
     )]

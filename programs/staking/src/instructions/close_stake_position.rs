@@ -1,5 +1,4 @@
 use anchor_lang::prelude::*;
-use io_common::seeds;
 
 use crate::errors::StakingError;
 use crate::events::StakePositionClosed;
@@ -12,16 +11,11 @@ pub struct CloseStakePosition<'info> {
     #[account(mut)]
     pub staker: Signer<'info>,
     /// A registered node.
-    #[account(
-        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
-    )]
+    #[account()]
     pub node: Box<Account<'info, Node>>,
     /// The staker's position on this node.
     #[account(
         mut,
-        constraint = io_common::is_program_address!(&position.key(), [seeds::STAKE, node.key().as_ref(), staker.key().as_ref(), &[position.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
         has_one = staker @ StakingError::NotStaker,
         has_one = node @ StakingError::WrongNode,
         close = staker,

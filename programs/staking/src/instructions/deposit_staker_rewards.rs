@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Token, TokenAccount, Transfer};
-use io_common::{pda, seeds};
+use io_common::pda;
 
 use crate::errors::StakingError;
 use crate::events::StakerRewardsDeposited;
@@ -18,11 +18,7 @@ pub struct DepositStakerRewards<'info> {
     #[account(address = pda::STAKING_CONFIG @ StakingError::WrongConfig)]
     pub config: UncheckedAccount<'info>,
     /// A registered node (the rewards program's claim leaf names it).
-    #[account(
-        mut,
-        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
-    )]
+    #[account(mut)]
     pub node: Box<Account<'info, Node>>,
     /// The rewards program's `[MINT_AUTHORITY]` PDA (`config.rewards_authority`, which
     /// initialize sets to this address and nothing can change).

@@ -37,11 +37,7 @@ pub struct Slash<'info> {
     )]
     pub config: Box<Account<'info, StakingConfig>>,
     /// A registered node.
-    #[account(
-        mut,
-        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
-    )]
+    #[account(mut)]
     pub node: Box<Account<'info, Node>>,
     /// The record of this slash, PDA `[SLASH, node, slash_count u32 LE]`: one per slash, never
     /// overwritten. Created by the handler (also when someone sent lamports to the public

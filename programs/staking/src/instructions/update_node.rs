@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use io_common::{pda, seeds};
+use io_common::pda;
 
 use crate::errors::StakingError;
 use crate::events::NodeUpdated;
@@ -32,8 +32,6 @@ pub struct UpdateNode<'info> {
     /// A registered node, run by the signer.
     #[account(
         mut,
-        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
         has_one = operator @ StakingError::NotOperator,
     )]
     pub node: Box<Account<'info, Node>>,

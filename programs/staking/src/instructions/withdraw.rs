@@ -4,37 +4,38 @@ use io_common::{pda, seeds};
 
 use crate::errors::StakingError;
 use crate::events::Withdrawn;
-use crate::state::{Node, StakePosition, StakingConfig};
+use crate::state::{Node, StakePosition};
 
 /// After the cooldown, sells all unbonding shares back to the pool at the current price
 /// (slashes during the cooldown are reflected) and pays the IO out.
 #[derive(Accounts)]
 pub struct Withdraw<'info> {
     pub staker: Signer<'info>,
-    /// The `[CONFIG]` PDA.
+    /// The `[CONFIG]` PDA: the stake vault's authority, only signing here.
+    /// CHECK: the fixed address.
     #[account(address = pda::STAKING_CONFIG @ StakingError::WrongConfig)]
-    pub config: Box<Account<'info, StakingConfig>>,
+    pub config: UncheckedAccount<'info>,
     /// A registered node.
-    #[account(
-        mut,
-        constraint = io_common::is_program_address!(&node.key(), [seeds::NODE, node.node_key.as_ref(), &[node.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
-    )]
+    #[account(mut)]
     pub node: Box<Account<'info, Node>>,
     /// The staker's position on this node.
     #[account(
         mut,
-        constraint = io_common::is_program_address!(&position.key(), [seeds::STAKE, node.key().as_ref(), staker.key().as_ref(), &[position.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
         has_one = staker @ StakingError::NotStaker,
         has_one = node @ StakingError::WrongNode,
     )]
     pub position: Box<Account<'info, StakePosition>>,
     /// The `[STAKE_VAULT]` PDA.
+    /// CHECK: the fixed address (a token account created at initialize).
     #[account(mut, address = pda::STAKE_VAULT @ StakingError::WrongStakeVault)]
-    pub stake_vault: Box<Account<'info, TokenAccount>>,
-    /// Receives the IO; any IO account the staker chooses (the staker signs).
-    #[account(mut, token::mint = config.io_mint)]
+    pub stake_vault: UncheckedAccount<'info>,
+    /// Receives the IO; any IO account the staker chooses (the staker signs) but the stake vault
+    /// itself (the IO would stay there, owned by nobody).
+    #[account(
+        mut,
+        token::mint = pda::IO_MINT,
+        constraint = destination.key() != pda::STAKE_VAULT @ ErrorCode::ConstraintDuplicateMutableAccount,
+    )]
     pub destination: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
 }
@@ -57,7 +58,7 @@ impl Withdraw<'_> {
 
         // A node slashed to nothing pays 0; the shares are still retired.
         if amount > 0 {
-            let signer: &[&[&[u8]]] = &[&[seeds::CONFIG, &[self.config.bump]]];
+            let signer: &[&[&[u8]]] = &[&[seeds::CONFIG, &[pda::STAKING_CONFIG_BUMP]]];
             token::transfer(
                 CpiContext::new_with_signer(
                     self.token_program.key(),
