@@ -72,12 +72,9 @@ class StakingAddresses:
         return _pda(ProgramIds.STAKING, Seeds.STAKE, bytes(node), bytes(staker))
 
     @staticmethod
-    def slash_record(node: Pubkey, index: int) -> Pubkey:
-        return _pda(ProgramIds.STAKING, Seeds.SLASH, bytes(node), index.to_bytes(4, "little"))
-
-    @staticmethod
-    def slash_evidence(evidence_hash: bytes) -> Pubkey:
-        return _pda(ProgramIds.STAKING, Seeds.SLASH_EVIDENCE, bytes(evidence_hash))
+    def slash_record(evidence_hash: bytes) -> Pubkey:
+        """The record of the slash that used `evidence_hash` (one per evidence, ever)."""
+        return _pda(ProgramIds.STAKING, Seeds.SLASH, bytes(evidence_hash))
 
 
 class EscrowAddresses:

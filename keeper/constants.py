@@ -69,7 +69,6 @@ class Seeds:
     STAKE_VAULT: Final = b"stake_vault"
     STAKER_REWARD_VAULT: Final = b"staker_reward_vault"
     SLASH: Final = b"slash"
-    SLASH_EVIDENCE: Final = b"slash_evidence"
     # rewards
     IO_MINT: Final = b"io_mint"
     MINT_AUTHORITY: Final = b"mint_authority"

@@ -61,7 +61,7 @@ async def _slash(client: AsyncClient, manifest: Manifest, node: Pubkey, fraction
     ix = PROTOCOL.staking.instruction(
         "slash", {"params": {"fraction_bps": fraction_bps, "evidence_hash": list(evidence), "reason": "spoofed GPU"}},
         {"slashing_authority": authority.pubkey(), "payer": authority.pubkey(), "config": StakingAddresses.config, "node": node,
-         "slash_record": StakingAddresses.slash_record(node, 0), "evidence": StakingAddresses.slash_evidence(evidence),
+         "slash_record": StakingAddresses.slash_record(evidence),
          "stake_vault": StakingAddresses.stake_vault, "burn_vault": RewardsAddresses.burn_vault,
          "reporter_token_account": None},
     )

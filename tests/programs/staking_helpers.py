@@ -217,18 +217,16 @@ class Staking:
         self, node: Pubkey, fraction_bps: int, *, evidence_hash: bytes | None = None, reason: str = "forged proof",
         authority: Pubkey | None = None, payer: Pubkey | None = None, reporter_token_account: Pubkey | None = None,
         burn_vault: Pubkey = RewardsAddresses.burn_vault, slash_record: Pubkey | None = None,
-        evidence: Pubkey | None = None,
     ) -> Instruction:
         """A slash; without `evidence_hash`, fresh evidence (each hash slashes once)."""
         authority = authority or self.h.roles.slashing_authority.pubkey()
         evidence_hash = os.urandom(32) if evidence_hash is None else evidence_hash
         if slash_record is None:
-            slash_record = StakingAddresses.slash_record(node, self.node(node).slash_count)
+            slash_record = StakingAddresses.slash_record(evidence_hash)
         return self.idl.instruction(
             "slash", {"params": {"fraction_bps": fraction_bps, "evidence_hash": list(evidence_hash), "reason": reason}},
             {"slashing_authority": authority, "payer": payer or authority, "config": StakingAddresses.config,
              "node": node, "slash_record": slash_record,
-             "evidence": evidence or StakingAddresses.slash_evidence(evidence_hash),
              "stake_vault": StakingAddresses.stake_vault, "burn_vault": burn_vault,
              "reporter_token_account": reporter_token_account},
         )

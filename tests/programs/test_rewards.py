@@ -844,7 +844,7 @@ def test_burn_of_slashed_stake(harness: Harness) -> None:
     h.ok(h.programs.staking.instruction(
         "slash", {"params": {"fraction_bps": 2_500, "evidence_hash": [7] * 32, "reason": "forged proof"}},
         {"slashing_authority": slasher.pubkey(), "payer": slasher.pubkey(), "config": S.config, "node": node.node,
-         "slash_record": S.slash_record(node.node, 0), "evidence": S.slash_evidence(bytes([7] * 32)),
+         "slash_record": S.slash_record(bytes([7] * 32)),
          "stake_vault": S.stake_vault, "burn_vault": R.burn_vault, "reporter_token_account": None},
     ), slasher)
     slashed = 10_000 * 10**9 * 2_500 // 10_000

@@ -291,13 +291,13 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
     cu.take("staking.slash", h.ok(p.staking.instruction(
         "slash", {"params": {"fraction_bps": 500, "evidence_hash": [7] * 32, "reason": "forged inference output"}},
         {"slashing_authority": slasher.pubkey(), "payer": slasher.pubkey(), "config": StakingAddresses.config,
-         "node": node, "slash_record": StakingAddresses.slash_record(node, 0),
-         "evidence": StakingAddresses.slash_evidence(bytes([7] * 32)), "stake_vault": StakingAddresses.stake_vault,
+         "node": node, "slash_record": StakingAddresses.slash_record(bytes([7] * 32)),
+         "stake_vault": StakingAddresses.stake_vault,
          "burn_vault": RewardsAddresses.burn_vault, "reporter_token_account": reporter_io},
     ), slasher), "5 % slash with a reporter (reporter share + rest to the burn vault)")
     cu.take("staking.verify_slash", h.ok(p.staking.instruction(
         "verify_slash", {"evidence_hash": [7] * 32},
-        {"evidence": StakingAddresses.slash_evidence(bytes([7] * 32)), "slash_record": StakingAddresses.slash_record(node, 0)},
+        {"slash_record": StakingAddresses.slash_record(bytes([7] * 32))},
     ), wallet()), "anyone checks which slash used an evidence hash")
 
     # --- rewards: burn what the slash sent to the burn vault; config --------------------------

@@ -15,7 +15,6 @@ pub const STAKE: &[u8] = b"stake";
 pub const STAKE_VAULT: &[u8] = b"stake_vault";
 pub const STAKER_REWARD_VAULT: &[u8] = b"staker_reward_vault";
 pub const SLASH: &[u8] = b"slash";
-pub const SLASH_EVIDENCE: &[u8] = b"slash_evidence";
 
 // rewards
 pub const IO_MINT: &[u8] = b"io_mint";

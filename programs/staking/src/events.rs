@@ -130,8 +130,6 @@ pub struct NodeSlashed {
     pub reporter: Pubkey,
     pub reporter_amount: u64,
     pub evidence_hash: [u8; 32],
-    /// PDA `[SLASH_EVIDENCE, evidence_hash]`: marks the evidence as used.
-    pub evidence: Pubkey,
     pub reason: String,
     pub stake_before: u64,
     pub stake_after: u64,

@@ -37,12 +37,9 @@ pub const NODE_SEED: &[u8] = io_common::seeds::NODE;
 /// Seed of a stake position PDA: `[STAKE_SEED, node, staker]`.
 #[constant]
 pub const STAKE_SEED: &[u8] = io_common::seeds::STAKE;
-/// Seed of a slash record PDA: `[SLASH_SEED, node, index u32 LE]`.
+/// Seed of a slash record PDA: `[SLASH_SEED, evidence_hash]`.
 #[constant]
 pub const SLASH_SEED: &[u8] = io_common::seeds::SLASH;
-/// Seed of a slash evidence PDA: `[SLASH_EVIDENCE_SEED, evidence_hash]`.
-#[constant]
-pub const SLASH_EVIDENCE_SEED: &[u8] = io_common::seeds::SLASH_EVIDENCE;
 #[constant]
 pub const STAKE_VAULT_SEED: &[u8] = io_common::seeds::STAKE_VAULT;
 #[constant]
@@ -154,14 +151,13 @@ pub mod staking {
     /// Slashing authority cuts a node's whole pool by `fraction_bps` (1..=`max_slash_bps`):
     /// amount = floor(total_stake × fraction / 10000), every staker loses the same fraction.
     /// The reporter (optional account) gets the reporter share in force of it, the rest goes
-    /// to the burn vault. Creates `SlashRecord` `[SLASH, node, slash_count u32 LE]` (also when
-    /// someone sent lamports to that address first) and `SlashEvidence`
-    /// `[SLASH_EVIDENCE, evidence_hash]`, so the same evidence never slashes twice.
+    /// to the burn vault. Creates the `SlashRecord` `[SLASH, evidence_hash]` (also when someone
+    /// sent lamports to that address first), so the same evidence never slashes twice.
     pub fn slash(ctx: Context<Slash>, params: SlashParams) -> Result<()> {
         ctx.accounts.handler(params)
     }
 
-    /// Anyone, read-only: checks that `evidence_hash` slashed and `slash_record` is that slash's
+    /// Anyone, read-only: checks that `evidence_hash` slashed, `slash_record` being that slash's
     /// record (clients simulate it to prove a slash and its evidence).
     pub fn verify_slash(ctx: Context<VerifySlash>, evidence_hash: [u8; 32]) -> Result<()> {
         ctx.accounts.handler(evidence_hash)

@@ -183,20 +183,9 @@ pub struct StakePosition {
     pub _reserved: [u8; 40],
 }
 
-/// The evidence of one slash, PDA `[SLASH_EVIDENCE, evidence_hash]`: created by the slash that
-/// used it, so the same evidence can never slash again (any node, any caller).
-#[account]
-#[derive(InitSpace, Debug)]
-pub struct SlashEvidence {
-    pub version: u8,
-    pub bump: u8,
-    pub evidence_hash: [u8; 32],
-    pub node: Pubkey,
-    pub slash_record: Pubkey,
-    pub timestamp: i64,
-}
-
-/// Permanent record of one slash. PDA `[SLASH, node, index u32 LE]`.
+/// Permanent record of one slash, PDA `[SLASH, evidence_hash]`: one per evidence, ever. Created
+/// by the slash that used the evidence, so the same evidence can never slash again (any node, any
+/// caller): the record is the evidence's mark.
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct SlashRecord {

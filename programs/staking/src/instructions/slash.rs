@@ -5,7 +5,7 @@ use io_common::{pda, seeds};
 use crate::errors::StakingError;
 use crate::events::NodeSlashed;
 use crate::state::{
-    Node, SlashEvidence, SlashRecord, StakingConfig, ACCOUNT_VERSION, MAX_SLASH_REASON_LEN,
+    LazyStakingConfig, Node, SlashRecord, StakingConfig, ACCOUNT_VERSION, MAX_SLASH_REASON_LEN,
 };
 
 /// What a slash is for.
@@ -29,43 +29,43 @@ pub struct Slash<'info> {
     /// Pays for the slash record (may be the authority itself).
     #[account(mut)]
     pub payer: Signer<'info>,
-    /// The `[CONFIG]` PDA.
+    /// The `[CONFIG]` PDA (the stake vault's authority). Lazy: the authority, the cap and the
+    /// reporter share are read (the whole config costs ~600 CU; slash's budget is 18,000).
     #[account(
         address = pda::STAKING_CONFIG @ StakingError::WrongConfig,
         has_one = slashing_authority @ StakingError::NotSlashingAuthority,
-        has_one = burn_vault @ StakingError::WrongBurnVault,
     )]
-    pub config: Box<Account<'info, StakingConfig>>,
+    pub config: LazyAccount<'info, StakingConfig>,
     /// A registered node.
     #[account(mut)]
     pub node: Box<Account<'info, Node>>,
-    /// The record of this slash, PDA `[SLASH, node, slash_count u32 LE]`: one per slash, never
-    /// overwritten. Created by the handler (also when someone sent lamports to the public
-    /// address beforehand, so that cannot block slashing the node) instead of by `init` with
-    /// `seeds` and `bump`, whose `find_program_address` costs 1,500 CU a bump tried: slash
-    /// measured 19,665 CU with `init`, 17,493 this way (budget 18,000). It must be the canonical
-    /// PDA (ConstraintSeeds) and not hold an account yet (the System Program refuses it: already
-    /// in use).
+    /// The record of this slash, PDA `[SLASH, evidence_hash]`: one per evidence, so a second
+    /// slash with the same evidence (on any node, whatever else the caller passes) fails in the
+    /// System Program (already in use). Created by the handler (also when someone sent lamports
+    /// to the address beforehand, so that cannot block the slash) instead of by `init` + `seeds`
+    /// + `bump`, whose `find_program_address` costs 1,500 CU a bump tried (slash's budget is
+    /// 18,000): it must be the canonical PDA (ConstraintSeeds).
     /// CHECK: by the handler, as described above.
     #[account(mut)]
     pub slash_record: UncheckedAccount<'info>,
-    /// Marks the evidence as used, PDA `[SLASH_EVIDENCE, evidence_hash]` (`SlashEvidence`),
-    /// created by the handler like `slash_record`: a second slash with the same evidence (on
-    /// any node, whatever else the caller passes) fails in the System Program (already in use);
-    /// another address here fails ConstraintSeeds.
-    /// CHECK: by the handler, as described above.
-    #[account(mut)]
-    pub evidence: UncheckedAccount<'info>,
     /// The `[STAKE_VAULT]` PDA.
+    /// CHECK: the fixed address (a token account created at initialize).
     #[account(mut, address = pda::STAKE_VAULT @ StakingError::WrongStakeVault)]
-    pub stake_vault: Box<Account<'info, TokenAccount>>,
-    /// The rewards program's burn vault (`config.burn_vault`).
-    #[account(mut, token::mint = config.io_mint)]
-    pub burn_vault: Box<Account<'info, TokenAccount>>,
+    pub stake_vault: UncheckedAccount<'info>,
+    /// The rewards program's burn vault (its PDA `[BURN_VAULT]`, an IO token account).
+    /// CHECK: the fixed address.
+    #[account(mut, address = pda::BURN_VAULT @ StakingError::WrongBurnVault)]
+    pub burn_vault: UncheckedAccount<'info>,
     /// Optional: IO account of whoever proved the fraud; gets the reporter share in force
     /// (`StakingConfig::reporter_share_at`).
-    /// (Anchor's duplicate-mutable-account check refuses the stake or burn vault here.)
-    #[account(mut, token::mint = config.io_mint)]
+    /// (Anchor's duplicate-mutable-account check refuses the burn vault here; the stake vault is
+    /// refused explicitly, being an unchecked account.)
+    #[account(
+        mut,
+        token::mint = pda::IO_MINT,
+        constraint = reporter_token_account.key() != pda::STAKE_VAULT
+            @ ErrorCode::ConstraintDuplicateMutableAccount,
+    )]
     pub reporter_token_account: Option<Box<Account<'info, TokenAccount>>>,
     pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
@@ -78,7 +78,7 @@ impl<'info> Slash<'info> {
             StakingError::ReasonTooLong
         );
         require!(
-            params.fraction_bps <= self.config.max_slash_bps,
+            params.fraction_bps <= *self.config.load_max_slash_bps()?,
             StakingError::SlashExceedsCap
         );
         let now = Clock::get()?.unix_timestamp;
@@ -88,11 +88,8 @@ impl<'info> Slash<'info> {
             .map(|account| account.owner);
         let node_address = self.node.key();
         let node = &mut self.node;
-        let split = node.slash_split(
-            params.fraction_bps,
-            self.config.reporter_share_at(now),
-            reporter.is_some(),
-        )?;
+        let reporter_share_bps = self.config.reporter_share_bps_at(now)?;
+        let split = node.slash_split(params.fraction_bps, reporter_share_bps, reporter.is_some())?;
         let index = node.slash_count;
         let stake_before = node.total_stake;
         node.apply_slash(split.amount)?;
@@ -101,28 +98,15 @@ impl<'info> Slash<'info> {
         // What `init` + `seeds` + `bump` would do, with the canonical bump confirmed by
         // `pda::canonical_bump` (~400 CU a bump step) instead of `find_program_address`.
         let record_info = self.slash_record.to_account_info();
-        let index_bytes = index.to_le_bytes();
-        let record_seeds: [&[u8]; 3] = [seeds::SLASH, node_address.as_ref(), &index_bytes];
+        let record_seeds: [&[u8]; 2] = [seeds::SLASH, &params.evidence_hash];
         let bump = pda::canonical_bump(&record_seeds, record_info.key, &crate::ID)
             .ok_or(ErrorCode::ConstraintSeeds)?;
         pda::create_account(
             &self.payer.to_account_info(),
             &record_info,
             &self.system_program.to_account_info(),
-            &[record_seeds[0], record_seeds[1], record_seeds[2], &[bump]],
+            &[record_seeds[0], record_seeds[1], &[bump]],
             8 + SlashRecord::INIT_SPACE,
-            &crate::ID,
-        )?;
-        let evidence_info = self.evidence.to_account_info();
-        let evidence_seeds: [&[u8]; 2] = [seeds::SLASH_EVIDENCE, &params.evidence_hash];
-        let evidence_bump = pda::canonical_bump(&evidence_seeds, evidence_info.key, &crate::ID)
-            .ok_or(ErrorCode::ConstraintSeeds)?;
-        pda::create_account(
-            &self.payer.to_account_info(),
-            &evidence_info,
-            &self.system_program.to_account_info(),
-            &[evidence_seeds[0], evidence_seeds[1], &[evidence_bump]],
-            8 + SlashEvidence::INIT_SPACE,
             &crate::ID,
         )?;
 
@@ -167,27 +151,17 @@ impl<'info> Slash<'info> {
             reporter: record.reporter,
             reporter_amount: record.reporter_amount,
             evidence_hash: record.evidence_hash,
-            evidence: evidence_info.key(),
             reason: record.reason.clone(),
             stake_before,
             stake_after,
             timestamp: now,
         });
         record.try_serialize(&mut &mut record_info.try_borrow_mut_data()?[..])?;
-        SlashEvidence {
-            version: ACCOUNT_VERSION,
-            bump: evidence_bump,
-            evidence_hash: params.evidence_hash,
-            node: node_address,
-            slash_record: record_info.key(),
-            timestamp: now,
-        }
-        .try_serialize(&mut &mut evidence_info.try_borrow_mut_data()?[..])?;
         Ok(())
     }
 
     fn pay_from_stake_vault(&self, to: AccountInfo<'info>, amount: u64) -> Result<()> {
-        let signer: &[&[&[u8]]] = &[&[seeds::CONFIG, &[self.config.bump]]];
+        let signer: &[&[&[u8]]] = &[&[seeds::CONFIG, &[pda::STAKING_CONFIG_BUMP]]];
         token::transfer(
             CpiContext::new_with_signer(
                 self.token_program.key(),
@@ -200,5 +174,21 @@ impl<'info> Slash<'info> {
             ),
             amount,
         )
+    }
+}
+
+/// `StakingConfig::reporter_share_at`, read field by field from a lazily loaded config.
+trait ReporterShare {
+    fn reporter_share_bps_at(&self, now: i64) -> Result<u16>;
+}
+
+impl ReporterShare for LazyAccount<'_, StakingConfig> {
+    fn reporter_share_bps_at(&self, now: i64) -> Result<u16> {
+        let effective_at = *self.load_reporter_share_effective_at()?;
+        Ok(if effective_at != 0 && now >= effective_at {
+            *self.load_pending_reporter_share_bps()?
+        } else {
+            *self.load_reporter_share_bps()?
+        })
     }
 }
