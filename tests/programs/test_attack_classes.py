@@ -182,11 +182,15 @@ def test_token_2022_accounts_are_refused_as_spl_token_accounts(probes: list[Prob
     assert errors["AccountOwnedByWrongProgram"] >= 30
     pinned = {"WrongVault", "UnsupportedMint", "WrongBurnVault", "WrongStakeVault"}
     assert set(errors) <= {"AccountOwnedByWrongProgram", "UnexpectedAccount", "ConstraintAddress", *pinned}, errors
-    # The pinned slots are escrow's and staking's stake vault: the rest check token accounts by
-    # owner and type.
+    # The pinned slots are escrow's, staking's stake vault and (in slash) the burn vault: the rest
+    # check token accounts by owner and type.
     assert {probe.instruction for probe in probes
             if probe.attack == "Token-2022 copy of an SPL Token account" and probe.error in pinned} <= {
-        *(f"escrow.{name}" for name in ("open_job", "settle_job", "cancel_job", "reclaim_job")), "staking.stake", "staking.withdraw"}
+        *(f"escrow.{name}" for name in ("open_job", "settle_job", "cancel_job", "reclaim_job")), "staking.stake", "staking.withdraw",
+        "staking.slash"}
+    # slash checks both of its vaults by address (unchecked accounts): each copy is refused by name.
+    assert {probe.error for probe in probes if probe.instruction == "staking.slash" and probe.error in pinned
+            and probe.attack == "Token-2022 copy of an SPL Token account"} == {"WrongStakeVault", "WrongBurnVault"}
 
 
 def test_pda_sharing_and_type_confusion_are_refused(probes: list[Probe]) -> None:
