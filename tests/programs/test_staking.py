@@ -1081,12 +1081,6 @@ def test_slash_refuses_wrong_vaults_and_reporter_accounts(s: Staking) -> None:
     s.h.fails("WrongStakeVault", ix, authority, watch=watch)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "programs/staking slash.rs says Anchor's duplicate-mutable-account check refuses the burn vault as "
-    "reporter_token_account, but burn_vault is now an UncheckedAccount, which Anchor leaves out of that check: "
-    "the slash goes through (every slashed unit still lands in the burn vault, but the record names the burn "
-    "vault's owner as reporter and counts the reporter part as not burned). Needs an explicit constraint like "
-    "the stake vault's; remove this mark then."))
 def test_slash_refuses_the_burn_vault_as_the_reporter_account(s: Staking) -> None:
     node, _, _ = staked_node(s, [10 * IO])
     authority = s.h.roles.slashing_authority

@@ -58,12 +58,13 @@ pub struct Slash<'info> {
     pub burn_vault: UncheckedAccount<'info>,
     /// Optional: IO account of whoever proved the fraud; gets the reporter share in force
     /// (`StakingConfig::reporter_share_at`).
-    /// (Anchor's duplicate-mutable-account check refuses the burn vault here; the stake vault is
-    /// refused explicitly, being an unchecked account.)
+    /// Neither vault (refused explicitly: being unchecked accounts, Anchor's duplicate check
+    /// leaves them out).
     #[account(
         mut,
         token::mint = pda::IO_MINT,
         constraint = reporter_token_account.key() != pda::STAKE_VAULT
+            && reporter_token_account.key() != pda::BURN_VAULT
             @ ErrorCode::ConstraintDuplicateMutableAccount,
     )]
     pub reporter_token_account: Option<Box<Account<'info, TokenAccount>>>,
@@ -89,7 +90,8 @@ impl<'info> Slash<'info> {
         let node_address = self.node.key();
         let node = &mut self.node;
         let reporter_share_bps = self.config.reporter_share_bps_at(now)?;
-        let split = node.slash_split(params.fraction_bps, reporter_share_bps, reporter.is_some())?;
+        let split =
+            node.slash_split(params.fraction_bps, reporter_share_bps, reporter.is_some())?;
         let index = node.slash_count;
         let stake_before = node.total_stake;
         node.apply_slash(split.amount)?;
