@@ -42,9 +42,9 @@ pub struct Slash<'info> {
     /// The record of this slash, PDA `[SLASH, evidence_hash]`: one per evidence, so a second
     /// slash with the same evidence (on any node, whatever else the caller passes) fails in the
     /// System Program (already in use). Created by the handler (also when someone sent lamports
-    /// to the address beforehand, so that cannot block the slash) instead of by `init` + `seeds`
-    /// + `bump`, whose `find_program_address` costs 1,500 CU a bump tried (slash's budget is
-    /// 18,000): it must be the canonical PDA (ConstraintSeeds).
+    /// to the address beforehand, so that cannot block the slash) instead of by `init` with
+    /// `seeds` and `bump`, whose `find_program_address` costs 1,500 CU a bump tried (slash's
+    /// budget is 18,000): it must be the canonical PDA (ConstraintSeeds).
     /// CHECK: by the handler, as described above.
     #[account(mut)]
     pub slash_record: UncheckedAccount<'info>,
