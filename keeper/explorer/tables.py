@@ -13,9 +13,10 @@ from solders.pubkey import Pubkey
 from keeper.daemon.protocol import JOB_STATUS
 
 MAX_PAGE_SIZE = 100  # getMultipleAccounts takes at most 100 addresses
-# How accounts show as JSON (here and in `decode`): fields with these prefixes are padding,
+# How accounts show as JSON (here and in `decode`): fields with these prefixes are padding
+# (`_reserved`, zero-copy layouts' `_padding`; the IDL coder drops the leading underscore),
 # byte arrays of these lengths (hashes, roots, signatures) are hex.
-HIDDEN_FIELD_PREFIXES = ("_", "reserved")
+HIDDEN_FIELD_PREFIXES = ("_", "reserved", "padding")
 HEX_ARRAY_LENGTHS = (32, 64)
 
 # kind -> [(program, account type)] for `io-keeper explore`

@@ -33,9 +33,13 @@ from tests.programs.init_helpers import fails_in_use, prefund_minimum
 SYSTEM_PROGRAM = Pubkey.from_string("11111111111111111111111111111111")
 CONFIG = ProvenanceAddresses.config
 
-# ProvenanceConfig layout after the 8-byte discriminator: version u8, admin, keeper_authority,
-# next_sequence u64, total_leaves u64, bump u8, _reserved [u8; 64].
-CONFIG_NEXT_SEQUENCE_OFFSET = 8 + 1 + 32 + 32
+# ProvenanceConfig layout (zero-copy, no padding) after the 8-byte discriminator: version u8,
+# bump u8, _padding [u8; 6], admin, keeper_authority, pending_admin, pending_keeper_authority,
+# next_sequence u64, total_leaves u64.
+CONFIG_SIZE = 8 + 1 + 1 + 6 + 4 * 32 + 8 + 8
+CONFIG_ADMIN_OFFSET = 8 + 1 + 1 + 6
+CONFIG_KEEPER_AUTHORITY_OFFSET = CONFIG_ADMIN_OFFSET + 32
+CONFIG_NEXT_SEQUENCE_OFFSET = CONFIG_ADMIN_OFFSET + 4 * 32
 CONFIG_TOTAL_LEAVES_OFFSET = CONFIG_NEXT_SEQUENCE_OFFSET + 8
 
 # Compute units of every successful provenance instruction these tests send, per instruction.
@@ -285,8 +289,7 @@ def test_initialize_on_a_prefunded_config_address(bare_chain: Harness, gift: str
     what is missing."""
     h = bare_chain
     admin, keeper = upgrade_authority(), Keypair().pubkey()
-    # ProvenanceConfig: discriminator, version, admin, keeper_authority, next_sequence, total_leaves, bump, reserved.
-    size = 8 + 1 + 32 + 32 + 8 + 8 + 1 + 64
+    size = CONFIG_SIZE
     rent = h.chain.rent_exempt_minimum(size)
     lamports = prefund_minimum(h) if gift == "0-byte rent-exempt minimum" else rent
     h.chain.airdrop(CONFIG, lamports).raise_for_error()
@@ -396,7 +399,7 @@ def test_update_config_fake_configs(harness: Harness) -> None:
     h = harness
     attacker = h.wallet()
     data = bytearray(h.chain.get_account(CONFIG).data)
-    data[9:41] = bytes(attacker.pubkey())  # admin
+    data[CONFIG_ADMIN_OFFSET:CONFIG_ADMIN_OFFSET + 32] = bytes(attacker.pubkey())
     foreign = copy_account(h, CONFIG, owner=SYSTEM_PROGRAM, data=bytes(data))
     h.fails("AccountOwnedByWrongProgram", update_ix(h, attacker.pubkey(), None, attacker.pubkey(), config=foreign), attacker,
             watch=[CONFIG, foreign])
@@ -526,7 +529,7 @@ def test_record_batch_fake_configs(harness: Harness) -> None:
     h = harness
     attacker = h.wallet()
     data = bytearray(h.chain.get_account(CONFIG).data)
-    data[41:73] = bytes(attacker.pubkey())  # keeper_authority
+    data[CONFIG_KEEPER_AUTHORITY_OFFSET:CONFIG_KEEPER_AUTHORITY_OFFSET + 32] = bytes(attacker.pubkey())
     now = h.now
     foreign = copy_account(h, CONFIG, owner=SYSTEM_PROGRAM, data=bytes(data))
     h.fails("AccountOwnedByWrongProgram",

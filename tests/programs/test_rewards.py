@@ -95,7 +95,8 @@ RECEIPT_SIZE = 8 + 1 + 8 + 32 + 8 + 8 + 8 + 8 + 1 + 64
 EPOCH_SIZE = 8 + 1 + 8 + 32 + 8 + 4 + 8 + 4 + 8 + 1 + 64
 BURN_EPOCH_SIZE = 8 + 1 + 8 + 8 + 4 + 1 + 64
 CONFIG_SIZE = 8 + 1 + 6 * 32 + 1 + 5 + 64
-EMISSION_SIZE = 8 + 1 + 8 + 8 + 4 * 8 + 8 + 8 + 8 + 1 + 64
+# EmissionState is zero-copy: version, bump, 6 bytes of padding, then the 8-byte fields.
+EMISSION_SIZE = 8 + 1 + 1 + 6 + 8 + 8 + 4 * 8 + 8 + 8 + 8 + 64
 BURN_LEDGER_SIZE = 8 + 1 + 8 + 8 + 8 + 1 + 64
 MINT_SIZE, TOKEN_ACCOUNT_SIZE = 82, 165
 

@@ -16,21 +16,22 @@ pub struct AcceptAuthority<'info> {
     #[account(
         mut,
         address = pda::PROVENANCE_CONFIG @ ProvenanceError::UnexpectedAccount,
-        constraint = config.pending_admin == new_authority.key()
-            || config.pending_keeper_authority == new_authority.key()
+        constraint = config.load()?.pending_admin == new_authority.key()
+            || config.load()?.pending_keeper_authority == new_authority.key()
             @ ProvenanceError::NothingToAccept,
     )]
-    pub config: Account<'info, ProvenanceConfig>,
+    pub config: AccountLoader<'info, ProvenanceConfig>,
 }
 
 impl AcceptAuthority<'_> {
     pub fn handler(&mut self) -> Result<()> {
         let signer = self.new_authority.key();
-        require!(self.config.accept(signer), ProvenanceError::NothingToAccept);
+        let mut config = self.config.load_mut()?;
+        require!(config.accept(signer), ProvenanceError::NothingToAccept);
         emit!(AuthorityAccepted {
             authority: signer,
-            admin: self.config.admin,
-            keeper_authority: self.config.keeper_authority,
+            admin: config.admin,
+            keeper_authority: config.keeper_authority,
         });
         Ok(())
     }

@@ -35,11 +35,11 @@ pub struct Initialize<'info> {
     #[account(
         init,
         payer = admin,
-        space = 8 + ProvenanceConfig::INIT_SPACE,
+        space = ProvenanceConfig::SPACE,
         seeds = [seeds::CONFIG],
         bump,
     )]
-    pub config: Account<'info, ProvenanceConfig>,
+    pub config: AccountLoader<'info, ProvenanceConfig>,
 
     pub system_program: Program<'info, System>,
 }
@@ -51,16 +51,17 @@ impl Initialize<'_> {
             Pubkey::default(),
             ProvenanceError::InvalidAuthority
         );
-        self.config.set_inner(ProvenanceConfig {
+        *self.config.load_init()? = ProvenanceConfig {
             version: ACCOUNT_VERSION,
+            bump,
+            _padding: [0; 6],
             admin: self.admin.key(),
             keeper_authority,
-            next_sequence: 0,
-            total_leaves: 0,
-            bump,
             pending_admin: Pubkey::default(),
             pending_keeper_authority: Pubkey::default(),
-        });
+            next_sequence: 0,
+            total_leaves: 0,
+        };
         emit!(ConfigInitialized {
             admin: self.admin.key(),
             keeper_authority

@@ -13,9 +13,9 @@ pub struct RecordBatch<'info> {
         mut,
         address = pda::PROVENANCE_CONFIG @ ProvenanceError::UnexpectedAccount,
         has_one = keeper_authority @ ProvenanceError::Unauthorized,
-        constraint = sequence == config.next_sequence @ ProvenanceError::SequenceMismatch,
+        constraint = sequence == config.load()?.next_sequence @ ProvenanceError::SequenceMismatch,
     )]
-    pub config: Account<'info, ProvenanceConfig>,
+    pub config: AccountLoader<'info, ProvenanceConfig>,
 
     /// The new batch, created by the handler at its canonical PDA [BATCH, sequence u64 LE]
     /// (also when someone sent lamports to the address beforehand; `WrongBatchAddress`
@@ -46,7 +46,11 @@ impl RecordBatch<'_> {
         require!(root != [0; 32], ProvenanceError::InvalidRoot);
         let now = Clock::get()?.unix_timestamp;
         Batch::check_window(first_ts, last_ts, now)?;
-        self.config.record(sequence, leaf_count)?;
+        let total_leaves = {
+            let mut config = self.config.load_mut()?;
+            config.record(sequence, leaf_count)?;
+            config.total_leaves
+        };
 
         let recorder = self.keeper_authority.key();
         let sequence_le = sequence.to_le_bytes();
@@ -83,7 +87,7 @@ impl RecordBatch<'_> {
             first_ts,
             last_ts,
             recorder,
-            total_leaves: self.config.total_leaves,
+            total_leaves,
         });
         Ok(())
     }

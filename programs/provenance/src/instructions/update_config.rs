@@ -16,7 +16,7 @@ pub struct UpdateConfig<'info> {
         address = pda::PROVENANCE_CONFIG @ ProvenanceError::UnexpectedAccount,
         has_one = admin @ ProvenanceError::Unauthorized,
     )]
-    pub config: Account<'info, ProvenanceConfig>,
+    pub config: AccountLoader<'info, ProvenanceConfig>,
 }
 
 impl UpdateConfig<'_> {
@@ -28,7 +28,7 @@ impl UpdateConfig<'_> {
         new_admin: Option<Pubkey>,
         new_keeper_authority: Option<Pubkey>,
     ) -> Result<()> {
-        let config = &mut self.config;
+        let mut config = self.config.load_mut()?;
         // Handovers are two-step: a proposal here, `accept_authority` by the new key, so a
         // mistyped key can never take (or lock) a role.
         if let Some(admin) = new_admin {

@@ -18,9 +18,9 @@ pub struct Burn<'info> {
     /// Read for the clock of epochs (hour index since start_ts).
     #[account(
         address = pda::EMISSION @ RewardsError::UnexpectedAccount,
-        constraint = epoch == emission.hour_at(Clock::get()?.unix_timestamp) @ RewardsError::WrongBurnEpoch,
+        constraint = epoch == emission.load()?.hour_at(Clock::get()?.unix_timestamp) @ RewardsError::WrongBurnEpoch,
     )]
-    pub emission: Box<Account<'info, EmissionState>>,
+    pub emission: AccountLoader<'info, EmissionState>,
 
     /// Cumulative burn totals.
     #[account(mut, address = pda::BURN_LEDGER @ RewardsError::UnexpectedAccount)]

@@ -14,7 +14,7 @@ use crate::state::{EmissionState, Epoch};
 pub struct ExpireEpochRoot<'info> {
     /// Emission totals: the unclaimed rest leaves `allocated_total`.
     #[account(mut, address = pda::EMISSION @ RewardsError::UnexpectedAccount)]
-    pub emission: Box<Account<'info, EmissionState>>,
+    pub emission: AccountLoader<'info, EmissionState>,
 
     /// The epoch's root (created only by `post_epoch_root`, at its PDA [EPOCH, epoch u64 LE]).
     #[account(
@@ -34,14 +34,18 @@ impl ExpireEpochRoot<'_> {
             RewardsError::ClaimWindowOpen
         );
         let unclaimed = self.epoch_root.unclaimed()?;
-        self.emission.release(unclaimed)?;
+        let allocated_total = {
+            let mut emission = self.emission.load_mut()?;
+            emission.release(unclaimed)?;
+            emission.allocated_total
+        };
         self.epoch_root.expired_at = now;
         emit!(EpochRootExpired {
             epoch,
             total: self.epoch_root.total,
             claimed: self.epoch_root.claimed,
             unclaimed,
-            allocated_total: self.emission.allocated_total,
+            allocated_total,
             expired_at: now,
         });
         Ok(())

@@ -52,11 +52,11 @@ pub struct Initialize<'info> {
     #[account(
         init,
         payer = admin,
-        space = 8 + EmissionState::INIT_SPACE,
+        space = EmissionState::SPACE,
         seeds = [seeds::EMISSION],
         bump,
     )]
-    pub emission: Box<Account<'info, EmissionState>>,
+    pub emission: AccountLoader<'info, EmissionState>,
 
     /// Cumulative burn totals, PDA [BURN_LEDGER].
     #[account(
@@ -152,17 +152,18 @@ impl Initialize<'_> {
             pending_admin: Pubkey::default(),
             pending_keeper_authority: Pubkey::default(),
         });
-        self.emission.set_inner(EmissionState {
+        *self.emission.load_init()? = EmissionState {
             version: ACCOUNT_VERSION,
+            bump: bumps.emission,
+            _padding: [0; 6],
             start_ts,
             next_hour: 0,
             cursor: EmissionCursor::genesis().into(),
             emitted_total: 0,
             allocated_total: 0,
             last_emit_at: 0,
-            bump: bumps.emission,
             _reserved: [0; 64],
-        });
+        };
         self.burn_ledger.set_inner(BurnLedger {
             version: ACCOUNT_VERSION,
             total_burned: 0,

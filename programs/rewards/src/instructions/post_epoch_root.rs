@@ -20,9 +20,9 @@ pub struct PostEpochRoot<'info> {
         mut,
         address = pda::EMISSION @ RewardsError::UnexpectedAccount,
         // Rewards are paid from emitted IO only: the epoch's hour must have been emitted.
-        constraint = epoch < emission.next_hour @ RewardsError::EpochNotEmitted,
+        constraint = epoch < emission.load()?.next_hour @ RewardsError::EpochNotEmitted,
     )]
-    pub emission: Box<Account<'info, EmissionState>>,
+    pub emission: AccountLoader<'info, EmissionState>,
 
     /// The epoch's root, PDA [EPOCH, epoch u64 LE], created here (also when someone sent
     /// lamports to the address beforehand): one root per epoch, ever (a second post fails in
@@ -56,7 +56,11 @@ impl PostEpochRoot<'_> {
     ) -> Result<()> {
         require!(total > 0 && leaf_count > 0, RewardsError::EmptyEpoch);
         require!(root != [0; 32], RewardsError::InvalidRoot);
-        self.emission.allocate(total)?;
+        let (start_ts, allocated_total) = {
+            let mut emission = self.emission.load_mut()?;
+            emission.allocate(total)?;
+            (emission.start_ts, emission.allocated_total)
+        };
         self.epoch_root.set_inner(Epoch {
             version: ACCOUNT_VERSION,
             epoch,
@@ -69,7 +73,7 @@ impl PostEpochRoot<'_> {
             bump,
             expired_at: 0,
             staker_returned: 0,
-            staker_deadline: Epoch::staker_deadline(self.emission.start_ts, epoch)?,
+            staker_deadline: Epoch::staker_deadline(start_ts, epoch)?,
             _reserved: [0; 40],
         });
         emit!(EpochRootPosted {
@@ -77,7 +81,7 @@ impl PostEpochRoot<'_> {
             root,
             total,
             leaf_count,
-            allocated_total: self.emission.allocated_total
+            allocated_total,
         });
         Ok(())
     }
