@@ -1,12 +1,13 @@
 //! IO settlement — escrow.
 //!
-//! A renter opens a job on a node, depositing reserved cost + reservation fee +
-//! facilitation fee (USDC only) into a job vault. The node starts it; the node (or the
-//! keeper as oracle) completes it with the hours used; anyone settles it: the node is
-//! paid for hours used less the network fee, its chosen token share goes to the burn
-//! vault (IO) or the treasury for buy-back (USDC), fees go to the treasury and the rest
-//! back to the renter. A renter may cancel before start and reclaim after a missed
-//! deadline. Every path divides the deposit exactly (see `state`).
+//! A renter opens a job on a node, depositing reserved cost + reservation fee + facilitation
+//! fee (USDC only) into the escrow vault of its payment mint. The node starts it; the node (or
+//! the keeper as oracle) completes it with the hours used, or the renter stops it early; after
+//! the dispute window (or a decided dispute) anyone settles it: the node is paid for hours used
+//! less the network fee, its chosen token share goes to the burn vault (IO) or the treasury for
+//! buy-back (USDC), fees go to the treasury and the rest back to the renter. A renter may cancel
+//! before start and reclaim after a missed deadline. Every path divides the deposit exactly
+//! (see `state`).
 
 use anchor_lang::prelude::*;
 

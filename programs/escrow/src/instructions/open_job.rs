@@ -11,10 +11,10 @@ use crate::state::{
 
 /// A renter reserves `hours_reserved` hours of a node at `price_per_hour` (payment mint
 /// base units) and deposits reserved cost + reservation fee + facilitation fee (USDC only)
-/// into the job's vault.
+/// into the escrow vault of the payment mint.
 #[derive(Accounts)]
 pub struct OpenJob<'info> {
-    /// Pays the deposit and the rent of the job (returned when it closes) and of its ledger.
+    /// Pays the deposit and the rent of the job (returned when it closes).
     #[account(mut)]
     pub renter: Signer<'info>,
     /// The renter's job-id ledger (`open_renter_ledger`, created only at its PDA `[RENTER,
@@ -36,8 +36,9 @@ pub struct OpenJob<'info> {
     )]
     pub node: LazyAccount<'info, Node>,
     /// The job, PDA `[JOB, renter, job_id LE]`, created here at its canonical address (also
-    /// when someone sent lamports to the address beforehand). Hand-written instead of `init` +
-    /// `seeds` + `bump` for the same reason as the ledger (see `Job`).
+    /// when someone sent lamports to the address beforehand). Hand-written instead of `init`
+    /// with `seeds` and `bump`, whose `find_program_address` costs 1,500 CU a bump tried
+    /// (open_job's budget is 15,000): `pda::canonical_bump` confirms the bump for ~350 a step.
     /// CHECK: created by the handler at the canonical PDA (WrongJobAddress otherwise).
     #[account(mut)]
     pub job: UncheckedAccount<'info>,
