@@ -29,7 +29,7 @@ from keeper.addresses import EscrowAddresses
 from keeper.daemon.protocol import JOB_STATUS, Protocol, default_idl_dir
 from tests.keeper.conftest import keeper_config, start_keeper, stop_keeper, wait_for
 from tests.keeper.receipts import make_receipts
-from tests.keeper.wallet import Bank, Manifest, funded_keypair, register_node
+from tests.keeper.wallet import Bank, Manifest, funded_keypair, register_node, send
 from tests.localnet.conftest import start_localnet, stop_localnet
 
 PROTOCOL = Protocol(default_idl_dir())
@@ -91,6 +91,9 @@ async def make_completed_jobs(client: AsyncClient, manifest: Manifest, count: in
         renters.append((renter, await bank.give_usdc(renter.pubkey(), 10**15 // 50)))
     escrow = PROTOCOL.escrow
     node_key = node.node_key
+    # Each renter's job-id ledger first: its jobs' transactions land in any order.
+    for renter, _ in renters:
+        await send(client, [escrow.instruction("open_renter_ledger", {}, {"renter": renter.pubkey()})], renter)
 
     def job(job_id: int) -> Pubkey:
         return EscrowAddresses.job(renters[job_id // IDS_PER_RENTER][0].pubkey(), job_id)
@@ -110,10 +113,7 @@ async def make_completed_jobs(client: AsyncClient, manifest: Manifest, count: in
         for start in range(ids.start, ids.stop):
             if start == ids.start or start % IDS_PER_RENTER == 0:
                 block = range(start, min(ids.stop, (start // IDS_PER_RENTER + 1) * IDS_PER_RENTER))
-                renter = renters[start // IDS_PER_RENTER][0]
-                # A renter's first job comes with the creation of its job-id ledger.
-                ledger = [escrow.instruction("open_renter_ledger", {}, {"renter": renter.pubkey()})] if start % IDS_PER_RENTER == 0 else []
-                out += pack([*ledger, *opens(block)], renter, blockhash, 6)
+                out += pack(opens(block), renters[start // IDS_PER_RENTER][0], blockhash, 6)
         return out
 
     def starts(ids: range) -> list[Instruction]:
