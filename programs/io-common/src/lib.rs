@@ -5,6 +5,7 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod economics;
+pub mod handover;
 pub mod ids;
 pub mod merkle;
 pub mod pda;

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use io_common::merkle;
+use io_common::{handover, merkle};
 
 use crate::errors::ProvenanceError;
 
@@ -36,31 +36,15 @@ impl ProvenanceConfig {
     /// Account size: discriminator and the Pod struct.
     pub const SPACE: usize = 8 + core::mem::size_of::<Self>();
 
-    /// The value to store as pending when `key` is proposed for a role `current` holds:
-    /// proposing the current key cancels (default: nothing pending).
-    pub fn proposal(current: Pubkey, key: Pubkey) -> Result<Pubkey> {
-        require_keys_neq!(key, Pubkey::default(), ProvenanceError::InvalidAuthority);
-        Ok(if key == current {
-            Pubkey::default()
-        } else {
-            key
-        })
-    }
-
     /// Promotes every role whose pending key is `signer` (and clears it); false if none is.
     pub fn accept(&mut self, signer: Pubkey) -> bool {
-        let mut accepted = false;
-        if self.pending_admin == signer {
-            self.admin = signer;
-            self.pending_admin = Pubkey::default();
-            accepted = true;
-        }
-        if self.pending_keeper_authority == signer {
-            self.keeper_authority = signer;
-            self.pending_keeper_authority = Pubkey::default();
-            accepted = true;
-        }
-        accepted
+        let admin = handover::accept(&mut self.admin, &mut self.pending_admin, signer);
+        let keeper_authority = handover::accept(
+            &mut self.keeper_authority,
+            &mut self.pending_keeper_authority,
+            signer,
+        );
+        admin || keeper_authority
     }
 
     /// Accounts for a batch of `leaf_count` receipts numbered `sequence`, which must be the next one.

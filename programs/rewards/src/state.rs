@@ -1,5 +1,6 @@
 use anchor_lang::prelude::*;
 use io_common::economics::{IO_EMISSION_SUPPLY, SECONDS_PER_HOUR, STAKER_REWARD_WINDOW_SECS};
+use io_common::handover;
 use io_common::schedule::{EmissionCursor, LAST_PAYING_HOUR};
 
 use crate::errors::RewardsError;
@@ -42,31 +43,15 @@ pub struct RewardsConfig {
 }
 
 impl RewardsConfig {
-    /// The value to store as pending when `key` is proposed for a role `current` holds:
-    /// proposing the current key cancels (default: nothing pending).
-    pub fn proposal(current: Pubkey, key: Pubkey) -> Result<Pubkey> {
-        require_keys_neq!(key, Pubkey::default(), RewardsError::InvalidAuthority);
-        Ok(if key == current {
-            Pubkey::default()
-        } else {
-            key
-        })
-    }
-
     /// Promotes every role whose pending key is `signer` (and clears it); false if none is.
     pub fn accept(&mut self, signer: Pubkey) -> bool {
-        let mut accepted = false;
-        if self.pending_admin == signer {
-            self.admin = signer;
-            self.pending_admin = Pubkey::default();
-            accepted = true;
-        }
-        if self.pending_keeper_authority == signer {
-            self.keeper_authority = signer;
-            self.pending_keeper_authority = Pubkey::default();
-            accepted = true;
-        }
-        accepted
+        let admin = handover::accept(&mut self.admin, &mut self.pending_admin, signer);
+        let keeper_authority = handover::accept(
+            &mut self.keeper_authority,
+            &mut self.pending_keeper_authority,
+            signer,
+        );
+        admin || keeper_authority
     }
 }
 

@@ -15,6 +15,7 @@ use io_common::economics::{
     share_floor, BPS_DENOMINATOR, MAX_STAKER_SHARE_BPS, MAX_STAKE_WARMUP_SECS,
     MIN_STAKER_SHARE_BPS, MIN_STAKE_WARMUP_SECS,
 };
+use io_common::handover;
 
 use crate::errors::StakingError;
 
@@ -220,18 +221,10 @@ pub struct SlashSplit {
     pub burned: u64,
 }
 
-/// A handover's first step: the value to store as pending when `key` is proposed for a role
-/// (config authority or node operator) that `current` holds. Proposing the current key cancels
-/// (default: nothing pending); the default key itself is refused.
+/// A handover's first step (`io_common::handover::proposal`) for a config authority or a node
+/// operator; the default key is refused with InvalidAuthority.
 pub fn proposal(current: Pubkey, key: Pubkey) -> std::result::Result<Pubkey, StakingError> {
-    if key == Pubkey::default() {
-        return Err(StakingError::InvalidAuthority);
-    }
-    Ok(if key == current {
-        Pubkey::default()
-    } else {
-        key
-    })
+    handover::proposal(current, key).ok_or(StakingError::InvalidAuthority)
 }
 
 impl StakingConfig {
@@ -304,18 +297,13 @@ impl StakingConfig {
 
     /// Promotes every role whose pending key is `signer` (and clears it); false if none is.
     pub fn accept(&mut self, signer: Pubkey) -> bool {
-        let mut accepted = false;
-        if self.pending_admin == signer {
-            self.admin = signer;
-            self.pending_admin = Pubkey::default();
-            accepted = true;
-        }
-        if self.pending_slashing_authority == signer {
-            self.slashing_authority = signer;
-            self.pending_slashing_authority = Pubkey::default();
-            accepted = true;
-        }
-        accepted
+        let admin = handover::accept(&mut self.admin, &mut self.pending_admin, signer);
+        let slashing_authority = handover::accept(
+            &mut self.slashing_authority,
+            &mut self.pending_slashing_authority,
+            signer,
+        );
+        admin || slashing_authority
     }
 }
 

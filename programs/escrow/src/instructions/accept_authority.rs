@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use io_common::pda;
+use io_common::{handover, pda};
 
 use crate::errors::EscrowError;
 use crate::events::AuthorityAccepted;
@@ -19,18 +19,14 @@ pub struct AcceptAuthority<'info> {
 impl AcceptAuthority<'_> {
     pub fn handler(&mut self) -> Result<()> {
         let key = self.new_authority.key();
-        let config = &mut self.config;
-        let admin = config.pending_admin == key;
-        let oracle_authority = config.pending_oracle_authority == key;
+        let config: &mut EscrowConfig = &mut self.config;
+        let admin = handover::accept(&mut config.admin, &mut config.pending_admin, key);
+        let oracle_authority = handover::accept(
+            &mut config.oracle_authority,
+            &mut config.pending_oracle_authority,
+            key,
+        );
         require!(admin || oracle_authority, EscrowError::NothingToAccept);
-        if admin {
-            config.admin = key;
-            config.pending_admin = Pubkey::default();
-        }
-        if oracle_authority {
-            config.oracle_authority = key;
-            config.pending_oracle_authority = Pubkey::default();
-        }
         emit!(AuthorityAccepted {
             authority: key,
             admin,

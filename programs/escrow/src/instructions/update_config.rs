@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use io_common::pda;
+use io_common::{handover, pda};
 
 use crate::errors::EscrowError;
 use crate::events::EscrowConfigUpdated;
@@ -39,20 +39,12 @@ impl UpdateConfig<'_> {
     pub fn handler(&mut self, params: UpdateConfigParams) -> Result<()> {
         let config = &mut self.config;
         if let Some(admin) = params.admin {
-            require_keys_neq!(admin, Pubkey::default(), EscrowError::InvalidAuthority);
-            config.pending_admin = if admin == config.admin {
-                Pubkey::default()
-            } else {
-                admin
-            };
+            config.pending_admin =
+                handover::proposal(config.admin, admin).ok_or(EscrowError::InvalidAuthority)?;
         }
         if let Some(oracle) = params.oracle_authority {
-            require_keys_neq!(oracle, Pubkey::default(), EscrowError::InvalidAuthority);
-            config.pending_oracle_authority = if oracle == config.oracle_authority {
-                Pubkey::default()
-            } else {
-                oracle
-            };
+            config.pending_oracle_authority = handover::proposal(config.oracle_authority, oracle)
+                .ok_or(EscrowError::InvalidAuthority)?;
         }
         if let Some(treasury) = params.treasury {
             require_keys_neq!(treasury, Pubkey::default(), EscrowError::InvalidAuthority);

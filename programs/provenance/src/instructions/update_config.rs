@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use io_common::handover;
 use io_common::pda;
 
 use crate::errors::ProvenanceError;
@@ -32,11 +33,13 @@ impl UpdateConfig<'_> {
         // Handovers are two-step: a proposal here, `accept_authority` by the new key, so a
         // mistyped key can never take (or lock) a role.
         if let Some(admin) = new_admin {
-            config.pending_admin = ProvenanceConfig::proposal(config.admin, admin)?;
+            config.pending_admin =
+                handover::proposal(config.admin, admin).ok_or(ProvenanceError::InvalidAuthority)?;
         }
         if let Some(keeper_authority) = new_keeper_authority {
             config.pending_keeper_authority =
-                ProvenanceConfig::proposal(config.keeper_authority, keeper_authority)?;
+                handover::proposal(config.keeper_authority, keeper_authority)
+                    .ok_or(ProvenanceError::InvalidAuthority)?;
         }
         emit!(ConfigUpdated {
             admin: config.admin,
