@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from keeper.idl import ProgramIdl
+from keeper.client.idl import ProgramIdl
 
 PROGRAMS = ("escrow", "staking", "rewards", "provenance")
 KEEPER_JOBS = 40

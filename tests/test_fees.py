@@ -1,5 +1,5 @@
-from keeper.constants import BPS_DENOMINATOR, NETWORK_FEE_BPS, RESERVATION_FEE_BPS
-from keeper.fees import U64_MAX, fee_ceil, mul_div_floor, share_floor
+from keeper.client.constants import BPS_DENOMINATOR, NETWORK_FEE_BPS, RESERVATION_FEE_BPS
+from keeper.client.fees import U64_MAX, fee_ceil, mul_div_floor, share_floor
 
 
 def test_fees_round_up_and_shares_round_down_like_io_common() -> None:

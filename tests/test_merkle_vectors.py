@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from keeper.merkle import MAX_PROOF_LEN, MerkleTree, leaf_hash, node_hash, receipt_leaf, reward_leaf, verify
+from keeper.client.merkle import MAX_PROOF_LEN, MerkleTree, leaf_hash, node_hash, receipt_leaf, reward_leaf, verify
 
 
 def test_shared_vector_with_io_common() -> None:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from keeper.constants import HOURS_PER_MONTH, HOURS_PER_YEAR, IO_EMISSION_SUPPLY, LAST_PAYING_HOUR, LAST_PAYING_MONTH
-from keeper.schedule import EmissionCursor, hour_amount, hour_of_month_amount, sum_hours, unclipped_month_amount
+from keeper.client.constants import HOURS_PER_MONTH, HOURS_PER_YEAR, IO_EMISSION_SUPPLY, LAST_PAYING_HOUR, LAST_PAYING_MONTH
+from keeper.client.schedule import EmissionCursor, hour_amount, hour_of_month_amount, sum_hours, unclipped_month_amount
 
 
 def sum_hours_one_by_one(start: int, end: int) -> int:

@@ -1,5 +1,6 @@
-"""A renter's side of the escrow program: what a job will cost before it is opened, the
-instructions that open, cancel and reclaim it, and a job read back from chain.
+"""The escrow program: what a job will cost before it is opened, a job read back from chain, and
+the instructions of renters (open, cancel, reclaim), nodes (start, complete) and the keeper
+(settle), every fixed account and PDA filled in.
 
 The arithmetic is `io_common::economics` and `escrow::state::EscrowConfig::quote`, integers
 only, with the rates read from the cluster's escrow config (not assumed), so a quote is what
@@ -15,9 +16,10 @@ from typing import Any
 from solders.instruction import Instruction
 from solders.pubkey import Pubkey
 
-from keeper.addresses import EscrowAddresses, StakingAddresses
-from keeper.fees import fee_ceil
-from keeper.idl import ProgramIdl
+from keeper.client.addresses import EscrowAddresses, StakingAddresses
+from keeper.client.fees import fee_ceil
+from keeper.client.idl import ProgramIdl
+from keeper.client.spl import associated_token_address, token_account_of
 
 U32_MAX = 2**32 - 1
 U64_MAX = 2**64 - 1
@@ -121,7 +123,7 @@ class JobView:
     def decode(cls, escrow: ProgramIdl, address: Pubkey, data: bytes) -> JobView:
         job = escrow.decode_account_as("Job", data)
         return cls(
-            address, job.job_id, job.renter, job.node, job.node_key, job.payment_mint, _variant(job.status), job.price_per_hour,
+            address, job.job_id, job.renter, job.node, job.node_key, job.payment_mint, job.status, job.price_per_hour,
             job.hours_reserved, job.hours_used, job.reserved_cost + job.reservation_fee + job.facilitation_fee, job.created_at,
             job.started_at, job.completed_at, job.start_deadline, job.complete_deadline,
         )
@@ -136,27 +138,60 @@ class JobView:
         }
 
 
-def _variant(value: Any) -> str:
-    """The name of an anchorpy enum value (its class name)."""
-    return type(value).__name__
-
-
 def open_renter_ledger(escrow: ProgramIdl, renter: Pubkey) -> Instruction:
     """Creates the renter's job-id ledger: once, before (or with) its first `open_job`."""
     return escrow.instruction("open_renter_ledger", {}, {"renter": renter})
 
 
 def open_job(
-    escrow: ProgramIdl, renter: Pubkey, node_key: Pubkey, job_id: int, quote: JobQuote, payment_mint: Pubkey, renter_token_account: Pubkey
+    escrow: ProgramIdl, renter: Pubkey, node_key: Pubkey, job_id: int, hours: int, price_per_hour: int, payment_mint: Pubkey,
+    renter_token_account: Pubkey | None = None,
 ) -> Instruction:
-    job = EscrowAddresses.job(renter, job_id)
+    """Opens job `job_id` of `renter` on the node of `node_key`, the deposit taken from the
+    renter's token account (its associated one for `payment_mint` by default)."""
     return escrow.instruction(
         "open_job",
-        {"job_id": job_id, "hours_reserved": quote.hours, "price_per_hour": quote.price_per_hour},
+        {"job_id": job_id, "hours_reserved": hours, "price_per_hour": price_per_hour},
         {
             "renter": renter, "renter_ledger": EscrowAddresses.renter_ledger(renter), "config": EscrowAddresses.config,
-            "node": StakingAddresses.node(node_key), "job": job,
-            "payment_mint": payment_mint, "escrow_vault": EscrowAddresses.vault(payment_mint), "renter_token_account": renter_token_account,
+            "node": StakingAddresses.node(node_key), "job": EscrowAddresses.job(renter, job_id),
+            "payment_mint": payment_mint, "escrow_vault": EscrowAddresses.vault(payment_mint),
+            "renter_token_account": associated_token_address(renter, payment_mint) if renter_token_account is None else renter_token_account,
+        },
+    )
+
+
+def open_quoted_job(
+    escrow: ProgramIdl, renter: Pubkey, node_key: Pubkey, job_id: int, quote: JobQuote, payment_mint: Pubkey, renter_token_account: Pubkey | None = None
+) -> Instruction:
+    """`open_job` of what `quote_job` quoted."""
+    return open_job(escrow, renter, node_key, job_id, quote.hours, quote.price_per_hour, payment_mint, renter_token_account)
+
+
+def start_job(escrow: ProgramIdl, node_key: Pubkey, job: Pubkey) -> Instruction:
+    """The node (its device key signs) starts a job opened on it."""
+    return escrow.instruction("start_job", {}, {"node_key": node_key, "config": EscrowAddresses.config, "job": job})
+
+
+def complete_job(escrow: ProgramIdl, authority: Pubkey, job: Pubkey, hours_used: int) -> Instruction:
+    """The node key, or the oracle, reports the hours a started job used."""
+    return escrow.instruction("complete_job", {"hours_used": hours_used}, {"authority": authority, "config": EscrowAddresses.config, "job": job})
+
+
+def settle_job(
+    escrow: ProgramIdl, job: Pubkey, node: Pubkey, renter: Pubkey, payment_mint: Pubkey, operator: Pubkey, treasury: Pubkey, burn_vault: Pubkey
+) -> Instruction:
+    """Settles a completed job past its dispute window (anyone may send it): pays the node's
+    operator, the treasury's fees and the renter's refund, into their associated token accounts."""
+    return escrow.instruction(
+        "settle_job", {},
+        {
+            "config": EscrowAddresses.config, "job": job, "node": node, "renter": renter,
+            "escrow_vault": EscrowAddresses.vault(payment_mint),
+            "operator_token_account": token_account_of(operator, payment_mint),
+            "treasury_token_account": token_account_of(treasury, payment_mint),
+            "burn_vault": burn_vault,
+            "renter_token_account": token_account_of(renter, payment_mint),
         },
     )
 
@@ -166,11 +201,31 @@ def close_job(escrow: ProgramIdl, name: str, job: JobView, renter_token_account:
     deposit less what the program keeps and close the job's accounts to the renter."""
     if name not in ("cancel_job", "reclaim_job"):
         raise ValueError(f"not a renter's closing instruction: {name}")
+    return _closing(escrow, name, job.renter, job.address, job.payment_mint, renter_token_account, treasury_token_account)
+
+
+def cancel_job(
+    escrow: ProgramIdl, renter: Pubkey, job: Pubkey, payment_mint: Pubkey, renter_token_account: Pubkey, treasury_token_account: Pubkey
+) -> Instruction:
+    """Cancels a job its node has not started: all back but the reservation fee."""
+    return _closing(escrow, "cancel_job", renter, job, payment_mint, renter_token_account, treasury_token_account)
+
+
+def reclaim_job(
+    escrow: ProgramIdl, renter: Pubkey, job: Pubkey, payment_mint: Pubkey, renter_token_account: Pubkey, treasury_token_account: Pubkey
+) -> Instruction:
+    """Reclaims a job whose node missed its start or completion deadline."""
+    return _closing(escrow, "reclaim_job", renter, job, payment_mint, renter_token_account, treasury_token_account)
+
+
+def _closing(
+    escrow: ProgramIdl, name: str, renter: Pubkey, job: Pubkey, payment_mint: Pubkey, renter_token_account: Pubkey, treasury_token_account: Pubkey
+) -> Instruction:
     return escrow.instruction(
         name,
         {},
         {
-            "renter": job.renter, "config": EscrowAddresses.config, "job": job.address, "escrow_vault": EscrowAddresses.vault(job.payment_mint),
+            "renter": renter, "config": EscrowAddresses.config, "job": job, "escrow_vault": EscrowAddresses.vault(payment_mint),
             "renter_token_account": renter_token_account, "treasury_token_account": treasury_token_account,
         },
     )

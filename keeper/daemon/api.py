@@ -12,10 +12,10 @@ from aiohttp import web
 from pydantic import ValidationError
 from solders.pubkey import Pubkey
 
+from keeper.client.merkle import MerkleTree
+from keeper.client.models import NodeWork, Receipt
 from keeper.daemon.journal import EpochFrozen
-from keeper.daemon.models import NodeWork, Receipt
 from keeper.daemon.tasks import KeeperContext, merkle_root, reward_tree
-from keeper.merkle import MerkleTree
 
 CONTEXT_KEY = web.AppKey("keeper_context", KeeperContext)
 PROOFS_KEY = web.AppKey("proof_cache", OrderedDict)

@@ -12,12 +12,12 @@ import typing
 from aiohttp import web
 
 from keeper.client.keys import load_keypair
+from keeper.client.protocol import Protocol
 from keeper.daemon.api import api_app, metrics_app
 from keeper.daemon.chainview import ChainView
 from keeper.daemon.config import KeeperConfig
 from keeper.daemon.journal import Journal
 from keeper.daemon.metrics import Metrics
-from keeper.daemon.protocol import Protocol, default_idl_dir
 from keeper.daemon.rpc import RpcGateway
 from keeper.daemon.tasks import (
     BurnCrank,
@@ -60,7 +60,7 @@ async def _serve(app: web.Application, host: str, port: int) -> tuple[web.AppRun
 async def run_keeper(config: KeeperConfig) -> None:
     metrics = Metrics()
     gateway = RpcGateway(config.rpc, metrics)
-    protocol = Protocol(config.idl_dir or default_idl_dir())
+    protocol = Protocol(config.idl_dir)
     journal = Journal(config.journal_path)
     ctx = KeeperContext(
         config=config, gateway=gateway, chain=ChainView(gateway, protocol), protocol=protocol, journal=journal,

@@ -13,9 +13,11 @@ from solana.rpc.types import MemcmpOpts
 from solders.pubkey import Pubkey
 from solders.rpc.responses import GetMultipleAccountsResp
 
-from keeper.addresses import EscrowAddresses, ProvenanceAddresses, RewardsAddresses, StakingAddresses
+from keeper.client.addresses import EscrowAddresses, ProvenanceAddresses, RewardsAddresses, StakingAddresses
 from keeper.client.clock import clock_unix_timestamp
-from keeper.daemon.protocol import JOB_STATUS, ActivatingPosition, EmissionView, EpochView, JobRef, Protocol
+from keeper.client.constants import JOB_STATUS
+from keeper.client.protocol import ActivatingPosition, EmissionView, EpochView, JobRef, Protocol
+from keeper.client.spl import token_amount
 from keeper.daemon.rpc import RpcGateway
 
 MAX_ACCOUNTS_PER_CALL = 100
@@ -94,7 +96,7 @@ class ChainView:
 
     async def token_amount(self, token_account: Pubkey) -> int:
         data = await self.account_data(token_account)
-        return 0 if data is None else int.from_bytes(data[64:72], "little")
+        return 0 if data is None else token_amount(data)
 
     async def provenance_next_sequence(self) -> int:
         data = await self.account_data(ProvenanceAddresses.config)

@@ -14,8 +14,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from keeper.client.constants import MAX_EMIT_HOURS
+
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-MAX_EMIT_HOURS = 168  # rewards::state::MAX_EMIT_HOURS
 
 
 class ConfigError(ValueError):

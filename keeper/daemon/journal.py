@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from keeper.daemon.models import NodeWork, Receipt
+from keeper.client.models import NodeWork, Receipt
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS receipts (

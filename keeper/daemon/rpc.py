@@ -30,11 +30,13 @@ from solders.hash import Hash
 from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.message import Message
+from solders.pubkey import Pubkey
 from solders.rpc.responses import GetSignatureStatusesResp
 from solders.signature import Signature
 from solders.transaction import Transaction
 from solders.transaction_status import TransactionConfirmationStatus, TransactionStatus
 
+from keeper.client.errors import ErrorTable, ProgramError
 from keeper.daemon.config import RpcSettings
 from keeper.daemon.metrics import Metrics
 
@@ -61,37 +63,16 @@ class RpcUnavailable(RuntimeError):
 class TransactionError(RuntimeError):
     """The transaction executed (or was simulated) and failed; `err` is the runtime error."""
 
-    def __init__(self, label: str, err: Any, logs: Sequence[str] = (), *, landed: bool) -> None:
+    def __init__(self, label: str, err: Any, logs: Sequence[str] = (), *, landed: bool, program_ids: Sequence[Pubkey] = ()) -> None:
         self.err = err
         self.logs = list(logs)
         self.landed = landed
+        # The transaction's instructions' programs, in order: the failed one's names its error.
+        self.program_ids = list(program_ids)
         super().__init__(f"{label}: {'failed on-chain' if landed else 'preflight failed'}: {err}")
 
-    @property
-    def custom_code(self) -> int | None:
-        inner = getattr(self.err, "err", None)
-        code = getattr(inner, "code", None)
-        if isinstance(code, int):
-            return code
-        text = str(self.err)
-        marker = "Custom("
-        if marker in text:
-            try:
-                return int(text.split(marker, 1)[1].split(")", 1)[0])
-            except ValueError:
-                return None
-        return None
-
-    @property
-    def instruction_index(self) -> int | None:
-        index = getattr(self.err, "index", None)
-        return index if isinstance(index, int) else None
-
-    def anchor_error(self) -> str | None:
-        for line in self.logs:
-            if "Error Code: " in line:
-                return line.split("Error Code: ", 1)[1].split(".", 1)[0]
-        return None
+    def explain(self, errors: ErrorTable) -> ProgramError:
+        return errors.explain(self.err, self.logs, self.program_ids)
 
 
 @dataclass(frozen=True)
@@ -210,7 +191,7 @@ class RpcGateway:
                 blockhash = await self.blockhash(fresh=True)
                 transaction = Transaction([payer, *signers], Message(list(instructions), payer.pubkey()), blockhash.value)
             signature = transaction.signatures[0]
-            outcome = await self._land(label, bytes(transaction), signature, blockhash)
+            outcome = await self._land(label, bytes(transaction), signature, blockhash, [ix.program_id for ix in instructions])
             if outcome == "landed":
                 self._recent[signature] = None
                 while len(self._recent) > 4096:
@@ -224,7 +205,7 @@ class RpcGateway:
             return None
         raise RpcUnavailable(f"{label}: not landed after {max_rebuilds} blockhashes")
 
-    async def _land(self, label: str, raw: bytes, signature: Signature, blockhash: _Blockhash) -> str:
+    async def _land(self, label: str, raw: bytes, signature: Signature, blockhash: _Blockhash, program_ids: Sequence[Pubkey]) -> str:
         """Sends (and re-sends) one signed transaction until it lands or cannot land any more."""
         opts = TxOpts(skip_preflight=self.settings.skip_preflight, skip_confirmation=True, preflight_commitment=Commitment(self.settings.commitment))
         deadline = time.monotonic() + self.settings.confirm_timeout_secs
@@ -249,13 +230,13 @@ class RpcGateway:
                         # the state it checks: the signature's own status decides.
                         status = await self._final_status(signature) if sent_once else None
                         if status is None:
-                            raise TransactionError(label, err if err is not None else message, logs, landed=False) from None
+                            raise TransactionError(label, err if err is not None else message, logs, landed=False, program_ids=program_ids) from None
                 except RpcUnavailable:
                     pass  # the copy may or may not have arrived; statuses tell
             landed = await self.status(signature)
             if landed is not None and _status_rank(landed.confirmation_status) >= _COMMITMENT_RANK[self.settings.commitment]:
                 if landed.err is not None:
-                    raise TransactionError(label, landed.err, landed=True)
+                    raise TransactionError(label, landed.err, landed=True, program_ids=program_ids)
                 return "landed"
             try:
                 height = await self.block_height()

@@ -16,18 +16,19 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from spl.token.instructions import create_idempotent_associated_token_account
 
-from keeper.addresses import RewardsAddresses
-from keeper.constants import EPOCH_CLAIM_WINDOW_SECS, LAST_PAYING_HOUR, SECONDS_PER_HOUR
+from keeper.client.addresses import RewardsAddresses
+from keeper.client.constants import EPOCH_CLAIM_WINDOW_SECS, LAST_PAYING_HOUR, SECONDS_PER_HOUR
+from keeper.client.merkle import MerkleTree, reward_leaf
+from keeper.client.models import NodeWork, Receipt
+from keeper.client.protocol import ActivatingPosition, JobRef, Protocol
+from keeper.client.schedule import emitted_through
+from keeper.client.spl import token_account_of
 from keeper.daemon.chainview import ChainView
 from keeper.daemon.config import KeeperConfig
 from keeper.daemon.feeds import read_new_lines
 from keeper.daemon.journal import BatchRow, EpochRow, Journal
 from keeper.daemon.metrics import Metrics
-from keeper.daemon.models import NodeWork, Receipt
-from keeper.daemon.protocol import ActivatingPosition, JobRef, Protocol, token_account_of
 from keeper.daemon.rpc import RpcGateway, RpcUnavailable, TransactionError
-from keeper.merkle import MerkleTree, reward_leaf
-from keeper.schedule import emitted_through
 
 log = logging.getLogger("keeper")
 
@@ -535,17 +536,8 @@ class StakeActivationCrank:
 
 
 def _error_name(protocol: Protocol, error: TransactionError) -> str | None:
-    name = error.anchor_error()
-    if name:
-        return name
-    code = error.custom_code
-    if code is None:
-        return None
-    for idl in protocol.idls.values():
-        found = idl.error(code)
-        if found:
-            return found[0]
-    return None
+    """The failed program's error name (looked up in that program's IDL, not any program's)."""
+    return error.explain(protocol.errors).name
 
 
 async def run_periodically(ctx: KeeperContext, name: str, interval: float, tick: Callable[[], Awaitable[None]]) -> None:

@@ -20,8 +20,8 @@ from solana.rpc.core import RPCException
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 
-from keeper.daemon.protocol import Protocol
-from keeper.idl import EVENT_LOG_PREFIX
+from keeper.client.idl import EVENT_LOG_PREFIX
+from keeper.client.protocol import Protocol
 
 log = logging.getLogger("io-keeper.explorer")
 

@@ -9,10 +9,9 @@ the field rows are ordered by, then getMultipleAccounts for the one page that is
 from __future__ import annotations
 
 import asyncio
-import struct
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,19 +21,19 @@ from solana.rpc.types import DataSliceOpts, MemcmpOpts
 from solders.pubkey import Pubkey
 from solders.sysvar import CLOCK
 
-from keeper.addresses import EscrowAddresses, ProvenanceAddresses, RewardsAddresses
+from keeper.client.addresses import EscrowAddresses, ProvenanceAddresses, RewardsAddresses
 from keeper.client.clock import clock_unix_timestamp
-from keeper.constants import IO_DECIMALS, IO_GENESIS_SUPPLY, SECONDS_PER_HOUR
-from keeper.daemon.models import Receipt
-from keeper.daemon.protocol import JOB_STATUS, AccountLayout, LayoutError, Protocol, token_account_of
+from keeper.client.constants import IO_DECIMALS, IO_GENESIS_SUPPLY, JOB_STATUS, SECONDS_PER_HOUR
+from keeper.client.layout import AccountLayout, LayoutError
+from keeper.client.merkle import verify
+from keeper.client.models import Receipt
+from keeper.client.protocol import Protocol
+from keeper.client.schedule import emitted_through
+from keeper.client.spl import token_account_of
 from keeper.explorer.cache import TtlCache
-from keeper.explorer.decode import UnsupportedType, account_reader
 from keeper.explorer.history import EventHistory, HistorySummary
 from keeper.explorer.receipts import ReceiptCheck, simulate_verify_receipt
-from keeper.explorer.tables import KINDS, MAX_PAGE_SIZE, TABLES, Page, QueryError, Row, Table, to_json
-from keeper.idl import IdlError
-from keeper.merkle import verify
-from keeper.schedule import emitted_through
+from keeper.explorer.tables import KINDS, MAX_PAGE_SIZE, TABLES, Page, QueryError, Row, Table
 
 CHART_POINTS = 240
 TOP_NODES = 20
@@ -75,8 +74,6 @@ class NetworkReader:
         self.protocol = protocol
         self.cache = TtlCache(cache_secs, stale_secs)
         self.history = EventHistory(client, protocol)
-        self._layouts = {(t.program, t.account): AccountLayout.from_idl(protocol.raw[t.program], t.account) for t in TABLES.values()}
-        self._readers: dict[tuple[str, str], Callable[[bytes], dict[str, Any]] | None] = {}
 
     # --- raw accounts (`io-keeper explore`) --------------------------------------------------
 
@@ -96,8 +93,9 @@ class NetworkReader:
         if idl is None:
             return None
         program = next(name for name, candidate in self.protocol.idls.items() if candidate is idl)
-        decoded = idl.decode_account(bytes(info.data))
-        return Row(program, decoded.name, str(address), to_json(decoded.data))
+        data = bytes(info.data)
+        account_type = idl.account_name(data)
+        return Row(program, account_type, str(address), idl.account_json(account_type, data))
 
     # --- tables ------------------------------------------------------------------------------
 
@@ -301,31 +299,16 @@ class NetworkReader:
     # --- plumbing ------------------------------------------------------------------------------
 
     def _layout(self, table: Table) -> AccountLayout:
-        return self._layouts[(table.program, table.account)]
+        return self.protocol.idls[table.program].layout(table.account)
 
     def _discriminator(self, table: Table) -> bytes:
         return self.protocol.idls[table.program].account_discriminator(table.account)
 
     def _field_type(self, table: Table, name: str) -> str:
-        types = {item["name"]: item["type"] for item in self.protocol.raw[table.program]["types"]}
-        return next(str(f["type"]) for f in types[table.account]["fields"] if f["name"] == name)
+        return self._layout(table).field_type(name)
 
     def _decode(self, program: str, account_type: str, address: Pubkey, data: bytes) -> Row:
-        idl = self.protocol.idls[program]
-        key = (program, account_type)
-        if key not in self._readers:
-            try:
-                self._readers[key] = account_reader(self.protocol.raw[program], account_type)
-            except UnsupportedType:
-                self._readers[key] = None
-        reader = self._readers[key]
-        if reader is None or data[:8] != idl.account_discriminator(account_type):
-            # The IDL coder: for shapes the fast reader does not cover, and to name what is wrong.
-            return Row(program, account_type, str(address), to_json(idl.decode_account_as(account_type, data)))
-        try:
-            return Row(program, account_type, str(address), reader(data))
-        except (struct.error, IndexError, UnicodeDecodeError) as error:
-            raise IdlError(f"cannot decode {account_type} {address}: {error}") from error
+        return Row(program, account_type, str(address), self.protocol.idls[program].account_json(account_type, data))
 
     async def _program_accounts(
         self, program: str, account_type: str, memcmps: Sequence[tuple[int, bytes]], data_slice: DataSliceOpts | None = None

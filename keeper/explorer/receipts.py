@@ -13,8 +13,9 @@ from solders.message import Message
 from solders.pubkey import Pubkey
 from solders.transaction import Transaction
 
-from keeper.daemon.models import Receipt
-from keeper.daemon.protocol import Protocol
+from keeper.client.models import Receipt
+from keeper.client.protocol import Protocol
+from keeper.client.provenance import verify_receipt
 
 
 @dataclass(frozen=True)
@@ -36,20 +37,13 @@ async def simulate_verify_receipt(
     client: AsyncClient, protocol: Protocol, sequence: int, receipt: Receipt, proof: Sequence[bytes], fee_payer: Pubkey
 ) -> tuple[bool, str | None, list[str]]:
     """(verified, error name, logs) of provenance.verify_receipt simulated without a signature."""
-    instruction = protocol.verify_receipt(sequence, receipt_args(receipt), list(proof))
+    instruction = verify_receipt(protocol.provenance, sequence, receipt, proof)
     blockhash = (await client.get_latest_blockhash()).value.blockhash
     transaction = Transaction.new_unsigned(Message.new_with_blockhash([instruction], fee_payer, blockhash))
     result = (await client.simulate_transaction(transaction, sig_verify=False)).value
     logs = list(result.logs or [])
     if result.err is None:
         return True, None, logs
-    error = next((line.split("Error Code: ", 1)[1].split(".", 1)[0] for line in logs if "Error Code: " in line), str(result.err))
-    return False, error, logs
+    name = protocol.errors.name(result.err, logs, [instruction.program_id])
+    return False, name or str(result.err), logs
 
-
-def receipt_args(receipt: Receipt) -> dict[str, Any]:
-    return {
-        "job": Pubkey.from_bytes(receipt.job), "node": Pubkey.from_bytes(receipt.node),
-        "model_hash": list(receipt.model_hash), "input_hash": list(receipt.input_hash),
-        "output_hash": list(receipt.output_hash), "timestamp": receipt.timestamp,
-    }

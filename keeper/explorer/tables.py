@@ -3,21 +3,15 @@ columns), and the rows and pages it answers with."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from solders.pubkey import Pubkey
 
-from keeper.daemon.protocol import JOB_STATUS
+from keeper.client.constants import JOB_STATUS
 
 MAX_PAGE_SIZE = 100  # getMultipleAccounts takes at most 100 addresses
-# How accounts show as JSON (here and in `decode`): fields with these prefixes are padding
-# (`_reserved`, zero-copy layouts' `_padding`; the IDL coder drops the leading underscore),
-# byte arrays of these lengths (hashes, roots, signatures) are hex.
-HIDDEN_FIELD_PREFIXES = ("_", "reserved", "padding")
-HEX_ARRAY_LENGTHS = (32, 64)
 
 # kind -> [(program, account type)] for `io-keeper explore`
 KINDS: Mapping[str, tuple[tuple[str, str], ...]] = {
@@ -33,27 +27,6 @@ KINDS: Mapping[str, tuple[tuple[str, str], ...]] = {
 
 class QueryError(ValueError):
     """The reader asked for something malformed (bad address, unknown status, ...)."""
-
-
-def to_json(value: Any) -> Any:
-    """Plain JSON from decoded IDL values: addresses base58, byte arrays hex, enums by name.
-    Integers stay integers (u64 amounts exceed 2^53; the web page reads them as strings)."""
-    if isinstance(value, Pubkey):
-        return str(value)
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).hex()
-    if isinstance(value, list):
-        if len(value) in HEX_ARRAY_LENGTHS and all(isinstance(item, int) and 0 <= item < 256 for item in value):
-            return bytes(value).hex()
-        return [to_json(item) for item in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value) if not f.name.startswith(HIDDEN_FIELD_PREFIXES)}
-    if isinstance(value, Mapping):
-        return {str(key): to_json(item) for key, item in value.items() if not str(key).startswith(HIDDEN_FIELD_PREFIXES)}
-    if isinstance(value, (int, str, bool, float)) or value is None:
-        return value
-    # anchorpy enums are sumtype instances: show the variant name.
-    return type(value).__name__
 
 
 @dataclass(frozen=True)

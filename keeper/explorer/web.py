@@ -20,10 +20,10 @@ from solana.exceptions import SolanaRpcException
 from solana.rpc.core import RPCException
 from solders.pubkey import Pubkey
 
-from keeper.daemon.models import I64_MAX, Bytes32, Receipt
+from keeper.client.idl import IdlError
+from keeper.client.models import I64_MAX, Bytes32, Receipt
 from keeper.explorer.read import NetworkReader
 from keeper.explorer.tables import MAX_PAGE_SIZE, TABLES, QueryError
-from keeper.idl import IdlError
 
 log = logging.getLogger("io-keeper.explorer")
 

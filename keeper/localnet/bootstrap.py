@@ -93,7 +93,7 @@ PROTOCOL_PROGRAMS: frozenset[str] = frozenset({"rewards", "staking", "escrow", "
 
 @dataclass(frozen=True)
 class DeployProtocol:
-    """Runs `keeper.deployment.bootstrap` with the localnet's named keys.
+    """Runs `keeper.localnet.deployment.bootstrap` with the localnet's named keys.
 
     The IO mint + genesis (to the treasury), a USDC mint (its authority kept as
     keys/usdc_mint_authority.json so wallets can be funded), and the four configs. Skipped,
@@ -104,14 +104,14 @@ class DeployProtocol:
     name: str = "deploy-protocol"
 
     def run(self, context: BootstrapContext) -> None:
-        from keeper.addresses import (
+        from keeper.client.addresses import (
             EscrowAddresses,
             ProvenanceAddresses,
             RewardsAddresses,
             StakingAddresses,
             associated_token_address,
         )
-        from keeper.deployment import Roles, Settings, bootstrap
+        from keeper.localnet.deployment import Roles, Settings, bootstrap
 
         loaded = {spec.name for spec in context.loaded_programs}
         missing = sorted(PROTOCOL_PROGRAMS - loaded)

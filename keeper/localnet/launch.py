@@ -18,7 +18,6 @@ from typing import Final
 
 from solders.keypair import Keypair
 
-import keeper
 from keeper.localnet.deploy import deploy_workspace
 from keeper.localnet.remote import LocalnetChain
 
@@ -31,7 +30,7 @@ def chain_python() -> Path:
     """The chain environment's interpreter: $IO_LOCALNET_CHAIN_PYTHON, else `.venv-chain` beside
     the keeper's sources (where scripts/setup-python makes it)."""
     configured = os.environ.get(CHAIN_PYTHON_ENV)
-    path = Path(configured) if configured else Path(keeper.__file__).resolve().parents[1] / ".venv-chain" / "bin" / "python"
+    path = Path(configured) if configured else Path(__file__).resolve().parents[2] / ".venv-chain" / "bin" / "python"
     if not path.is_file():
         raise FileNotFoundError(f"no chain environment at {path}: run scripts/setup-python (or set {CHAIN_PYTHON_ENV})")
     return path

@@ -31,7 +31,7 @@ class LocalnetSettings(BaseSettings):
     # Chain time at start; None = the current wall-clock time.
     start_unix_timestamp: int | None = Field(default=None, ge=0)
     # Escrow's dispute window: a development chain settles soon after completion (the program's
-    # least, 60 s; keeper.deployment.Settings' default for a real deployment is an hour).
+    # least, 60 s; keeper.localnet.deployment.Settings' default for a real deployment is an hour).
     dispute_window_secs: int = Field(default=60, ge=60, le=7 * 24 * 3600)
 
     @field_validator("host")

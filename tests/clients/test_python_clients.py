@@ -36,7 +36,7 @@ from solders.transaction import Transaction
 from spl.token.constants import TOKEN_PROGRAM_ID
 from spl.token.instructions import get_associated_token_address
 
-from keeper.addresses import EscrowAddresses
+from keeper.client.addresses import EscrowAddresses
 from tests.clients.conftest import Cluster
 from tests.keeper.test_settlement import expected_split
 from tests.keeper.wallet import REPO_ROOT, Bank, Manifest, ctx, funded_keypair, register_node, renter_ledger_if_missing, token_balance
@@ -119,7 +119,7 @@ async def test_anchorpy_program_rpc_wallet_and_solana_py_account_subscription_se
                 "renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
                 "config": EscrowAddresses.config, "node": node.address, "job": job,
                 "payment_mint": bank.usdc, "escrow_vault": EscrowAddresses.vault(bank.usdc), "renter_token_account": renter_usdc,
-            }, pre_instructions=await renter_ledger_if_missing(client, escrow, renter.pubkey())),
+            }, pre_instructions=await renter_ledger_if_missing(client, renter.pubkey())),
         )
         decoded = await escrow.account["Job"].fetch(job)
         assert decoded.hours_reserved == HOURS_RESERVED and decoded.price_per_hour == PRICE

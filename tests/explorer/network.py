@@ -16,16 +16,18 @@ from typing import Any
 from solana.rpc.async_api import AsyncClient
 from solders.pubkey import Pubkey
 
-from keeper.addresses import EscrowAddresses, RewardsAddresses, StakingAddresses
-from keeper.constants import RESERVATION_FEE_BPS
-from keeper.daemon.protocol import Protocol, default_idl_dir
-from keeper.fees import fee_ceil
+from keeper.client import escrow as escrow_ix
+from keeper.client import staking as staking_ix
+from keeper.client.addresses import RewardsAddresses, StakingAddresses
+from keeper.client.constants import RESERVATION_FEE_BPS
+from keeper.client.fees import fee_ceil
+from keeper.client.protocol import Protocol
 from tests.keeper.conftest import KeeperProcess, keeper_config, start_keeper, stop_keeper, wait_for
 from tests.keeper.receipts import make_receipts
 from tests.keeper.test_settlement import expected_split
 from tests.keeper.wallet import Bank, Manifest, NodeHandle, complete_job, funded_keypair, load_key, open_job, register_node, send, start_job
 
-PROTOCOL = Protocol(default_idl_dir())
+PROTOCOL = Protocol()
 PRICE = 2_500_000
 HOURS_RESERVED = 4
 HOURS_USED = 1
@@ -46,13 +48,8 @@ class Network:
 async def _stake(client: AsyncClient, bank: Bank, node: Pubkey, amount: int) -> None:
     staker = await funded_keypair(client)
     source = await bank.give_io(staker.pubkey(), amount)
-    position = StakingAddresses.stake_position(node, staker.pubkey())
-    opening = PROTOCOL.staking.instruction("open_stake_position", {}, {"staker": staker.pubkey(), "node": node, "position": position})
-    ix = PROTOCOL.staking.instruction("stake", {"amount": amount}, {
-        "staker": staker.pubkey(), "config": StakingAddresses.config, "node": node,
-        "position": position, "staker_token_account": source, "stake_vault": StakingAddresses.stake_vault,
-    })
-    await send(client, [opening, ix], staker)
+    opening = staking_ix.open_stake_position(PROTOCOL.staking, staker.pubkey(), node)
+    await send(client, [opening, staking_ix.stake(PROTOCOL.staking, staker.pubkey(), node, amount, source)], staker)
 
 
 async def _slash(client: AsyncClient, manifest: Manifest, node: Pubkey, fraction_bps: int) -> None:
@@ -108,11 +105,8 @@ async def build_network(client: AsyncClient, manifest: Manifest, extra_nodes: in
 
     (cancelled,) = await jobs(idle_node, bank.usdc, renter_usdc, 1, "Open")
     treasury = load_key(manifest.state_dir, "treasury").pubkey()
-    await send(client, [PROTOCOL.escrow.instruction("cancel_job", {}, {
-        "renter": renter.pubkey(), "config": EscrowAddresses.config, "job": cancelled.address,
-        "escrow_vault": EscrowAddresses.vault(bank.usdc), "renter_token_account": renter_usdc,
-        "treasury_token_account": await bank.ata(treasury, bank.usdc),
-    })], renter)
+    treasury_usdc = await bank.ata(treasury, bank.usdc)
+    await send(client, [escrow_ix.cancel_job(PROTOCOL.escrow, renter.pubkey(), cancelled.address, bank.usdc, renter_usdc, treasury_usdc)], renter)
     _add(network.expected_fees, bank.usdc, fee_ceil(PRICE * HOURS_RESERVED, RESERVATION_FEE_BPS))
     network.cancelled = 1
 

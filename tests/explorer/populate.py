@@ -38,9 +38,11 @@ from solders.sysvar import CLOCK
 from solders.transaction import Transaction
 from spl.token.instructions import get_associated_token_address
 
-from keeper.addresses import EscrowAddresses, StakingAddresses
+from keeper.client import escrow as escrow_ix
+from keeper.client import staking as staking_ix
+from keeper.client.addresses import EscrowAddresses, StakingAddresses
 from keeper.client.clock import clock_unix_timestamp
-from keeper.daemon.protocol import JOB_STATUS, AccountLayout
+from keeper.client.constants import JOB_STATUS
 from tests.keeper.bench import PROTOCOL, pack
 from tests.keeper.wallet import Bank, Manifest, funded_keypair
 from tests.localnet.conftest import start_localnet, stop_localnet
@@ -73,7 +75,7 @@ SOL = 10**9
 # Generous rent + fee budget per account a wallet creates (a Job and its vault ~0.005 SOL).
 LAMPORTS_PER_CREATED = SOL // 100
 STATUSES = tuple(JOB_STATUS)
-POSITION_LAYOUT = AccountLayout.from_idl(PROTOCOL.raw["staking"], "StakePosition")
+POSITION_LAYOUT = PROTOCOL.staking.layout("StakePosition")
 SKIP_PREFLIGHT = RpcSendTransactionConfig(skip_preflight=True)
 
 
@@ -331,9 +333,8 @@ async def _chain_time(client: AsyncClient) -> int:
 
 
 def _register(node: _Node) -> Instruction:
-    params = {"gpu_model": node.gpu_model, "tier": node.tier, "staker_share_bps": node.staker_share_bps, "token_share_bps": node.token_share_bps}
-    return PROTOCOL.staking.instruction(
-        "register_node", {"params": params}, {"operator": node.operator.address, "node_key": node.key.address, "node": node.address},
+    return staking_ix.register_node(
+        PROTOCOL.staking, node.operator.address, node.key.address, node.gpu_model, node.tier, node.staker_share_bps, node.token_share_bps
     )
 
 
@@ -353,28 +354,21 @@ async def _stake(sender: _Sender, bank: Bank, stakes: list[_Stake]) -> None:
         instructions: list[Instruction] = []
         opened: set[Pubkey] = set()
         for stake in (stake for stake in stakes if stake.staker is staker):
-            position = StakingAddresses.stake_position(stake.node.address, staker.address)
-            if position not in opened:
-                opened.add(position)
-                instructions.append(PROTOCOL.staking.instruction("open_stake_position", {}, {
-                    "staker": staker.address, "node": stake.node.address, "position": position}))
-            instructions.append(PROTOCOL.staking.instruction("stake", {"amount": stake.amount}, {
-                "staker": staker.address, "config": StakingAddresses.config, "node": stake.node.address,
-                "position": position, "staker_token_account": token, "stake_vault": StakingAddresses.stake_vault,
-            }))
+            if stake.node.address not in opened:
+                opened.add(stake.node.address)
+                instructions.append(staking_ix.open_stake_position(PROTOCOL.staking, staker.address, stake.node.address))
+            instructions.append(staking_ix.stake(PROTOCOL.staking, staker.address, stake.node.address, stake.amount, token))
         return lambda blockhash: pack(instructions, staker.keypair, blockhash, 64)
 
     await _pipelined(sender, "stakes", [build(staker) for staker in dict.fromkeys(stake.staker for stake in stakes)])
 
 
 def _open(job: _Job, usdc: Pubkey, io: Pubkey) -> Instruction:
-    renter, address = job.renter, job.address
-    return PROTOCOL.escrow.instruction("open_job", {"job_id": job.job_id, "hours_reserved": job.hours, "price_per_hour": job.price}, {
-        "renter": renter.wallet.address, "renter_ledger": EscrowAddresses.renter_ledger(renter.wallet.address),
-        "config": EscrowAddresses.config, "node": job.node.address, "job": address,
-        "payment_mint": io if job.mint == "IO" else usdc, "escrow_vault": EscrowAddresses.vault(io if job.mint == "IO" else usdc),
-        "renter_token_account": renter.io if job.mint == "IO" else renter.usdc,
-    })
+    renter, io_paid = job.renter, job.mint == "IO"
+    return escrow_ix.open_job(
+        PROTOCOL.escrow, renter.wallet.address, job.node.key.address, job.job_id, job.hours, job.price, io if io_paid else usdc,
+        renter.io if io_paid else renter.usdc,
+    )
 
 
 def _opens(bank: Bank, jobs: list[_Job]) -> Callable[[Hash], list[Transaction]]:
@@ -403,7 +397,7 @@ async def _open_renter_ledgers(sender: _Sender, renters: list[_Renter]) -> None:
     blockhash = await sender.blockhash()
     await sender.send("ledgers", [
         tx for renter in renters
-        for tx in pack([PROTOCOL.escrow.instruction("open_renter_ledger", {}, {"renter": renter.wallet.address})],
+        for tx in pack([escrow_ix.open_renter_ledger(PROTOCOL.escrow, renter.wallet.address)],
                        renter.wallet.keypair, blockhash, 1)
     ])
 
@@ -411,7 +405,7 @@ async def _open_renter_ledgers(sender: _Sender, renters: list[_Renter]) -> None:
 async def _start_jobs(sender: _Sender, jobs: list[_Job]) -> int:
     """Starts `jobs` with their node keys; returns chain time just after (no start is later)."""
     await _as_node_keys(sender, [
-        (job.node, PROTOCOL.escrow.instruction("start_job", {}, {"node_key": job.node.key.address, "config": EscrowAddresses.config, "job": job.address}))
+        (job.node, escrow_ix.start_job(PROTOCOL.escrow, job.node.key.address, job.address))
         for job in jobs
     ])
     return await _chain_time(sender.client)
@@ -422,8 +416,8 @@ async def _complete_jobs(sender: _Sender, rng: random.Random, started: list[tupl
     chain time, all earlier than `now`. Each bills 1 to its hours begun (a node may bill no more;
     the first hour begins a second after the start)."""
     await _as_node_keys(sender, [
-        (job.node, PROTOCOL.escrow.instruction("complete_job", {"hours_used": rng.randint(1, min(job.hours, math.ceil((now - started_by) / 3_600)))}, {
-            "authority": job.node.key.address, "config": EscrowAddresses.config, "job": job.address}))
+        (job.node, escrow_ix.complete_job(
+            PROTOCOL.escrow, job.node.key.address, job.address, rng.randint(1, min(job.hours, math.ceil((now - started_by) / 3_600)))))
         for jobs, started_by in started
         for job in jobs
     ])

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import urllib.request
 from collections.abc import Iterator
@@ -11,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from solana.rpc.async_api import AsyncClient
-from solders.keypair import Keypair
 from solders.message import Message
 from solders.pubkey import Pubkey
 from solders.transaction import Transaction
 from spl.token.instructions import BurnParams, burn
 
-from keeper.addresses import TOKEN_PROGRAM_ID, EscrowAddresses, RewardsAddresses, associated_token_address
+from keeper.client.addresses import TOKEN_PROGRAM_ID, EscrowAddresses, RewardsAddresses, associated_token_address
+from keeper.client.keys import load_keypair
 from tests.explorer.conftest import Explorer, start_explorer, stop_explorer
 from tests.keeper.conftest import localnet_fixture
 from tests.localnet.conftest import IO_KEEPER, Localnet, free_port
@@ -134,7 +133,7 @@ async def test_io_burned_outside_the_protocol_shows_as_the_difference(localnet: 
     """Anyone may burn their own IO with SPL Token; the burn ledger never sees it. Supply then
     sits below genesis + emitted − burned by exactly that amount, and the explorer says so
     instead of calling the supply inconsistent."""
-    treasury = Keypair.from_bytes(bytes(json.loads((localnet.state_dir / "keys" / "treasury.json").read_text())))
+    treasury = load_keypair(localnet.state_dir / "keys" / "treasury.json")
     source = associated_token_address(treasury.pubkey(), RewardsAddresses.io_mint)
     burn_ix = burn(BurnParams(program_id=TOKEN_PROGRAM_ID, account=source, mint=RewardsAddresses.io_mint, owner=treasury.pubkey(), amount=7))
     async with AsyncClient(localnet.url, commitment="confirmed") as client:

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from anchorpy.coder.coder import Coder
 from solana.rpc.async_api import AsyncClient
 from solders.keypair import Keypair
 
-from keeper.addresses import ProvenanceAddresses, RewardsAddresses, associated_token_address
-from keeper.explorer.decode import account_reader
-from keeper.explorer.tables import to_json
+from keeper.client.addresses import ProvenanceAddresses, RewardsAddresses, associated_token_address
+from tests.anchor_reference import to_json
 from tests.explorer.browser import Browser, Page
 from tests.explorer.conftest import LOADED, SCREENSHOT_DIR, Explorer, start_explorer, stop_explorer
 from tests.explorer.network import PROTOCOL, Network, build_network, run_keeper
@@ -240,13 +240,15 @@ async def test_tables_filter_and_page_on_the_server(page: Page, running: Running
 
 
 async def test_fast_account_readers_equal_the_idl_coder_on_every_account(running: Running) -> None:
+    """The explorer's JSON of every account (the SDK's decoder) equals anchorpy's IDL coder's."""
     seen: set[str] = set()
     async with AsyncClient(running.localnet.url) as client:
         for name, idl in PROTOCOL.idls.items():
+            reference = Coder(idl.idl)
             for item in (await client.get_program_accounts(idl.program_id, encoding="base64")).value:
                 data = bytes(item.account.data)
                 decoded = idl.decode_account(data)
-                assert account_reader(PROTOCOL.raw[name], decoded.name)(data) == to_json(decoded.data), (name, decoded.name)
+                assert idl.account_json(decoded.name, data) == to_json(reference.accounts.decode(data)), (name, decoded.name)
                 seen.add(decoded.name)
     assert {"Job", "Node", "StakePosition", "SlashRecord", "Batch", "BurnEpoch", "BurnLedger", "EmissionState",
             "EscrowConfig", "StakingConfig", "RewardsConfig", "ProvenanceConfig"} <= seen

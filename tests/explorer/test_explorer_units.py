@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from keeper.addresses import EscrowAddresses
+from keeper.client.addresses import EscrowAddresses
 from keeper.explorer.cache import TtlCache
 from keeper.explorer.history import program_data_lines
 from keeper.explorer.tables import TABLES, QueryError

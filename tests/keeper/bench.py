@@ -25,14 +25,16 @@ from solders.message import Message
 from solders.pubkey import Pubkey
 from solders.transaction import Transaction
 
-from keeper.addresses import EscrowAddresses
-from keeper.daemon.protocol import JOB_STATUS, Protocol, default_idl_dir
+from keeper.client import escrow as escrow_ix
+from keeper.client.addresses import EscrowAddresses
+from keeper.client.constants import JOB_STATUS
+from keeper.client.protocol import Protocol
 from tests.keeper.conftest import keeper_config, start_keeper, stop_keeper, wait_for
 from tests.keeper.receipts import make_receipts
 from tests.keeper.wallet import Bank, Manifest, funded_keypair, register_node, send
 from tests.localnet.conftest import start_localnet, stop_localnet
 
-PROTOCOL = Protocol(default_idl_dir())
+PROTOCOL = Protocol()
 FAST = TxOpts(skip_preflight=True, skip_confirmation=True)
 
 
@@ -93,7 +95,7 @@ async def make_completed_jobs(client: AsyncClient, manifest: Manifest, count: in
     node_key = node.node_key
     # Each renter's job-id ledger first: its jobs' transactions land in any order.
     for renter, _ in renters:
-        await send(client, [escrow.instruction("open_renter_ledger", {}, {"renter": renter.pubkey()})], renter)
+        await send(client, [escrow_ix.open_renter_ledger(escrow, renter.pubkey())], renter)
 
     def job(job_id: int) -> Pubkey:
         return EscrowAddresses.job(renters[job_id // IDS_PER_RENTER][0].pubkey(), job_id)
@@ -101,10 +103,7 @@ async def make_completed_jobs(client: AsyncClient, manifest: Manifest, count: in
     def opens(ids: range) -> list[Instruction]:
         def one(i: int) -> Instruction:
             renter, renter_usdc = renters[i // IDS_PER_RENTER]
-            return escrow.instruction("open_job", {"job_id": i, "hours_reserved": 2, "price_per_hour": 1_000_003}, {
-                "renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
-                "config": EscrowAddresses.config, "node": node.address, "job": job(i), "payment_mint": bank.usdc,
-                "escrow_vault": EscrowAddresses.vault(bank.usdc), "renter_token_account": renter_usdc})
+            return escrow_ix.open_job(escrow, renter.pubkey(), node_key.pubkey(), i, 2, 1_000_003, bank.usdc, renter_usdc)
         return [one(i) for i in ids]
 
     def open_transactions(ids: range, blockhash: Hash) -> list[Transaction]:
@@ -117,11 +116,10 @@ async def make_completed_jobs(client: AsyncClient, manifest: Manifest, count: in
         return out
 
     def starts(ids: range) -> list[Instruction]:
-        return [escrow.instruction("start_job", {}, {"node_key": node_key.pubkey(), "config": EscrowAddresses.config, "job": job(i)}) for i in ids]
+        return [escrow_ix.start_job(escrow, node_key.pubkey(), job(i)) for i in ids]
 
     def completes(ids: range) -> list[Instruction]:
-        return [escrow.instruction("complete_job", {"hours_used": 1}, {"authority": node_key.pubkey(), "config": EscrowAddresses.config, "job": job(i)})
-                for i in ids]
+        return [escrow_ix.complete_job(escrow, node_key.pubkey(), job(i), 1) for i in ids]
 
     previous: range | None = None
     for first in range(0, count, chunk):

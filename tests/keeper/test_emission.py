@@ -8,16 +8,16 @@ from pathlib import Path
 
 from solana.rpc.async_api import AsyncClient
 
-from keeper.addresses import RewardsAddresses
-from keeper.constants import IO_GENESIS_SUPPLY
-from keeper.daemon.protocol import Protocol, default_idl_dir
-from keeper.schedule import sum_hours
+from keeper.client.addresses import RewardsAddresses
+from keeper.client.constants import IO_GENESIS_SUPPLY
+from keeper.client.protocol import Protocol
+from keeper.client.schedule import sum_hours
 from tests.keeper.conftest import keeper_config, localnet_fixture, start_keeper, stop_keeper, wait_for
 from tests.localnet.conftest import Localnet
 
 # One chain hour per wall second.
 localnet = localnet_fixture("--time-scale", "3600")
-PROTOCOL = Protocol(default_idl_dir())
+PROTOCOL = Protocol()
 
 
 async def emitted_hours_and_supply(client: AsyncClient) -> tuple[int, int, int]:

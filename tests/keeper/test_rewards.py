@@ -13,9 +13,10 @@ from solana.rpc.async_api import AsyncClient
 from solana.rpc.core import RPCException
 from spl.token.instructions import get_associated_token_address
 
-from keeper.addresses import RewardsAddresses, StakingAddresses
-from keeper.constants import EPOCH_CLAIM_WINDOW_SECS, IO_UNIT
-from keeper.daemon.protocol import Protocol
+from keeper.client import staking as staking_ix
+from keeper.client.addresses import RewardsAddresses, StakingAddresses
+from keeper.client.constants import EPOCH_CLAIM_WINDOW_SECS, IO_UNIT
+from keeper.client.protocol import Protocol
 from keeper.localnet.remote import LocalnetChain
 from tests.keeper.conftest import keeper_config, localnet_fixture, start_keeper, stop_keeper, wait_for
 from tests.keeper.wallet import REPO_ROOT, Bank, Manifest, ctx, funded_keypair, program, register_node, send, token_balance
@@ -47,12 +48,12 @@ async def test_epoch_roots_posted_and_claimed_with_served_proofs(localnet: Local
             assert served["amount"] == work[node.address] and served["status"] == "posted"
             rewards = program(client, node.operator, "rewards")
             accounts = {
-                "config": RewardsAddresses.config, "epoch_root": RewardsAddresses.epoch_root(1),
+                "epoch_root": RewardsAddresses.epoch_root(1),
                 "emission": RewardsAddresses.emission, "node": node.address,
                 "claim_receipt": RewardsAddresses.claim_receipt(1, node.address),
                 "operator_token": get_associated_token_address(node.operator.pubkey(), bank.io),
                 "reward_vault": RewardsAddresses.reward_vault, "mint_authority": RewardsAddresses.mint_authority,
-                "staking_config": StakingAddresses.config, "staker_reward_vault": StakingAddresses.staker_reward_vault,
+                "staker_reward_vault": StakingAddresses.staker_reward_vault,
                 "payer": node.operator.pubkey(),
             }
             proof = [list(bytes.fromhex(sibling)) for sibling in served["proof"]]
@@ -87,12 +88,10 @@ async def test_the_keeper_activates_warmed_up_stake_and_expires_epochs_past_thei
         staker = await funded_keypair(client)
         source = await bank.give_io(staker.pubkey(), 10 * IO_UNIT)
         position = StakingAddresses.stake_position(node.address, staker.pubkey())
-        await send(client, [protocol.staking.instruction("open_stake_position", {}, {
-            "staker": staker.pubkey(), "node": node.address, "position": position,
-        }), protocol.staking.instruction("stake", {"amount": 10 * IO_UNIT}, {
-            "staker": staker.pubkey(), "config": StakingAddresses.config, "node": node.address, "position": position,
-            "staker_token_account": source, "stake_vault": StakingAddresses.stake_vault,
-        })], staker)
+        await send(client, [
+            staking_ix.open_stake_position(protocol.staking, staker.pubkey(), node.address),
+            staking_ix.stake(protocol.staking, staker.pubkey(), node.address, 10 * IO_UNIT, source),
+        ], staker)
         held = protocol.staking.decode_account_as("StakePosition", bytes((await client.get_account_info(position)).value.data))
         assert (held.shares, held.activating_shares) == (0, 10 * IO_UNIT)
         emission = protocol.parse_emission(bytes(chain.get_account(RewardsAddresses.emission).data))

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from solana.rpc.async_api import AsyncClient
 
-from keeper.addresses import ProvenanceAddresses, RewardsAddresses
-from keeper.constants import IO_GENESIS_SUPPLY
-from keeper.daemon.protocol import Protocol, default_idl_dir
-from keeper.schedule import sum_hours
+from keeper.client.addresses import ProvenanceAddresses, RewardsAddresses
+from keeper.client.constants import IO_GENESIS_SUPPLY
+from keeper.client.protocol import Protocol
+from keeper.client.schedule import sum_hours
 from tests.keeper.conftest import KeeperProcess, keeper_config, localnet_fixture, start_keeper, stop_keeper, wait_for
 from tests.keeper.receipts import make_receipts
 from tests.keeper.scenario import assert_settled_exactly_once, completed_usdc_jobs
@@ -25,7 +25,7 @@ from tests.keeper.wallet import Manifest
 from tests.localnet.conftest import REPO_ROOT, Localnet, free_port
 
 localnet = localnet_fixture("--time-scale", "600")
-PROTOCOL = Protocol(default_idl_dir())
+PROTOCOL = Protocol()
 
 
 class ReceiptPoster(threading.Thread):

@@ -10,9 +10,9 @@ from pathlib import Path
 from solana.rpc.async_api import AsyncClient
 from spl.token.instructions import get_associated_token_address
 
-from keeper.addresses import RewardsAddresses
-from keeper.constants import FACILITATION_FEE_BPS, NETWORK_FEE_BPS, RESERVATION_FEE_BPS
-from keeper.fees import fee_ceil, share_floor
+from keeper.client.addresses import RewardsAddresses
+from keeper.client.constants import FACILITATION_FEE_BPS, NETWORK_FEE_BPS, RESERVATION_FEE_BPS
+from keeper.client.fees import fee_ceil, share_floor
 from tests.keeper.conftest import keeper_config, localnet_fixture, start_keeper, stop_keeper, wait_for
 from tests.keeper.wallet import Bank, Manifest, complete_job, fetch_job, funded_keypair, open_job, program, register_node, start_job, token_balance
 from tests.localnet.conftest import Localnet
@@ -84,7 +84,7 @@ async def test_keeper_settles_completed_jobs_with_exact_balances(localnet: Local
         for (node, _, _, _, _, used), job in zip(cases, jobs, strict=True):
             await complete_job(client, node, job, used)
         for job in jobs:
-            assert type((await fetch_job(client, job.address)).status).__name__ == "Completed"
+            assert (await fetch_job(client, job.address)).status == "Completed"
 
         keeper = start_keeper(keeper_config(tmp_path, localnet.url, localnet.state_dir, emission={"enabled": False}))
         keepers.append(keeper)

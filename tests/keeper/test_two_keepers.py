@@ -9,9 +9,9 @@ from pathlib import Path
 
 from solana.rpc.async_api import AsyncClient
 
-from keeper.addresses import RewardsAddresses
-from keeper.constants import IO_GENESIS_SUPPLY
-from keeper.schedule import sum_hours
+from keeper.client.addresses import RewardsAddresses
+from keeper.client.constants import IO_GENESIS_SUPPLY
+from keeper.client.schedule import sum_hours
 from tests.keeper.conftest import keeper_config, localnet_fixture, start_keeper, stop_keeper, wait_for
 from tests.keeper.scenario import assert_settled_exactly_once, completed_usdc_jobs
 from tests.keeper.test_robustness import PROTOCOL, onchain_totals

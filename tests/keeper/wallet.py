@@ -1,15 +1,16 @@
-"""A wallet as a renter, node operator or node device would run it: anchorpy `Program`s built
-from the public IDLs, talking to the cluster over JSON-RPC (nothing from the keeper daemon)."""
+"""A wallet as a renter, node operator or node device would run it: instructions from the SDK's
+builders (keeper.client, which derive every PDA), sent over JSON-RPC; nothing from the keeper
+daemon. `program` and `ctx` give anchorpy `Program`s from the public IDLs, for the tests that
+check a stock client."""
 
 from __future__ import annotations
 
 import json
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from anchorpy import Context, Idl, Program, Provider, Wallet
+from anchorpy import Context, Program, Provider, Wallet
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.core import RPCException
 from solana.rpc.types import TxOpts
@@ -27,14 +28,20 @@ from spl.token.instructions import (
     transfer_checked,
 )
 
-from keeper.addresses import TOKEN_PROGRAM_ID, EscrowAddresses, StakingAddresses
+from keeper.client import escrow as escrow_ix
+from keeper.client import spl
+from keeper.client import staking as staking_ix
+from keeper.client.addresses import TOKEN_PROGRAM_ID, EscrowAddresses, StakingAddresses
+from keeper.client.idl import ProgramIdl
+from keeper.client.keys import load_keypair
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+ESCROW, STAKING = ProgramIdl.installed("escrow"), ProgramIdl.installed("staking")
 OPTS = TxOpts(skip_confirmation=False, preflight_commitment="confirmed")
 
 
 def load_key(state_dir: Path, name: str) -> Keypair:
-    return Keypair.from_bytes(bytes(json.loads((state_dir / "keys" / f"{name}.json").read_text())))
+    return load_keypair(state_dir / "keys" / f"{name}.json")
 
 
 @dataclass
@@ -51,8 +58,7 @@ class Manifest:
 
 
 def _fixed_addresses(name: str, instruction: str) -> dict[str, Pubkey]:
-    idl = json.loads((REPO_ROOT / "idl" / f"{name}.json").read_text())
-    ix = next(item for item in idl["instructions"] if item["name"] == instruction)
+    ix = next(item for item in ProgramIdl.installed(name).raw["instructions"] if item["name"] == instruction)
     return {account["name"]: Pubkey.from_string(account["address"]) for account in ix["accounts"] if "address" in account}
 
 
@@ -65,18 +71,16 @@ def ctx(
                    pre_instructions=pre_instructions or [])
 
 
-async def renter_ledger_if_missing(client: AsyncClient, escrow: Program, renter: Pubkey) -> list[Instruction]:
+async def renter_ledger_if_missing(client: AsyncClient, renter: Pubkey) -> list[Instruction]:
     """`open_renter_ledger` for a renter that has no job-id ledger yet (a wallet's first job)."""
     if (await client.get_account_info(EscrowAddresses.renter_ledger(renter))).value is not None:
         return []
-    return [escrow.instruction["open_renter_ledger"](ctx=ctx("escrow", "open_renter_ledger", {
-        "renter": renter, "renter_ledger": EscrowAddresses.renter_ledger(renter),
-    }))]
+    return [escrow_ix.open_renter_ledger(ESCROW, renter)]
 
 
 def program(client: AsyncClient, payer: Keypair, name: str) -> Program:
-    idl = Idl.from_json((REPO_ROOT / "idl" / f"{name}.json").read_text())
-    return Program(idl, Pubkey.from_string(idl.address), Provider(client, Wallet(payer), OPTS))
+    idl = ProgramIdl.installed(name)
+    return Program(idl.idl, idl.program_id, Provider(client, Wallet(payer), OPTS))
 
 
 async def send(client: AsyncClient, instructions: list[Instruction], payer: Keypair, *signers: Keypair) -> None:
@@ -88,7 +92,7 @@ async def send(client: AsyncClient, instructions: list[Instruction], payer: Keyp
 
 async def token_balance(client: AsyncClient, account: Pubkey) -> int:
     info = (await client.get_account_info(account)).value
-    return 0 if info is None else struct.unpack_from("<Q", bytes(info.data), 64)[0]
+    return 0 if info is None else spl.token_amount(bytes(info.data))
 
 
 async def funded_keypair(client: AsyncClient, lamports: int = 10 * 10**9) -> Keypair:
@@ -147,16 +151,9 @@ class NodeHandle:
 async def register_node(client: AsyncClient, token_share_bps: int = 0, staker_share_bps: int = 200) -> NodeHandle:
     operator = await funded_keypair(client)
     node_key = await funded_keypair(client)
-    staking = program(client, operator, "staking")
-    node = StakingAddresses.node(node_key.pubkey())
-    params = staking.type["RegisterNodeParams"](
-        gpu_model="H100", tier=3, staker_share_bps=staker_share_bps, token_share_bps=token_share_bps
-    )
-    await staking.rpc["register_node"](
-        params,
-        ctx=ctx("staking", "register_node", {"operator": operator.pubkey(), "node_key": node_key.pubkey(), "node": node}, [node_key]),
-    )
-    return NodeHandle(operator, node_key, node, token_share_bps)
+    register = staking_ix.register_node(STAKING, operator.pubkey(), node_key.pubkey(), "H100", 3, staker_share_bps, token_share_bps)
+    await send(client, [register], operator, node_key)
+    return NodeHandle(operator, node_key, StakingAddresses.node(node_key.pubkey()), token_share_bps)
 
 
 @dataclass
@@ -172,25 +169,15 @@ async def open_job(
     client: AsyncClient, renter: Keypair, renter_token: Pubkey, node: NodeHandle, mint: Pubkey, job_id: int, hours: int, price: int
 ) -> JobHandle:
     await ensure_renter_ledger(client, renter)
-    escrow = program(client, renter, "escrow")
-    job = EscrowAddresses.job(renter.pubkey(), job_id)
-    await escrow.rpc["open_job"](
-        job_id, hours, price,
-        ctx=ctx("escrow", "open_job", {
-            "renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
-            "config": EscrowAddresses.config, "node": node.address, "job": job,
-            "payment_mint": mint, "escrow_vault": EscrowAddresses.vault(mint), "renter_token_account": renter_token,
-        }),
-    )
-    return JobHandle(renter, job_id, job, mint, renter_token)
+    await send(client, [escrow_ix.open_job(ESCROW, renter.pubkey(), node.node_key.pubkey(), job_id, hours, price, mint, renter_token)], renter)
+    return JobHandle(renter, job_id, EscrowAddresses.job(renter.pubkey(), job_id), mint, renter_token)
 
 
 async def ensure_renter_ledger(client: AsyncClient, renter: Keypair) -> None:
     """Creates the renter's job-id ledger unless it exists. Jobs of one renter opened at once may
     race to create it: the loser's "already in use" (or, for the very same transaction, "already
     been processed") means it exists."""
-    escrow = program(client, renter, "escrow")
-    for instruction in await renter_ledger_if_missing(client, escrow, renter.pubkey()):
+    for instruction in await renter_ledger_if_missing(client, renter.pubkey()):
         try:
             await send(client, [instruction], renter)
         except RPCException as error:
@@ -199,21 +186,14 @@ async def ensure_renter_ledger(client: AsyncClient, renter: Keypair) -> None:
 
 
 async def start_job(client: AsyncClient, node: NodeHandle, job: JobHandle) -> None:
-    escrow = program(client, node.node_key, "escrow")
-    await escrow.rpc["start_job"](
-        ctx=ctx("escrow", "start_job", {"node_key": node.node_key.pubkey(), "config": EscrowAddresses.config, "job": job.address})
-    )
+    await send(client, [escrow_ix.start_job(ESCROW, node.node_key.pubkey(), job.address)], node.node_key)
 
 
 async def complete_job(client: AsyncClient, node: NodeHandle, job: JobHandle, hours_used: int) -> None:
-    escrow = program(client, node.node_key, "escrow")
-    await escrow.rpc["complete_job"](
-        hours_used, ctx=ctx("escrow", "complete_job", {"authority": node.node_key.pubkey(), "config": EscrowAddresses.config, "job": job.address})
-    )
+    await send(client, [escrow_ix.complete_job(ESCROW, node.node_key.pubkey(), job.address, hours_used)], node.node_key)
 
 
 async def fetch_job(client: AsyncClient, job: Pubkey) -> Any:
-    """The Job decoded by anchorpy, or None once it is closed."""
-    if (await client.get_account_info(job)).value is None:
-        return None
-    return await program(client, Keypair(), "escrow").account["Job"].fetch(job)
+    """The Job decoded (its status by name), or None once it is closed."""
+    info = (await client.get_account_info(job)).value
+    return None if info is None else ESCROW.decode_account_as("Job", bytes(info.data))

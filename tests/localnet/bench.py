@@ -36,7 +36,7 @@ from solana.rpc.async_api import AsyncClient
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 
-from keeper.addresses import EscrowAddresses
+from keeper.client.addresses import EscrowAddresses
 from tests.keeper.bench import count_jobs, make_completed_jobs
 from tests.keeper.conftest import keeper_config, start_keeper, stop_keeper
 from tests.keeper.wallet import Manifest

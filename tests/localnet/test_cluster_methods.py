@@ -10,7 +10,6 @@ import pytest
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.core import RPCException
 from solders.hash import Hash
-from solders.keypair import Keypair
 from solders.message import Message
 from solders.pubkey import Pubkey
 from solders.rpc.errors import InvalidParamsMessage
@@ -18,6 +17,7 @@ from solders.rpc.requests import IsBlockhashValid
 from solders.rpc.responses import IsBlockhashValidResp
 from solders.system_program import TransferParams, transfer
 
+from keeper.client.keys import load_keypair
 from keeper.localnet.launch import chain_python
 from tests.localnet.conftest import Localnet, raw_rpc
 
@@ -152,7 +152,7 @@ def test_state_dir_holds_generated_keys_and_manifest(localnet: Localnet) -> None
     keys = sorted(path.name for path in Path(localnet.state_dir, "keys").iterdir())
     assert keys == ["admin.json", "faucet.json", "keeper.json", "slashing_authority.json", "treasury.json", "usdc_mint_authority.json"]
     for role in ("admin", "keeper", "slashing_authority", "treasury", "usdc_mint_authority"):
-        on_disk = Keypair.from_bytes(bytes(json.loads((localnet.state_dir / "keys" / f"{role}.json").read_text())))
+        on_disk = load_keypair(localnet.state_dir / "keys" / f"{role}.json")
         assert manifest["addresses"][role] == str(on_disk.pubkey())
     assert {"io_mint", "usdc_mint", "treasury_io", "burn_vault", "reward_vault", "emission", "escrow_config"} <= set(manifest["addresses"])
     assert set(manifest["programs"]) == {"escrow", "provenance", "rewards", "staking"}
@@ -161,7 +161,7 @@ def test_state_dir_holds_generated_keys_and_manifest(localnet: Localnet) -> None
 
 
 async def test_protocol_is_deployed_with_genesis_supply_and_configs(localnet: Localnet, client: AsyncClient) -> None:
-    from keeper.constants import IO_GENESIS_SUPPLY
+    from keeper.client.constants import IO_GENESIS_SUPPLY
 
     addresses = json.loads((localnet.state_dir / "localnet.json").read_text())["addresses"]
     supply = (await client.get_token_supply(Pubkey.from_string(addresses["io_mint"]))).value

@@ -26,10 +26,10 @@ from spl.token.instructions import (
     mint_to,
 )
 
+from keeper.client.spl import MINT_SIZE, TOKEN_ACCOUNT_SIZE
 from tests.localnet.conftest import Localnet, raw_rpc
 
 LAMPORTS_PER_SOL = 10**9
-MINT_LEN, TOKEN_ACCOUNT_LEN = 82, 165
 
 
 async def signed(client: AsyncClient, payer: Keypair, instructions: list, *signers: Keypair) -> Transaction:
@@ -69,12 +69,12 @@ async def test_unknown_signature_has_no_status_and_no_transaction(client: AsyncC
 async def test_spl_mint_token_account_mint_to_and_queries(client: AsyncClient, funded: Keypair) -> None:
     mint, holder = Keypair(), Keypair()
     owner = Keypair().pubkey()
-    rent_mint = (await client.get_minimum_balance_for_rent_exemption(MINT_LEN)).value
-    rent_account = (await client.get_minimum_balance_for_rent_exemption(TOKEN_ACCOUNT_LEN)).value
+    rent_mint = (await client.get_minimum_balance_for_rent_exemption(MINT_SIZE)).value
+    rent_account = (await client.get_minimum_balance_for_rent_exemption(TOKEN_ACCOUNT_SIZE)).value
     instructions = [
-        create_account(CreateAccountParams(from_pubkey=funded.pubkey(), to_pubkey=mint.pubkey(), lamports=rent_mint, space=MINT_LEN, owner=TOKEN_PROGRAM_ID)),
+        create_account(CreateAccountParams(from_pubkey=funded.pubkey(), to_pubkey=mint.pubkey(), lamports=rent_mint, space=MINT_SIZE, owner=TOKEN_PROGRAM_ID)),
         initialize_mint(InitializeMintParams(decimals=6, program_id=TOKEN_PROGRAM_ID, mint=mint.pubkey(), mint_authority=funded.pubkey())),
-        create_account(CreateAccountParams(from_pubkey=funded.pubkey(), to_pubkey=holder.pubkey(), lamports=rent_account, space=TOKEN_ACCOUNT_LEN, owner=TOKEN_PROGRAM_ID)),
+        create_account(CreateAccountParams(from_pubkey=funded.pubkey(), to_pubkey=holder.pubkey(), lamports=rent_account, space=TOKEN_ACCOUNT_SIZE, owner=TOKEN_PROGRAM_ID)),
         initialize_account(InitializeAccountParams(program_id=TOKEN_PROGRAM_ID, account=holder.pubkey(), mint=mint.pubkey(), owner=owner)),
         mint_to(MintToParams(program_id=TOKEN_PROGRAM_ID, mint=mint.pubkey(), dest=holder.pubkey(), mint_authority=funded.pubkey(), amount=1_234_500_000)),
     ]
@@ -85,10 +85,10 @@ async def test_spl_mint_token_account_mint_to_and_queries(client: AsyncClient, f
     balance = (await client.get_token_account_balance(holder.pubkey())).value
     assert (balance.amount, balance.ui_amount) == ("1234500000", 1234.5)
 
-    by_size = (await client.get_program_accounts(TOKEN_PROGRAM_ID, encoding="base64", filters=[TOKEN_ACCOUNT_LEN])).value
+    by_size = (await client.get_program_accounts(TOKEN_PROGRAM_ID, encoding="base64", filters=[TOKEN_ACCOUNT_SIZE])).value
     assert holder.pubkey() in [keyed.pubkey for keyed in by_size]
     assert mint.pubkey() not in [keyed.pubkey for keyed in by_size]
-    by_mint = (await client.get_program_accounts(TOKEN_PROGRAM_ID, encoding="base64", filters=[TOKEN_ACCOUNT_LEN, MemcmpOpts(offset=0, bytes=str(mint.pubkey()))])).value
+    by_mint = (await client.get_program_accounts(TOKEN_PROGRAM_ID, encoding="base64", filters=[TOKEN_ACCOUNT_SIZE, MemcmpOpts(offset=0, bytes=str(mint.pubkey()))])).value
     assert [keyed.pubkey for keyed in by_mint] == [holder.pubkey()]
     assert bytes(by_mint[0].account.data)[32:64] == bytes(owner)
     by_owner = (await client.get_program_accounts(TOKEN_PROGRAM_ID, encoding="base64", filters=[MemcmpOpts(offset=32, bytes=str(owner))])).value
@@ -99,16 +99,16 @@ async def test_spl_mint_token_account_mint_to_and_queries(client: AsyncClient, f
     assert [int.from_bytes(bytes(keyed.account.data), "little") for keyed in sliced] == [1_234_500_000]
 
     mint_info = (await client.get_account_info(mint.pubkey())).value
-    assert mint_info is not None and mint_info.owner == TOKEN_PROGRAM_ID and len(mint_info.data) == MINT_LEN
+    assert mint_info is not None and mint_info.owner == TOKEN_PROGRAM_ID and len(mint_info.data) == MINT_SIZE
     several = (await client.get_multiple_accounts([mint.pubkey(), holder.pubkey(), Pubkey.new_unique()])).value
-    assert [None if account is None else len(account.data) for account in several] == [MINT_LEN, TOKEN_ACCOUNT_LEN, None]
+    assert [None if account is None else len(account.data) for account in several] == [MINT_SIZE, TOKEN_ACCOUNT_SIZE, None]
 
 
 def test_program_accounts_with_context_and_base64_memcmp(localnet: Localnet) -> None:
     faucet = raw_rpc(localnet.url, {"jsonrpc": "2.0", "id": 1, "method": "getProgramAccounts", "params": ["11111111111111111111111111111111", {"encoding": "base64", "withContext": True, "filters": [{"dataSize": 0}]}]})["result"]
     assert faucet["context"]["slot"] >= 0 and len(faucet["value"]) >= 3  # faucet, admin, keeper at least
     mint_filter = {"memcmp": {"offset": 0, "bytes": base64.b64encode(b"\x01").decode(), "encoding": "base64"}}
-    result = raw_rpc(localnet.url, {"jsonrpc": "2.0", "id": 1, "method": "getProgramAccounts", "params": [str(TOKEN_PROGRAM_ID), {"encoding": "base64", "filters": [mint_filter, {"dataSize": MINT_LEN}]}]})
+    result = raw_rpc(localnet.url, {"jsonrpc": "2.0", "id": 1, "method": "getProgramAccounts", "params": [str(TOKEN_PROGRAM_ID), {"encoding": "base64", "filters": [mint_filter, {"dataSize": MINT_SIZE}]}]})
     assert isinstance(result["result"], list)
     for keyed in result["result"]:
         assert base64.b64decode(keyed["account"]["data"][0])[0] == 1

@@ -2,8 +2,8 @@
 SPEC's money rules recomputed independently in Python, and compute-unit bookkeeping.
 
 Expected amounts never come from the program: `quote` and `settlement` below restate the
-SPEC (Escrow section and fee table) with `keeper.fees` (fee_ceil rounds fees up,
-share_floor rounds shares down) and the fee rates of `keeper.constants`.
+SPEC (Escrow section and fee table) with `keeper.client.fees` (fee_ceil rounds fees up,
+share_floor rounds shares down) and the fee rates of `keeper.client.constants`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from keeper.addresses import EscrowAddresses, RewardsAddresses, StakingAddresses, associated_token_address
-from keeper.constants import FACILITATION_FEE_BPS, NETWORK_FEE_BPS, RESERVATION_FEE_BPS, SECONDS_PER_HOUR, ProgramIds
-from keeper.fees import U64_MAX, fee_ceil, share_floor
+from keeper.client.addresses import EscrowAddresses, RewardsAddresses, StakingAddresses, associated_token_address
+from keeper.client.constants import FACILITATION_FEE_BPS, NETWORK_FEE_BPS, RESERVATION_FEE_BPS, SECONDS_PER_HOUR, ProgramIds
+from keeper.client.fees import U64_MAX, fee_ceil, share_floor
+from keeper.client.spl import TOKEN_ACCOUNT_SIZE
 from keeper.localnet.remote import TransactionRecord
 from tests.programs.harness import (
     Harness,
@@ -29,7 +30,6 @@ from tests.programs.harness import (
 )
 
 HOUR = SECONDS_PER_HOUR
-TOKEN_ACCOUNT_SIZE = 165
 
 # --- compute units ---------------------------------------------------------------------------
 
@@ -122,8 +122,9 @@ def max_price(hours: int, usdc: bool) -> int:
 
 
 def kind_name(value: Any) -> str:
-    """Name of a decoded Anchor enum variant (anchorpy gives variant objects)."""
-    return type(value).__name__
+    """Name of a decoded Anchor enum variant: accounts' enums are decoded to their names,
+    events' (anchorpy) to variant objects."""
+    return value if isinstance(value, str) else type(value).__name__
 
 
 def plain_token_account(harness: Harness, owner: Pubkey, mint: Pubkey) -> Pubkey:
@@ -131,7 +132,7 @@ def plain_token_account(harness: Harness, owner: Pubkey, mint: Pubkey) -> Pubkey
     from solders.system_program import CreateAccountParams, create_account
     from spl.token.instructions import InitializeAccountParams, initialize_account
 
-    from keeper.addresses import TOKEN_PROGRAM_ID
+    from keeper.client.addresses import TOKEN_PROGRAM_ID
 
     payer, account = harness.roles.admin, Keypair()
     harness.ok([

@@ -9,8 +9,6 @@ program), deployed through the upgradeable loader; each test starts from that de
 
 from __future__ import annotations
 
-import re
-import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +17,13 @@ from solders.account import Account
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
-from solders.transaction_status import InstructionErrorCustom, TransactionErrorInstructionError
 from spl.token.instructions import TransferCheckedParams, transfer_checked
 
-from keeper.addresses import TOKEN_PROGRAM_ID, RewardsAddresses, associated_token_address
-from keeper.constants import IO_DECIMALS, IO_GENESIS_SUPPLY
-from keeper.deployment import Deployment, Roles, Settings, bootstrap, create_token_account, mint_usdc
+from keeper.client import spl
+from keeper.client.addresses import TOKEN_PROGRAM_ID, RewardsAddresses, associated_token_address
+from keeper.client.constants import IO_DECIMALS, IO_GENESIS_SUPPLY
+from keeper.client.errors import anchor_log_error, instruction_error
+from keeper.localnet.deployment import Deployment, Roles, Settings, bootstrap, create_token_account, mint_usdc
 from keeper.localnet.launch import DeployedNode
 from keeper.localnet.remote import LocalnetChain, TransactionRecord
 
@@ -58,35 +57,29 @@ def upgrade_authority() -> Keypair:
     return node.deployer
 
 
-ANCHOR_ERROR = re.compile(r"Error Code: (\w+)\. Error Number: (\d+)\.")
-
-
 def token_amount(chain: LocalnetChain, token_account: Pubkey) -> int:
     account = chain.get_account(token_account)
     assert account is not None, f"token account {token_account} does not exist"
-    return struct.unpack_from("<Q", bytes(account.data), 64)[0]
+    return spl.token_amount(bytes(account.data))
 
 
 def mint_supply(chain: LocalnetChain, mint: Pubkey) -> int:
     account = chain.get_account(mint)
     assert account is not None, f"mint {mint} does not exist"
-    return struct.unpack_from("<Q", bytes(account.data), 36)[0]
+    return spl.mint_supply(bytes(account.data))
 
 
 def error_name(record: TransactionRecord) -> str:
     """The Anchor error a failed transaction returned (from Anchor's log line)."""
     assert not record.result.succeeded, "the transaction succeeded"
-    for line in record.result.logs:
-        if match := ANCHOR_ERROR.search(line):
-            return match.group(1)
+    logged = anchor_log_error(record.result.logs)
+    if logged is not None:
+        return logged.name
     raise AssertionError(f"no Anchor error in the logs: {record.result.err}\n" + "\n".join(record.result.logs))
 
 
 def custom_error_code(record: TransactionRecord) -> int | None:
-    err = record.result.err
-    if isinstance(err, TransactionErrorInstructionError) and isinstance(err.err, InstructionErrorCustom):
-        return err.err.code
-    return None
+    return instruction_error(record.result.err)[1]
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Instruction builders, state readers and expected values for the rewards program tests.
 
 Expected amounts come from the keeper's independent Python implementations
-(keeper.schedule, keeper.merkle, keeper.fees), never from the program under test.
+(keeper.client.schedule, keeper.client.merkle, keeper.client.fees), never from the program under test.
 """
 
 from __future__ import annotations
@@ -16,21 +16,21 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from spl.token.instructions import TransferCheckedParams, transfer_checked
 
-from keeper import merkle
-from keeper.addresses import (
+from keeper.client import merkle
+from keeper.client.addresses import (
     TOKEN_PROGRAM_ID,
     associated_token_address,
 )
-from keeper.addresses import (
+from keeper.client.addresses import (
     RewardsAddresses as R,
 )
-from keeper.addresses import (
+from keeper.client.addresses import (
     StakingAddresses as S,
 )
-from keeper.constants import IO_DECIMALS, SECONDS_PER_HOUR
-from keeper.deployment import Programs, Roles
+from keeper.client.constants import IO_DECIMALS, SECONDS_PER_HOUR
+from keeper.client.schedule import EmissionCursor
+from keeper.localnet.deployment import Programs, Roles
 from keeper.localnet.remote import LocalnetChain, TransactionRecord
-from keeper.schedule import EmissionCursor
 from tests.programs.harness import (
     START_TS,
     Harness,
@@ -160,9 +160,9 @@ def claim_ix(
     **accounts: Pubkey,
 ) -> Instruction:
     base = {
-        "config": R.config, "epoch_root": R.epoch_root(epoch), "emission": R.emission, "node": node,
+        "epoch_root": R.epoch_root(epoch), "emission": R.emission, "node": node,
         "claim_receipt": R.claim_receipt(epoch, node), "operator_token": operator_token,
-        "reward_vault": R.reward_vault, "mint_authority": R.mint_authority, "staking_config": S.config,
+        "reward_vault": R.reward_vault, "mint_authority": R.mint_authority,
         "staker_reward_vault": S.staker_reward_vault, "payer": payer,
     }
     return h.programs.rewards.instruction(

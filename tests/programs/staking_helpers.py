@@ -21,11 +21,11 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 
-from keeper.addresses import RewardsAddresses, StakingAddresses, associated_token_address
-from keeper.constants import BPS_DENOMINATOR, IO_UNIT
-from keeper.fees import share_floor
+from keeper.client.addresses import RewardsAddresses, StakingAddresses, associated_token_address
+from keeper.client.constants import BPS_DENOMINATOR, IO_UNIT
+from keeper.client.fees import share_floor
+from keeper.client.merkle import MerkleTree, reward_leaf
 from keeper.localnet.remote import TransactionRecord
-from keeper.merkle import MerkleTree, reward_leaf
 from tests.programs.harness import START_TS, Harness, error_name
 from tests.programs.harness import unsigned as unsign  # noqa: F401 (re-exported for the tests)
 
@@ -240,12 +240,8 @@ class Staking:
              "destination": destination or associated_token_address(staker, self.h.io_mint)},
         )
 
-    def deposit_ix(self, node: Pubkey, authority: Pubkey, source: Pubkey, amount: int) -> Instruction:
-        return self.idl.instruction(
-            "deposit_staker_rewards", {"amount": amount},
-            {"config": StakingAddresses.config, "node": node, "rewards_authority": authority, "source": source,
-             "staker_reward_vault": StakingAddresses.staker_reward_vault},
-        )
+    def deposit_ix(self, node: Pubkey, authority: Pubkey, amount: int) -> Instruction:
+        return self.idl.instruction("deposit_staker_rewards", {"amount": amount}, {"node": node, "rewards_authority": authority})
 
     def close_ix(self, staker: Pubkey, node: Pubkey, position: Pubkey | None = None) -> Instruction:
         return self.idl.instruction(
@@ -355,8 +351,7 @@ class Staking:
              "emission": RewardsAddresses.emission, "node": node.address,
              "claim_receipt": RewardsAddresses.claim_receipt(epoch, node.address), "operator_token": operator_io,
              "reward_vault": RewardsAddresses.reward_vault, "mint_authority": RewardsAddresses.mint_authority,
-             "staking_config": StakingAddresses.config, "staker_reward_vault": StakingAddresses.staker_reward_vault,
-             "payer": payer.pubkey()},
+             "staker_reward_vault": StakingAddresses.staker_reward_vault, "payer": payer.pubkey()},
         ), payer)
         return record
 

@@ -34,9 +34,10 @@ from solders.message import Message
 from solders.pubkey import Pubkey
 from solders.transaction import Transaction
 
-from keeper.addresses import TOKEN_PROGRAM_ID
-from keeper.constants import ProgramIds
-from keeper.idl import ProgramIdl
+from keeper.client.addresses import TOKEN_PROGRAM_ID
+from keeper.client.constants import ProgramIds
+from keeper.client.errors import anchor_log_error
+from keeper.client.idl import ProgramIdl
 from keeper.localnet.deploy import deploy_program
 from keeper.localnet.launch import DeployedNode
 from keeper.localnet.remote import LocalnetChain, TransactionRecord
@@ -118,7 +119,8 @@ class ForgingChain(RecordingChain):
         assert not any(line.startswith(f"Program {smuggled} invoke") for line in record.result.logs), f"{where} invoked it"
         for address in writable:
             assert same_account(before[address], self.get_account(address)), f"{where} changed {address}"
-        return next((line.split("Error Code: ")[1].split(".")[0] for line in record.result.logs if "Error Code: " in line), str(record.result.err))
+        logged = anchor_log_error(record.result.logs)
+        return logged.name if logged is not None else str(record.result.err)
 
 
 @cache

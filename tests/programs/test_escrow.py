@@ -2,7 +2,7 @@
 way a caller can get it wrong, and exact conservation of every deposit.
 
 Expected amounts are recomputed from the SPEC in `escrow_helpers.quote/settlement` (with
-keeper.fees), never read back from the program; conservation is asserted on real token
+keeper.client.fees), never read back from the program; conservation is asserted on real token
 balances: deposit == node payout + token share (burn vault for IO, treasury for USDC)
 + fees + refund, to the base unit.
 """
@@ -19,21 +19,21 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.system_program import ID as SYSTEM_PROGRAM_ID
 
-from keeper.addresses import (
+from keeper.client.addresses import (
     TOKEN_PROGRAM_ID,
     EscrowAddresses,
     RewardsAddresses,
     StakingAddresses,
     associated_token_address,
 )
-from keeper.constants import (
+from keeper.client.constants import (
     FACILITATION_FEE_BPS,
     NETWORK_FEE_BPS,
     RESERVATION_FEE_BPS,
     ProgramIds,
 )
-from keeper.deployment import Programs, create_mint, create_token_account
-from keeper.fees import U64_MAX
+from keeper.client.fees import U64_MAX
+from keeper.localnet.deployment import Programs, create_mint, create_token_account
 from keeper.localnet.remote import LocalnetChain
 from tests.programs.escrow_helpers import (
     COMPUTE_UNITS,
@@ -54,7 +54,7 @@ from tests.programs.escrow_helpers import (
 from tests.programs.harness import START_TS, Harness, custom_error_code, error_name, fresh_chain, upgrade_authority
 from tests.programs.init_helpers import already_in_use, fails_in_use
 
-START_TIMEOUT = 3_600  # keeper.deployment.Settings defaults used by the harness
+START_TIMEOUT = 3_600  # keeper.localnet.deployment.Settings defaults used by the harness
 COMPLETE_GRACE = 3_600
 DISPUTE_WINDOW = 3_600
 YEAR = 365 * 24 * 3_600

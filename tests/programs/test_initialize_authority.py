@@ -23,15 +23,15 @@ from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from keeper.addresses import (
+from keeper.client.addresses import (
     EscrowAddresses,
     ProvenanceAddresses,
     RewardsAddresses,
     StakingAddresses,
 )
-from keeper.constants import IO_MAX_SUPPLY, MIN_STAKE_WARMUP_SECS
-from keeper.deployment import Programs, Roles, Settings, bootstrap, create_mint, create_token_account
+from keeper.client.constants import IO_MAX_SUPPLY, MIN_STAKE_WARMUP_SECS
 from keeper.localnet.deploy import LOADER_V3, set_upgrade_authority
+from keeper.localnet.deployment import Programs, Roles, Settings, bootstrap, create_mint, create_token_account
 from keeper.localnet.remote import LocalnetChain, TransactionFailed
 from tests.programs.harness import START_TS, error_name, fresh_chain, mint_supply, same_account, upgrade_authority
 

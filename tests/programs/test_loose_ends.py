@@ -15,13 +15,14 @@ hour-order guard, now an error in every build, by io_common's unit tests and the
 from __future__ import annotations
 
 import pytest
+from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from keeper.addresses import EscrowAddresses
-from keeper.addresses import RewardsAddresses as R
-from keeper.constants import EPOCH_CLAIM_WINDOW_SECS, ProgramIds
-from keeper.fees import share_floor
+from keeper.client.addresses import EscrowAddresses
+from keeper.client.addresses import RewardsAddresses as R
+from keeper.client.constants import EPOCH_CLAIM_WINDOW_SECS, ProgramIds
+from keeper.client.fees import share_floor
 from tests.programs.escrow_helpers import Escrow, RenterLedger, clone_account
 from tests.programs.harness import Harness
 from tests.programs.rewards_helpers import (
@@ -35,6 +36,7 @@ from tests.programs.rewards_helpers import (
     events,
     ok,
     post_root_ix,
+    receipt,
     register_node,
 )
 
@@ -195,7 +197,86 @@ def test_expiring_an_unposted_epoch_or_a_fake_root_fails(harness: Harness) -> No
     unposted = h.programs.rewards.instruction("expire_epoch_root", {"epoch": 2},
                                               {"emission": R.emission, "epoch_root": R.epoch_root(2)})
     h.fails("AccountNotInitialized", unposted, caller, watch=[R.emission])
-    # Epoch 1's root named as epoch 2's: its address is not the PDA of epoch 2.
+    # Epoch 1's root named as epoch 2's: it holds another epoch.
     wrong = h.programs.rewards.instruction("expire_epoch_root", {"epoch": 2},
                                            {"emission": R.emission, "epoch_root": R.epoch_root(epoch)})
-    h.fails("ConstraintSeeds", wrong, caller, watch=[R.emission, R.epoch_root(epoch)])
+    h.fails("WrongEpoch", wrong, caller, watch=[R.emission, R.epoch_root(epoch)])
+
+
+# --- claim receipts: closed once their epoch expired ----------------------------------------
+
+
+def _close_ix(h: Harness, epoch_root: Pubkey, receipt: Pubkey, payer: Pubkey) -> Instruction:
+    return h.programs.rewards.instruction(
+        "close_claim_receipt", {}, {"epoch_root": epoch_root, "claim_receipt": receipt, "payer": payer})
+
+
+def _expire(h: Harness, epoch: int, caller: Keypair) -> None:
+    expire = h.programs.rewards.instruction("expire_epoch_root", {"epoch": epoch},
+                                            {"emission": R.emission, "epoch_root": R.epoch_root(epoch)})
+    ok(h, "expire_epoch_root", expire, caller)
+
+
+def test_a_claim_receipt_is_closed_after_its_epoch_expired_and_its_rent_returns_to_the_payer(harness: Harness) -> None:
+    h = harness
+    epoch, tree, a, _b, _ = _posted_epoch(h)
+    payer, caller = h.wallet(), h.wallet()
+    ok(h, "claim", claim_ix(h, epoch, 700_000, tree.proof(a.node), a.node, a.operator_io, payer.pubkey()), payer)
+    receipt_address = R.claim_receipt(epoch, a.node)
+    assert receipt(h, epoch, a.node).payer == payer.pubkey()
+    rent = h.chain.get_account(receipt_address).lamports
+    close = _close_ix(h, R.epoch_root(epoch), receipt_address, payer.pubkey())
+    watch = [receipt_address, payer.pubkey(), R.epoch_root(epoch)]
+
+    # While the epoch can still be claimed, and after its window until it is expired: refused.
+    h.fails("EpochNotExpired", close, caller, watch=watch)
+    h.warp(EPOCH_CLAIM_WINDOW_SECS + 1)
+    h.fails("EpochNotExpired", close, caller, watch=watch)
+    _expire(h, epoch, caller)
+
+    payer_before, caller_before = h.chain.balance(payer.pubkey()), h.chain.balance(caller.pubkey())
+    record = ok(h, "close_claim_receipt", close, caller)
+    (event,) = events(h, record, "ClaimReceiptClosed")
+    assert (event.epoch, event.node, event.payer, event.rent) == (epoch, a.node, payer.pubkey(), rent)
+    assert h.chain.balance(payer.pubkey()) == payer_before + rent
+    assert h.chain.balance(caller.pubkey()) == caller_before - record.fee
+    assert h.chain.get_account(receipt_address) is None
+    # Gone: it cannot be closed twice, and the claim it guarded still cannot land again.
+    h.fails("AccountNotInitialized", close, caller, watch=[payer.pubkey(), R.epoch_root(epoch)])
+    again = claim_ix(h, epoch, 700_000, tree.proof(a.node), a.node, a.operator_io, payer.pubkey())
+    h.fails("ClaimWindowClosed", again, payer,
+            watch=[R.epoch_root(epoch), R.reward_vault, a.operator_io, receipt_address, R.emission])
+
+
+def test_closing_a_claim_receipt_refuses_another_payer_epoch_or_account(harness: Harness) -> None:
+    h = harness
+    epoch, tree, a, b, _ = _posted_epoch(h)
+    payer, caller = h.wallet(), h.wallet()
+    ok(h, "claim", claim_ix(h, epoch, 700_000, tree.proof(a.node), a.node, a.operator_io, payer.pubkey()), payer)
+    # A second epoch, claimed and expired too, to name in place of the first.
+    model = ScheduleModel()
+    emit_through(h, model, 4)
+    tree2 = RewardTree.build(2, [(b.node, 1_000)])
+    ok(h, "post_epoch_root", post_root_ix(h, 2, tree2.root, tree2.total, 1), h.roles.keeper)
+    ok(h, "claim", claim_ix(h, 2, 1_000, tree2.proof(b.node), b.node, b.operator_io, payer.pubkey()), payer)
+    h.warp(EPOCH_CLAIM_WINDOW_SECS + 1)
+    _expire(h, epoch, caller)
+    _expire(h, 2, caller)
+    receipt_address = R.claim_receipt(epoch, a.node)
+    watch = [receipt_address, payer.pubkey(), caller.pubkey()]
+
+    # The rent goes to the payer the receipt records, not to whoever asks.
+    h.fails("WrongRentReceiver", _close_ix(h, R.epoch_root(epoch), receipt_address, caller.pubkey()), caller,
+            watch=[receipt_address, payer.pubkey()])
+    # Another epoch's root does not vouch for this receipt's epoch.
+    h.fails("WrongEpoch", _close_ix(h, R.epoch_root(2), receipt_address, payer.pubkey()), caller, watch=watch)
+    # Only a ClaimReceipt of the rewards program: an Epoch, or a receipt's bytes under another owner.
+    h.fails("AccountDiscriminatorMismatch", _close_ix(h, R.epoch_root(epoch), R.epoch_root(2), payer.pubkey()), caller,
+            watch=[*watch, R.epoch_root(2)])
+    foreign = clone_account(h, receipt_address, owner=ProgramIds.STAKING)
+    h.fails("AccountOwnedByWrongProgram", _close_ix(h, R.epoch_root(epoch), foreign, payer.pubkey()), caller,
+            watch=[*watch, foreign])
+    # A receipt named as its own epoch root.
+    h.fails("AccountDiscriminatorMismatch", _close_ix(h, receipt_address, receipt_address, payer.pubkey()), caller,
+            watch=watch)
+    ok(h, "close_claim_receipt", _close_ix(h, R.epoch_root(epoch), receipt_address, payer.pubkey()), caller)

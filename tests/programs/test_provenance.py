@@ -1,7 +1,7 @@
 """provenance on the real SBF program: config, batch recording in strict sequence, and receipt
-proofs built by the keeper's own Merkle code (`keeper.merkle`) verified on-chain.
+proofs built by the keeper's own Merkle code (`keeper.client.merkle`) verified on-chain.
 
-Every expected hash is computed in Python from `keeper.merkle` (sha256 with 0x00 leaf / 0x01
+Every expected hash is computed in Python from `keeper.client.merkle` (sha256 with 0x00 leaf / 0x01
 node prefixes); the ReceiptVerified event carries the leaf the program hashed, so each success
 also proves Python and the program hash receipts identically.
 """
@@ -21,12 +21,12 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.system_program import ID as SYSTEM_PROGRAM_ID
 
-from keeper.addresses import ProvenanceAddresses
-from keeper.constants import ProgramIds, Seeds
-from keeper.idl import ProgramIdl
+from keeper.client.addresses import ProvenanceAddresses
+from keeper.client.constants import ProgramIds, Seeds
+from keeper.client.idl import ProgramIdl
+from keeper.client.merkle import MAX_PROOF_LEN, MerkleTree, leaf_hash, node_hash, receipt_leaf
+from keeper.client.merkle import verify as py_verify
 from keeper.localnet.remote import TransactionRecord, TransactionRejected
-from keeper.merkle import MAX_PROOF_LEN, MerkleTree, leaf_hash, node_hash, receipt_leaf
-from keeper.merkle import verify as py_verify
 from tests.programs.harness import START_TS, Harness, fresh_chain, upgrade_authority
 from tests.programs.init_helpers import fails_in_use, prefund_minimum
 
@@ -217,7 +217,7 @@ def canonical_bump(*seeds: bytes) -> int:
 def bare_chain(repo_root: Path, built_programs: Path) -> Harness:
     """The four programs deployed but nothing initialized (initialize is bootstrap's job otherwise)."""
     chain = fresh_chain(START_TS)
-    from keeper.deployment import Programs
+    from keeper.localnet.deployment import Programs
 
     programs = Programs.load(repo_root)
 
@@ -573,7 +573,7 @@ def assert_verified(h: Harness, sequence: int, receipt: Receipt, proof: list[byt
 
 
 def test_every_leaf_of_trees_of_1_to_9_receipts_verifies(harness: Harness) -> None:
-    """Trees built by keeper.merkle (odd levels promote their last node): every receipt of every
+    """Trees built by keeper.client.merkle (odd levels promote their last node): every receipt of every
     tree size 1..9 verifies on-chain, and the program's leaf equals Python's."""
     h = harness
     h.warp(3_600)
@@ -589,7 +589,7 @@ def test_every_leaf_of_trees_of_1_to_9_receipts_verifies(harness: Harness) -> No
 
 def test_leaf_hash_matches_the_documented_encoding(harness: Harness) -> None:
     """The leaf is sha256(0x00 || job || node || model || input || output || timestamp i64 LE),
-    computed here by hand, independently of keeper.merkle, and confirmed by the program."""
+    computed here by hand, independently of keeper.client.merkle, and confirmed by the program."""
     h = harness
     receipt = replace(make_receipts(1, h.now - 100)[0], timestamp=h.now - 100)
     by_hand = hashlib.sha256(

@@ -1,8 +1,8 @@
 """The rewards program on the real SBF build in LiteSVM: hourly IO emission (bit-exact with
-keeper.schedule and the SPEC reference points), epoch reward roots, Merkle claims with the
+keeper.client.schedule and the SPEC reference points), epoch reward roots, Merkle claims with the
 staker share deposited into staking's pool, the burn ledger, genesis and config authority.
 
-Every expected amount is computed in Python (keeper.schedule, keeper.merkle, keeper.fees);
+Every expected amount is computed in Python (keeper.client.schedule, keeper.client.merkle, keeper.client.fees);
 every failure asserts the named error and that the watched accounts did not change. The
 `harness` fixture asserts supply == genesis + emitted − burned after each test.
 """
@@ -16,11 +16,11 @@ from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from keeper import merkle
-from keeper.addresses import TOKEN_PROGRAM_ID, associated_token_address
-from keeper.addresses import RewardsAddresses as R
-from keeper.addresses import StakingAddresses as S
-from keeper.constants import (
+from keeper.client import merkle
+from keeper.client.addresses import TOKEN_PROGRAM_ID, associated_token_address
+from keeper.client.addresses import RewardsAddresses as R
+from keeper.client.addresses import StakingAddresses as S
+from keeper.client.constants import (
     IO_EMISSION_SUPPLY,
     IO_GENESIS_SUPPLY,
     IO_MAX_SUPPLY,
@@ -28,9 +28,10 @@ from keeper.constants import (
     MIN_STAKE_WARMUP_SECS,
     Seeds,
 )
-from keeper.deployment import Programs, create_token_account
-from keeper.fees import share_floor
-from keeper.schedule import hour_amount, sum_hours
+from keeper.client.fees import share_floor
+from keeper.client.schedule import hour_amount, sum_hours
+from keeper.client.spl import MINT_SIZE, TOKEN_ACCOUNT_SIZE
+from keeper.localnet.deployment import Programs, create_token_account
 from tests.programs.harness import START_TS, Harness, error_name, fresh_chain, mint_supply, same_account, session_roles, token_amount
 from tests.programs.init_helpers import already_in_use, fails_in_use, prefund_minimum
 from tests.programs.rewards_helpers import (
@@ -75,7 +76,7 @@ from tests.programs.rewards_helpers import (
     SYSTEM_PROGRAM_ID as SYSTEM_PROGRAM,
 )
 
-# SPEC "The emission schedule, bit-exact": reference points (also recomputed from keeper.schedule).
+# SPEC "The emission schedule, bit-exact": reference points (also recomputed from keeper.client.schedule).
 HOUR_0 = 4_566_210_045_662
 FIRST_DAY = 109_589_041_095_888
 FIRST_YEAR = 37_830_573_245_906_333
@@ -98,7 +99,6 @@ CONFIG_SIZE = 8 + 1 + 6 * 32 + 1 + 5 + 64
 # EmissionState is zero-copy: version, bump, 6 bytes of padding, then the 8-byte fields.
 EMISSION_SIZE = 8 + 1 + 1 + 6 + 8 + 8 + 4 * 8 + 8 + 8 + 8 + 64
 BURN_LEDGER_SIZE = 8 + 1 + 8 + 8 + 8 + 1 + 64
-MINT_SIZE, TOKEN_ACCOUNT_SIZE = 82, 165
 
 
 def prefund(h: Harness, address: Pubkey, lamports: int) -> None:
@@ -176,7 +176,7 @@ def test_emit_first_day_in_one_catch_up_call(harness: Harness) -> None:
 
 def test_emit_first_year_in_uneven_catch_up_batches(harness: Harness) -> None:
     """Batches of varying size cross month boundaries at arbitrary positions; every batch is
-    compared with keeper.schedule and the year adds up to the SPEC reference point."""
+    compared with keeper.client.schedule and the year adds up to the SPEC reference point."""
     h, model = harness, ScheduleModel()
     warp_to(h, hour_end(8_759))
     sizes = [1, 168, 7, 100, 168, 3, 61, 168, 168, 29]
@@ -1045,7 +1045,7 @@ def test_mint_genesis_once_by_admin_to_an_io_account(repo_root: Path, built_prog
     fails("UnexpectedAccount", mint_genesis_ix(programs, roles.admin.pubkey(), treasury_io, mint_authority=intruder.pubkey()),
           roles.admin, watch)
     # A USDC-like account (any other mint) cannot receive genesis IO.
-    from keeper.deployment import create_mint
+    from keeper.localnet.deployment import create_mint
     other_mint = create_mint(chain, roles.admin, roles.admin.pubkey(), 9)
     other_account = create_token_account(chain, roles.admin, roles.treasury.pubkey(), other_mint)
     fails("WrongMint", mint_genesis_ix(programs, roles.admin.pubkey(), other_account), roles.admin, [*watch, other_account])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from solders.instruction import Instruction
 
-from keeper.constants import IO_GENESIS_SUPPLY
+from keeper.client.constants import IO_GENESIS_SUPPLY
 from tests.programs.harness import Harness, custom_error_code, error_name, mint_supply
 
 

@@ -16,10 +16,10 @@ from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from keeper.addresses import RewardsAddresses, StakingAddresses, associated_token_address
-from keeper.constants import MIN_STAKE_WARMUP_SECS, SECONDS_PER_HOUR, STAKER_REWARD_WINDOW_SECS
-from keeper.fees import share_floor
-from keeper.merkle import MerkleTree
+from keeper.client.addresses import RewardsAddresses, StakingAddresses, associated_token_address
+from keeper.client.constants import MIN_STAKE_WARMUP_SECS, SECONDS_PER_HOUR, STAKER_REWARD_WINDOW_SECS
+from keeper.client.fees import share_floor
+from keeper.client.merkle import MerkleTree
 from tests.programs.harness import START_TS, Harness, error_name
 from tests.programs.rewards_helpers import claim_ix
 from tests.programs.staking_helpers import IO, REWARD_SCALE, RegisteredNode, Staking

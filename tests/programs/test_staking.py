@@ -4,7 +4,7 @@ program's CPI) and position close — every instruction's success path and the w
 get it wrong.
 
 Expected figures come from the SPEC rules restated in Python (`staking_helpers.Pool`,
-keeper.fees.share_floor), never from the program's own output.
+keeper.client.fees.share_floor), never from the program's own output.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import pytest
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from keeper.addresses import RewardsAddresses, StakingAddresses, associated_token_address
-from keeper.constants import (
+from keeper.client.addresses import RewardsAddresses, StakingAddresses, associated_token_address
+from keeper.client.constants import (
     IO_MAX_SUPPLY,
     MAX_STAKE_WARMUP_SECS,
     MAX_STAKER_SHARE_BPS,
@@ -26,8 +26,8 @@ from keeper.constants import (
     MIN_STAKER_SHARE_BPS,
     STAKER_REWARD_WINDOW_SECS,
 )
-from keeper.deployment import Deployment, Programs, create_mint
-from keeper.fees import share_floor
+from keeper.client.fees import share_floor
+from keeper.localnet.deployment import Deployment, Programs, create_mint
 from keeper.localnet.remote import TransactionFailed
 from tests.programs.harness import START_TS, Harness, error_name, fresh_chain, session_roles, token_amount
 from tests.programs.init_helpers import fails_in_use, prefund_minimum
@@ -1321,19 +1321,19 @@ def test_rewards_without_active_shares_go_to_the_operator_not_to_a_later_staker(
 
 
 def test_deposit_staker_rewards_refuses_any_signer_but_the_rewards_pda(s: Staking) -> None:
+    """Only the rewards program (its mint-authority PDA, which pays the stakers' vault first) can
+    credit a node's stakers: a deposit signed by anyone else changes nothing."""
     node, _, _ = staked_node(s, [10 * IO])
     impostor = s.h.wallet()
-    source = s.h.give_io(impostor.pubkey(), 100 * IO)
-    watch = [source, StakingAddresses.staker_reward_vault, node.address]
-    # A normal keypair, signing, with its own IO: still not the rewards authority.
-    s.h.fails("NotRewardsAuthority", s.deposit_ix(node.address, impostor.pubkey(), source, 100 * IO), impostor, watch=watch)
+    watch = [StakingAddresses.staker_reward_vault, node.address]
+    # A normal keypair, signing: not the rewards authority.
+    s.h.fails("NotRewardsAuthority", s.deposit_ix(node.address, impostor.pubkey(), 100 * IO), impostor, watch=watch)
     # The admin is not it either.
     admin = s.h.roles.admin
-    admin_io = s.h.give_io(admin.pubkey(), IO)
-    s.h.fails("NotRewardsAuthority", s.deposit_ix(node.address, admin.pubkey(), admin_io, IO), admin, watch=[admin_io, *watch])
+    s.h.fails("NotRewardsAuthority", s.deposit_ix(node.address, admin.pubkey(), IO), admin, watch=watch)
     # Naming the real PDA without its signature (only the rewards program can sign for it).
-    ix = unsign(s.deposit_ix(node.address, RewardsAddresses.mint_authority, RewardsAddresses.reward_vault, 1), RewardsAddresses.mint_authority)
-    s.h.fails("AccountNotSigner", ix, impostor, watch=[*watch, RewardsAddresses.reward_vault])
+    ix = unsign(s.deposit_ix(node.address, RewardsAddresses.mint_authority, 1), RewardsAddresses.mint_authority)
+    s.h.fails("AccountNotSigner", ix, impostor, watch=watch)
 
 
 def test_deposit_staker_rewards_refuses_accounts_that_are_not_nodes(s: Staking) -> None:

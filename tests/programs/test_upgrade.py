@@ -13,8 +13,8 @@ import pytest
 from solders.instruction import Instruction
 from solders.keypair import Keypair
 
-from keeper.addresses import ProvenanceAddresses
-from keeper.constants import ProgramIds
+from keeper.client.addresses import ProvenanceAddresses
+from keeper.client.constants import ProgramIds
 from keeper.localnet.deploy import (
     LOADER_V3,
     MAX_DATA_LEN_FACTOR,

@@ -6,7 +6,7 @@ Units are the per-invocation figures of the program's frame (`Program <id> consu
 compute units`; for a one-instruction transaction this equals the transaction's
 compute_units_consumed, which is checked). Instructions only reachable by CPI
 (staking.deposit_staker_rewards, called by rewards.claim) are measured on their inner frame.
-Setup is keeper.deployment.bootstrap; the initialize calls and mint_genesis are the ones
+Setup is keeper.localnet.deployment.bootstrap; the initialize calls and mint_genesis are the ones
 bootstrap itself sends.
 """
 
@@ -23,18 +23,18 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.transaction import Transaction, VersionedTransaction
 
-from keeper.addresses import (
+from keeper.client.addresses import (
     EscrowAddresses,
     ProvenanceAddresses,
     RewardsAddresses,
     StakingAddresses,
     associated_token_address,
 )
-from keeper.constants import EPOCH_CLAIM_WINDOW_SECS, IO_UNIT
-from keeper.deployment import Roles, Settings, bootstrap
+from keeper.client.constants import EPOCH_CLAIM_WINDOW_SECS, IO_UNIT
+from keeper.client.merkle import MerkleTree, receipt_leaf, reward_leaf
+from keeper.localnet.deployment import Roles, Settings, bootstrap
 from keeper.localnet.launch import DeployedNode
 from keeper.localnet.remote import LocalnetChain, TransactionRecord
-from keeper.merkle import MerkleTree, receipt_leaf, reward_leaf
 from tests.programs.harness import START_TS, Harness
 
 PROGRAMS = ("escrow", "staking", "rewards", "provenance")
@@ -156,7 +156,7 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
         for frame in frames(record.result.logs):
             name = cu.program_names.get(frame.program)
             if name and frame.depth == 1 and frame.instruction in ("initialize", "mint_genesis"):
-                cu.take(f"{name}.{frame.instruction}", record, "as sent by keeper.deployment.bootstrap")
+                cu.take(f"{name}.{frame.instruction}", record, "as sent by keeper.localnet.deployment.bootstrap")
 
     admin, keeper, treasury = h.roles.admin, h.roles.keeper, h.roles.treasury
     slasher = seeded_key(run, "new-slashing-authority")  # proposed below; accepts the role
@@ -257,11 +257,10 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
     operator_io = h.token_account(operator.pubkey(), h.io_mint)
     claim = h.ok(p.rewards.instruction(
         "claim", {"epoch": epoch, "amount": share, "proof": [list(s) for s in tree.proof(0)]},
-        {"config": RewardsAddresses.config, "epoch_root": epoch_root, "emission": RewardsAddresses.emission, "node": node,
+        {"epoch_root": epoch_root, "emission": RewardsAddresses.emission, "node": node,
          "claim_receipt": RewardsAddresses.claim_receipt(epoch, node), "operator_token": operator_io,
          "reward_vault": RewardsAddresses.reward_vault, "mint_authority": RewardsAddresses.mint_authority,
-         "staking_config": StakingAddresses.config, "staker_reward_vault": StakingAddresses.staker_reward_vault,
-         "payer": operator.pubkey()},
+         "staker_reward_vault": StakingAddresses.staker_reward_vault, "payer": operator.pubkey()},
     ), operator)
     cu.take("rewards.claim", claim,
             f"a node claims its epoch reward (proof of {len(tree.proof(0))}): operator part + staker part by CPI")
@@ -461,6 +460,9 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
     cu.take("rewards.expire_epoch_root", h.ok(p.rewards.instruction(
         "expire_epoch_root", {"epoch": epoch}, {"emission": RewardsAddresses.emission, "epoch_root": epoch_root},
     ), keeper), f"anyone expires the epoch after its claim window: {nodes_in_epoch - 1} unclaimed leaves return")
+    cu.take("rewards.close_claim_receipt", h.ok(p.rewards.instruction("close_claim_receipt", {}, {
+        "epoch_root": epoch_root, "claim_receipt": RewardsAddresses.claim_receipt(epoch, node), "payer": operator.pubkey(),
+    }), keeper), "anyone closes a claim receipt of the expired epoch: its rent back to the claim's payer")
 
     h.assert_supply_invariant()
     expected = {f"{name}.{ix}" for name in PROGRAMS for ix in getattr(p, name).instruction_names}

@@ -18,9 +18,9 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from spl.token.instructions import get_associated_token_address
 
-from keeper.addresses import EscrowAddresses
-from keeper.constants import FACILITATION_FEE_BPS, RESERVATION_FEE_BPS
-from keeper.fees import fee_ceil
+from keeper.client.addresses import EscrowAddresses
+from keeper.client.constants import FACILITATION_FEE_BPS, RESERVATION_FEE_BPS
+from keeper.client.fees import fee_ceil
 from tests.keeper.conftest import localnet_fixture
 from tests.keeper.wallet import Bank, Manifest, NodeHandle, funded_keypair, register_node, token_balance
 from tests.localnet.conftest import IO_KEEPER, Localnet

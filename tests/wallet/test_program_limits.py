@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from keeper.constants import MAX_GPU_MODEL_LEN
+from keeper.client.constants import MAX_GPU_MODEL_LEN
 
 
 def test_gpu_model_length_matches_the_staking_program(repo_root: Path) -> None:

@@ -17,7 +17,7 @@ from solana.rpc.async_api import AsyncClient
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from keeper.addresses import StakingAddresses
+from keeper.client.addresses import StakingAddresses
 from tests.keeper.conftest import localnet_fixture
 from tests.keeper.wallet import Bank, Manifest, funded_keypair, token_balance
 from tests.localnet.conftest import IO_KEEPER, Localnet

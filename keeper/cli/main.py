@@ -18,24 +18,24 @@ from pydantic import ValidationError
 from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
 
+from keeper.cli.explore import KINDS as EXPLORE_KINDS
+from keeper.cli.explore import run as explore_run
+from keeper.cli.prove import render as prove_render
+from keeper.cli.prove import run as prove_run
+from keeper.cli.wallet.jobs import add_job_commands, run_job_command
+from keeper.cli.wallet.stakes import add_stake_commands, run_stake_command
 from keeper.client.keys import load_keypair, load_or_create_keypair
+from keeper.client.models import Receipt
+from keeper.client.protocol import Protocol
 from keeper.daemon.app import run_keeper
 from keeper.daemon.config import ConfigError, KeeperConfig, load_config
 from keeper.daemon.journal import Journal
 from keeper.daemon.logs import configure as configure_logging
-from keeper.daemon.models import Receipt
-from keeper.daemon.protocol import Protocol, default_idl_dir
-from keeper.explore import KINDS as EXPLORE_KINDS
-from keeper.explore import run as explore_run
 from keeper.explorer.read import NetworkReader
 from keeper.explorer.web import serve as serve_web_explorer
 from keeper.localnet.bootstrap import BootstrapContext, bootstrap_steps, run_bootstrap, write_manifest
 from keeper.localnet.launch import NodeProcess, chain_python
 from keeper.localnet.settings import LocalnetSettings
-from keeper.prove import render as prove_render
-from keeper.prove import run as prove_run
-from keeper.wallet.jobs import add_job_commands, run_job_command
-from keeper.wallet.stakes import add_stake_commands, run_stake_command
 
 log = logging.getLogger("io-keeper")
 DEFAULT_RPC_URL = "http://127.0.0.1:8899"
@@ -200,7 +200,7 @@ def _explore(arguments: dict[str, Any]) -> int:
         return 2
     rpc_url, idl_dir = source
     try:
-        print(explore_run(rpc_url, Protocol(idl_dir or default_idl_dir()), arguments["kind"], arguments["json"]))
+        print(explore_run(rpc_url, Protocol(idl_dir), arguments["kind"], arguments["json"]))
     except (OSError, SolanaRpcException) as error:
         print(f"io-keeper explore: cannot read from {rpc_url}: {getattr(error, 'error_msg', None) or error}", file=sys.stderr)
         return 1
@@ -228,7 +228,7 @@ def _explorer(arguments: dict[str, Any]) -> int:
         print("io-keeper explorer: --port must be 1..65535, --cache-secs and --stale-secs >= 0", file=sys.stderr)
         return 2
     try:
-        protocol = Protocol(idl_dir or default_idl_dir())
+        protocol = Protocol(idl_dir)
     except FileNotFoundError as error:
         print(f"io-keeper explorer: {error}", file=sys.stderr)
         return 2
@@ -261,7 +261,7 @@ def _prove(arguments: dict[str, Any]) -> int:
     journal = Journal(config.journal_path)
     try:
         fee_payer = load_keypair(config.keypair_path).pubkey()
-        result = prove_run(journal, Protocol(config.idl_dir or default_idl_dir()), config.rpc.url, arguments["receipt_id"], fee_payer, claimed)
+        result = prove_run(journal, Protocol(config.idl_dir), config.rpc.url, arguments["receipt_id"], fee_payer, claimed)
     except LookupError as error:
         print(f"io-keeper prove: {error.args[0]}", file=sys.stderr)
         return 1

@@ -11,11 +11,11 @@ from typing import Any
 from solana.rpc.async_api import AsyncClient
 from solders.pubkey import Pubkey
 
+from keeper.client.merkle import MerkleTree, verify
+from keeper.client.models import Receipt
+from keeper.client.protocol import Protocol
 from keeper.daemon.journal import Journal
-from keeper.daemon.models import Receipt
-from keeper.daemon.protocol import Protocol
 from keeper.explorer.receipts import simulate_verify_receipt
-from keeper.merkle import MerkleTree, verify
 
 
 @dataclass(frozen=True)

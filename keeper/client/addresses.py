@@ -1,16 +1,20 @@
 """Every program-derived address of the protocol, derived one way for keeper, tests and explorer.
 
-Seeds come from `keeper.constants.Seeds` (mirrored from `io_common::seeds`).
+Seeds come from `keeper.client.constants.Seeds` (mirrored from `io_common::seeds`).
 """
 
 from __future__ import annotations
 
 from solders.pubkey import Pubkey
 
-from keeper.constants import ProgramIds, Seeds
+from keeper.client.constants import ProgramIds, Seeds
+from keeper.client.spl import ASSOCIATED_TOKEN_PROGRAM_ID, TOKEN_PROGRAM_ID, associated_token_address
 
-TOKEN_PROGRAM_ID = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
-ASSOCIATED_TOKEN_PROGRAM_ID = Pubkey.from_string("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL")
+__all__ = [
+    "ASSOCIATED_TOKEN_PROGRAM_ID", "BPF_LOADER_UPGRADEABLE_ID", "TOKEN_PROGRAM_ID", "EscrowAddresses", "ProvenanceAddresses",
+    "RewardsAddresses", "StakingAddresses", "associated_token_address", "program_data_address",
+]
+
 BPF_LOADER_UPGRADEABLE_ID = Pubkey.from_string("BPFLoaderUpgradeab1e11111111111111111111111")
 
 
@@ -26,10 +30,6 @@ def program_data_address(program_id: Pubkey) -> Pubkey:
     """A program's ProgramData account (loader-v3): holds its code and its upgrade authority,
     which alone may run the program's `initialize`."""
     return _pda(BPF_LOADER_UPGRADEABLE_ID, bytes(program_id))
-
-
-def associated_token_address(owner: Pubkey, mint: Pubkey) -> Pubkey:
-    return _pda(ASSOCIATED_TOKEN_PROGRAM_ID, bytes(owner), bytes(TOKEN_PROGRAM_ID), bytes(mint))
 
 
 class RewardsAddresses:

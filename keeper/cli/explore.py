@@ -11,7 +11,7 @@ from typing import Any
 
 from solana.rpc.async_api import AsyncClient
 
-from keeper.daemon.protocol import Protocol
+from keeper.client.protocol import Protocol
 from keeper.explorer.read import NetworkReader
 from keeper.explorer.tables import KINDS, Row
 

@@ -20,6 +20,7 @@ from solders.pubkey import Pubkey
 from solders.transaction import Transaction
 
 from keeper.client.clock import CLOCK, clock_unix_timestamp
+from keeper.client.errors import anchor_log_error
 from keeper.client.keys import DEFAULT_KEYPAIR
 
 DEFAULT_URL = "http://127.0.0.1:8899"
@@ -52,10 +53,8 @@ async def send(client: AsyncClient, payer: Keypair, instructions: Instruction | 
 def refusal(error: RPCException) -> str:
     """The program's error line from a preflight failure, else the RPC message."""
     data = getattr(error.args[0], "data", None)
-    for line in getattr(data, "logs", None) or []:
-        if "Error Code: " in line:
-            return str(line).split("Program log: ", 1)[-1]
-    return str(error.args[0])
+    logged = anchor_log_error(str(line) for line in getattr(data, "logs", None) or [])
+    return logged.line if logged is not None else str(error.args[0])
 
 
 async def token_balance(client: AsyncClient, account: Pubkey) -> int:

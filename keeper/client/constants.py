@@ -50,9 +50,18 @@ MONTHS_PER_YEAR: Final = 12
 LAST_PAYING_MONTH: Final = 243
 LAST_PAYING_HOUR: Final = 178_119
 
-# rewards::EPOCH_CLAIM_WINDOW_SECS (the rewards program, not io-common; also in its IDL's
-# constants): an epoch's rewards can be claimed this long after its root is posted.
+# --- the programs' own (not io-common); tests/test_constants_mirror.py checks these too ----
+# rewards::EPOCH_CLAIM_WINDOW_SECS (also in its IDL's constants): an epoch's rewards can be
+# claimed this long after its root is posted.
 EPOCH_CLAIM_WINDOW_SECS: Final = 90 * 24 * 3_600
+# rewards::state::MAX_EMIT_HOURS: the most hours one `emit` may pay.
+MAX_EMIT_HOURS: Final = 168
+# escrow::state::DISPUTE_RESOLUTION_SECS: an undecided dispute settles on the reported hours after it.
+DISPUTE_RESOLUTION_SECS: Final = 7 * 24 * 3_600
+# escrow::state::JobStatus, each variant's Borsh ordinal (the byte a memcmp filter compares).
+JOB_STATUS: Final = {"Open": 0, "Started": 1, "Completed": 2, "Disputed": 3}
+# The workspace's programs (programs/<name>, idl/<name>.json), in the order they are set up.
+PROGRAM_NAMES: Final = ("rewards", "staking", "escrow", "provenance")
 
 
 class Seeds:

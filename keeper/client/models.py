@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 from solders.pubkey import Pubkey
 
-from keeper.merkle import receipt_leaf
+from keeper.client.merkle import receipt_leaf
 
 I64_MIN, I64_MAX, U64_MAX = -(2**63), 2**63 - 1, 2**64 - 1
 

@@ -6,7 +6,7 @@ so a keeper computation can never silently disagree with the chain.
 
 from __future__ import annotations
 
-from keeper.constants import BPS_DENOMINATOR
+from keeper.client.constants import BPS_DENOMINATOR
 
 U64_MAX = 2**64 - 1
 

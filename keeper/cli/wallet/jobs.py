@@ -25,21 +25,7 @@ from solana.rpc.types import MemcmpOpts
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from keeper.addresses import EscrowAddresses, StakingAddresses, associated_token_address
-from keeper.client.escrow import (
-    EscrowConfigView,
-    JobQuote,
-    JobView,
-    PaymentKind,
-    QuoteError,
-    close_job,
-    open_job,
-    open_renter_ledger,
-    quote_job,
-)
-from keeper.client.keys import KeypairError, load_keypair
-from keeper.idl import ProgramIdl, default_idl_dir
-from keeper.wallet.common import (
+from keeper.cli.wallet.common import (
     WalletError,
     add_common_options,
     b58,
@@ -52,6 +38,22 @@ from keeper.wallet.common import (
     token_balance,
     ui_amount,
 )
+from keeper.client.addresses import EscrowAddresses, StakingAddresses, associated_token_address
+from keeper.client.escrow import (
+    EscrowConfigView,
+    JobQuote,
+    JobView,
+    PaymentKind,
+    QuoteError,
+    close_job,
+    complete_job,
+    open_quoted_job,
+    open_renter_ledger,
+    quote_job,
+    start_job,
+)
+from keeper.client.idl import ProgramIdl
+from keeper.client.keys import KeypairError, load_keypair
 
 # Job: 8-byte discriminator, version, bump, job_id (u64), then the renter.
 RENTER_OFFSET = 8 + 2 + 8
@@ -117,7 +119,7 @@ class _Session:
 async def _run(arguments: dict[str, Any], stdin: TextIO, stdout: TextIO) -> int:
     action = arguments["action"]
     async with AsyncClient(arguments["url"]) as client:
-        escrow = ProgramIdl.from_file(default_idl_dir() / "escrow.json")
+        escrow = ProgramIdl.installed("escrow")
         config_account = (await client.get_account_info(EscrowAddresses.config)).value
         if config_account is None:
             raise WalletError(f"the escrow program is not set up on {arguments['url']} (no config at {EscrowAddresses.config})")
@@ -164,7 +166,7 @@ async def _open(session: _Session, renter: Keypair, arguments: dict[str, Any], s
         raise WalletError(f"the deposit is {ui_amount(quote.deposit, decimals)} but {token_account} holds {ui_amount(balance, decimals)}")
     if not arguments["yes"] and not confirmed(stdin, stdout):
         raise WalletError("not sent")
-    instructions = [open_job(session.escrow, renter.pubkey(), node_key, job_id, quote, mint, token_account)]
+    instructions = [open_quoted_job(session.escrow, renter.pubkey(), node_key, job_id, quote, mint, token_account)]
     if (await session.client.get_account_info(EscrowAddresses.renter_ledger(renter.pubkey()))).value is None:
         # The renter's first job: its job-id ledger is created in the same transaction.
         instructions.insert(0, open_renter_ledger(session.escrow, renter.pubkey()))
@@ -203,13 +205,12 @@ async def _node_action(session: _Session, signer: Keypair, arguments: dict[str, 
         raise WalletError(f"{address} is not an open escrow job")
     job = JobView.decode(session.escrow, address, bytes(account.data))
     now = await chain_time(session.client)
-    accounts = {"config": EscrowAddresses.config, "job": address}
     if arguments["action"] == "start":
         if signer.pubkey() != job.node_key:
             raise WalletError(f"job {address} runs on node key {job.node_key}, not {signer.pubkey()}")
         if job.status != "Open" or now > job.start_deadline:
             raise WalletError(f"job {address} is {job.status}" + (f" and its start deadline {job.start_deadline} passed" if job.status == "Open" else ""))
-        instruction = session.escrow.instruction("start_job", {}, {**accounts, "node_key": signer.pubkey()})
+        instruction = start_job(session.escrow, signer.pubkey(), address)
     else:
         hours = arguments["hours_used"]
         begun = -(-(now - job.started_at) // 3_600) if job.status == "Started" else 0
@@ -219,7 +220,7 @@ async def _node_action(session: _Session, signer: Keypair, arguments: dict[str, 
             raise WalletError(f"job {address} is {job.status}, not Started")
         if not 0 <= hours <= min(job.hours_reserved, begun):
             raise WalletError(f"--hours-used {hours}: the job reserved {job.hours_reserved} h and {begun} h have begun since its start")
-        instruction = session.escrow.instruction("complete_job", {"hours_used": hours}, {**accounts, "authority": signer.pubkey()})
+        instruction = complete_job(session.escrow, signer.pubkey(), address, hours)
     signature = await send(session.client, signer, instruction)
     emit(stdout, arguments["output"], {"signature": signature, "job": str(address)}, f"{arguments['action']} job {address}: {signature}")
     return 0

@@ -22,7 +22,7 @@ from spl.token.instructions import (
     mint_to,
 )
 
-from keeper.addresses import (
+from keeper.client.addresses import (
     TOKEN_PROGRAM_ID,
     EscrowAddresses,
     ProvenanceAddresses,
@@ -30,11 +30,11 @@ from keeper.addresses import (
     StakingAddresses,
     associated_token_address,
 )
-from keeper.constants import MIN_STAKE_WARMUP_SECS
-from keeper.idl import ProgramIdl
+from keeper.client.constants import MIN_STAKE_WARMUP_SECS
+from keeper.client.idl import ProgramIdl
+from keeper.client.spl import MINT_SIZE
 from keeper.localnet.remote import LocalnetChain
 
-MINT_ACCOUNT_SIZE = 82
 USDC_DECIMALS = 6
 
 
@@ -99,10 +99,10 @@ class Deployment:
 
 def create_mint(chain: LocalnetChain, payer: Keypair, authority: Pubkey, decimals: int) -> Pubkey:
     mint = Keypair()
-    lamports = chain.rent_exempt_minimum(MINT_ACCOUNT_SIZE)
+    lamports = chain.rent_exempt_minimum(MINT_SIZE)
     instructions = [
         create_account(CreateAccountParams(
-            from_pubkey=payer.pubkey(), to_pubkey=mint.pubkey(), lamports=lamports, space=MINT_ACCOUNT_SIZE,
+            from_pubkey=payer.pubkey(), to_pubkey=mint.pubkey(), lamports=lamports, space=MINT_SIZE,
             owner=TOKEN_PROGRAM_ID,
         )),
         initialize_mint(InitializeMintParams(

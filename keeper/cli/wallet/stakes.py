@@ -33,11 +33,7 @@ from solana.rpc.types import MemcmpOpts
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from keeper.addresses import StakingAddresses, associated_token_address
-from keeper.client.keys import KeypairError, load_keypair
-from keeper.constants import IO_DECIMALS, MAX_GPU_MODEL_LEN, MAX_STAKER_SHARE_BPS, MIN_STAKER_SHARE_BPS
-from keeper.idl import ProgramIdl, default_idl_dir
-from keeper.wallet.common import (
+from keeper.cli.wallet.common import (
     WalletError,
     add_common_options,
     b58,
@@ -49,6 +45,11 @@ from keeper.wallet.common import (
     token_balance,
     ui_amount,
 )
+from keeper.client import staking as staking_ix
+from keeper.client.addresses import StakingAddresses, associated_token_address
+from keeper.client.constants import IO_DECIMALS, MAX_GPU_MODEL_LEN, MAX_STAKER_SHARE_BPS, MIN_STAKER_SHARE_BPS
+from keeper.client.idl import ProgramIdl
+from keeper.client.keys import KeypairError, load_keypair
 
 # StakePosition: 8-byte discriminator, version, bump, then the staker.
 STAKER_OFFSET = 8 + 2
@@ -116,7 +117,7 @@ class _Session:
 
 async def _run(command: str, arguments: dict[str, Any], stdout: TextIO) -> int:
     async with AsyncClient(arguments["url"]) as client:
-        staking = ProgramIdl.from_file(default_idl_dir() / "staking.json")
+        staking = ProgramIdl.installed("staking")
         config = (await client.get_account_info(StakingAddresses.config)).value
         if config is None:
             raise WalletError(f"the staking program is not set up on {arguments['url']}")
@@ -138,10 +139,9 @@ async def _node(session: _Session, arguments: dict[str, Any], stdout: TextIO) ->
         address = StakingAddresses.node(device.pubkey())
         if (await session.client.get_account_info(address)).value is not None:
             raise WalletError(f"node key {device.pubkey()} is already registered ({address})")
-        params = {"gpu_model": _gpu_model(arguments["gpu_model"]), "tier": _tier(arguments["tier"]),
-                  "staker_share_bps": _staker_share(arguments["staker_share"]), "token_share_bps": _bps(arguments["token_share"], "--token-share")}
-        instruction = session.staking.instruction(
-            "register_node", {"params": params}, {"operator": operator.pubkey(), "node_key": device.pubkey(), "node": address})
+        instruction = staking_ix.register_node(
+            session.staking, operator.pubkey(), device.pubkey(), _gpu_model(arguments["gpu_model"]), _tier(arguments["tier"]),
+            _staker_share(arguments["staker_share"]), _bps(arguments["token_share"], "--token-share"))
         signature = await send(session.client, operator, instruction, device)
         emit(stdout, arguments["output"], {"signature": signature, "node": str(address)}, f"registered node {address}: {signature}")
         return 0
@@ -154,8 +154,7 @@ async def _node(session: _Session, arguments: dict[str, Any], stdout: TextIO) ->
         new_operator = load_keypair(arguments["keypair"])
         if str(new_operator.pubkey()) != node["pending_operator"]:
             raise WalletError(f"{new_operator.pubkey()} is not the proposed operator of node {node_key} ({node['pending_operator']})")
-        instruction = session.staking.instruction(
-            "accept_node_operator", {}, {"new_operator": new_operator.pubkey(), "node": StakingAddresses.node(node_key)})
+        instruction = staking_ix.accept_node_operator(session.staking, new_operator.pubkey(), node_key)
         signature = await send(session.client, new_operator, instruction)
         emit(stdout, arguments["output"], {"signature": signature}, f"now operating node {node_key}: {signature}")
         return 0
@@ -172,9 +171,7 @@ async def _node(session: _Session, arguments: dict[str, Any], stdout: TextIO) ->
     }
     if all(value is None for value in changes.values()):
         raise WalletError("nothing to change: give at least one of --staker-share, --token-share, --gpu-model, --tier, --active, --operator")
-    instruction = session.staking.instruction(
-        "update_node", {"params": changes},
-        {"operator": operator.pubkey(), "config": StakingAddresses.config, "node": StakingAddresses.node(node_key)})
+    instruction = staking_ix.update_node(session.staking, operator.pubkey(), node_key, changes)
     signature = await send(session.client, operator, instruction)
     emit(stdout, arguments["output"], {"signature": signature}, f"updated node {node_key}: {signature}")
     return 0
@@ -186,7 +183,6 @@ async def _stake_action(session: _Session, command: str, staker: Keypair, argume
     node_address = StakingAddresses.node(node_key)
     position = StakingAddresses.stake_position(node_address, staker.pubkey())
     io_account = associated_token_address(staker.pubkey(), session.config.io_mint)
-    accounts = {"staker": staker.pubkey(), "config": StakingAddresses.config, "node": node_address, "position": position}
     held = await _position(session, position)
     if command == "stake":
         amount = base_units(arguments["amount"], IO_DECIMALS, "--amount")
@@ -196,12 +192,10 @@ async def _stake_action(session: _Session, command: str, staker: Keypair, argume
         balance = await token_balance(session.client, io_account)
         if amount > balance:
             raise WalletError(f"{io_account} holds {ui_amount(balance, IO_DECIMALS)} IO")
-        instructions = [session.staking.instruction("stake", {"amount": amount}, {
-            **accounts, "staker_token_account": io_account, "stake_vault": StakingAddresses.stake_vault})]
+        instructions = [staking_ix.stake(session.staking, staker.pubkey(), node_address, amount, io_account)]
         if held is None:
             # The staker's first stake on this node: its position is created in the same transaction.
-            instructions.insert(0, session.staking.instruction("open_stake_position", {}, {
-                "staker": staker.pubkey(), "node": node_address, "position": position}))
+            instructions.insert(0, staking_ix.open_stake_position(session.staking, staker.pubkey(), node_address))
     elif held is None:
         raise WalletError(f"you have no position on node {node_key}")
     elif command == "unstake":
@@ -210,18 +204,16 @@ async def _stake_action(session: _Session, command: str, staker: Keypair, argume
         shares = unbondable if arguments["all"] else _shares_for(base_units(arguments["amount"], IO_DECIMALS, "--amount"), node)
         if not 0 < shares <= unbondable:
             raise WalletError(f"the position holds {unbondable} shares; unbonding {shares} is not possible")
-        instructions = [session.staking.instruction("unstake", {"shares": shares}, accounts)]
+        instructions = [staking_ix.unstake(session.staking, staker.pubkey(), node_address, shares)]
     elif command == "withdraw":
         now = await chain_time(session.client)
         if held.unbonding_shares == 0:
             raise WalletError("nothing is unbonding: unstake first")
         if now < held.unbonding_until:
             raise WalletError(f"the cooldown ends at {held.unbonding_until} (chain time {now})")
-        instructions = [session.staking.instruction(
-            "withdraw", {}, {**accounts, "stake_vault": StakingAddresses.stake_vault, "destination": io_account})]
+        instructions = [staking_ix.withdraw(session.staking, staker.pubkey(), node_address, io_account)]
     else:
-        instructions = [session.staking.instruction("claim_staker_rewards", {}, {
-            **accounts, "staker_reward_vault": StakingAddresses.staker_reward_vault, "destination": io_account})]
+        instructions = [staking_ix.claim_staker_rewards(session.staking, staker.pubkey(), node_address, io_account)]
     signature = await send(session.client, staker, instructions)
     emit(stdout, arguments["output"], {"signature": signature, "position": str(position)}, f"{command} on node {node_key}: {signature}")
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from keeper.constants import (
+from keeper.client.constants import (
     HOURS_PER_MONTH,
     INITIAL_RATE,
     IO_EMISSION_SUPPLY,

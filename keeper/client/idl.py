@@ -1,9 +1,12 @@
 """Anchor IDLs (Anchor >= 0.30 format, `idl/<program>.json`) without an RPC connection.
 
-anchorpy's `Program` wants a provider; the keeper only needs the encoding side, so this
-wraps anchorpy's `Idl` and `Coder` directly: instruction builders (accounts ordered as the
-IDL declares them, fixed addresses and constant-seed PDAs filled in), account and event decoders, and the
-program's error table.
+anchorpy's `Program` wants a provider; the SDK only needs the encoding side, so this wraps
+anchorpy's `Idl` and `Coder` directly: instruction builders (accounts ordered as the IDL
+declares them, fixed addresses and constant-seed PDAs filled in), the event decoder and the
+program's error table. Accounts are decoded by `keeper.client.layout` (the one account decoder).
+
+The IDLs ship inside the package (`keeper/client/idl/`, a link to the workspace's `idl/` in a
+checkout, the files themselves in a wheel), so an installed keeper finds them without a checkout.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +28,15 @@ from pyheck import snake
 from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
 
+from keeper.client.layout import AccountLayout, Record, UnsupportedType
+
 # Anchor logs each emitted event as "Program data: <base64(discriminator || borsh)>".
 EVENT_LOG_PREFIX = "Program data: "
 
 
 def default_idl_dir() -> Path:
-    """The workspace's idl/ (beside the keeper's sources)."""
-    return Path(__file__).resolve().parents[1] / "idl"
+    """The IDLs installed with the package (in a checkout, the workspace's idl/)."""
+    return Path(str(resources.files("keeper.client") / "idl"))
 
 
 class IdlError(ValueError):
@@ -39,7 +46,7 @@ class IdlError(ValueError):
 @dataclass(frozen=True)
 class DecodedAccount:
     name: str
-    data: Container[Any]
+    data: Record
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,8 @@ class ProgramIdl:
         # anchorpy's normalised IDL drops fixed `address` fields: read instruction accounts
         # from the JSON as written.
         written = json.loads(idl_json)
+        self.raw: dict[str, Any] = written
+        self._layouts: dict[str, AccountLayout] = {}
         self._account_slots = {snake(ix["name"]): _flatten(ix.get("accounts", []), address) for ix in written.get("instructions", [])}
         self._arg_names = {snake(ix.name): [snake(arg.name) for arg in ix.args] for ix in self.idl.instructions}
         self._errors = {error.code: (error.name, error.msg or error.name) for error in self.idl.errors or []}
@@ -117,10 +126,20 @@ class ProgramIdl:
 
     @classmethod
     def for_program(cls, repo_root: Path, program_name: str) -> ProgramIdl:
-        """idl/<program>.json of the workspace (written by the programs' build)."""
-        path = repo_root / "idl" / f"{program_name}.json"
+        """idl/<program>.json of a workspace (written by the programs' build)."""
+        return cls.in_dir(repo_root / "idl", program_name)
+
+    @classmethod
+    def installed(cls, program_name: str) -> ProgramIdl:
+        """<program>.json of the IDLs installed with the package."""
+        return cls.in_dir(default_idl_dir(), program_name)
+
+    @classmethod
+    def in_dir(cls, idl_dir: Path, program_name: str) -> ProgramIdl:
+        """<program>.json of `idl_dir`."""
+        path = idl_dir / f"{program_name}.json"
         if not path.is_file():
-            raise FileNotFoundError(f"no IDL for {program_name}: {path} missing (build the programs first)")
+            raise FileNotFoundError(f"no IDL for {program_name}: IDL {path} missing (build the programs first)")
         return cls.from_file(path)
 
     @property
@@ -204,22 +223,49 @@ class ProgramIdl:
         except KeyError:
             raise IdlError(f"{self.name} has no account type {account_name!r}") from None
 
-    def decode_account(self, data: bytes) -> DecodedAccount:
-        discriminator = bytes(data[: self.coder.accounts.discriminator_size])
-        name = self.coder.accounts.discriminator_to_acc_name.get(discriminator)
+    def account_name(self, data: bytes) -> str:
+        """The account type `data` is (by its discriminator)."""
+        name = self.coder.accounts.discriminator_to_acc_name.get(bytes(data[: self.coder.accounts.discriminator_size]))
         if name is None:
             raise IdlError(f"data does not start with the discriminator of any {self.name} account")
-        try:
-            decoded = self.coder.accounts.decode(data)
-        except Exception as error:  # truncated or malformed Borsh
-            raise IdlError(f"cannot decode {name}: {error}") from error
-        return DecodedAccount(name, decoded)
+        return str(name)
 
-    def decode_account_as(self, account_name: str, data: bytes) -> Container[Any]:
-        decoded = self.decode_account(data)
-        if decoded.name != account_name:
-            raise IdlError(f"expected a {account_name} account, found a {decoded.name}")
-        return decoded.data
+    def layout(self, account_name: str) -> AccountLayout:
+        """Offsets and readers of an account type (made once)."""
+        layout = self._layouts.get(account_name)
+        if layout is None:
+            self.account_discriminator(account_name)  # an account type, not any type
+            try:
+                layout = self._layouts[account_name] = AccountLayout(self.raw, account_name)
+            except UnsupportedType as error:
+                raise IdlError(f"cannot decode {account_name}: {error}") from None
+        return layout
+
+    def decode_account(self, data: bytes) -> DecodedAccount:
+        name = self.account_name(data)
+        return DecodedAccount(name, self._decode(name, data))
+
+    def decode_account_as(self, account_name: str, data: bytes) -> Record:
+        name = self.account_name(data)
+        if name != account_name:
+            raise IdlError(f"expected a {account_name} account, found a {name}")
+        return self._decode(name, data)
+
+    def account_json(self, account_name: str, data: bytes) -> dict[str, Any]:
+        """An account of type `account_name` as the explorer shows it (addresses base58, hashes hex)."""
+        name = self.account_name(data)
+        if name != account_name:
+            raise IdlError(f"expected a {account_name} account, found a {name}")
+        try:
+            return self.layout(name).to_json(data)
+        except (struct.error, IndexError, ValueError) as error:  # truncated, or not UTF-8 where a string is
+            raise IdlError(f"cannot decode {name}: {error}") from error
+
+    def _decode(self, name: str, data: bytes) -> Record:
+        try:
+            return self.layout(name).decode(data)
+        except (struct.error, IndexError, ValueError) as error:  # truncated, or not UTF-8 where a string is
+            raise IdlError(f"cannot decode {name}: {error}") from error
 
     # --- events and errors ------------------------------------------------------------------
 

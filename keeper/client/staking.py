@@ -1,0 +1,91 @@
+"""Instructions of the staking program for node operators, stakers and the keeper, every
+fixed account and PDA filled in.
+
+Operator instructions name a node by its node key (the device's key, which its Node account is
+derived from); staker instructions by its Node account, as stake positions are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from solders.instruction import Instruction
+from solders.pubkey import Pubkey
+
+from keeper.client.addresses import RewardsAddresses, StakingAddresses
+from keeper.client.idl import ProgramIdl
+from keeper.client.spl import associated_token_address
+
+# update_node's params: each None leaves that setting as it is.
+NODE_SETTINGS = ("operator", "gpu_model", "tier", "staker_share_bps", "token_share_bps", "active")
+
+
+def register_node(
+    staking: ProgramIdl, operator: Pubkey, node_key: Pubkey, gpu_model: str, tier: int, staker_share_bps: int, token_share_bps: int
+) -> Instruction:
+    """Registers the node whose device holds `node_key` (which co-signs), run by `operator`."""
+    params = {"gpu_model": gpu_model, "tier": tier, "staker_share_bps": staker_share_bps, "token_share_bps": token_share_bps}
+    return staking.instruction(
+        "register_node", {"params": params}, {"operator": operator, "node_key": node_key, "node": StakingAddresses.node(node_key)}
+    )
+
+
+def update_node(staking: ProgramIdl, operator: Pubkey, node_key: Pubkey, changes: Mapping[str, Any]) -> Instruction:
+    """Changes a node's settings (`NODE_SETTINGS`; those not in `changes` stay)."""
+    unknown = set(changes) - set(NODE_SETTINGS)
+    if unknown:
+        raise ValueError(f"not node settings: {sorted(unknown)}")
+    params = {name: changes.get(name) for name in NODE_SETTINGS}
+    return staking.instruction(
+        "update_node", {"params": params}, {"operator": operator, "config": StakingAddresses.config, "node": StakingAddresses.node(node_key)}
+    )
+
+
+def accept_node_operator(staking: ProgramIdl, new_operator: Pubkey, node_key: Pubkey) -> Instruction:
+    return staking.instruction("accept_node_operator", {}, {"new_operator": new_operator, "node": StakingAddresses.node(node_key)})
+
+
+def _position_accounts(staker: Pubkey, node: Pubkey) -> dict[str, Pubkey]:
+    return {"staker": staker, "config": StakingAddresses.config, "node": node, "position": StakingAddresses.stake_position(node, staker)}
+
+
+def _io_account(owner: Pubkey, account: Pubkey | None) -> Pubkey:
+    return associated_token_address(owner, RewardsAddresses.io_mint) if account is None else account
+
+
+def open_stake_position(staking: ProgramIdl, staker: Pubkey, node: Pubkey) -> Instruction:
+    """The staker's position on `node` (a Node account): once, before (or with) its first stake."""
+    return staking.instruction(
+        "open_stake_position", {}, {"staker": staker, "node": node, "position": StakingAddresses.stake_position(node, staker)}
+    )
+
+
+def stake(staking: ProgramIdl, staker: Pubkey, node: Pubkey, amount: int, staker_token_account: Pubkey | None = None) -> Instruction:
+    """Stakes `amount` IO base units (from the staker's IO account, its associated one by default)."""
+    return staking.instruction("stake", {"amount": amount}, {
+        **_position_accounts(staker, node), "staker_token_account": _io_account(staker, staker_token_account),
+        "stake_vault": StakingAddresses.stake_vault,
+    })
+
+
+def unstake(staking: ProgramIdl, staker: Pubkey, node: Pubkey, shares: int) -> Instruction:
+    return staking.instruction("unstake", {"shares": shares}, _position_accounts(staker, node))
+
+
+def withdraw(staking: ProgramIdl, staker: Pubkey, node: Pubkey, destination: Pubkey | None = None) -> Instruction:
+    return staking.instruction("withdraw", {}, {
+        **_position_accounts(staker, node), "stake_vault": StakingAddresses.stake_vault, "destination": _io_account(staker, destination),
+    })
+
+
+def claim_staker_rewards(staking: ProgramIdl, staker: Pubkey, node: Pubkey, destination: Pubkey | None = None) -> Instruction:
+    return staking.instruction("claim_staker_rewards", {}, {
+        **_position_accounts(staker, node), "staker_reward_vault": StakingAddresses.staker_reward_vault,
+        "destination": _io_account(staker, destination),
+    })
+
+
+def activate_stake(staking: ProgramIdl, node: Pubkey, position: Pubkey) -> Instruction:
+    """Activates a position's warmed-up stake (anyone may send it)."""
+    return staking.instruction("activate_stake", {}, {"node": node, "position": position})
