@@ -55,3 +55,30 @@ def parse_rust_constants(path: Path, known: dict[str, RustValue] | None = None) 
             value = _evaluate(ast.parse(AS_CAST.sub("", expression), mode="eval"), scope)
         scope[name] = found[name] = value
     return found
+
+
+def parse_rust_constant(path: Path, name: str, known: dict[str, RustValue] | None = None) -> RustValue:
+    """One `pub const NAME` of a Rust source (the others in it may use forms not understood here)."""
+    for found, _rust_type, expression in CONST_ITEM.findall(path.read_text()):
+        if found == name:
+            expression = " ".join(expression.split())
+            if match := BYTE_STRING.match(expression):
+                return match.group(1).encode()
+            if match := PUBKEY_MACRO.match(expression):
+                return Pubkey.from_string(match.group(1))
+            return _evaluate(ast.parse(AS_CAST.sub("", expression), mode="eval"), dict(known or {}))
+    raise ValueError(f"no pub const {name} in {path}")
+
+
+ENUM_ITEM = re.compile(r"pub enum (\w+)\s*\{(.*?)\n\}", re.DOTALL)
+VARIANT = re.compile(r"^\s*([A-Z]\w*)\s*(?:[,({]|$)", re.MULTILINE)
+
+
+def parse_rust_enum(path: Path, name: str) -> list[str]:
+    """The variant names of `pub enum NAME` in declaration order (their Borsh ordinals);
+    doc comments and attributes are skipped."""
+    for found, body in ENUM_ITEM.findall(path.read_text()):
+        if found == name:
+            lines = [line for line in body.splitlines() if not line.strip().startswith(("//", "#"))]
+            return VARIANT.findall("\n".join(lines))
+    raise ValueError(f"no pub enum {name} in {path}")

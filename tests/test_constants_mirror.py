@@ -1,4 +1,6 @@
-"""Every Python mirror of an io-common constant equals the Rust one, and none is missing."""
+"""Every Python mirror of an io-common constant equals the Rust one, and none is missing; so do
+the programs' own constants the SDK keeps (emission batch size, dispute resolution, the claim
+window, a GPU model's length), the job status ordinals and the list of programs."""
 
 from __future__ import annotations
 
@@ -7,12 +9,20 @@ from types import ModuleType
 
 import pytest
 
-import keeper.constants as constants
-import keeper.merkle as merkle
-from keeper.constants import ProgramIds, Seeds
-from tests.rust_consts import RustValue, parse_rust_constants
+import keeper.client.constants as constants
+import keeper.client.merkle as merkle
+from keeper.client.constants import JOB_STATUS, PROGRAM_NAMES, ProgramIds, Seeds
+from tests.rust_consts import RustValue, parse_rust_constant, parse_rust_constants, parse_rust_enum
 
-IO_COMMON = Path(__file__).resolve().parents[1] / "programs" / "io-common" / "src"
+PROGRAMS = Path(__file__).resolve().parents[1] / "programs"
+IO_COMMON = PROGRAMS / "io-common" / "src"
+# Constants of the programs themselves (not io-common) that keeper.client.constants mirrors.
+PROGRAM_CONSTANTS = {
+    "MAX_EMIT_HOURS": PROGRAMS / "rewards" / "src" / "state.rs",
+    "EPOCH_CLAIM_WINDOW_SECS": PROGRAMS / "rewards" / "src" / "state.rs",
+    "DISPUTE_RESOLUTION_SECS": PROGRAMS / "escrow" / "src" / "state.rs",
+    "MAX_GPU_MODEL_LEN": PROGRAMS / "staking" / "src" / "state.rs",
+}
 
 # Rust module -> the Python namespace that mirrors it.
 MIRRORS: dict[str, ModuleType | type] = {
@@ -62,3 +72,32 @@ def test_anchor_toml_lists_the_same_program_ids(repo_root: Path) -> None:
     localnet = tomllib.loads((repo_root / "Anchor.toml").read_text())["programs"]["localnet"]
     assert {name: str(getattr(ProgramIds, name.upper())) for name in localnet} == localnet
     assert len(localnet) == 4
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAM_CONSTANTS))
+def test_program_constants_are_mirrored_with_the_same_value(name: str) -> None:
+    assert getattr(constants, name) == parse_rust_constant(PROGRAM_CONSTANTS[name], name)
+
+
+def test_job_status_ordinals_follow_the_rust_enum() -> None:
+    variants = parse_rust_enum(PROGRAMS / "escrow" / "src" / "state.rs", "JobStatus")
+    assert variants == ["Open", "Started", "Completed", "Disputed"]  # the parser found the enum, in order
+    assert JOB_STATUS == {name: ordinal for ordinal, name in enumerate(variants)}
+
+
+def test_the_program_list_is_the_workspace_s(repo_root: Path) -> None:
+    import tomllib
+
+    crates = {path.parent.name for path in PROGRAMS.glob("*/Cargo.toml")} - {"io-common"}
+    localnet = tomllib.loads((repo_root / "Anchor.toml").read_text())["programs"]["localnet"]
+    ids = {name.lower() for name in vars(ProgramIds) if name.isupper()}
+    assert len(PROGRAM_NAMES) == len(set(PROGRAM_NAMES)) == 4
+    assert set(PROGRAM_NAMES) == crates == set(localnet) == ids
+
+
+def test_rust_enum_parser_skips_docs_and_attributes(tmp_path: Path) -> None:
+    source = tmp_path / "sample.rs"
+    source.write_text("pub enum Kind {\n    /// first\n    #[default]\n    A,\n    B { x: u8 },\n    C(u8),\n}\n")
+    assert parse_rust_enum(source, "Kind") == ["A", "B", "C"]
+    with pytest.raises(ValueError, match="no pub enum"):
+        parse_rust_enum(source, "Other")

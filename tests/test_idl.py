@@ -1,4 +1,4 @@
-"""keeper.idl against a hand-written IDL in the Anchor >= 0.30 format."""
+"""keeper.client.idl against a hand-written IDL in the Anchor >= 0.30 format."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from solders.instruction import AccountMeta
 from solders.pubkey import Pubkey
 from solders.system_program import ID as SYSTEM_PROGRAM_ID
 
-from keeper.idl import IdlError, ProgramIdl
+from keeper.client.idl import IdlError, ProgramIdl
 
 FIXTURE = Path(__file__).parent / "fixtures" / "counter_idl.json"
 
@@ -123,3 +123,20 @@ def test_every_workspace_idl_loads_at_its_program_id(repo_root: Path) -> None:
         assert program.instruction_names, spec.name
         for instruction in program.instruction_names:
             assert len(program.instruction_discriminator(instruction)) == 8
+
+
+def test_the_installed_idls_are_the_workspace_ones(repo_root: Path) -> None:
+    """The IDLs are package data (keeper/client/idl, shipped in the wheel), and in a checkout
+    they are the workspace's idl/ files themselves."""
+    import tomllib
+
+    from keeper.client.constants import PROGRAM_NAMES
+    from keeper.client.idl import default_idl_dir
+
+    installed = default_idl_dir()
+    assert installed.parent == repo_root / "keeper" / "client"
+    for name in PROGRAM_NAMES:
+        assert (installed / f"{name}.json").read_bytes() == (repo_root / "idl" / f"{name}.json").read_bytes(), name
+        assert ProgramIdl.installed(name).name == name
+    package_data = tomllib.loads((repo_root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "idl/*.json" in package_data["keeper.client"]
