@@ -24,7 +24,7 @@ from solders.sysvar import CLOCK
 from keeper.client.addresses import EscrowAddresses, ProvenanceAddresses, RewardsAddresses
 from keeper.client.clock import clock_unix_timestamp
 from keeper.client.constants import IO_DECIMALS, IO_GENESIS_SUPPLY, JOB_STATUS, SECONDS_PER_HOUR
-from keeper.client.layout import AccountLayout, LayoutError
+from keeper.client.layout import AccountLayout
 from keeper.client.merkle import verify
 from keeper.client.models import Receipt
 from keeper.client.protocol import Protocol
@@ -129,15 +129,15 @@ class NetworkReader:
 
     async def _index(self, table: Table, memcmps: Sequence[tuple[int, bytes]]) -> _Index:
         layout = self._layout(table)
-        try:
-            start, size = layout.offset(table.order_by), layout.offsets[table.order_by][1]
-        except LayoutError:
-            # The field follows a variable-length one (e.g. after Node.gpu_model): read and
-            # decode the accounts whole. Only the small account sets are ordered this way.
+        fixed = layout.offsets.get(table.order_by)
+        if table.whole or fixed is None:
+            # Every row is needed anyway (the nodes), or the field follows a variable-length one:
+            # read and decode the accounts whole. Only the small account sets are read so.
             accounts = await self._program_accounts(table.program, table.account, memcmps)
             rows = {address: self._decode(table.program, table.account, address, data) for address, data in accounts}
             ordered = sorted(rows, key=lambda address: (-int(rows[address].fields[table.order_by]), bytes(address)))
             return _Index(ordered, rows, Counter())
+        start, size = fixed
         signed = self._field_type(table, table.order_by).startswith("i")
         # One slice covering the ordering field and the tallied byte (adjacent in Job).
         tally_at = layout.offset(table.tally) if table.tally else start

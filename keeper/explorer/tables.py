@@ -68,7 +68,8 @@ class Filter:
 class Table:
     """A searchable list of one account type, ordered by `order_by`, largest first. `tally` is
     a one-byte field (an enum) counted while the index is read: the jobs by status of the
-    totals come from the same getProgramAccounts as the jobs table."""
+    totals come from the same getProgramAccounts as the jobs table. A `whole` table's rows are
+    decoded while its index is read (the totals and charts use every node's)."""
 
     program: str
     account: str
@@ -76,6 +77,7 @@ class Table:
     filters: Mapping[str, Filter]
     columns: tuple[str, ...]
     tally: str | None = None
+    whole: bool = False
 
 
 TABLES: Mapping[str, Table] = {
@@ -96,6 +98,7 @@ TABLES: Mapping[str, Table] = {
         {"operator": Filter("operator", "pubkey"), "node_key": Filter("node_key", "pubkey")},
         ("node_key", "operator", "gpu_model", "tier", "total_stake", "staker_share_bps", "token_share_bps",
          "pending_staker_share_bps", "pending_token_share_bps", "shares_effective_at", "slash_count", "active"),
+        whole=True,
     ),
     "stakes": Table(
         "staking", "StakePosition", "shares",
