@@ -115,7 +115,9 @@ def test_the_checker_sees_sideways_upward_and_relative_imports(tmp_path: Path) -
     source = package / "tasks.py"
     source.write_text("from ..explorer import read\nfrom . import rpc\nimport keeper.cli.main\n")
     assert [(item.line, item.target) for item in keeper_imports(source, tmp_path / "keeper")] == [
-        (1, "keeper.explorer"), (2, "keeper.daemon"), (3, "keeper.cli.main"),
+        (1, "keeper.explorer"),
+        (2, "keeper.daemon"),
+        (3, "keeper.cli.main"),
     ]
 
 
@@ -123,9 +125,6 @@ def test_io_keeper_run_does_not_load_the_chain_environment() -> None:
     """`io-keeper` (and so `io-keeper run`) starts the node as a separate process: importing
     the CLI loads none of the node (its chain, LiteSVM on the chain environment's solders) but
     the records it shares with clients, which need only solders' basic types."""
-    probe = (
-        "import sys, keeper.cli.main, keeper.daemon.app\n"
-        "print('\\n'.join(sorted(m for m in sys.modules if m.startswith('keeper.localnet.node.'))))"
-    )
+    probe = "import sys, keeper.cli.main, keeper.daemon.app\nprint('\\n'.join(sorted(m for m in sys.modules if m.startswith('keeper.localnet.node.'))))"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
     assert loaded == ["keeper.localnet.node.records"]

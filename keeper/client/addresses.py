@@ -11,8 +11,15 @@ from keeper.client.constants import ProgramIds, Seeds
 from keeper.client.spl import ASSOCIATED_TOKEN_PROGRAM_ID, TOKEN_PROGRAM_ID, associated_token_address
 
 __all__ = [
-    "ASSOCIATED_TOKEN_PROGRAM_ID", "BPF_LOADER_UPGRADEABLE_ID", "TOKEN_PROGRAM_ID", "EscrowAddresses", "ProvenanceAddresses",
-    "RewardsAddresses", "StakingAddresses", "associated_token_address", "program_data_address",
+    "ASSOCIATED_TOKEN_PROGRAM_ID",
+    "BPF_LOADER_UPGRADEABLE_ID",
+    "TOKEN_PROGRAM_ID",
+    "EscrowAddresses",
+    "ProvenanceAddresses",
+    "RewardsAddresses",
+    "StakingAddresses",
+    "associated_token_address",
+    "program_data_address",
 ]
 
 BPF_LOADER_UPGRADEABLE_ID = Pubkey.from_string("BPFLoaderUpgradeab1e11111111111111111111111")

@@ -235,4 +235,3 @@ class AccountLayout:
         """The account's fields as the explorer shows them."""
         fields: dict[str, Any] = self._json(data, DISCRIMINATOR_SIZE)[0]
         return fields
-

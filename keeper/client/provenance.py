@@ -24,9 +24,12 @@ def record_batch(provenance: ProgramIdl, sequence: int, root: bytes, leaf_count:
 def receipt_args(receipt: Receipt) -> dict[str, Any]:
     """A receipt as the program's `Receipt` argument."""
     return {
-        "job": Pubkey.from_bytes(receipt.job), "node": Pubkey.from_bytes(receipt.node),
-        "model_hash": list(receipt.model_hash), "input_hash": list(receipt.input_hash),
-        "output_hash": list(receipt.output_hash), "timestamp": receipt.timestamp,
+        "job": Pubkey.from_bytes(receipt.job),
+        "node": Pubkey.from_bytes(receipt.node),
+        "model_hash": list(receipt.model_hash),
+        "input_hash": list(receipt.input_hash),
+        "output_hash": list(receipt.output_hash),
+        "timestamp": receipt.timestamp,
     }
 
 

@@ -26,9 +26,7 @@ def register_node(
 ) -> Instruction:
     """Registers the node whose device holds `node_key` (which co-signs), run by `operator`."""
     params = {"gpu_model": gpu_model, "tier": tier, "staker_share_bps": staker_share_bps, "token_share_bps": token_share_bps}
-    return staking.instruction(
-        "register_node", {"params": params}, {"operator": operator, "node_key": node_key, "node": StakingAddresses.node(node_key)}
-    )
+    return staking.instruction("register_node", {"params": params}, {"operator": operator, "node_key": node_key, "node": StakingAddresses.node(node_key)})
 
 
 def update_node(staking: ProgramIdl, operator: Pubkey, node_key: Pubkey, changes: Mapping[str, Any]) -> Instruction:
@@ -56,17 +54,20 @@ def _io_account(owner: Pubkey, account: Pubkey | None) -> Pubkey:
 
 def open_stake_position(staking: ProgramIdl, staker: Pubkey, node: Pubkey) -> Instruction:
     """The staker's position on `node` (a Node account): once, before (or with) its first stake."""
-    return staking.instruction(
-        "open_stake_position", {}, {"staker": staker, "node": node, "position": StakingAddresses.stake_position(node, staker)}
-    )
+    return staking.instruction("open_stake_position", {}, {"staker": staker, "node": node, "position": StakingAddresses.stake_position(node, staker)})
 
 
 def stake(staking: ProgramIdl, staker: Pubkey, node: Pubkey, amount: int, staker_token_account: Pubkey | None = None) -> Instruction:
     """Stakes `amount` IO base units (from the staker's IO account, its associated one by default)."""
-    return staking.instruction("stake", {"amount": amount}, {
-        **_position_accounts(staker, node), "staker_token_account": _io_account(staker, staker_token_account),
-        "stake_vault": StakingAddresses.stake_vault,
-    })
+    return staking.instruction(
+        "stake",
+        {"amount": amount},
+        {
+            **_position_accounts(staker, node),
+            "staker_token_account": _io_account(staker, staker_token_account),
+            "stake_vault": StakingAddresses.stake_vault,
+        },
+    )
 
 
 def unstake(staking: ProgramIdl, staker: Pubkey, node: Pubkey, shares: int) -> Instruction:
@@ -74,16 +75,27 @@ def unstake(staking: ProgramIdl, staker: Pubkey, node: Pubkey, shares: int) -> I
 
 
 def withdraw(staking: ProgramIdl, staker: Pubkey, node: Pubkey, destination: Pubkey | None = None) -> Instruction:
-    return staking.instruction("withdraw", {}, {
-        **_position_accounts(staker, node), "stake_vault": StakingAddresses.stake_vault, "destination": _io_account(staker, destination),
-    })
+    return staking.instruction(
+        "withdraw",
+        {},
+        {
+            **_position_accounts(staker, node),
+            "stake_vault": StakingAddresses.stake_vault,
+            "destination": _io_account(staker, destination),
+        },
+    )
 
 
 def claim_staker_rewards(staking: ProgramIdl, staker: Pubkey, node: Pubkey, destination: Pubkey | None = None) -> Instruction:
-    return staking.instruction("claim_staker_rewards", {}, {
-        **_position_accounts(staker, node), "staker_reward_vault": StakingAddresses.staker_reward_vault,
-        "destination": _io_account(staker, destination),
-    })
+    return staking.instruction(
+        "claim_staker_rewards",
+        {},
+        {
+            **_position_accounts(staker, node),
+            "staker_reward_vault": StakingAddresses.staker_reward_vault,
+            "destination": _io_account(staker, destination),
+        },
+    )
 
 
 def activate_stake(staking: ProgramIdl, node: Pubkey, position: Pubkey) -> Instruction:

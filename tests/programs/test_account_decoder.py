@@ -15,8 +15,21 @@ from tests.anchor_reference import plain, to_json
 from tests.programs.typical import PROGRAMS, run_typical_calls
 
 EVERY_ACCOUNT_TYPE = {
-    "EscrowConfig", "Job", "RenterLedger", "StakingConfig", "Node", "StakePosition", "SlashRecord",
-    "RewardsConfig", "EmissionState", "Epoch", "ClaimReceipt", "BurnLedger", "BurnEpoch", "ProvenanceConfig", "Batch",
+    "EscrowConfig",
+    "Job",
+    "RenterLedger",
+    "StakingConfig",
+    "Node",
+    "StakePosition",
+    "SlashRecord",
+    "RewardsConfig",
+    "EmissionState",
+    "Epoch",
+    "ClaimReceipt",
+    "BurnLedger",
+    "BurnEpoch",
+    "ProvenanceConfig",
+    "Batch",
 }
 
 
