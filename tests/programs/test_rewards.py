@@ -32,6 +32,7 @@ from keeper.client.fees import share_floor
 from keeper.client.schedule import hour_amount, sum_hours
 from keeper.client.spl import MINT_SIZE, TOKEN_ACCOUNT_SIZE
 from keeper.localnet.deployment import Programs, create_token_account
+from tests.programs.escrow_helpers import clone_account
 from tests.programs.harness import START_TS, Harness, error_name, fresh_chain, mint_supply, same_account, session_roles, token_amount
 from tests.programs.init_helpers import already_in_use, fails_in_use, prefund_minimum
 from tests.programs.rewards_helpers import (
@@ -93,7 +94,8 @@ PDA_TRY_CU = 1_500
 # Account sizes from the layouts in programs/rewards/src/state.rs (8-byte discriminator + fields),
 # for the rent-exempt amounts the pre-funding tests send.
 RECEIPT_SIZE = 8 + 1 + 8 + 32 + 8 + 8 + 8 + 8 + 1 + 64
-EPOCH_SIZE = 8 + 1 + 8 + 32 + 8 + 4 + 8 + 4 + 8 + 1 + 64
+# Epoch is zero-copy: seven 8-byte fields, the root, two u32 counters, version, bump, padding.
+EPOCH_SIZE = 8 + 7 * 8 + 32 + 4 + 4 + 1 + 1 + 6 + 40
 BURN_EPOCH_SIZE = 8 + 1 + 8 + 8 + 4 + 1 + 64
 CONFIG_SIZE = 8 + 1 + 6 * 32 + 1 + 5 + 64
 # EmissionState is zero-copy: version, bump, 6 bytes of padding, then the 8-byte fields.
@@ -611,16 +613,17 @@ def test_claim_for_an_unknown_epoch_fails(harness: Harness) -> None:
     _model, (a, _b, _c), _ = _claim_setup(h)
     tree = RewardTree.build(1, [(a.node, 700)])
     watch = [R.reward_vault, a.operator_io, S.staker_reward_vault, a.node]
-    h.fails("AccountNotInitialized", claim_ix(h, 1, 700, [], a.node, a.operator_io, a.operator.pubkey()),
+    # No root posted: the address holds no rewards account (AccountLoader: owner check).
+    h.fails("AccountOwnedByWrongProgram", claim_ix(h, 1, 700, [], a.node, a.operator_io, a.operator.pubkey()),
             a.operator, watch=watch)
     ok(h, "post_epoch_root", post_root_ix(h, 1, tree.root, 700, 1), h.roles.keeper)
-    # Epoch 1's root account passed for epoch 0 (not the [EPOCH, 0] PDA).
-    h.fails("ConstraintSeeds", claim_ix(h, 0, 700, [], a.node, a.operator_io, a.operator.pubkey(),
-                                      epoch_root=R.epoch_root(1), claim_receipt=R.claim_receipt(0, a.node)),
+    # Epoch 1's root account passed for epoch 0: it holds another epoch.
+    h.fails("WrongEpoch", claim_ix(h, 0, 700, [], a.node, a.operator_io, a.operator.pubkey(),
+                                 epoch_root=R.epoch_root(1), claim_receipt=R.claim_receipt(0, a.node)),
             a.operator, watch=[*watch, R.epoch_root(1)])
     # ... and for epoch 2, whose receipt address is right for (2, node): still the wrong root.
-    h.fails("ConstraintSeeds", claim_ix(h, 2, 700, [], a.node, a.operator_io, a.operator.pubkey(),
-                                      epoch_root=R.epoch_root(1)),
+    h.fails("WrongEpoch", claim_ix(h, 2, 700, [], a.node, a.operator_io, a.operator.pubkey(),
+                                 epoch_root=R.epoch_root(1)),
             a.operator, watch=[*watch, R.epoch_root(1)])
     # Another rewards account in the root's place is not an Epoch.
     h.fails("AccountDiscriminatorMismatch", claim_ix(h, 1, 700, [], a.node, a.operator_io, a.operator.pubkey(),
@@ -664,36 +667,37 @@ def test_claim_rejects_wrong_token_and_program_accounts(harness: Harness) -> Non
     h.fails("UnexpectedAccount", claim(reward_vault=R.burn_vault), payer, watch=[*watch, R.burn_vault])
     h.fails("UnexpectedAccount", claim(reward_vault=thief_io), payer, watch=watch)
     h.fails("UnexpectedAccount", claim(mint_authority=payer.pubkey()), payer, watch=watch)
-    # The configs are the fixed PDAs: not another program's account, not another staking account.
-    h.fails("UnexpectedAccount", claim(config=S.config), payer, watch=watch)
-    h.fails("UnexpectedAccount", claim(staking_config=R.config), payer, watch=watch)
-    h.fails("UnexpectedAccount", claim(staking_config=a.node), payer, watch=watch)
+    # The emission state is the fixed PDA; the programs are the real ones.
+    h.fails("AccountDiscriminatorMismatch", claim(emission=R.config), payer, watch=watch)
     h.fails("InvalidProgramId", claim(staking_program=S.config), payer, watch=watch)
+    h.fails("InvalidProgramId", claim(token_program=S.program), payer, watch=watch)
     # The reward vault passed again as the staker reward vault (same mutable account twice).
     h.fails("UnexpectedAccount", claim(staker_reward_vault=R.reward_vault), payer, watch=watch)
     # The operator's own token account in the reward vault's place.
     h.fails("UnexpectedAccount", claim(reward_vault=a.operator_io), payer, watch=watch)
-    # The right receipt PDA is bound to (epoch, node).
-    h.fails("ConstraintSeeds", claim(claim_receipt=R.claim_receipt(1, b.node)), payer, watch=watch)
+    # The right receipt PDA is bound to (epoch, node): not another node's, not a non-canonical or
+    # arbitrary address (which could let a node claim twice).
+    h.fails("WrongClaimReceipt", claim(claim_receipt=R.claim_receipt(1, b.node)), payer, watch=watch)
+    h.fails("WrongClaimReceipt", claim(claim_receipt=R.claim_receipt(2, a.node)), payer, watch=watch)
+    h.fails("WrongClaimReceipt", claim(claim_receipt=Keypair().pubkey()), payer, watch=watch)
     ok(h, "claim", claim(), payer)
 
 
 def test_claim_rejects_a_node_not_owned_by_staking(harness: Harness) -> None:
     h = harness
     _model, (a, _b, _c), _ = _claim_setup(h)
-    # A leaf for an account that is not a staking Node (here: the rewards config).
-    tree = RewardTree.build(1, [(R.config, 9_000), (a.node, 1)])
-    ok(h, "post_epoch_root", post_root_ix(h, 1, tree.root, tree.total, 2), h.roles.keeper)
+    # Leaves for accounts that are not staking Nodes: a rewards account, a node's bytes under
+    # another owner, a staking account of another type.
+    copy = clone_account(h, a.node, owner=R.program)
+    tree = RewardTree.build(1, [(R.config, 9_000), (copy, 9_000), (S.config, 9_000), (a.node, 1)])
+    ok(h, "post_epoch_root", post_root_ix(h, 1, tree.root, tree.total, 4), h.roles.keeper)
     payer = h.wallet()
-    h.fails("AccountOwnedByWrongProgram",
-            claim_ix(h, 1, 9_000, tree.proof(R.config), R.config, a.operator_io, payer.pubkey()), payer,
-            watch=[R.reward_vault, a.operator_io])
-    # A staking account of another type (the staking config) is not a Node either.
-    tree2 = RewardTree.build(0, [(S.config, 9_000)])
-    ok(h, "post_epoch_root", post_root_ix(h, 0, tree2.root, 9_000, 1), h.roles.keeper)
-    h.fails("AccountDiscriminatorMismatch",
-            claim_ix(h, 0, 9_000, [], S.config, a.operator_io, payer.pubkey()), payer,
-            watch=[R.reward_vault, a.operator_io])
+    watch = [R.reward_vault, a.operator_io, S.staker_reward_vault, R.epoch_root(1)]
+    for address, error in ((R.config, "AccountDiscriminatorMismatch"), (copy, "AccountOwnedByWrongProgram"),
+                           (S.config, "AccountDiscriminatorMismatch")):
+        h.fails(error, claim_ix(h, 1, 9_000, tree.proof(address), address, a.operator_io, payer.pubkey()), payer,
+                watch=[*watch, address])
+        assert h.chain.get_account(R.claim_receipt(1, address)) is None
 
 
 def test_claim_with_a_deep_proof(harness: Harness) -> None:

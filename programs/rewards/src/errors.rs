@@ -60,4 +60,12 @@ pub enum RewardsError {
     EpochAlreadyExpired,
     #[msg("Signer is not a pending authority of the config")]
     NothingToAccept,
+    #[msg("The epoch root account holds another epoch")]
+    WrongEpoch,
+    #[msg("The claim receipt is not the PDA [CLAIM, epoch, node]")]
+    WrongClaimReceipt,
+    #[msg("The epoch root has not expired yet")]
+    EpochNotExpired,
+    #[msg("The rent goes back to the account that paid it")]
+    WrongRentReceiver,
 }

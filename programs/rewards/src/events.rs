@@ -57,6 +57,15 @@ pub struct EpochRootPosted {
 }
 
 #[event]
+pub struct ClaimReceiptClosed {
+    pub epoch: u64,
+    pub node: Pubkey,
+    pub payer: Pubkey,
+    /// Lamports returned to the payer.
+    pub rent: u64,
+}
+
+#[event]
 pub struct RewardClaimed {
     pub epoch: u64,
     /// The staking Node PDA.

@@ -169,8 +169,13 @@ pub mod rewards {
     /// late claim returns the staker share to the unallocated pool, a node without active
     /// shares pays it to the operator.
     pub fn claim(ctx: Context<Claim>, epoch: u64, amount: u64, proof: Vec<[u8; 32]>) -> Result<()> {
-        ctx.accounts
-            .handler(ctx.bumps.claim_receipt, epoch, amount, proof)
+        ctx.accounts.handler(epoch, amount, proof)
+    }
+
+    /// Anyone, after the receipt's epoch expired: closes a claim receipt, its rent back to the
+    /// account that paid it.
+    pub fn close_claim_receipt(ctx: Context<CloseClaimReceipt>) -> Result<()> {
+        ctx.accounts.handler()
     }
 
     /// Anyone: burns the whole burn vault, booked under `epoch` (the hour in progress).

@@ -168,8 +168,8 @@ pub mod staking {
         ctx.accounts.handler()
     }
 
-    /// Rewards program (CPI, signed by its `[MINT_AUTHORITY]` PDA) pays `amount` of a
-    /// node's stakers' rewards into the staker reward vault; spread over the node's active
+    /// Rewards program (CPI, signed by its `[MINT_AUTHORITY]` PDA), having paid `amount` of a
+    /// node's stakers' rewards into the staker reward vault: spread over the node's active
     /// shares, or kept in `undistributed_rewards` while there are none. 0 is a no-op.
     pub fn deposit_staker_rewards(ctx: Context<DepositStakerRewards>, amount: u64) -> Result<()> {
         ctx.accounts.handler(amount)

@@ -117,42 +117,96 @@ pub struct Node {
     pub operator: Pubkey,
     /// Device key: signs start/complete of jobs in escrow.
     pub node_key: Pubkey,
-    #[max_len(MAX_GPU_MODEL_LEN)]
-    pub gpu_model: String,
-    pub tier: u8,
+    /// Inactive nodes accept no new stake and no new jobs.
+    pub active: bool,
     /// Part of the node's rewards paid to its stakers (100..=300 bps).
     pub staker_share_bps: u16,
     /// Part of its job payout the node directs to buy-back/burn (0..=10000 bps).
     pub token_share_bps: u16,
-    /// IO backing the pool, including unbonding stake (base units).
-    pub total_stake: u64,
-    /// All shares, including unbonding ones.
-    pub total_shares: u128,
-    /// Shares that earn rewards (not unbonding).
-    pub active_shares: u128,
-    /// Reward accumulator per active share, scaled by [`REWARD_SCALE`].
-    pub reward_per_share: u128,
-    /// Rewards not yet spread over shares: those that arrived while `active_shares` was 0,
-    /// plus rounding dust; folded into the next distribution.
-    pub undistributed_rewards: u64,
-    pub slash_count: u32,
-    pub total_slashed: u64,
-    /// Inactive nodes accept no new stake and no new jobs.
-    pub active: bool,
-    pub registered_at: i64,
-    /// Proposed operator: takes the node over when it signs `accept_node_operator`
-    /// (default: none).
-    pub pending_operator: Pubkey,
     /// Staker share from `shares_effective_at` on (see [`Node::staker_share_bps_at`]).
     pub pending_staker_share_bps: u16,
     /// Token share from `shares_effective_at` on (see [`Node::token_share_bps_at`]).
     pub pending_token_share_bps: u16,
     /// When the pending shares take effect (0: no change pending).
     pub shares_effective_at: i64,
+    /// Shares that earn rewards (not unbonding). First of the [`RewardPool`] fields.
+    pub active_shares: u128,
+    /// Reward accumulator per active share, scaled by [`REWARD_SCALE`].
+    pub reward_per_share: u128,
+    /// Rewards not yet spread over shares: those that arrived while `active_shares` was 0,
+    /// plus rounding dust; folded into the next distribution.
+    pub undistributed_rewards: u64,
+    /// IO backing the pool, including unbonding stake (base units).
+    pub total_stake: u64,
+    /// All shares, including unbonding ones.
+    pub total_shares: u128,
     /// Shares bought less than the warm-up ago: in `total_shares` (backed and slashable) but
     /// not in `active_shares` (earning nothing yet).
     pub activating_shares: u128,
+    pub tier: u8,
+    pub slash_count: u32,
+    pub total_slashed: u64,
+    pub registered_at: i64,
+    /// Proposed operator: takes the node over when it signs `accept_node_operator`
+    /// (default: none).
+    pub pending_operator: Pubkey,
     pub _reserved: [u8; 4],
+    /// Last, so that every other field has a fixed offset (what other programs read lazily,
+    /// and the reward pool a deposit updates in place, are near the front).
+    #[max_len(MAX_GPU_MODEL_LEN)]
+    pub gpu_model: String,
+}
+
+/// Whether a pending share change (effective from `effective_at`; 0: none pending) is in force
+/// at `now`.
+pub fn pending_share_in_force(effective_at: i64, now: i64) -> bool {
+    effective_at != 0 && now >= effective_at
+}
+
+/// A share setting in force at `now`.
+pub fn share_in_force(current: u16, pending: u16, effective_at: i64, now: i64) -> u16 {
+    if pending_share_in_force(effective_at, now) {
+        pending
+    } else {
+        current
+    }
+}
+
+/// [`Node::token_share_bps_at`] on a lazily loaded node, loading only the fields it needs: for
+/// the other programs' instructions that read little of a node (escrow's settle_job).
+pub fn lazy_token_share_bps_at(node: &LazyAccount<'_, Node>, now: i64) -> Result<u16> {
+    Ok(
+        if pending_share_in_force(*node.load_shares_effective_at()?, now) {
+            *node.load_pending_token_share_bps()?
+        } else {
+            *node.load_token_share_bps()?
+        },
+    )
+}
+
+/// [`StakingConfig::reporter_share_at`] on a lazily loaded config (slash).
+pub fn lazy_reporter_share_bps_at(
+    config: &LazyAccount<'_, StakingConfig>,
+    now: i64,
+) -> Result<u16> {
+    Ok(
+        if pending_share_in_force(*config.load_reporter_share_effective_at()?, now) {
+            *config.load_pending_reporter_share_bps()?
+        } else {
+            *config.load_reporter_share_bps()?
+        },
+    )
+}
+
+/// [`Node::staker_share_bps_at`] on a lazily loaded node (rewards' claim).
+pub fn lazy_staker_share_bps_at(node: &LazyAccount<'_, Node>, now: i64) -> Result<u16> {
+    Ok(
+        if pending_share_in_force(*node.load_shares_effective_at()?, now) {
+            *node.load_pending_staker_share_bps()?
+        } else {
+            *node.load_staker_share_bps()?
+        },
+    )
 }
 
 /// One staker's stake on one node. PDA `[STAKE, node, staker]`.
@@ -244,11 +298,12 @@ impl StakingConfig {
 
     /// The reporter share in force at `now` (a pending change applies once its time came).
     pub fn reporter_share_at(&self, now: i64) -> u16 {
-        if self.reporter_share_effective_at != 0 && now >= self.reporter_share_effective_at {
-            self.pending_reporter_share_bps
-        } else {
-            self.reporter_share_bps
-        }
+        share_in_force(
+            self.reporter_share_bps,
+            self.pending_reporter_share_bps,
+            self.reporter_share_effective_at,
+            now,
+        )
     }
 
     /// Schedules `bps` as the reporter share from `now + max(cooldown, 1 day)` on; a change
@@ -324,20 +379,22 @@ impl Node {
 
     /// The staker share in force at `now` (a pending change applies once its time came).
     pub fn staker_share_bps_at(&self, now: i64) -> u16 {
-        if self.shares_effective_at != 0 && now >= self.shares_effective_at {
-            self.pending_staker_share_bps
-        } else {
-            self.staker_share_bps
-        }
+        share_in_force(
+            self.staker_share_bps,
+            self.pending_staker_share_bps,
+            self.shares_effective_at,
+            now,
+        )
     }
 
     /// The token share in force at `now` (a pending change applies once its time came).
     pub fn token_share_bps_at(&self, now: i64) -> u16 {
-        if self.shares_effective_at != 0 && now >= self.shares_effective_at {
-            self.pending_token_share_bps
-        } else {
-            self.token_share_bps
-        }
+        share_in_force(
+            self.token_share_bps,
+            self.pending_token_share_bps,
+            self.shares_effective_at,
+            now,
+        )
     }
 
     /// Schedules new staker and/or token shares from `now + delay` on. A change already due is
@@ -541,10 +598,40 @@ impl Node {
         Ok(())
     }
 
+    /// Spread `amount` of staker rewards over the active shares (see [`RewardPool::distribute`]).
+    pub fn distribute_rewards(&mut self, amount: u64) -> std::result::Result<(), StakingError> {
+        let mut pool = RewardPool {
+            active_shares: self.active_shares,
+            reward_per_share: self.reward_per_share,
+            undistributed_rewards: self.undistributed_rewards,
+        };
+        pool.distribute(amount)?;
+        self.reward_per_share = pool.reward_per_share;
+        self.undistributed_rewards = pool.undistributed_rewards;
+        Ok(())
+    }
+}
+
+/// A node's staker-reward pool: three adjacent fields of [`Node`], at a fixed offset.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RewardPool {
+    pub active_shares: u128,
+    pub reward_per_share: u128,
+    pub undistributed_rewards: u64,
+}
+
+impl RewardPool {
+    /// Byte offset (discriminator included) of the pool in a stored [`Node`]: after the
+    /// fixed-size fields `version` … `shares_effective_at` (a test checks it against a
+    /// serialized Node).
+    pub const OFFSET: usize = 8 + 1 + 1 + 32 + 32 + 1 + 2 + 2 + 2 + 2 + 8;
+    /// Its size in the layout.
+    pub const LEN: usize = 16 + 16 + 8;
+
     /// Spread `amount` of staker rewards over the active shares. Rewards that cannot be
     /// spread yet (no active shares) or rounding dust wait in `undistributed_rewards` and
     /// join the next distribution, so the vault always covers every claim.
-    pub fn distribute_rewards(&mut self, amount: u64) -> std::result::Result<(), StakingError> {
+    pub fn distribute(&mut self, amount: u64) -> std::result::Result<(), StakingError> {
         let pool = amount
             .checked_add(self.undistributed_rewards)
             .ok_or(StakingError::MathOverflow)?;
@@ -571,6 +658,22 @@ impl Node {
             .ok_or(StakingError::MathOverflow)?;
         self.undistributed_rewards = pool.checked_sub(spread).ok_or(StakingError::MathOverflow)?;
         Ok(())
+    }
+
+    /// [`RewardPool::distribute`] on a stored Node's data (discriminator included), in place;
+    /// the pool after. WrongNode if the data is not a Node's.
+    pub fn distribute_in(data: &mut [u8], amount: u64) -> Result<Self> {
+        require!(
+            data.starts_with(Node::DISCRIMINATOR),
+            StakingError::WrongNode
+        );
+        let bytes = data
+            .get_mut(Self::OFFSET..Self::OFFSET + Self::LEN)
+            .ok_or(StakingError::WrongNode)?;
+        let mut pool = Self::try_from_slice(bytes)?;
+        pool.distribute(amount)?;
+        pool.serialize(&mut &mut bytes[..])?;
+        Ok(pool)
     }
 }
 
@@ -681,6 +784,46 @@ mod tests {
             activating_shares: 0,
             _reserved: [0; 4],
         }
+    }
+
+    #[test]
+    fn the_reward_pool_is_updated_in_place_as_on_the_node() {
+        let mut node = node();
+        node.gpu_model = "RTX 4090 with a long name".into();
+        node.active_shares = 3_000_000_007;
+        node.reward_per_share = 0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10;
+        node.undistributed_rewards = 5;
+        node.shares_effective_at = -2;
+        node.total_stake = u64::MAX;
+        let mut data = Vec::new();
+        node.try_serialize(&mut data).unwrap();
+        let stored = RewardPool::try_from_slice(
+            &data[RewardPool::OFFSET..RewardPool::OFFSET + RewardPool::LEN],
+        )
+        .unwrap();
+        assert_eq!(
+            stored,
+            RewardPool {
+                active_shares: node.active_shares,
+                reward_per_share: node.reward_per_share,
+                undistributed_rewards: 5,
+            }
+        );
+
+        let pool = RewardPool::distribute_in(&mut data, 1_234_567).unwrap();
+        node.distribute_rewards(1_234_567).unwrap();
+        let mut expected = Vec::new();
+        node.try_serialize(&mut expected).unwrap();
+        assert_eq!(data, expected);
+        assert_eq!(
+            (pool.reward_per_share, pool.undistributed_rewards),
+            (node.reward_per_share, node.undistributed_rewards)
+        );
+
+        let mut position = data.clone();
+        position[..8].copy_from_slice(StakePosition::DISCRIMINATOR);
+        assert!(RewardPool::distribute_in(&mut position, 1).is_err());
+        assert!(RewardPool::distribute_in(&mut data[..RewardPool::OFFSET + 8], 1).is_err());
     }
 
     fn position(node: &Node) -> StakePosition {

@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use io_common::pda;
-use staking::state::{LazyNode, Node};
+use staking::state::{lazy_token_share_bps_at, LazyNode, Node};
 
 use crate::errors::EscrowError;
 use crate::events::JobSettled;
@@ -91,13 +91,7 @@ impl SettleJob<'_> {
         let now = Clock::get()?.unix_timestamp;
         let job = &self.job;
         require!(job.is_settleable(now), EscrowError::NotSettleable);
-        // `Node::token_share_bps_at(now)`, read field by field: a pending change counts once due.
-        let effective_at = *self.node.load_shares_effective_at()?;
-        let token_share_bps = if effective_at != 0 && now >= effective_at {
-            *self.node.load_pending_token_share_bps()?
-        } else {
-            *self.node.load_token_share_bps()?
-        };
+        let token_share_bps = lazy_token_share_bps_at(&self.node, now)?;
         let quote = job.quote()?;
         let split = settlement_split(
             &FeeSchedule::PROTOCOL,

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use io_common::{pda, seeds};
+use io_common::pda;
 
 use crate::errors::RewardsError;
 use crate::events::EpochRootExpired;
@@ -16,34 +16,35 @@ pub struct ExpireEpochRoot<'info> {
     #[account(mut, address = pda::EMISSION @ RewardsError::UnexpectedAccount)]
     pub emission: AccountLoader<'info, EmissionState>,
 
-    /// The epoch's root (created only by `post_epoch_root`, at its PDA [EPOCH, epoch u64 LE]).
+    /// The epoch's root. An Epoch is created only by `post_epoch_root`, once per epoch, at its
+    /// PDA [EPOCH, epoch u64 LE], so the Epoch that stores `epoch` is that PDA.
     #[account(
         mut,
-        constraint = io_common::is_program_address!(&epoch_root.key(), [seeds::EPOCH, &epoch.to_le_bytes(), &[epoch_root.bump]], crate::ID)
-            @ ErrorCode::ConstraintSeeds,
-        constraint = epoch_root.expired_at == 0 @ RewardsError::EpochAlreadyExpired,
+        constraint = epoch_root.load()?.epoch == epoch @ RewardsError::WrongEpoch,
+        constraint = epoch_root.load()?.expired_at == 0 @ RewardsError::EpochAlreadyExpired,
     )]
-    pub epoch_root: Box<Account<'info, Epoch>>,
+    pub epoch_root: AccountLoader<'info, Epoch>,
 }
 
 impl ExpireEpochRoot<'_> {
     pub fn handler(&mut self, epoch: u64) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
+        let mut epoch_root = self.epoch_root.load_mut()?;
         require!(
-            now >= self.epoch_root.claim_deadline(),
+            now >= epoch_root.claim_deadline(),
             RewardsError::ClaimWindowOpen
         );
-        let unclaimed = self.epoch_root.unclaimed()?;
+        let unclaimed = epoch_root.unclaimed()?;
         let allocated_total = {
             let mut emission = self.emission.load_mut()?;
             emission.release(unclaimed)?;
             emission.allocated_total
         };
-        self.epoch_root.expired_at = now;
+        epoch_root.expired_at = now;
         emit!(EpochRootExpired {
             epoch,
-            total: self.epoch_root.total,
-            claimed: self.epoch_root.claimed,
+            total: epoch_root.total,
+            claimed: epoch_root.claimed,
             unclaimed,
             allocated_total,
             expired_at: now,

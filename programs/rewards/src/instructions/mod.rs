@@ -1,6 +1,7 @@
 pub mod accept_authority;
 pub mod burn;
 pub mod claim;
+pub mod close_claim_receipt;
 pub mod emit;
 pub mod expire_epoch_root;
 pub mod initialize;
@@ -11,6 +12,7 @@ pub mod update_config;
 pub use accept_authority::*;
 pub use burn::*;
 pub use claim::*;
+pub use close_claim_receipt::*;
 pub use emit::*;
 pub use expire_epoch_root::*;
 pub use initialize::*;

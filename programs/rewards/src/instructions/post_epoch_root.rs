@@ -30,11 +30,11 @@ pub struct PostEpochRoot<'info> {
     #[account(
         init,
         payer = keeper_authority,
-        space = 8 + Epoch::INIT_SPACE,
+        space = Epoch::SPACE,
         seeds = [seeds::EPOCH, &epoch.to_le_bytes()],
         bump,
     )]
-    pub epoch_root: Box<Account<'info, Epoch>>,
+    pub epoch_root: AccountLoader<'info, Epoch>,
 
     /// The keeper; signs and pays the epoch account's rent.
     #[account(mut)]
@@ -61,21 +61,22 @@ impl PostEpochRoot<'_> {
             emission.allocate(total)?;
             (emission.start_ts, emission.allocated_total)
         };
-        self.epoch_root.set_inner(Epoch {
-            version: ACCOUNT_VERSION,
+        *self.epoch_root.load_init()? = Epoch {
             epoch,
-            root,
             total,
-            leaf_count,
             claimed: 0,
-            claim_count: 0,
             posted_at: Clock::get()?.unix_timestamp,
-            bump,
             expired_at: 0,
             staker_returned: 0,
             staker_deadline: Epoch::staker_deadline(start_ts, epoch)?,
+            root,
+            leaf_count,
+            claim_count: 0,
+            version: ACCOUNT_VERSION,
+            bump,
+            _padding: [0; 6],
             _reserved: [0; 40],
-        });
+        };
         emit!(EpochRootPosted {
             epoch,
             root,

@@ -5,7 +5,8 @@ use io_common::{pda, seeds};
 use crate::errors::StakingError;
 use crate::events::NodeSlashed;
 use crate::state::{
-    LazyStakingConfig, Node, SlashRecord, StakingConfig, ACCOUNT_VERSION, MAX_SLASH_REASON_LEN,
+    lazy_reporter_share_bps_at, LazyStakingConfig, Node, SlashRecord, StakingConfig,
+    ACCOUNT_VERSION, MAX_SLASH_REASON_LEN,
 };
 
 /// What a slash is for.
@@ -89,7 +90,7 @@ impl<'info> Slash<'info> {
             .map(|account| account.owner);
         let node_address = self.node.key();
         let node = &mut self.node;
-        let reporter_share_bps = self.config.reporter_share_bps_at(now)?;
+        let reporter_share_bps = lazy_reporter_share_bps_at(&self.config, now)?;
         let split =
             node.slash_split(params.fraction_bps, reporter_share_bps, reporter.is_some())?;
         let index = node.slash_count;
@@ -176,21 +177,5 @@ impl<'info> Slash<'info> {
             ),
             amount,
         )
-    }
-}
-
-/// `StakingConfig::reporter_share_at`, read field by field from a lazily loaded config.
-trait ReporterShare {
-    fn reporter_share_bps_at(&self, now: i64) -> Result<u16>;
-}
-
-impl ReporterShare for LazyAccount<'_, StakingConfig> {
-    fn reporter_share_bps_at(&self, now: i64) -> Result<u16> {
-        let effective_at = *self.load_reporter_share_effective_at()?;
-        Ok(if effective_at != 0 && now >= effective_at {
-            *self.load_pending_reporter_share_bps()?
-        } else {
-            *self.load_reporter_share_bps()?
-        })
     }
 }
