@@ -125,14 +125,13 @@ def compute_units_table(data: dict[str, Any]) -> str:
 
 def run_section(repo_root: Path, module: str, key: str, arguments: list[str], timeout: int) -> dict[str, Any]:
     """`python -m <module> ... --json` as a subprocess; its last line is {key: {...}}."""
-    done = subprocess.run([sys.executable, "-m", module, *arguments, "--json"], cwd=repo_root, capture_output=True, text=True,
-                          timeout=timeout)
+    done = subprocess.run([sys.executable, "-m", module, *arguments, "--json"], cwd=repo_root, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"{key} bench failed ({done.returncode}):\n{done.stderr[-4000:]}")
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     result = json.loads(lines[-1]) if lines else None
     if not isinstance(result, dict) or not isinstance(result.get(key), dict):
-        raise RuntimeError(f"{key} bench printed no {{\"{key}\": ...}} object:\n{done.stdout[-2000:]}")
+        raise RuntimeError(f'{key} bench printed no {{"{key}": ...}} object:\n{done.stdout[-2000:]}')
     return {key: result[key]}
 
 
@@ -141,8 +140,7 @@ def collect_keeper(repo_root: Path, args: argparse.Namespace) -> dict[str, Any]:
     {"keeper": {...}}, or nothing with --no-keeper."""
     if args.no_keeper:
         return {}
-    return run_section(repo_root, "tests.keeper.bench", "keeper",
-                       ["--jobs", str(args.keeper_jobs), "--receipts", str(args.keeper_receipts)], 1_800)
+    return run_section(repo_root, "tests.keeper.bench", "keeper", ["--jobs", str(args.keeper_jobs), "--receipts", str(args.keeper_receipts)], 1_800)
 
 
 def keeper_table(data: dict[str, Any]) -> str:
@@ -150,17 +148,19 @@ def keeper_table(data: dict[str, Any]) -> str:
         return "Keeper throughput: skipped (--no-keeper)"
     k = data["keeper"]
     verdict = {True: "within", False: "OVER", None: "not judged below 10,000 jobs"}[k["within_target"]]
-    return "\n".join([
-        "Keeper throughput (localnet on LiteSVM + io-keeper daemon, separate processes)",
-        "",
-        f"jobs settled         {k['jobs']:>9,}  in {k['settle_secs']:.1f} s  ({k['jobs_settled_per_sec']:,.1f} jobs/s; "
-        f"target < {k['settle_target_secs']:g} s for 10,000: {verdict})",
-        f"settle transactions  {k['settle_transactions']:>9,}  ({k['jobs_per_settle_tx']:g} jobs per transaction)",
-        f"setup (not timed)    {k['jobs_setup_secs']:>9.1f} s to open, start and complete the jobs",
-        f"receipts ingested    {k['receipts']:>9,}  ({k['receipts_ingested_per_sec']:,.0f} receipts/s over HTTP; "
-        f"recorded on chain in {k['receipts_recorded_secs']:.1f} s)",
-        f"receipts per tx      {k['receipts_per_tx']:>9,.0f}  ({k['batches']} record_batch transactions)",
-    ])
+    return "\n".join(
+        [
+            "Keeper throughput (localnet on LiteSVM + io-keeper daemon, separate processes)",
+            "",
+            f"jobs settled         {k['jobs']:>9,}  in {k['settle_secs']:.1f} s  ({k['jobs_settled_per_sec']:,.1f} jobs/s; "
+            f"target < {k['settle_target_secs']:g} s for 10,000: {verdict})",
+            f"settle transactions  {k['settle_transactions']:>9,}  ({k['jobs_per_settle_tx']:g} jobs per transaction)",
+            f"setup (not timed)    {k['jobs_setup_secs']:>9.1f} s to open, start and complete the jobs",
+            f"receipts ingested    {k['receipts']:>9,}  ({k['receipts_ingested_per_sec']:,.0f} receipts/s over HTTP; "
+            f"recorded on chain in {k['receipts_recorded_secs']:.1f} s)",
+            f"receipts per tx      {k['receipts_per_tx']:>9,.0f}  ({k['batches']} record_batch transactions)",
+        ]
+    )
 
 
 def collect_explorer(repo_root: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -168,16 +168,18 @@ def collect_explorer(repo_root: Path, args: argparse.Namespace) -> dict[str, Any
     process, headless Chromium): {"explorer": {...}}, or nothing with --no-explorer."""
     if args.no_explorer:
         return {}
-    return run_section(repo_root, "tests.explorer.bench", "explorer",
-                       ["--nodes", str(args.explorer_nodes), "--jobs", str(args.explorer_jobs)], 3_600)
+    return run_section(repo_root, "tests.explorer.bench", "explorer", ["--nodes", str(args.explorer_nodes), "--jobs", str(args.explorer_jobs)], 3_600)
 
 
 def explorer_table(data: dict[str, Any]) -> str:
     if "explorer" not in data:
         return "Explorer responsiveness: skipped (--no-explorer)"
     e = data["explorer"]
-    lines = [f"Explorer responsiveness ({e['jobs']:,} jobs, {e['nodes']:,} nodes on the localnet; "
-             f"setup {e['setup_secs']:.0f} s not timed; reads cached {e['cache_secs']:g} s)", ""]
+    lines = [
+        f"Explorer responsiveness ({e['jobs']:,} jobs, {e['nodes']:,} nodes on the localnet; "
+        f"setup {e['setup_secs']:.0f} s not timed; reads cached {e['cache_secs']:g} s)",
+        "",
+    ]
     lines.append(f"start-up read (totals, charts, first jobs page) {e['startup_read_secs'] * 1000:,.0f} ms")
     lines += [f"api  {name:<22} {secs * 1000:>8,.0f} ms" for name, secs in e["api_secs"].items()]
     lines += [f"page {name:<22} {secs * 1000:>8,.0f} ms" for name, secs in e["browser_secs"].items()]
@@ -189,9 +191,20 @@ def collect_localnet(repo_root: Path, args: argparse.Namespace) -> dict[str, Any
     settles): {"localnet": {...}}, or nothing with --no-localnet."""
     if args.no_localnet:
         return {}
-    return run_section(repo_root, "tests.localnet.bench", "localnet", [
-        "--jobs", str(args.localnet_jobs), "--subscribers", str(args.localnet_subscribers), "--http-clients", str(args.localnet_http_clients),
-    ], 3_600)
+    return run_section(
+        repo_root,
+        "tests.localnet.bench",
+        "localnet",
+        [
+            "--jobs",
+            str(args.localnet_jobs),
+            "--subscribers",
+            str(args.localnet_subscribers),
+            "--http-clients",
+            str(args.localnet_http_clients),
+        ],
+        3_600,
+    )
 
 
 def localnet_table(data: dict[str, Any]) -> str:
@@ -199,16 +212,18 @@ def localnet_table(data: dict[str, Any]) -> str:
         return "Localnet under load: skipped (--no-localnet)"
     n = data["localnet"]
     latency, http, rss = n["latency_ms"], n["http"], n["node_rss_mb"]
-    return "\n".join([
-        f"Localnet under load ({n['subscribers']} WebSocket subscribers, {n['http_clients']} HTTP clients, "
-        f"keeper settling {n['jobs']:,} jobs in {n['settlement_transactions']:,} transactions; nothing dropped)",
-        "",
-        f"notifications        {n['notifications']:>9,}  ({n['notifications_per_sec']:,.0f}/s over {n['notify_window_secs']:.1f} s; "
-        f"busiest second {n['peak_notifications_per_sec']:,})",
-        f"landing -> notified  p50 {latency['p50']:.1f} ms, p99 {latency['p99']:.1f} ms, max {latency['max']:.1f} ms ({latency['samples']:,} samples)",
-        f"HTTP reads           {http['requests']:>9,}  ({http['requests_per_sec']:,.0f}/s; p50 {http['p50_ms']:.1f} ms, p99 {http['p99_ms']:.1f} ms; {http['errors']} errors)",
-        f"node memory (RSS)    {rss['before']:.0f} MB before, {rss['peak']:.0f} MB peak, {rss['after']:.0f} MB after",
-    ])
+    return "\n".join(
+        [
+            f"Localnet under load ({n['subscribers']} WebSocket subscribers, {n['http_clients']} HTTP clients, "
+            f"keeper settling {n['jobs']:,} jobs in {n['settlement_transactions']:,} transactions; nothing dropped)",
+            "",
+            f"notifications        {n['notifications']:>9,}  ({n['notifications_per_sec']:,.0f}/s over {n['notify_window_secs']:.1f} s; "
+            f"busiest second {n['peak_notifications_per_sec']:,})",
+            f"landing -> notified  p50 {latency['p50']:.1f} ms, p99 {latency['p99']:.1f} ms, max {latency['max']:.1f} ms ({latency['samples']:,} samples)",
+            f"HTTP reads           {http['requests']:>9,}  ({http['requests_per_sec']:,.0f}/s; p50 {http['p50_ms']:.1f} ms, p99 {http['p99_ms']:.1f} ms; {http['errors']} errors)",
+            f"node memory (RSS)    {rss['before']:.0f} MB before, {rss['peak']:.0f} MB peak, {rss['after']:.0f} MB after",
+        ]
+    )
 
 
 SECTIONS: list[Section] = [

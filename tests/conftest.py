@@ -14,9 +14,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # (.venv-chain), the rest under the main one's. Each leaves the other's tests alone.
 IN_CHAIN_ENVIRONMENT = importlib.util.find_spec("anchorpy") is None
 collect_ignore = (
-    [path.name for path in Path(__file__).parent.iterdir() if path.name not in ("node", "conftest.py", "__init__.py")]
-    if IN_CHAIN_ENVIRONMENT
-    else ["node"]
+    [path.name for path in Path(__file__).parent.iterdir() if path.name not in ("node", "conftest.py", "__init__.py")] if IN_CHAIN_ENVIRONMENT else ["node"]
 )
 
 

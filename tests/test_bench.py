@@ -40,8 +40,7 @@ def run_bench(repo_root: Path, *args: str) -> str:
     for name in PROGRAMS:
         if not (repo_root / "target" / "deploy" / f"{name}.so").is_file():
             pytest.fail(f"programs not built ({name}.so missing): run scripts/build-sbf", pytrace=False)
-    done = subprocess.run([str(repo_root / "scripts" / "bench"), *args], cwd=repo_root, capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run([str(repo_root / "scripts" / "bench"), *args], cwd=repo_root, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -49,10 +48,26 @@ def run_bench(repo_root: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def report(repo_root: Path) -> dict:
     # The whole stdout is one JSON document.
-    return json.loads(run_bench(repo_root, "--json", "--keeper-jobs", str(KEEPER_JOBS), "--keeper-receipts", "2000",
-                                "--explorer-nodes", "30", "--explorer-jobs", "300",
-                                "--localnet-jobs", str(LOCALNET_JOBS), "--localnet-subscribers", str(LOCALNET_SUBSCRIBERS),
-                                "--localnet-http-clients", str(LOCALNET_HTTP_CLIENTS)))
+    return json.loads(
+        run_bench(
+            repo_root,
+            "--json",
+            "--keeper-jobs",
+            str(KEEPER_JOBS),
+            "--keeper-receipts",
+            "2000",
+            "--explorer-nodes",
+            "30",
+            "--explorer-jobs",
+            "300",
+            "--localnet-jobs",
+            str(LOCALNET_JOBS),
+            "--localnet-subscribers",
+            str(LOCALNET_SUBSCRIBERS),
+            "--localnet-http-clients",
+            str(LOCALNET_HTTP_CLIENTS),
+        )
+    )
 
 
 @pytest.fixture(scope="module")

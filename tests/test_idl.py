@@ -48,9 +48,7 @@ def test_instruction_orders_accounts_and_fills_fixed_addresses(counter: ProgramI
 def test_instruction_with_vec_of_arrays_and_remaining_accounts(counter: ProgramIdl) -> None:
     account, authority, extra = Pubkey.new_unique(), Pubkey.new_unique(), Pubkey.new_unique()
     proof = [bytes([1]) * 32, bytes([2]) * 32]
-    instruction = counter.instruction(
-        "increment", {"by": 3, "proof": proof}, {"counter": account, "authority": authority}, [AccountMeta(extra, False, True)]
-    )
+    instruction = counter.instruction("increment", {"by": 3, "proof": proof}, {"counter": account, "authority": authority}, [AccountMeta(extra, False, True)])
     assert bytes(instruction.data) == counter.instruction_discriminator("increment") + (3).to_bytes(4, "little") + (2).to_bytes(4, "little") + b"".join(proof)
     assert [meta.pubkey for meta in instruction.accounts] == [account, authority, extra]
     assert instruction.accounts[1].is_signer and not instruction.accounts[1].is_writable

@@ -90,6 +90,7 @@ def expected(op: int, a: int, b: int) -> int | None:
         except OverflowError:
             return None
 
+    # fmt: off
     match op:
         case 0: return a * b % M128
         case 1: return a // b if b else 0
@@ -127,17 +128,22 @@ def expected(op: int, a: int, b: int) -> int | None:
                 return dividend % M64
             return truncating_div(dividend, divisor) % M64
         case 25: return (a + b - (b >> 3)) % M128
+    # fmt: on
     raise ValueError(op)
 
 
+# fmt: off
 EDGE_INTEGERS = [
     0, 1, 2, 3, 7, 10, 10_000, (1 << 31) - 1, 1 << 31, (1 << 32) - 1, 1 << 32, (1 << 63) - 1, 1 << 63, M64 - 1, M64,
     M64 + 1, 1 << 96, (1 << 127) - 1, 1 << 127, M128 - 1, M128 - 10_000, 800_000_000 * 10**9, 5 * 10**17 * 8 * 10**16,
 ]
+# fmt: on
+# fmt: off
 EDGE_FLOATS = [
     0.0, -0.0, 1.0, -1.5, 3.7, 0.1, 1e300, -1e-300, 5e-324, math.inf, -math.inf, math.nan, 2.0**63, 2.0**64,
     9.2e18, -9.3e18, 3.4028235e38, 3.5e38, 890_880.0 * 3.480,
 ]
+# fmt: on
 
 
 def cases() -> list[tuple[int, int, int]]:
@@ -178,17 +184,18 @@ def run_on_chain(selftest: tuple[LocalnetChain, Pubkey, Keypair], batch: list[tu
     chain, program_id, payer = selftest
     data = b"".join(bytes([op]) + a.to_bytes(16, "little") + b.to_bytes(16, "little") for op, a, b in batch)
     record = chain.send_instructions(
-        [set_compute_unit_limit(1_400_000), Instruction(program_id, data, [])], payer,
+        [set_compute_unit_limit(1_400_000), Instruction(program_id, data, [])],
+        payer,
     ).raise_for_error()
     out = record.result.return_data
-    return [int.from_bytes(out[k * 16:k * 16 + 16], "little") for k in range(len(batch))], record.result.compute_units_consumed
+    return [int.from_bytes(out[k * 16 : k * 16 + 16], "little") for k in range(len(batch))], record.result.compute_units_consumed
 
 
 def test_every_rewritten_operation_matches_rust_semantics(selftest) -> None:
     all_cases = cases()
     mismatches = []
     for start in range(0, len(all_cases), RECORDS_PER_CALL):
-        batch = all_cases[start:start + RECORDS_PER_CALL]
+        batch = all_cases[start : start + RECORDS_PER_CALL]
         results, _ = run_on_chain(selftest, batch)
         for (op, a, b), got in zip(batch, results, strict=True):
             want = expected(op, a, b)

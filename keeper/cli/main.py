@@ -52,8 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     localnet.add_argument("--repo-root", type=Path, default=argparse.SUPPRESS, help="workspace with Anchor.toml (default: found from cwd)")
     localnet.add_argument("--require-programs", action="store_true", default=argparse.SUPPRESS, help="fail unless every program .so is built")
     localnet.add_argument("--start-unix-timestamp", type=int, default=argparse.SUPPRESS, help="chain time at start (default now)")
-    localnet.add_argument("--dispute-window-secs", type=int, default=argparse.SUPPRESS,
-                          help="escrow's dispute window after a job completes (default 60, the least the program allows)")
+    localnet.add_argument(
+        "--dispute-window-secs",
+        type=int,
+        default=argparse.SUPPRESS,
+        help="escrow's dispute window after a job completes (default 60, the least the program allows)",
+    )
     run = commands.add_parser("run", help="run the keeper daemon against any Solana cluster")
     run.add_argument("--config", type=Path, required=True, help="TOML or JSON config file (IO_KEEPER_* env vars override it)")
     status = commands.add_parser("status", help="what a running keeper is doing (or its journal, if it is not running)")
@@ -74,8 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     explorer.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     explorer.add_argument("--idl-dir", type=Path, default=None, help="where <program>.json IDLs are (default: the workspace idl/)")
     explorer.add_argument("--cache-secs", type=float, default=2.0, help="how long RPC reads are reused across page loads (default 2)")
-    explorer.add_argument("--stale-secs", type=float, default=30.0,
-                          help="after that, how long the last read is still served at once while a fresh one is made (default 30)")
+    explorer.add_argument(
+        "--stale-secs", type=float, default=30.0, help="after that, how long the last read is still served at once while a fresh one is made (default 30)"
+    )
     add_job_commands(commands)
     add_stake_commands(commands)
     prove = commands.add_parser("prove", help="print a receipt's proof and check it on-chain with provenance.verify_receipt")
@@ -173,11 +178,18 @@ def format_status(document: dict[str, Any]) -> str:
         e = document["emission"]
         lines.append(f"emission: next hour {e['next_hour']}, {e['hours_behind']} behind, schedule {'ok' if e['schedule_matches'] else 'MISMATCH'}")
         s = document["settlement"]
-        lines.append(f"settlement: {s['jobs_settled']} jobs settled in {s['transactions']} txs, {s['completed_pending']} completed pending, {s['timed_out']} timed out")
+        lines.append(
+            f"settlement: {s['jobs_settled']} jobs settled in {s['transactions']} txs, {s['completed_pending']} completed pending, {s['timed_out']} timed out"
+        )
         for name, task in document.get("tasks", {}).items():
-            lines.append(f"task {name}: last tick {time.strftime('%H:%M:%S', time.localtime(task['last_tick']))}" + (f", error: {task['error']}" if task["error"] else ""))
+            lines.append(
+                f"task {name}: last tick {time.strftime('%H:%M:%S', time.localtime(task['last_tick']))}"
+                + (f", error: {task['error']}" if task["error"] else "")
+            )
     j = document.get("journal", {})
-    lines.append(f"receipts: {j.get('receipts', 0)} ({j.get('receipts_unbatched', 0)} not yet in a batch); batches: {j.get('batches', {})}; epochs: {j.get('epochs', {})}")
+    lines.append(
+        f"receipts: {j.get('receipts', 0)} ({j.get('receipts_unbatched', 0)} not yet in a batch); batches: {j.get('batches', {})}; epochs: {j.get('epochs', {})}"
+    )
     return "\n".join(lines)
 
 

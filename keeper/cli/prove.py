@@ -32,15 +32,18 @@ class ProofResult:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "id": self.receipt_id, "receipt": self.receipt.model_dump(mode="json"), "sequence": self.sequence,
-            "root": self.root.hex() if self.root else None, "proof": [p.hex() for p in self.proof],
-            "locally_valid": self.locally_valid, "verified_on_chain": self.on_chain, "error": self.error,
+            "id": self.receipt_id,
+            "receipt": self.receipt.model_dump(mode="json"),
+            "sequence": self.sequence,
+            "root": self.root.hex() if self.root else None,
+            "proof": [p.hex() for p in self.proof],
+            "locally_valid": self.locally_valid,
+            "verified_on_chain": self.on_chain,
+            "error": self.error,
         }
 
 
-async def prove(
-    journal: Journal, protocol: Protocol, rpc_url: str, receipt_id: str, fee_payer: Pubkey, claimed: Receipt | None = None
-) -> ProofResult:
+async def prove(journal: Journal, protocol: Protocol, rpc_url: str, receipt_id: str, fee_payer: Pubkey, claimed: Receipt | None = None) -> ProofResult:
     """`fee_payer` must be an existing account (the simulation charges nothing and needs no signature)."""
     stored = journal.receipt(receipt_id)
     if stored is None:
@@ -79,4 +82,3 @@ def render(result: ProofResult, as_json: bool) -> str:
     else:
         lines.append(f"on-chain check  {'VERIFIED by provenance.verify_receipt' if result.on_chain else 'FAILED: ' + str(result.error)}")
     return "\n".join(lines)
-

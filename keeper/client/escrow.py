@@ -53,8 +53,16 @@ class EscrowConfigView:
     def decode(cls, escrow: ProgramIdl, data: bytes) -> EscrowConfigView:
         config = escrow.decode_account_as("EscrowConfig", data)
         return cls(
-            config.treasury, config.oracle_authority, config.usdc_mint, config.io_mint, config.facilitation_fee_bps, config.reservation_fee_bps,
-            config.network_fee_bps, config.start_timeout_secs, config.complete_grace_secs, config.paused,
+            config.treasury,
+            config.oracle_authority,
+            config.usdc_mint,
+            config.io_mint,
+            config.facilitation_fee_bps,
+            config.reservation_fee_bps,
+            config.network_fee_bps,
+            config.start_timeout_secs,
+            config.complete_grace_secs,
+            config.paused,
         )
 
     def payment_kind(self, mint: Pubkey) -> PaymentKind:
@@ -123,18 +131,42 @@ class JobView:
     def decode(cls, escrow: ProgramIdl, address: Pubkey, data: bytes) -> JobView:
         job = escrow.decode_account_as("Job", data)
         return cls(
-            address, job.job_id, job.renter, job.node, job.node_key, job.payment_mint, job.status, job.price_per_hour,
-            job.hours_reserved, job.hours_used, job.reserved_cost + job.reservation_fee + job.facilitation_fee, job.created_at,
-            job.started_at, job.completed_at, job.start_deadline, job.complete_deadline,
+            address,
+            job.job_id,
+            job.renter,
+            job.node,
+            job.node_key,
+            job.payment_mint,
+            job.status,
+            job.price_per_hour,
+            job.hours_reserved,
+            job.hours_used,
+            job.reserved_cost + job.reservation_fee + job.facilitation_fee,
+            job.created_at,
+            job.started_at,
+            job.completed_at,
+            job.start_deadline,
+            job.complete_deadline,
         )
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "address": str(self.address), "job_id": self.job_id, "renter": str(self.renter), "node": str(self.node),
-            "node_key": str(self.node_key), "payment_mint": str(self.payment_mint), "status": self.status,
-            "price_per_hour": self.price_per_hour, "hours_reserved": self.hours_reserved, "hours_used": self.hours_used,
-            "deposit": self.deposit, "created_at": self.created_at, "started_at": self.started_at, "completed_at": self.completed_at,
-            "start_deadline": self.start_deadline, "complete_deadline": self.complete_deadline,
+            "address": str(self.address),
+            "job_id": self.job_id,
+            "renter": str(self.renter),
+            "node": str(self.node),
+            "node_key": str(self.node_key),
+            "payment_mint": str(self.payment_mint),
+            "status": self.status,
+            "price_per_hour": self.price_per_hour,
+            "hours_reserved": self.hours_reserved,
+            "hours_used": self.hours_used,
+            "deposit": self.deposit,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "completed_at": self.completed_at,
+            "start_deadline": self.start_deadline,
+            "complete_deadline": self.complete_deadline,
         }
 
 
@@ -144,7 +176,13 @@ def open_renter_ledger(escrow: ProgramIdl, renter: Pubkey) -> Instruction:
 
 
 def open_job(
-    escrow: ProgramIdl, renter: Pubkey, node_key: Pubkey, job_id: int, hours: int, price_per_hour: int, payment_mint: Pubkey,
+    escrow: ProgramIdl,
+    renter: Pubkey,
+    node_key: Pubkey,
+    job_id: int,
+    hours: int,
+    price_per_hour: int,
+    payment_mint: Pubkey,
     renter_token_account: Pubkey | None = None,
 ) -> Instruction:
     """Opens job `job_id` of `renter` on the node of `node_key`, the deposit taken from the
@@ -153,9 +191,13 @@ def open_job(
         "open_job",
         {"job_id": job_id, "hours_reserved": hours, "price_per_hour": price_per_hour},
         {
-            "renter": renter, "renter_ledger": EscrowAddresses.renter_ledger(renter), "config": EscrowAddresses.config,
-            "node": StakingAddresses.node(node_key), "job": EscrowAddresses.job(renter, job_id),
-            "payment_mint": payment_mint, "escrow_vault": EscrowAddresses.vault(payment_mint),
+            "renter": renter,
+            "renter_ledger": EscrowAddresses.renter_ledger(renter),
+            "config": EscrowAddresses.config,
+            "node": StakingAddresses.node(node_key),
+            "job": EscrowAddresses.job(renter, job_id),
+            "payment_mint": payment_mint,
+            "escrow_vault": EscrowAddresses.vault(payment_mint),
             "renter_token_account": associated_token_address(renter, payment_mint) if renter_token_account is None else renter_token_account,
         },
     )
@@ -184,9 +226,13 @@ def settle_job(
     """Settles a completed job past its dispute window (anyone may send it): pays the node's
     operator, the treasury's fees and the renter's refund, into their associated token accounts."""
     return escrow.instruction(
-        "settle_job", {},
+        "settle_job",
+        {},
         {
-            "config": EscrowAddresses.config, "job": job, "node": node, "renter": renter,
+            "config": EscrowAddresses.config,
+            "job": job,
+            "node": node,
+            "renter": renter,
             "escrow_vault": EscrowAddresses.vault(payment_mint),
             "operator_token_account": token_account_of(operator, payment_mint),
             "treasury_token_account": token_account_of(treasury, payment_mint),
@@ -225,7 +271,11 @@ def _closing(
         name,
         {},
         {
-            "renter": renter, "config": EscrowAddresses.config, "job": job, "escrow_vault": EscrowAddresses.vault(payment_mint),
-            "renter_token_account": renter_token_account, "treasury_token_account": treasury_token_account,
+            "renter": renter,
+            "config": EscrowAddresses.config,
+            "job": job,
+            "escrow_vault": EscrowAddresses.vault(payment_mint),
+            "renter_token_account": renter_token_account,
+            "treasury_token_account": treasury_token_account,
         },
     )

@@ -54,9 +54,7 @@ def reward_leaf(epoch: int, node: bytes, amount: int) -> Hash32:
     return leaf_hash(epoch.to_bytes(8, "little"), node, amount.to_bytes(8, "little"))
 
 
-def receipt_leaf(
-    job: bytes, node: bytes, model_hash: bytes, input_hash: bytes, output_hash: bytes, timestamp: int
-) -> Hash32:
+def receipt_leaf(job: bytes, node: bytes, model_hash: bytes, input_hash: bytes, output_hash: bytes, timestamp: int) -> Hash32:
     """Leaf of a provenance batch: one inference receipt."""
     for value, what in ((job, "job"), (node, "node"), (model_hash, "model_hash"), (input_hash, "input_hash"), (output_hash, "output_hash")):
         _require_hash(value, what)

@@ -81,7 +81,7 @@ class EmissionView:
 
 class Protocol:
     """IDLs of the four programs, their error tables, and the instructions and reads the keeper
-and the explorer use (the instruction builders themselves are keeper.client.<program>)."""
+    and the explorer use (the instruction builders themselves are keeper.client.<program>)."""
 
     def __init__(self, idl_dir: Path | None = None) -> None:
         """The IDLs of `idl_dir` (default: those installed with the package)."""
@@ -143,7 +143,6 @@ and the explorer use (the instruction builders themselves are keeper.client.<pro
     def parse_emission(self, data: bytes) -> EmissionView:
         state = self.rewards.decode_account_as("EmissionState", data)
         return EmissionView(state.start_ts, state.next_hour, state.emitted_total, state.allocated_total)
-
 
     clock_address = CLOCK
 

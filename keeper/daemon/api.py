@@ -97,15 +97,17 @@ def receipt_proof(ctx: KeeperContext, receipt_id: str, cache: OrderedDict[Any, M
             cache[key] = tree
             while len(cache) > TREE_CACHE:
                 cache.popitem(last=False)
-    answer.update({
-        "status": batch.status,
-        "sequence": batch.sequence,
-        "root": batch.root.hex(),
-        "leaf_index": stored.leaf_index,
-        "leaf_count": batch.leaf_count,
-        "proof": [sibling.hex() for sibling in tree.proof(stored.leaf_index or 0)],
-        "signature": batch.signature,
-    })
+    answer.update(
+        {
+            "status": batch.status,
+            "sequence": batch.sequence,
+            "root": batch.root.hex(),
+            "leaf_index": stored.leaf_index,
+            "leaf_count": batch.leaf_count,
+            "proof": [sibling.hex() for sibling in tree.proof(stored.leaf_index or 0)],
+            "signature": batch.signature,
+        }
+    )
     return answer
 
 
@@ -148,10 +150,16 @@ async def get_reward_proof(request: web.Request) -> web.Response:
     if index is None:
         raise web.HTTPNotFound(text=json.dumps({"error": "this node has no reward in this epoch"}), content_type="application/json")
     tree = _tree(request, ("epoch", epoch), lambda: reward_tree(epoch, leaves))
-    return web.json_response({
-        "epoch": epoch, "node": str(Pubkey.from_bytes(node)), "amount": leaves[index][1], "status": row.status,
-        "root": row.root.hex(), "proof": [sibling.hex() for sibling in tree.proof(index)],
-    })
+    return web.json_response(
+        {
+            "epoch": epoch,
+            "node": str(Pubkey.from_bytes(node)),
+            "amount": leaves[index][1],
+            "status": row.status,
+            "root": row.root.hex(),
+            "proof": [sibling.hex() for sibling in tree.proof(index)],
+        }
+    )
 
 
 def status_document(ctx: KeeperContext) -> dict[str, Any]:

@@ -45,6 +45,8 @@ class PeriodicTask(typing.Protocol):
     name: str
 
     async def tick(self) -> None: ...
+
+
 SHUTDOWN_GRACE_SECS = 20
 
 
@@ -63,8 +65,13 @@ async def run_keeper(config: KeeperConfig) -> None:
     protocol = Protocol(config.idl_dir)
     journal = Journal(config.journal_path)
     ctx = KeeperContext(
-        config=config, gateway=gateway, chain=ChainView(gateway, protocol), protocol=protocol, journal=journal,
-        metrics=metrics, keypair=load_keypair(config.keypair_path),
+        config=config,
+        gateway=gateway,
+        chain=ChainView(gateway, protocol),
+        protocol=protocol,
+        journal=journal,
+        metrics=metrics,
+        keypair=load_keypair(config.keypair_path),
     )
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -89,8 +96,11 @@ async def run_keeper(config: KeeperConfig) -> None:
             if settings.enabled:
                 tasks.append(asyncio.create_task(run_periodically(ctx, worker.name, settings.interval_secs, worker.tick), name=worker.name))
         ready = {
-            "event": "ready", "keeper": str(ctx.keypair.pubkey()), "rpc_url": config.rpc.url,
-            "api_url": f"http://{config.http.host}:{api_port}", "metrics_url": f"http://{config.http.host}:{metrics_port}",
+            "event": "ready",
+            "keeper": str(ctx.keypair.pubkey()),
+            "rpc_url": config.rpc.url,
+            "api_url": f"http://{config.http.host}:{api_port}",
+            "metrics_url": f"http://{config.http.host}:{metrics_port}",
             "tasks": [task.get_name() for task in tasks],
         }
         print(json.dumps(ready), flush=True)

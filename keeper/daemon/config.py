@@ -219,7 +219,5 @@ def load_config(path: Path) -> KeeperConfig:
     try:
         return KeeperConfig(**data)
     except ValidationError as error:
-        problems = "\n".join(
-            f"  {'.'.join(str(part) for part in item['loc']) or '(top level)'}: {item['msg']}" for item in error.errors()
-        )
+        problems = "\n".join(f"  {'.'.join(str(part) for part in item['loc']) or '(top level)'}: {item['msg']}" for item in error.errors())
         raise ConfigError(f"invalid keeper config {path}:\n{problems}") from None

@@ -124,14 +124,11 @@ class Journal:
     def add_receipts(self, receipts: Sequence[Receipt], *, feed: tuple[str, int] | None = None) -> int:
         """Stores receipts (duplicates ignored) and, atomically, a feed file's new offset. Returns how many were new."""
         now = time.time()
-        rows = [
-            (r.receipt_id, r.job, r.node, r.model_hash, r.input_hash, r.output_hash, r.timestamp, now) for r in receipts
-        ]
+        rows = [(r.receipt_id, r.job, r.node, r.model_hash, r.input_hash, r.output_hash, r.timestamp, now) for r in receipts]
         with self._transaction() as db:
             before = db.total_changes
             db.executemany(
-                "INSERT OR IGNORE INTO receipts (id, job, node, model_hash, input_hash, output_hash, timestamp, received_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO receipts (id, job, node, model_hash, input_hash, output_hash, timestamp, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             added = db.total_changes - before
@@ -141,8 +138,7 @@ class Journal:
 
     def receipt(self, receipt_id: str) -> StoredReceipt | None:
         row = self._db.execute(
-            "SELECT job, node, model_hash, input_hash, output_hash, timestamp, received_at, batch_id, leaf_index "
-            "FROM receipts WHERE id = ?",
+            "SELECT job, node, model_hash, input_hash, output_hash, timestamp, received_at, batch_id, leaf_index FROM receipts WHERE id = ?",
             (receipt_id.lower(),),
         ).fetchone()
         if row is None:
@@ -158,9 +154,7 @@ class Journal:
     def create_batch(self, sequence: int, max_receipts: int, build: Callable[[list[bytes]], bytes]) -> BatchRow | None:
         """Fixes the oldest unbatched receipts as batch `sequence`: `build(leaves) -> root`."""
         with self._transaction() as db:
-            rows = db.execute(
-                "SELECT rowid, id, timestamp FROM receipts WHERE batch_id IS NULL ORDER BY rowid LIMIT ?", (max_receipts,)
-            ).fetchall()
+            rows = db.execute("SELECT rowid, id, timestamp FROM receipts WHERE batch_id IS NULL ORDER BY rowid LIMIT ?", (max_receipts,)).fetchall()
             if not rows:
                 return None
             leaves = [bytes.fromhex(row[1]) for row in rows]
@@ -179,9 +173,7 @@ class Journal:
         return self.batch(batch_id)
 
     def batch(self, batch_id: int) -> BatchRow | None:
-        row = self._db.execute(
-            "SELECT id, sequence, root, leaf_count, first_ts, last_ts, status, signature FROM batches WHERE id = ?", (batch_id,)
-        ).fetchone()
+        row = self._db.execute("SELECT id, sequence, root, leaf_count, first_ts, last_ts, status, signature FROM batches WHERE id = ?", (batch_id,)).fetchone()
         return None if row is None else BatchRow(*row)
 
     def batches(self, status: str | None = None) -> list[BatchRow]:
@@ -227,9 +219,7 @@ class Journal:
 
     def open_work_epochs(self) -> list[int]:
         """Epochs with node work and no root yet, oldest first."""
-        rows = self._db.execute(
-            "SELECT DISTINCT epoch FROM work WHERE epoch NOT IN (SELECT epoch FROM epochs) ORDER BY epoch"
-        ).fetchall()
+        rows = self._db.execute("SELECT DISTINCT epoch FROM work WHERE epoch NOT IN (SELECT epoch FROM epochs) ORDER BY epoch").fetchall()
         return [row[0] for row in rows]
 
     def freeze_epoch(self, epoch: int, build: Callable[[list[tuple[bytes, int]]], bytes]) -> EpochRow:
@@ -237,10 +227,7 @@ class Journal:
         with self._transaction() as db:
             existing = db.execute("SELECT epoch FROM epochs WHERE epoch = ?", (epoch,)).fetchone()
             if existing is None:
-                leaves = [
-                    (bytes(row[0]), row[1])
-                    for row in db.execute("SELECT node, amount FROM work WHERE epoch = ? AND amount > 0 ORDER BY node", (epoch,))
-                ]
+                leaves = [(bytes(row[0]), row[1]) for row in db.execute("SELECT node, amount FROM work WHERE epoch = ? AND amount > 0 ORDER BY node", (epoch,))]
                 if leaves:
                     root = build(leaves)
                     db.execute(
@@ -261,9 +248,7 @@ class Journal:
         return row
 
     def epoch(self, epoch: int) -> EpochRow | None:
-        row = self._db.execute(
-            "SELECT epoch, root, total, leaf_count, status, signature FROM epochs WHERE epoch = ?", (epoch,)
-        ).fetchone()
+        row = self._db.execute("SELECT epoch, root, total, leaf_count, status, signature FROM epochs WHERE epoch = ?", (epoch,)).fetchone()
         return None if row is None else EpochRow(*row)
 
     def epochs(self, status: str | None = None) -> list[EpochRow]:

@@ -96,9 +96,15 @@ class EmissionCrank:
             self._check_total(emission.next_hour, emission.emitted_total)
             if start_behind > settings.max_hours_per_tx:
                 log.info(
-                    "catching up emissions: next hour %d, %d behind", emission.next_hour, max(behind, 0),
-                    extra={"task": self.name, "next_hour": emission.next_hour, "behind": max(behind, 0),
-                           "progress": round(1 - max(behind, 0) / start_behind, 4)},
+                    "catching up emissions: next hour %d, %d behind",
+                    emission.next_hour,
+                    max(behind, 0),
+                    extra={
+                        "task": self.name,
+                        "next_hour": emission.next_hour,
+                        "behind": max(behind, 0),
+                        "progress": round(1 - max(behind, 0) / start_behind, 4),
+                    },
                 )
 
     def _check_total(self, next_hour: int, emitted_total: int) -> None:
@@ -146,9 +152,7 @@ class Settler:
                     log.warning("settlement group failed: %s", result, extra={"task": self.name})
         await self._report_timeouts()
 
-    async def _with_token_accounts(
-        self, jobs: list[JobRef], operators: dict[Pubkey, Pubkey], treasury: Pubkey
-    ) -> list[tuple[JobRef, list[Instruction]]]:
+    async def _with_token_accounts(self, jobs: list[JobRef], operators: dict[Pubkey, Pubkey], treasury: Pubkey) -> list[tuple[JobRef, list[Instruction]]]:
         """Each job's settle instruction, preceded by creating the operator's / renter's token account if missing."""
         ctx = self.ctx
         escrow = await ctx.chain.escrow()
@@ -196,9 +200,7 @@ class Settler:
             groups.append(current)
         return groups
 
-    async def _settle_group(
-        self, group: list[tuple[JobRef, list[Instruction]]], operators: dict[Pubkey, Pubkey], treasury: Pubkey, burn_vault: Pubkey
-    ) -> None:
+    async def _settle_group(self, group: list[tuple[JobRef, list[Instruction]]], operators: dict[Pubkey, Pubkey], treasury: Pubkey, burn_vault: Pubkey) -> None:
         ctx = self.ctx
         addresses = [job.address for job, _ in group]
 
@@ -206,9 +208,7 @@ class Settler:
             return all(data is None for data in await ctx.chain.accounts_data(addresses))
 
         try:
-            signature = await ctx.gateway.send(
-                "settle_job", [ix for _, ixs in group for ix in ixs], ctx.keypair, already_done=all_gone
-            )
+            signature = await ctx.gateway.send("settle_job", [ix for _, ixs in group for ix in ixs], ctx.keypair, already_done=all_gone)
         except TransactionError as error:
             if len(group) == 1:
                 await self._single_failed(group[0][0], error)
@@ -222,7 +222,9 @@ class Settler:
                 self._existing_token_accounts.add(ix.accounts[1].pubkey)
         ctx.metrics.inc("jobs_settled_total", len(group))
         ctx.metrics.inc("settle_transactions_total")
-        ctx.journal.record_action("settle", ",".join(str(a) for a in addresses), "landed" if signature else "already_done", str(signature) if signature else None)
+        ctx.journal.record_action(
+            "settle", ",".join(str(a) for a in addresses), "landed" if signature else "already_done", str(signature) if signature else None
+        )
 
     async def _single_failed(self, job: JobRef, error: TransactionError) -> None:
         ctx = self.ctx
@@ -232,8 +234,12 @@ class Settler:
         ctx.metrics.inc("jobs_settle_failed_total")
         log.warning(
             "settle_job failed",
-            extra={"task": self.name, "job": str(job.address), "error": _error_name(ctx.protocol, error) or str(error.err),
-                   "logs": [line for line in error.logs if "Error" in line][-3:]},
+            extra={
+                "task": self.name,
+                "job": str(job.address),
+                "error": _error_name(ctx.protocol, error) or str(error.err),
+                "logs": [line for line in error.logs if "Error" in line][-3:],
+            },
         )
 
     async def _report_timeouts(self) -> None:
@@ -307,7 +313,8 @@ class RewardEpochs:
             signature = await ctx.gateway.send(
                 "post_epoch_root",
                 [ctx.protocol.post_epoch_root(row.epoch, row.root, row.total, row.leaf_count, ctx.keypair.pubkey())],
-                ctx.keypair, already_done=posted,
+                ctx.keypair,
+                already_done=posted,
             )
         except TransactionError as error:
             if await ctx.chain.epoch_root(row.epoch) is None:
@@ -384,7 +391,8 @@ class ProvenanceRecorder:
             signature = await ctx.gateway.send(
                 "record_batch",
                 [ctx.protocol.record_batch(batch.sequence, batch.root, batch.leaf_count, batch.first_ts, batch.last_ts, ctx.keypair.pubkey())],
-                ctx.keypair, already_done=recorded,
+                ctx.keypair,
+                already_done=recorded,
             )
         except TransactionError as error:
             name = _error_name(ctx.protocol, error)
@@ -454,8 +462,11 @@ class EpochExpiryCrank:
         ctx = self.ctx
         now = await ctx.chain.now()
         due = sorted(
-            (epoch for epoch in await ctx.chain.epoch_roots()
-             if epoch.expired_at == 0 and epoch.claimed < epoch.total and now >= epoch.posted_at + EPOCH_CLAIM_WINDOW_SECS),
+            (
+                epoch
+                for epoch in await ctx.chain.epoch_roots()
+                if epoch.expired_at == 0 and epoch.claimed < epoch.total and now >= epoch.posted_at + EPOCH_CLAIM_WINDOW_SECS
+            ),
             key=lambda epoch: epoch.epoch,
         )
         ctx.metrics.set("reward_epochs_expirable", len(due))
@@ -480,8 +491,7 @@ class EpochExpiryCrank:
         ctx.metrics.inc("reward_epochs_expired_total")
         ctx.metrics.inc("reward_unclaimed_returned_base_units_total", unclaimed)
         ctx.journal.record_action("expire_epoch_root", str(epoch), "landed" if signature else "already_done", str(signature) if signature else None)
-        log.info("epoch root expired; its unclaimed rewards are unallocated again",
-                 extra={"task": self.name, "epoch": epoch, "unclaimed": unclaimed})
+        log.info("epoch root expired; its unclaimed rewards are unallocated again", extra={"task": self.name, "epoch": epoch, "unclaimed": unclaimed})
 
 
 # --- stake activation -------------------------------------------------------------------------
@@ -512,8 +522,9 @@ class StakeActivationCrank:
 
         async def all_active() -> bool:
             found = await ctx.chain.accounts_data([position.address for position in group])
-            return all(data is None or ctx.protocol.parse_position(position.address, data).activating_shares == 0
-                       for position, data in zip(group, found, strict=True))
+            return all(
+                data is None or ctx.protocol.parse_position(position.address, data).activating_shares == 0 for position, data in zip(group, found, strict=True)
+            )
 
         try:
             signature = await ctx.gateway.send("activate_stake", instructions, ctx.keypair, already_done=all_active)
@@ -527,8 +538,12 @@ class StakeActivationCrank:
                 return
             raise
         ctx.metrics.inc("stake_positions_activated_total", len(group))
-        ctx.journal.record_action("activate_stake", ",".join(str(position.address) for position in group),
-                                  "landed" if signature else "already_done", str(signature) if signature else None)
+        ctx.journal.record_action(
+            "activate_stake",
+            ",".join(str(position.address) for position in group),
+            "landed" if signature else "already_done",
+            str(signature) if signature else None,
+        )
         log.info("stake activated", extra={"task": self.name, "positions": len(group)})
 
 

@@ -93,8 +93,15 @@ class EventHistory:
     def snapshot(self) -> HistorySummary:
         s = self._summary
         return HistorySummary(
-            s.available, s.error, s.transactions, s.jobs_settled, s.jobs_cancelled, s.jobs_reclaimed,
-            dict(s.fees), dict(s.node_payouts), sorted(s.emissions, key=lambda e: (e.last_hour, e.block_time)),
+            s.available,
+            s.error,
+            s.transactions,
+            s.jobs_settled,
+            s.jobs_cancelled,
+            s.jobs_reclaimed,
+            dict(s.fees),
+            dict(s.node_payouts),
+            sorted(s.emissions, key=lambda e: (e.last_hour, e.block_time)),
         )
 
     async def _follow(self, address: Pubkey) -> None:

@@ -59,8 +59,13 @@ def supply_identity(on_chain: int, emitted: int, burned_by_protocol: int) -> dic
     """
     expected = IO_GENESIS_SUPPLY + emitted - burned_by_protocol
     return {
-        "on_chain": on_chain, "genesis": IO_GENESIS_SUPPLY, "emitted": emitted, "burned": burned_by_protocol,
-        "expected": expected, "burned_outside_protocol": max(0, expected - on_chain), "consistent": on_chain <= expected,
+        "on_chain": on_chain,
+        "genesis": IO_GENESIS_SUPPLY,
+        "emitted": emitted,
+        "burned": burned_by_protocol,
+        "expected": expected,
+        "burned_outside_protocol": max(0, expected - on_chain),
+        "consistent": on_chain <= expected,
     }
 
 
@@ -183,13 +188,17 @@ class NetworkReader:
             "io_decimals": IO_DECIMALS,
             "supply": supply_identity(supply, emission.emitted_total, burned),
             "emission": {
-                "start_ts": emission.start_ts, "next_hour": emission.next_hour, "hours_due": hours_due,
-                "hours_behind": max(0, hours_due - emission.next_hour), "scheduled_now": emitted_through(hours_due),
+                "start_ts": emission.start_ts,
+                "next_hour": emission.next_hour,
+                "hours_due": hours_due,
+                "hours_behind": max(0, hours_due - emission.next_hour),
+                "scheduled_now": emitted_through(hours_due),
                 "allocated": emission.allocated_total,
             },
             "staking": {
                 "staked": sum(row.fields["total_stake"] for row in nodes.values()),
-                "nodes": len(nodes), "active_nodes": sum(1 for row in nodes.values() if row.fields["active"]),
+                "nodes": len(nodes),
+                "active_nodes": sum(1 for row in nodes.values() if row.fields["active"]),
                 "slashes": sum(row.fields["slash_count"] for row in nodes.values()),
                 "slashed": sum(row.fields["total_slashed"] for row in nodes.values()),
             },
@@ -200,9 +209,12 @@ class NetworkReader:
                 "cancelled": history.jobs_cancelled if history.available else None,
             },
             "fees": {
-                "available": history.available, "error": history.error,
-                "by_mint": [{"mint": mint, "symbol": names.get(mint, mint), "amount": amount,
-                             "decimals": IO_DECIMALS if mint == str(escrow.io_mint) else 6} for mint, amount in sorted(history.fees.items())],
+                "available": history.available,
+                "error": history.error,
+                "by_mint": [
+                    {"mint": mint, "symbol": names.get(mint, mint), "amount": amount, "decimals": IO_DECIMALS if mint == str(escrow.io_mint) else 6}
+                    for mint, amount in sorted(history.fees.items())
+                ],
             },
             "provenance": {"receipts": provenance.total_leaves, "batches": provenance.next_sequence},
         }
@@ -272,8 +284,7 @@ class NetworkReader:
                 return HistorySummary(available=False, error="escrow is not initialized")
             escrow = self.protocol.escrow.decode_account_as("EscrowConfig", bytes(escrow_info.data))
             # Fees reach the treasury's token accounts; emissions touch the emission state.
-            followed = [token_account_of(escrow.treasury, escrow.usdc_mint), token_account_of(escrow.treasury, escrow.io_mint),
-                        RewardsAddresses.emission]
+            followed = [token_account_of(escrow.treasury, escrow.usdc_mint), token_account_of(escrow.treasury, escrow.io_mint), RewardsAddresses.emission]
             return await self.history.refresh(followed)
 
         return await self.cache.get("history", refresh)
@@ -314,8 +325,7 @@ class NetworkReader:
         self, program: str, account_type: str, memcmps: Sequence[tuple[int, bytes]], data_slice: DataSliceOpts | None = None
     ) -> list[tuple[Pubkey, bytes]]:
         idl = self.protocol.idls[program]
-        filters = [MemcmpOpts(offset=offset, bytes=based58.b58encode(raw).decode())
-                   for offset, raw in [(0, idl.account_discriminator(account_type)), *memcmps]]
+        filters = [MemcmpOpts(offset=offset, bytes=based58.b58encode(raw).decode()) for offset, raw in [(0, idl.account_discriminator(account_type)), *memcmps]]
         answer = await self.client.get_program_accounts(idl.program_id, encoding="base64", data_slice=data_slice, filters=filters)
         return [(item.pubkey, bytes(item.account.data)) for item in answer.value]
 

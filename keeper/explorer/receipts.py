@@ -46,4 +46,3 @@ async def simulate_verify_receipt(
         return True, None, logs
     name = protocol.errors.name(result.err, logs, [instruction.program_id])
     return False, name or str(result.err), logs
-

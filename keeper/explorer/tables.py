@@ -82,7 +82,9 @@ class Table:
 
 TABLES: Mapping[str, Table] = {
     "jobs": Table(
-        "escrow", "Job", "created_at",
+        "escrow",
+        "Job",
+        "created_at",
         {
             "status": Filter("status", "enum", tuple(JOB_STATUS)),
             "payment": Filter("payment_kind", "enum", ("Usdc", "Io")),
@@ -94,24 +96,44 @@ TABLES: Mapping[str, Table] = {
         tally="status",
     ),
     "nodes": Table(
-        "staking", "Node", "total_stake",
+        "staking",
+        "Node",
+        "total_stake",
         {"operator": Filter("operator", "pubkey"), "node_key": Filter("node_key", "pubkey")},
-        ("node_key", "operator", "gpu_model", "tier", "total_stake", "staker_share_bps", "token_share_bps",
-         "pending_staker_share_bps", "pending_token_share_bps", "shares_effective_at", "slash_count", "active"),
+        (
+            "node_key",
+            "operator",
+            "gpu_model",
+            "tier",
+            "total_stake",
+            "staker_share_bps",
+            "token_share_bps",
+            "pending_staker_share_bps",
+            "pending_token_share_bps",
+            "shares_effective_at",
+            "slash_count",
+            "active",
+        ),
         whole=True,
     ),
     "stakes": Table(
-        "staking", "StakePosition", "shares",
+        "staking",
+        "StakePosition",
+        "shares",
         {"staker": Filter("staker", "pubkey"), "node": Filter("node", "pubkey")},
         ("staker", "node", "shares", "activating_shares", "activates_at", "unbonding_shares", "unbonding_until", "rewards_owed"),
     ),
     "slashes": Table(
-        "staking", "SlashRecord", "timestamp",
+        "staking",
+        "SlashRecord",
+        "timestamp",
         {"node": Filter("node", "pubkey")},
         ("node", "index", "fraction_bps", "amount", "burned", "reporter_amount", "reason", "stake_before", "stake_after", "timestamp"),
     ),
     "batches": Table(
-        "provenance", "Batch", "sequence",
+        "provenance",
+        "Batch",
+        "sequence",
         {"sequence": Filter("sequence", "u64")},
         ("sequence", "leaf_count", "first_ts", "last_ts", "recorded_at", "root"),
     ),
@@ -129,7 +151,11 @@ class Page:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "kind": self.kind, "total": self.total, "page": self.page, "per_page": self.per_page,
-            "pages": max(1, -(-self.total // self.per_page)), "columns": list(self.columns),
+            "kind": self.kind,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "pages": max(1, -(-self.total // self.per_page)),
+            "columns": list(self.columns),
             "rows": [row.as_json() for row in self.rows],
         }

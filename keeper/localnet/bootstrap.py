@@ -44,7 +44,6 @@ class BootstrapStep(Protocol):
     @property
     def name(self) -> str: ...
 
-
     def run(self, context: BootstrapContext) -> None: ...
 
 
@@ -123,25 +122,27 @@ class DeployProtocol:
         deployment = bootstrap(context.chain, context.repo_root, roles, settings)
         write_keypair(context.state_dir / "keys" / "usdc_mint_authority.json", deployment.usdc_mint_authority)
         treasury = roles.treasury.pubkey()
-        context.published.update({
-            **{name: getattr(roles, name).pubkey() for name in ROLE_NAMES},
-            "usdc_mint_authority": deployment.usdc_mint_authority.pubkey(),
-            "io_mint": deployment.io_mint,
-            "usdc_mint": deployment.usdc_mint,
-            "treasury_io": associated_token_address(treasury, deployment.io_mint),
-            "treasury_usdc": associated_token_address(treasury, deployment.usdc_mint),
-            "rewards_config": RewardsAddresses.config,
-            "emission": RewardsAddresses.emission,
-            "burn_ledger": RewardsAddresses.burn_ledger,
-            "mint_authority": RewardsAddresses.mint_authority,
-            "reward_vault": RewardsAddresses.reward_vault,
-            "burn_vault": RewardsAddresses.burn_vault,
-            "staking_config": StakingAddresses.config,
-            "stake_vault": StakingAddresses.stake_vault,
-            "staker_reward_vault": StakingAddresses.staker_reward_vault,
-            "escrow_config": EscrowAddresses.config,
-            "provenance_config": ProvenanceAddresses.config,
-        })
+        context.published.update(
+            {
+                **{name: getattr(roles, name).pubkey() for name in ROLE_NAMES},
+                "usdc_mint_authority": deployment.usdc_mint_authority.pubkey(),
+                "io_mint": deployment.io_mint,
+                "usdc_mint": deployment.usdc_mint,
+                "treasury_io": associated_token_address(treasury, deployment.io_mint),
+                "treasury_usdc": associated_token_address(treasury, deployment.usdc_mint),
+                "rewards_config": RewardsAddresses.config,
+                "emission": RewardsAddresses.emission,
+                "burn_ledger": RewardsAddresses.burn_ledger,
+                "mint_authority": RewardsAddresses.mint_authority,
+                "reward_vault": RewardsAddresses.reward_vault,
+                "burn_vault": RewardsAddresses.burn_vault,
+                "staking_config": StakingAddresses.config,
+                "stake_vault": StakingAddresses.stake_vault,
+                "staker_reward_vault": StakingAddresses.staker_reward_vault,
+                "escrow_config": EscrowAddresses.config,
+                "provenance_config": ProvenanceAddresses.config,
+            }
+        )
         context.published_settings["emission_start_ts"] = context.chain.unix_timestamp
 
 

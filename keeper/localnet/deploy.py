@@ -67,9 +67,7 @@ def initialize_buffer(buffer: Pubkey, authority: Pubkey) -> Instruction:
 
 def write(buffer: Pubkey, authority: Pubkey, offset: int, chunk: bytes) -> Instruction:
     data = struct.pack("<IIQ", _WRITE, offset, len(chunk)) + chunk
-    return Instruction(
-        LOADER_V3, data, [AccountMeta(buffer, is_signer=False, is_writable=True), AccountMeta(authority, is_signer=True, is_writable=False)]
-    )
+    return Instruction(LOADER_V3, data, [AccountMeta(buffer, is_signer=False, is_writable=True), AccountMeta(authority, is_signer=True, is_writable=False)])
 
 
 def deploy_with_max_data_len(payer: Pubkey, program_id: Pubkey, buffer: Pubkey, authority: Pubkey, max_data_len: int) -> Instruction:

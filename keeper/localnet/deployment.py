@@ -101,14 +101,24 @@ def create_mint(chain: LocalnetChain, payer: Keypair, authority: Pubkey, decimal
     mint = Keypair()
     lamports = chain.rent_exempt_minimum(MINT_SIZE)
     instructions = [
-        create_account(CreateAccountParams(
-            from_pubkey=payer.pubkey(), to_pubkey=mint.pubkey(), lamports=lamports, space=MINT_SIZE,
-            owner=TOKEN_PROGRAM_ID,
-        )),
-        initialize_mint(InitializeMintParams(
-            decimals=decimals, program_id=TOKEN_PROGRAM_ID, mint=mint.pubkey(), mint_authority=authority,
-            freeze_authority=None,
-        )),
+        create_account(
+            CreateAccountParams(
+                from_pubkey=payer.pubkey(),
+                to_pubkey=mint.pubkey(),
+                lamports=lamports,
+                space=MINT_SIZE,
+                owner=TOKEN_PROGRAM_ID,
+            )
+        ),
+        initialize_mint(
+            InitializeMintParams(
+                decimals=decimals,
+                program_id=TOKEN_PROGRAM_ID,
+                mint=mint.pubkey(),
+                mint_authority=authority,
+                freeze_authority=None,
+            )
+        ),
     ]
     chain.send_instructions(instructions, payer, mint).raise_for_error()
     return mint.pubkey()
@@ -124,7 +134,10 @@ def create_token_account(chain: LocalnetChain, payer: Keypair, owner: Pubkey, mi
 def mint_usdc(chain: LocalnetChain, deployment: Deployment, destination: Pubkey, amount: int) -> None:
     authority = deployment.usdc_mint_authority
     params = MintToParams(
-        program_id=TOKEN_PROGRAM_ID, mint=deployment.usdc_mint, dest=destination, mint_authority=authority.pubkey(),
+        program_id=TOKEN_PROGRAM_ID,
+        mint=deployment.usdc_mint,
+        dest=destination,
+        mint_authority=authority.pubkey(),
         amount=amount,
     )
     chain.send_instructions([mint_to(params)], authority).raise_for_error()
@@ -140,30 +153,42 @@ def bootstrap(chain: LocalnetChain, repo_root: Path, roles: Roles, settings: Set
 
     rewards = programs.rewards
     chain.send_instructions(
-        [rewards.instruction(
-            "initialize",
-            {"start_ts": settings.emission_start_ts, "keeper_authority": roles.keeper.pubkey()},
-            {
-                "admin": admin.pubkey(), "program_data": RewardsAddresses.program_data,
-                "config": RewardsAddresses.config, "emission": RewardsAddresses.emission,
-                "burn_ledger": RewardsAddresses.burn_ledger, "mint_authority": RewardsAddresses.mint_authority,
-                "io_mint": RewardsAddresses.io_mint, "reward_vault": RewardsAddresses.reward_vault,
-                "burn_vault": RewardsAddresses.burn_vault,
-            },
-        )],
+        [
+            rewards.instruction(
+                "initialize",
+                {"start_ts": settings.emission_start_ts, "keeper_authority": roles.keeper.pubkey()},
+                {
+                    "admin": admin.pubkey(),
+                    "program_data": RewardsAddresses.program_data,
+                    "config": RewardsAddresses.config,
+                    "emission": RewardsAddresses.emission,
+                    "burn_ledger": RewardsAddresses.burn_ledger,
+                    "mint_authority": RewardsAddresses.mint_authority,
+                    "io_mint": RewardsAddresses.io_mint,
+                    "reward_vault": RewardsAddresses.reward_vault,
+                    "burn_vault": RewardsAddresses.burn_vault,
+                },
+            )
+        ],
         admin,
     ).raise_for_error()
 
     treasury = roles.treasury.pubkey()
     treasury_io = create_token_account(chain, admin, treasury, RewardsAddresses.io_mint)
     chain.send_instructions(
-        [rewards.instruction(
-            "mint_genesis", {},
-            {
-                "admin": admin.pubkey(), "config": RewardsAddresses.config, "io_mint": RewardsAddresses.io_mint,
-                "mint_authority": RewardsAddresses.mint_authority, "destination": treasury_io,
-            },
-        )],
+        [
+            rewards.instruction(
+                "mint_genesis",
+                {},
+                {
+                    "admin": admin.pubkey(),
+                    "config": RewardsAddresses.config,
+                    "io_mint": RewardsAddresses.io_mint,
+                    "mint_authority": RewardsAddresses.mint_authority,
+                    "destination": treasury_io,
+                },
+            )
+        ],
         admin,
     ).raise_for_error()
 
@@ -173,47 +198,67 @@ def bootstrap(chain: LocalnetChain, repo_root: Path, roles: Roles, settings: Set
     create_token_account(chain, admin, treasury, usdc_mint)
 
     chain.send_instructions(
-        [programs.staking.instruction(
-            "initialize",
-            {"params": {
-                "slashing_authority": roles.slashing_authority.pubkey(),
-                "max_stake_per_node": settings.max_stake_per_node,
-                "unstake_cooldown_secs": settings.unstake_cooldown_secs,
-                "reporter_share_bps": settings.reporter_share_bps,
-                "max_slash_bps": settings.max_slash_bps,
-                "stake_warmup_secs": settings.stake_warmup_secs,
-            }},
-            {
-                "admin": admin.pubkey(), "program_data": StakingAddresses.program_data,
-                "config": StakingAddresses.config, "io_mint": RewardsAddresses.io_mint,
-                "stake_vault": StakingAddresses.stake_vault, "staker_reward_vault": StakingAddresses.staker_reward_vault,
-            },
-        )],
+        [
+            programs.staking.instruction(
+                "initialize",
+                {
+                    "params": {
+                        "slashing_authority": roles.slashing_authority.pubkey(),
+                        "max_stake_per_node": settings.max_stake_per_node,
+                        "unstake_cooldown_secs": settings.unstake_cooldown_secs,
+                        "reporter_share_bps": settings.reporter_share_bps,
+                        "max_slash_bps": settings.max_slash_bps,
+                        "stake_warmup_secs": settings.stake_warmup_secs,
+                    }
+                },
+                {
+                    "admin": admin.pubkey(),
+                    "program_data": StakingAddresses.program_data,
+                    "config": StakingAddresses.config,
+                    "io_mint": RewardsAddresses.io_mint,
+                    "stake_vault": StakingAddresses.stake_vault,
+                    "staker_reward_vault": StakingAddresses.staker_reward_vault,
+                },
+            )
+        ],
         admin,
     ).raise_for_error()
 
     chain.send_instructions(
-        [programs.escrow.instruction(
-            "initialize",
-            {"params": {
-                "oracle_authority": roles.keeper.pubkey(), "treasury": treasury,
-                "start_timeout_secs": settings.start_timeout_secs, "complete_grace_secs": settings.complete_grace_secs,
-                "dispute_window_secs": settings.dispute_window_secs,
-            }},
-            {
-                "admin": admin.pubkey(), "program_data": EscrowAddresses.program_data, "config": EscrowAddresses.config,
-                "usdc_mint": usdc_mint, "io_mint": RewardsAddresses.io_mint,
-                "usdc_vault": EscrowAddresses.vault(usdc_mint), "io_vault": EscrowAddresses.vault(RewardsAddresses.io_mint),
-            },
-        )],
+        [
+            programs.escrow.instruction(
+                "initialize",
+                {
+                    "params": {
+                        "oracle_authority": roles.keeper.pubkey(),
+                        "treasury": treasury,
+                        "start_timeout_secs": settings.start_timeout_secs,
+                        "complete_grace_secs": settings.complete_grace_secs,
+                        "dispute_window_secs": settings.dispute_window_secs,
+                    }
+                },
+                {
+                    "admin": admin.pubkey(),
+                    "program_data": EscrowAddresses.program_data,
+                    "config": EscrowAddresses.config,
+                    "usdc_mint": usdc_mint,
+                    "io_mint": RewardsAddresses.io_mint,
+                    "usdc_vault": EscrowAddresses.vault(usdc_mint),
+                    "io_vault": EscrowAddresses.vault(RewardsAddresses.io_mint),
+                },
+            )
+        ],
         admin,
     ).raise_for_error()
 
     chain.send_instructions(
-        [programs.provenance.instruction(
-            "initialize", {"keeper_authority": roles.keeper.pubkey()},
-            {"admin": admin.pubkey(), "program_data": ProvenanceAddresses.program_data, "config": ProvenanceAddresses.config},
-        )],
+        [
+            programs.provenance.instruction(
+                "initialize",
+                {"keeper_authority": roles.keeper.pubkey()},
+                {"admin": admin.pubkey(), "program_data": ProvenanceAddresses.program_data, "config": ProvenanceAddresses.config},
+            )
+        ],
         admin,
     ).raise_for_error()
     return Deployment(roles, programs, usdc_mint, usdc_authority)

@@ -17,6 +17,7 @@
 Tools and the plugin come from the environment set by scripts/build-sbf: SBF_LLVM_BIN
 (directory with llvm-link, opt, llc) and SBF_LOWER_PLUGIN (the built plugin).
 """
+
 from __future__ import annotations
 
 import os
@@ -103,23 +104,37 @@ def lower(bitcode: Path, output: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="sbf-lower-") as tmp:
         scratch = Path(tmp)
         lowered = scratch / "lowered.bc"
-        run([
-            tool("opt"), f"-load-pass-plugin={plugin}",
-            "-internalize-public-api-list=entrypoint,SECURITY_TXT",
-            # rustc does no LTO for a crate that is also an rlib (Anchor programs are), so
-            # the whole-program optimization happens here, before the SBPF rewrites.
-            # sbf-soft-float runs twice: first so globaldce keeps the soft-float routines
-            # that are needed, then again because instcombine folds sign-bit arithmetic
-            # back into `fneg`.
-            "-passes=internalize,sbf-soft-float,globaldce,default<O3>,sbf-soft-float,"
-            "function(lower-atomic),sbf-lower,globaldce",
-            str(bitcode), "-o", str(lowered),
-        ])
+        run(
+            [
+                tool("opt"),
+                f"-load-pass-plugin={plugin}",
+                "-internalize-public-api-list=entrypoint,SECURITY_TXT",
+                # rustc does no LTO for a crate that is also an rlib (Anchor programs are), so
+                # the whole-program optimization happens here, before the SBPF rewrites.
+                # sbf-soft-float runs twice: first so globaldce keeps the soft-float routines
+                # that are needed, then again because instcombine folds sign-bit arithmetic
+                # back into `fneg`.
+                "-passes=internalize,sbf-soft-float,globaldce,default<O3>,sbf-soft-float,function(lower-atomic),sbf-lower,globaldce",
+                str(bitcode),
+                "-o",
+                str(lowered),
+            ]
+        )
         obj = scratch / "program.o"
-        run([
-            tool("llc"), "-march=bpfel", "-mcpu=v2", "-mattr=+allows-misaligned-mem-access", "-bpf-stack-size=4096", "-O2",
-            "-filetype=obj", str(lowered), "-o", str(obj),
-        ])
+        run(
+            [
+                tool("llc"),
+                "-march=bpfel",
+                "-mcpu=v2",
+                "-mattr=+allows-misaligned-mem-access",
+                "-bpf-stack-size=4096",
+                "-O2",
+                "-filetype=obj",
+                str(lowered),
+                "-o",
+                str(obj),
+            ]
+        )
         if os.environ.get("SBF_KEEP_OBJECT"):
             Path(os.environ["SBF_KEEP_OBJECT"]).write_bytes(obj.read_bytes())
         try:

@@ -9,6 +9,7 @@ and names it.
 
 Usage: patch_std.py LIBRARY_DIR   (a writable copy of rustc's `library/` folder)
 """
+
 from __future__ import annotations
 
 import sys

@@ -17,6 +17,7 @@ sits at 0x1_0000_0000 + o when every section has sh_addr == sh_offset. So this r
 
 Usage: relink.py INPUT.o OUTPUT.so
 """
+
 from __future__ import annotations
 
 import struct
@@ -179,11 +180,7 @@ def relink(blob: bytes) -> bytes:
             raise RelinkError(f"symbol {symbol.name or '<section>'} lives in dropped section {sections[symbol.shndx].name}")
         return section_address(symbol.shndx) + (0 if symbol.type == STT_SECTION else symbol.value)
 
-    function_starts = {
-        address
-        for symbol in symbols
-        if symbol.type == STT_FUNC and (address := symbol_address(symbol)) is not None
-    }
+    function_starts = {address for symbol in symbols if symbol.type == STT_FUNC and (address := symbol_address(symbol)) is not None}
     dynamic_calls: list[tuple[int, str]] = []  # (file offset of the call, syscall name)
     for rel in sections:
         if rel.type != SHT_REL:
@@ -278,9 +275,22 @@ def write_shared_object(out: Output, rodata_base: int, entry: int, dynamic_calls
     append(".rel.dyn", reldyn, 8)
     dynamic = struct.pack(
         "<" + "qQ" * 8,
-        DT_REL, layout[".rel.dyn"][0], DT_RELSZ, len(reldyn), DT_RELENT, 16,
-        DT_SYMTAB, layout[".dynsym"][0], DT_SYMENT, 24,
-        DT_STRTAB, layout[".dynstr"][0], DT_STRSZ, len(dynstr), DT_NULL, 0,
+        DT_REL,
+        layout[".rel.dyn"][0],
+        DT_RELSZ,
+        len(reldyn),
+        DT_RELENT,
+        16,
+        DT_SYMTAB,
+        layout[".dynsym"][0],
+        DT_SYMENT,
+        24,
+        DT_STRTAB,
+        layout[".dynstr"][0],
+        DT_STRSZ,
+        len(dynstr),
+        DT_NULL,
+        0,
     )
     append(".dynamic", dynamic, 8)
     shstrtab = bytearray(b"\0")
@@ -311,8 +321,23 @@ def write_shared_object(out: Output, rodata_base: int, entry: int, dynamic_calls
 
     ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
     struct.pack_into(
-        "<16sHHIQQQIHHHHHH", image, 0,
-        ident, 3, 247, 1, entry, 0, section_headers_at, 0, 64, 56, 0, 64, len(headers), len(headers) - 1,
+        "<16sHHIQQQIHHHHHH",
+        image,
+        0,
+        ident,
+        3,
+        247,
+        1,
+        entry,
+        0,
+        section_headers_at,
+        0,
+        64,
+        56,
+        0,
+        64,
+        len(headers),
+        len(headers) - 1,
     )
     return bytes(image)
 

@@ -68,7 +68,9 @@ async def test_solana_py_websocket_signature_logs_slot_subscriptions(cluster: Cl
         payer = await funded_keypair(client)
         recipient = Pubkey.new_unique()
         blockhash = (await client.get_latest_blockhash()).value.blockhash
-        transaction = Transaction([payer], Message([transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=recipient, lamports=10**9))], payer.pubkey()), blockhash)
+        transaction = Transaction(
+            [payer], Message([transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=recipient, lamports=10**9))], payer.pubkey()), blockhash
+        )
         signature = transaction.signatures[0]
         await websocket.signature_subscribe(signature, commitment=Confirmed)
         signature_subscription = await subscribed(websocket)
@@ -114,12 +116,24 @@ async def test_anchorpy_program_rpc_wallet_and_solana_py_account_subscription_se
 
         escrow = default_program(client, renter, "escrow")
         opened = await escrow.rpc["open_job"](
-            job_id, HOURS_RESERVED, PRICE,
-            ctx=ctx("escrow", "open_job", {
-                "renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
-                "config": EscrowAddresses.config, "node": node.address, "job": job,
-                "payment_mint": bank.usdc, "escrow_vault": EscrowAddresses.vault(bank.usdc), "renter_token_account": renter_usdc,
-            }, pre_instructions=await renter_ledger_if_missing(client, renter.pubkey())),
+            job_id,
+            HOURS_RESERVED,
+            PRICE,
+            ctx=ctx(
+                "escrow",
+                "open_job",
+                {
+                    "renter": renter.pubkey(),
+                    "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
+                    "config": EscrowAddresses.config,
+                    "node": node.address,
+                    "job": job,
+                    "payment_mint": bank.usdc,
+                    "escrow_vault": EscrowAddresses.vault(bank.usdc),
+                    "renter_token_account": renter_usdc,
+                },
+                pre_instructions=await renter_ledger_if_missing(client, renter.pubkey()),
+            ),
         )
         decoded = await escrow.account["Job"].fetch(job)
         assert decoded.hours_reserved == HOURS_RESERVED and decoded.price_per_hour == PRICE

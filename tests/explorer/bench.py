@@ -97,7 +97,9 @@ async def page_timings(explorer: Explorer, screenshot: Path | None, prefix: str 
         started = time.perf_counter()
         await page.fill("#table-filters select[name=status]", "Completed")
         await page.click("#table-filters button[type=submit]")
-        await page.wait_for("document.body.dataset.table === 'ready' && document.querySelector('#table tbody tr td:nth-child(3)').textContent === 'Completed'", 60, "filtered")
+        await page.wait_for(
+            "document.body.dataset.table === 'ready' && document.querySelector('#table tbody tr td:nth-child(3)').textContent === 'Completed'", 60, "filtered"
+        )
         out[f"{prefix}_filter_by_status"] = round(time.perf_counter() - started, 3)
         if screenshot is not None:
             await page.fill("#table-filters select[name=status]", "")
@@ -127,10 +129,17 @@ async def bench(nodes: int, jobs: int, screenshot: Path | None) -> dict[str, Any
             # The worst case: nothing cached, every figure read from the RPC node on each request.
             explorers.append(start_explorer(localnet.url, root / "uncached.log", "--cache-secs", "0", "--stale-secs", "0"))
             uncached = await page_timings(explorers[1], None, prefix="uncached")
-            return {"explorer": {
-                "nodes": nodes, "jobs": jobs, "setup_secs": round(sum(population.timings.values()), 1),
-                "startup_read_secs": startup, "api_secs": api, "browser_secs": {**browser, **uncached}, "cache_secs": CACHE_SECS,
-            }}
+            return {
+                "explorer": {
+                    "nodes": nodes,
+                    "jobs": jobs,
+                    "setup_secs": round(sum(population.timings.values()), 1),
+                    "startup_read_secs": startup,
+                    "api_secs": api,
+                    "browser_secs": {**browser, **uncached},
+                    "cache_secs": CACHE_SECS,
+                }
+            }
         finally:
             for explorer in explorers:
                 stop_explorer(explorer)

@@ -116,7 +116,11 @@ class _Connection:
             self._handlers[session_id] = handler
 
     async def send(
-        self, method: str, params: dict[str, Any] | None = None, *, session_id: str | None = None,
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        session_id: str | None = None,
         timeout: float = 10.0,
     ) -> dict[str, Any]:
         if self._dead is not None:
@@ -210,9 +214,7 @@ class Browser:
             raise
         return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         await self.close()
 
     @property
@@ -223,8 +225,11 @@ class Browser:
     async def _launch(self) -> None:
         self._profile = tempfile.mkdtemp(prefix="explorer-chromium-")
         self._proc = await asyncio.create_subprocess_exec(
-            self.executable, *CHROMIUM_FLAGS, f"--user-data-dir={self._profile}",
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            self.executable,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={self._profile}",
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,  # own process group: close() can kill renderers/zygotes too
         )
@@ -234,10 +239,7 @@ class Browser:
             async with asyncio.timeout(self.launch_timeout):
                 url = await ws_url
         except TimeoutError:
-            raise RuntimeError(
-                f"chromium printed no DevTools URL within {self.launch_timeout}s;"
-                f" stderr:\n{self.stderr}"
-            ) from None
+            raise RuntimeError(f"chromium printed no DevTools URL within {self.launch_timeout}s; stderr:\n{self.stderr}") from None
         self._conn = await _Connection.open(url, self.launch_timeout)
 
     async def _drain_stderr(self, ws_url: asyncio.Future[str]) -> None:
@@ -249,9 +251,7 @@ class Browser:
                 ws_url.set_result(m.group(1))
         if not ws_url.done():
             code = await self._proc.wait()
-            ws_url.set_exception(RuntimeError(
-                f"chromium exited (code {code}) before DevTools was ready; stderr:\n{self.stderr}"
-            ))
+            ws_url.set_exception(RuntimeError(f"chromium exited (code {code}) before DevTools was ready; stderr:\n{self.stderr}"))
 
     @property
     def connection(self) -> _Connection:
@@ -264,9 +264,7 @@ class Browser:
         conn = self.connection
         target = await conn.send("Target.createTarget", {"url": "about:blank"}, timeout=timeout)
         target_id = target["targetId"]
-        attached = await conn.send(
-            "Target.attachToTarget", {"targetId": target_id, "flatten": True}, timeout=timeout
-        )
+        attached = await conn.send("Target.attachToTarget", {"targetId": target_id, "flatten": True}, timeout=timeout)
         page = Page(conn, target_id, attached["sessionId"])
         await page._enable(timeout)
         return page
@@ -315,9 +313,7 @@ class Page:
         self._subscribers: list[asyncio.Queue[Event]] = []
         conn.on_events(session_id, self._on_event)
 
-    async def send(
-        self, method: str, params: dict[str, Any] | None = None, timeout: float = 10.0
-    ) -> dict[str, Any]:
+    async def send(self, method: str, params: dict[str, Any] | None = None, timeout: float = 10.0) -> dict[str, Any]:
         """Raw CDP command on this page's session."""
         return await self._conn.send(method, params, session_id=self.session_id, timeout=timeout)
 
@@ -404,9 +400,7 @@ class Page:
             raise JsError(_exception_text(result["exceptionDetails"]))
         return _remote_value(result["result"])
 
-    async def wait_for(
-        self, predicate: str, timeout: float = 5.0, message: str = "condition not met"
-    ) -> Any:
+    async def wait_for(self, predicate: str, timeout: float = 5.0, message: str = "condition not met") -> Any:
         """Poll a JS expression until truthy; return its value or raise AssertionError."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -428,27 +422,25 @@ class Page:
 
     async def click(self, selector: str) -> None:
         """Scroll to, focus and click the first match (a DOM click, not synthesized mouse input)."""
-        await self._on_element(
-            selector, "el.scrollIntoView({block: 'center'}); el.focus(); el.click();"
-        )
+        await self._on_element(selector, "el.scrollIntoView({block: 'center'}); el.focus(); el.click();")
 
     async def fill(self, selector: str, text: str) -> None:
         """Replace the first match's value and fire `input` then `change`."""
         # Use the prototype's value setter so frameworks tracking `value` see the change.
-        await self._on_element(selector, f"""
+        await self._on_element(
+            selector,
+            f"""
             if (!('value' in el)) throw new Error('element has no value: ' + el.tagName);
             el.focus();
             const setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), 'value')?.set;
             if (setter) setter.call(el, {json.dumps(text)}); else el.value = {json.dumps(text)};
             el.dispatchEvent(new Event('input', {{bubbles: true}}));
             el.dispatchEvent(new Event('change', {{bubbles: true}}));
-        """)
+        """,
+        )
 
     async def _on_element(self, selector: str, body: str) -> None:
-        found = await self.evaluate(
-            f"(() => {{ const el = document.querySelector({json.dumps(selector)});"
-            f" if (!el) return false; {body} return true; }})()"
-        )
+        found = await self.evaluate(f"(() => {{ const el = document.querySelector({json.dumps(selector)}); if (!el) return false; {body} return true; }})()")
         if not found:
             raise ElementNotFound(f"no element matches {selector!r}")
 
@@ -461,16 +453,18 @@ class Page:
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
         )
 
-    async def screenshot(
-        self, path: str | os.PathLike[str], full_page: bool = True, timeout: float = 30.0
-    ) -> Path:
+    async def screenshot(self, path: str | os.PathLike[str], full_page: bool = True, timeout: float = 30.0) -> Path:
         """Write a PNG of the whole document (or just the viewport); return its path."""
         params: dict[str, Any] = {"format": "png"}
         if full_page:
             size = (await self.send("Page.getLayoutMetrics", timeout=timeout))["cssContentSize"]
             params["captureBeyondViewport"] = True
             params["clip"] = {
-                "x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1,
+                "x": 0,
+                "y": 0,
+                "width": size["width"],
+                "height": size["height"],
+                "scale": 1,
             }
         data = (await self.send("Page.captureScreenshot", params, timeout=timeout))["data"]
         out = Path(path)

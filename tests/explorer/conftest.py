@@ -48,7 +48,10 @@ def start_explorer(rpc_url: str, log_path: Path, *extra: str) -> Explorer:
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [str(IO_KEEPER), "explorer", "--rpc-url", rpc_url, "--port", str(port), *extra],
-            stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:

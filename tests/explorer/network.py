@@ -56,11 +56,18 @@ async def _slash(client: AsyncClient, manifest: Manifest, node: Pubkey, fraction
     authority = load_key(manifest.state_dir, "slashing_authority")
     evidence = hashlib.sha256(b"spoofed GPU" + bytes(node)).digest()  # each evidence slashes once
     ix = PROTOCOL.staking.instruction(
-        "slash", {"params": {"fraction_bps": fraction_bps, "evidence_hash": list(evidence), "reason": "spoofed GPU"}},
-        {"slashing_authority": authority.pubkey(), "payer": authority.pubkey(), "config": StakingAddresses.config, "node": node,
-         "slash_record": StakingAddresses.slash_record(evidence),
-         "stake_vault": StakingAddresses.stake_vault, "burn_vault": RewardsAddresses.burn_vault,
-         "reporter_token_account": None},
+        "slash",
+        {"params": {"fraction_bps": fraction_bps, "evidence_hash": list(evidence), "reason": "spoofed GPU"}},
+        {
+            "slashing_authority": authority.pubkey(),
+            "payer": authority.pubkey(),
+            "config": StakingAddresses.config,
+            "node": node,
+            "slash_record": StakingAddresses.slash_record(evidence),
+            "stake_vault": StakingAddresses.stake_vault,
+            "burn_vault": RewardsAddresses.burn_vault,
+            "reporter_token_account": None,
+        },
     )
     await send(client, [ix], authority)
 

@@ -160,10 +160,17 @@ def _plan_nodes(rng: random.Random, operators: list[_Wallet], count: int) -> lis
     for index in range(count):
         key = _Wallet.of(Keypair())
         model, tier = rng.choice(GPU_MODELS)
-        nodes.append(_Node(
-            operators[index % len(operators)], key, StakingAddresses.node(key.address), model,
-            max(1, tier - (rng.random() < 0.1)), rng.choice(STAKER_SHARES_BPS), rng.choice(TOKEN_SHARES_BPS),
-        ))
+        nodes.append(
+            _Node(
+                operators[index % len(operators)],
+                key,
+                StakingAddresses.node(key.address),
+                model,
+                max(1, tier - (rng.random() < 0.1)),
+                rng.choice(STAKER_SHARES_BPS),
+                rng.choice(TOKEN_SHARES_BPS),
+            )
+        )
     return nodes
 
 
@@ -198,8 +205,7 @@ def _plan_jobs(rng: random.Random, renters: list[_Renter], nodes: list[_Node], c
     for index in [i for i, plan in enumerate(planned) if plan[5] == "Open"] + [i for i, plan in enumerate(planned) if plan[5] != "Open"]:
         renter = id(planned[index][0])
         ids[index], next_id[renter] = next_id[renter], next_id[renter] + 1
-    return [_Job(renter, ids[index], node, mint, hours, price, status)
-            for index, (renter, node, mint, hours, price, status) in enumerate(planned)]
+    return [_Job(renter, ids[index], node, mint, hours, price, status) for index, (renter, node, mint, hours, price, status) in enumerate(planned)]
 
 
 def _chunks(jobs: list[_Job], size: int) -> list[list[_Job]]:
@@ -340,6 +346,7 @@ def _register(node: _Node) -> Instruction:
 
 async def _register_nodes(sender: _Sender, operators: list[_Wallet], nodes: list[_Node]) -> None:
     """Each operator's nodes, several to a transaction (the operator pays, each node key signs)."""
+
     def build(operator: _Wallet) -> Callable[[Hash], list[Transaction]]:
         mine = [(_register(node), node.key.keypair) for node in nodes if node.operator is operator]
         return lambda blockhash: pack_signed(mine, operator.keypair, blockhash)
@@ -349,6 +356,7 @@ async def _register_nodes(sender: _Sender, operators: list[_Wallet], nodes: list
 
 async def _stake(sender: _Sender, bank: Bank, stakes: list[_Stake]) -> None:
     """Each staker's stakes, several to a transaction (a position is opened with its first stake)."""
+
     def build(staker: _Wallet) -> Callable[[Hash], list[Transaction]]:
         token = get_associated_token_address(staker.address, bank.io)
         instructions: list[Instruction] = []
@@ -366,7 +374,13 @@ async def _stake(sender: _Sender, bank: Bank, stakes: list[_Stake]) -> None:
 def _open(job: _Job, usdc: Pubkey, io: Pubkey) -> Instruction:
     renter, io_paid = job.renter, job.mint == "IO"
     return escrow_ix.open_job(
-        PROTOCOL.escrow, renter.wallet.address, job.node.key.address, job.job_id, job.hours, job.price, io if io_paid else usdc,
+        PROTOCOL.escrow,
+        renter.wallet.address,
+        job.node.key.address,
+        job.job_id,
+        job.hours,
+        job.price,
+        io if io_paid else usdc,
         renter.io if io_paid else renter.usdc,
     )
 
@@ -374,11 +388,14 @@ def _open(job: _Job, usdc: Pubkey, io: Pubkey) -> Instruction:
 def _opens(bank: Bank, jobs: list[_Job]) -> Callable[[Hash], list[Transaction]]:
     """Opening `jobs`: each renter's in its own transactions (the renter signs and pays), sorted
     so that jobs sharing a transaction mostly share their mint and node (fewer account keys)."""
+
     def build(blockhash: Hash) -> list[Transaction]:
         by_renter: dict[Pubkey, list[_Job]] = {}
         for job in sorted(jobs, key=lambda job: (job.mint, bytes(job.node.address))):
             by_renter.setdefault(job.renter.wallet.address, []).append(job)
-        return [tx for mine in by_renter.values() for tx in pack([_open(job, bank.usdc, bank.io) for job in mine], mine[0].renter.wallet.keypair, blockhash, 64)]
+        return [
+            tx for mine in by_renter.values() for tx in pack([_open(job, bank.usdc, bank.io) for job in mine], mine[0].renter.wallet.keypair, blockhash, 64)
+        ]
 
     return build
 
@@ -395,19 +412,15 @@ async def _as_node_keys(sender: _Sender, items: list[tuple[_Node, Instruction]])
 async def _open_renter_ledgers(sender: _Sender, renters: list[_Renter]) -> None:
     """Each renter's job-id ledger (what a wallet creates with the renter's first job)."""
     blockhash = await sender.blockhash()
-    await sender.send("ledgers", [
-        tx for renter in renters
-        for tx in pack([escrow_ix.open_renter_ledger(PROTOCOL.escrow, renter.wallet.address)],
-                       renter.wallet.keypair, blockhash, 1)
-    ])
+    await sender.send(
+        "ledgers",
+        [tx for renter in renters for tx in pack([escrow_ix.open_renter_ledger(PROTOCOL.escrow, renter.wallet.address)], renter.wallet.keypair, blockhash, 1)],
+    )
 
 
 async def _start_jobs(sender: _Sender, jobs: list[_Job]) -> int:
     """Starts `jobs` with their node keys; returns chain time just after (no start is later)."""
-    await _as_node_keys(sender, [
-        (job.node, escrow_ix.start_job(PROTOCOL.escrow, job.node.key.address, job.address))
-        for job in jobs
-    ])
+    await _as_node_keys(sender, [(job.node, escrow_ix.start_job(PROTOCOL.escrow, job.node.key.address, job.address)) for job in jobs])
     return await _chain_time(sender.client)
 
 
@@ -415,12 +428,19 @@ async def _complete_jobs(sender: _Sender, rng: random.Random, started: list[tupl
     """Completes with their node keys the jobs of `started`, each list started at or before its
     chain time, all earlier than `now`. Each bills 1 to its hours begun (a node may bill no more;
     the first hour begins a second after the start)."""
-    await _as_node_keys(sender, [
-        (job.node, escrow_ix.complete_job(
-            PROTOCOL.escrow, job.node.key.address, job.address, rng.randint(1, min(job.hours, math.ceil((now - started_by) / 3_600)))))
-        for jobs, started_by in started
-        for job in jobs
-    ])
+    await _as_node_keys(
+        sender,
+        [
+            (
+                job.node,
+                escrow_ix.complete_job(
+                    PROTOCOL.escrow, job.node.key.address, job.address, rng.randint(1, min(job.hours, math.ceil((now - started_by) / 3_600)))
+                ),
+            )
+            for jobs, started_by in started
+            for job in jobs
+        ],
+    )
 
 
 async def _make_jobs(sender: _Sender, bank: Bank, rng: random.Random, jobs: list[_Job]) -> None:
@@ -458,7 +478,10 @@ def _memcmp(offset: int, value: bytes) -> MemcmpOpts:
 async def _count(client: AsyncClient, program: Pubkey, account: bytes, offset: int, owner: Pubkey) -> int:
     """Accounts of one type whose pubkey field at `offset` is `owner` (no data transferred)."""
     response = await client.get_program_accounts(
-        program, encoding="base64", data_slice=DataSliceOpts(offset=0, length=0), filters=[_memcmp(0, account), _memcmp(offset, bytes(owner))],
+        program,
+        encoding="base64",
+        data_slice=DataSliceOpts(offset=0, length=0),
+        filters=[_memcmp(0, account), _memcmp(offset, bytes(owner))],
     )
     return len(response.value)
 
@@ -468,7 +491,9 @@ async def _job_tally(client: AsyncClient, renter: Pubkey) -> Counter[tuple[str, 
     layout = PROTOCOL.job_layout
     kind_at, status_at = layout.offset("payment_kind"), layout.offset("status")
     response = await client.get_program_accounts(
-        EscrowAddresses.program, encoding="base64", data_slice=DataSliceOpts(offset=kind_at, length=status_at - kind_at + 1),
+        EscrowAddresses.program,
+        encoding="base64",
+        data_slice=DataSliceOpts(offset=kind_at, length=status_at - kind_at + 1),
         filters=[_memcmp(0, PROTOCOL.job_discriminator()), _memcmp(layout.offset("renter"), bytes(renter))],
     )
     kinds, statuses = ("USDC", "IO"), {code: name for name, code in JOB_STATUS.items()}
@@ -480,7 +505,13 @@ async def _stake_vault_balance(client: AsyncClient) -> int:
 
 
 async def _verify(
-    sender: _Sender, operators: list[_Wallet], nodes: list[_Node], stakes: list[_Stake], vault_before: int, renters: list[_Renter], jobs: list[_Job],
+    sender: _Sender,
+    operators: list[_Wallet],
+    nodes: list[_Node],
+    stakes: list[_Stake],
+    vault_before: int,
+    renters: list[_Renter],
+    jobs: list[_Job],
 ) -> None:
     """Counts on chain what this population should have made; raises with the differences and
     a few failed transactions of each phase that came up short."""
@@ -521,7 +552,14 @@ async def _timed(timings: dict[str, float], phase: str, work: Awaitable[Any]) ->
 
 
 async def populate(
-    client: AsyncClient, manifest: Manifest, *, nodes: int, jobs: int, stakers: int = 4, renters: int = 5, seed: int = 0,
+    client: AsyncClient,
+    manifest: Manifest,
+    *,
+    nodes: int,
+    jobs: int,
+    stakers: int = 4,
+    renters: int = 5,
+    seed: int = 0,
 ) -> Population:
     """Registers `nodes` nodes, stakes on a fifth of them from `stakers` wallets, and opens `jobs`
     jobs from `renters` renters (80% stay Open, 10% Started, 10% Completed); checks it all on chain.
@@ -597,16 +635,27 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             async with AsyncClient(url, timeout=60) as client:
                 started = time.perf_counter()
                 population = await populate(
-                    client, Manifest.read(state_dir), nodes=args.nodes, jobs=args.jobs, stakers=args.stakers, renters=args.renters, seed=args.seed,
+                    client,
+                    Manifest.read(state_dir),
+                    nodes=args.nodes,
+                    jobs=args.jobs,
+                    stakers=args.stakers,
+                    renters=args.renters,
+                    seed=args.seed,
                 )
                 total = round(time.perf_counter() - started, 2)
         finally:
             if localnet is not None:
                 stop_localnet(localnet)
     return {
-        "nodes": len(population.nodes), "jobs": population.jobs, "jobs_by_status": population.jobs_by_status,
-        "jobs_by_mint": population.jobs_by_mint, "stake_positions": population.stake_positions,
-        "stake_total_io": population.stake_total / IO_UNIT, "secs": {**population.timings, "total": total}, "transactions": population.transactions,
+        "nodes": len(population.nodes),
+        "jobs": population.jobs,
+        "jobs_by_status": population.jobs_by_status,
+        "jobs_by_mint": population.jobs_by_mint,
+        "stake_positions": population.stake_positions,
+        "stake_total_io": population.stake_total / IO_UNIT,
+        "secs": {**population.timings, "total": total},
+        "transactions": population.transactions,
     }
 
 

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 # data: favicon so chromium does not request /favicon.ico and pollute failed_requests.
 HEAD = '<head><meta charset="utf-8"><link rel="icon" href="data:,"><title>{title}</title></head>'
 
-INDEX = HEAD.format(title="index") + """
+INDEX = (
+    HEAD.format(title="index")
+    + """
 <body>
   <button id="go" onclick="document.getElementById('out').textContent = 'clicked'">Go</button>
   <input id="name">
@@ -35,12 +37,16 @@ INDEX = HEAD.format(title="index") + """
     name.addEventListener('change', () => { document.body.dataset.changed = name.value; });
   </script>
 </body>"""
+)
 
-BROKEN = HEAD.format(title="broken") + """
+BROKEN = (
+    HEAD.format(title="broken")
+    + """
 <body>
   <script>console.error('explicit console error', 42);</script>
   <script>undefinedFunction();</script>
 </body>"""
+)
 
 TALL = HEAD.format(title="tall") + '<body style="margin:0"><div style="height:2500px;background:#c33"></div></body>'
 
@@ -52,11 +58,14 @@ def _free_port() -> int:
 
 
 REFUSED_PORT = _free_port()  # nothing listens there: a connection-level failure
-MISSING = HEAD.format(title="missing") + f"""
+MISSING = (
+    HEAD.format(title="missing")
+    + f"""
 <body>
   <img src="/assets/missing.png">
   <img src="http://127.0.0.1:{REFUSED_PORT}/gone.png">
 </body>"""
+)
 
 
 async def _slow_image(_: web.Request) -> web.Response:

@@ -64,7 +64,10 @@ def test_unknown_account_is_404_and_known_ones_decode(explorer: Explorer) -> Non
     [
         ("not json", "not a receipt with its proof: body: Invalid JSON"),
         ({"sequence": 0, "proof": []}, "not a receipt with its proof: receipt: Field required"),
-        ({"receipt": {"job": "x"}, "sequence": 0, "proof": []}, "not a receipt with its proof: receipt.job: Value error, expected a base58 address or 64 hex digits"),
+        (
+            {"receipt": {"job": "x"}, "sequence": 0, "proof": []},
+            "not a receipt with its proof: receipt.job: Value error, expected a base58 address or 64 hex digits",
+        ),
         ({"receipt": None, "sequence": -1, "proof": []}, "sequence: Input should be greater than or equal to 0"),
         ({"receipt": None, "sequence": 0, "proof": ["00" * 31]}, "proof.0: Value error, expected a base58 address or 64 hex digits"),
         ({"receipt": None, "sequence": 0, "proof": ["00" * 32] * 65}, "proof: List should have at most 64 items after validation, not 65"),
@@ -72,8 +75,17 @@ def test_unknown_account_is_404_and_known_ones_decode(explorer: Explorer) -> Non
 )
 def test_malformed_receipt_checks_are_400(explorer: Explorer, body: object, message: str) -> None:
     if isinstance(body, dict) and body.get("receipt", 1) is None:
-        body = {**body, "receipt": {"job": str(Pubkey.new_unique()), "node": str(Pubkey.new_unique()), "model_hash": "00" * 32,
-                                    "input_hash": "11" * 32, "output_hash": "22" * 32, "timestamp": 5}}
+        body = {
+            **body,
+            "receipt": {
+                "job": str(Pubkey.new_unique()),
+                "node": str(Pubkey.new_unique()),
+                "model_hash": "00" * 32,
+                "input_hash": "11" * 32,
+                "output_hash": "22" * 32,
+                "timestamp": 5,
+            },
+        }
     status, answer = explorer.post("/api/receipts/check", body)
     assert status == 400 and message in answer["error"], answer
 

@@ -250,8 +250,20 @@ async def test_fast_account_readers_equal_the_idl_coder_on_every_account(running
                 decoded = idl.decode_account(data)
                 assert idl.account_json(decoded.name, data) == to_json(reference.accounts.decode(data)), (name, decoded.name)
                 seen.add(decoded.name)
-    assert {"Job", "Node", "StakePosition", "SlashRecord", "Batch", "BurnEpoch", "BurnLedger", "EmissionState",
-            "EscrowConfig", "StakingConfig", "RewardsConfig", "ProvenanceConfig"} <= seen
+    assert {
+        "Job",
+        "Node",
+        "StakePosition",
+        "SlashRecord",
+        "Batch",
+        "BurnEpoch",
+        "BurnLedger",
+        "EmissionState",
+        "EscrowConfig",
+        "StakingConfig",
+        "RewardsConfig",
+        "ProvenanceConfig",
+    } <= seen
 
 
 async def test_search_opens_an_account_or_lists_a_job_id(page: Page, running: Running) -> None:

@@ -33,7 +33,9 @@ def test_events_are_attributed_to_the_program_executing_when_logged() -> None:
         "Program data: b3JwaGFu",  # outside any invocation: nobody's
     ]
     assert list(program_data_lines(logs)) == [
-        (TOKEN, "Program data: dG9rZW4="), (ESCROW, "Program data: ZXNjcm93"), (FORGER, "Program data: ZXNjcm93"),
+        (TOKEN, "Program data: dG9rZW4="),
+        (ESCROW, "Program data: ZXNjcm93"),
+        (FORGER, "Program data: ZXNjcm93"),
     ]
 
 
@@ -69,7 +71,10 @@ async def test_cache_expires_and_does_not_keep_failures() -> None:
 
 def test_integers_beyond_2_53_reach_the_browser_as_strings() -> None:
     assert js_safe({"supply": 500_000_000 * 10**9, "n": 7, "ok": True, "rows": [[1, 2**53], [-(2**60), None]]}) == {
-        "supply": "500000000000000000", "n": 7, "ok": True, "rows": [[1, "9007199254740992"], ["-1152921504606846976", None]],
+        "supply": "500000000000000000",
+        "n": 7,
+        "ok": True,
+        "rows": [[1, "9007199254740992"], ["-1152921504606846976", None]],
     }
 
 

@@ -104,6 +104,7 @@ async def make_completed_jobs(client: AsyncClient, manifest: Manifest, count: in
         def one(i: int) -> Instruction:
             renter, renter_usdc = renters[i // IDS_PER_RENTER]
             return escrow_ix.open_job(escrow, renter.pubkey(), node_key.pubkey(), i, 2, 1_000_003, bank.usdc, renter_usdc)
+
         return [one(i) for i in ids]
 
     def open_transactions(ids: range, blockhash: Hash) -> list[Transaction]:
@@ -157,11 +158,16 @@ async def bench(jobs: int, receipts: int, batch: int, *, jobs_per_tx: int = 8, c
                 await make_completed_jobs(client, manifest, jobs)
                 setup = time.perf_counter() - setup
             config = keeper_config(
-                root / "keeper", localnet.url, localnet.state_dir, log_level="WARNING",
+                root / "keeper",
+                localnet.url,
+                localnet.state_dir,
+                log_level="WARNING",
                 settlement={"jobs_per_tx": jobs_per_tx, "concurrency": concurrency, "interval_secs": 0.5, "max_jobs_per_scan": 20_000},
                 rpc={"url": localnet.url, "requests_per_second": 5_000, "max_in_flight": 64},
                 provenance={"batch_max_receipts": batch, "batch_max_age_secs": 0.5},
-                emission={"enabled": False}, burn={"enabled": False}, rewards={"enabled": False},
+                emission={"enabled": False},
+                burn={"enabled": False},
+                rewards={"enabled": False},
             )
             # The settling phase: from starting the keeper process until it counts every job settled.
             started = time.perf_counter()
@@ -180,21 +186,32 @@ async def bench(jobs: int, receipts: int, batch: int, *, jobs_per_tx: int = 8, c
             for start in range(0, receipts, 1_000):
                 keeper.post("/receipts", payload[start : start + 1_000])
             ingest_secs = time.perf_counter() - started
-            wait_for(lambda: keeper.status()["journal"]["receipts_unbatched"] == 0 and "pending" not in keeper.status()["journal"]["batches"], 300, "receipts recorded")
+            wait_for(
+                lambda: keeper.status()["journal"]["receipts_unbatched"] == 0 and "pending" not in keeper.status()["journal"]["batches"],
+                300,
+                "receipts recorded",
+            )
             recorded_secs = time.perf_counter() - started
             batches = keeper.metric("batches_recorded_total")
-            return {"keeper": {
-                "jobs": jobs, "jobs_setup_secs": round(setup, 2),
-                "keeper_start_secs": round(keeper_start_secs, 2), "settle_secs": round(settle_secs, 2),
-                "jobs_settled_per_sec": round(jobs / settle_secs, 1), "settle_transactions": int(settle_txs),
-                "jobs_per_settle_tx": round(jobs / settle_txs, 2),
-                "settle_target_secs": SETTLE_TARGET_SECS,
-                # Only a full-size run is judged against the target.
-                "within_target": settle_secs < SETTLE_TARGET_SECS if jobs >= SETTLE_TARGET_JOBS else None,
-                "receipts": receipts, "receipts_ingested_per_sec": round(receipts / ingest_secs, 1),
-                "receipts_recorded_secs": round(recorded_secs, 2), "batches": int(batches),
-                "receipts_per_tx": round(receipts / batches, 1),
-            }}
+            return {
+                "keeper": {
+                    "jobs": jobs,
+                    "jobs_setup_secs": round(setup, 2),
+                    "keeper_start_secs": round(keeper_start_secs, 2),
+                    "settle_secs": round(settle_secs, 2),
+                    "jobs_settled_per_sec": round(jobs / settle_secs, 1),
+                    "settle_transactions": int(settle_txs),
+                    "jobs_per_settle_tx": round(jobs / settle_txs, 2),
+                    "settle_target_secs": SETTLE_TARGET_SECS,
+                    # Only a full-size run is judged against the target.
+                    "within_target": settle_secs < SETTLE_TARGET_SECS if jobs >= SETTLE_TARGET_JOBS else None,
+                    "receipts": receipts,
+                    "receipts_ingested_per_sec": round(receipts / ingest_secs, 1),
+                    "receipts_recorded_secs": round(recorded_secs, 2),
+                    "batches": int(batches),
+                    "receipts_per_tx": round(receipts / batches, 1),
+                }
+            }
         finally:
             if keeper is not None:
                 stop_keeper(keeper)

@@ -83,13 +83,13 @@ def start_keeper(config_path: Path, env: dict[str, str] | None = None) -> Keeper
     log_file = log_path.open("ab")
     process = subprocess.Popen(
         [str(IO_KEEPER), "run", "--config", str(config_path)],
-        stdout=subprocess.DEVNULL, stderr=log_file, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=log_file,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     log_file.close()
     host = "127.0.0.1"
-    keeper = KeeperProcess(
-        process, config_path, f"http://{host}:{config['http']['api_port']}", f"http://{host}:{config['http']['metrics_port']}", log_path
-    )
+    keeper = KeeperProcess(process, config_path, f"http://{host}:{config['http']['api_port']}", f"http://{host}:{config['http']['metrics_port']}", log_path)
     deadline = time.monotonic() + KEEPER_START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:

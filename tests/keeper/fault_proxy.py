@@ -59,11 +59,25 @@ def build(upstream: str, seed: int, rates: dict[str, float], hold_secs: float) -
             roll -= rates["drop"]
             if roll < rates["expired"]:
                 counts["expired"] += 1
-                return web.json_response({"jsonrpc": "2.0", "id": payload["id"], "error": {
-                    "code": -32002, "message": "Transaction simulation failed: Blockhash not found",
-                    "data": {"err": "BlockhashNotFound", "logs": [], "accounts": None, "unitsConsumed": 0,
-                             "returnData": None, "innerInstructions": None, "replacementBlockhash": None},
-                }})
+                return web.json_response(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": payload["id"],
+                        "error": {
+                            "code": -32002,
+                            "message": "Transaction simulation failed: Blockhash not found",
+                            "data": {
+                                "err": "BlockhashNotFound",
+                                "logs": [],
+                                "accounts": None,
+                                "unitsConsumed": 0,
+                                "returnData": None,
+                                "innerInstructions": None,
+                                "replacementBlockhash": None,
+                            },
+                        },
+                    }
+                )
             roll -= rates["expired"]
         if roll < rates["timeout"]:
             counts["timeout"] += 1

@@ -15,7 +15,9 @@ def make_receipts(count: int, base_ts: int, salt: bytes | None = None) -> list[d
     model = hashlib.sha256(b"llama-70b" + salt).hexdigest()
     return [
         {
-            "job": str(job), "node": str(node), "model_hash": model,
+            "job": str(job),
+            "node": str(node),
+            "model_hash": model,
             "input_hash": hashlib.sha256(salt + b"in" + i.to_bytes(8, "little")).hexdigest(),
             "output_hash": hashlib.sha256(salt + b"out" + i.to_bytes(8, "little")).hexdigest(),
             "timestamp": base_ts + i % 60,

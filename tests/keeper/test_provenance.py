@@ -23,9 +23,13 @@ def test_receipts_are_batched_recorded_and_provable(localnet: Localnet, tmp_path
     base_ts = Manifest.read(localnet.state_dir).settings["emission_start_ts"] - 120
     feed = tmp_path / "receipts.jsonl"
     config = keeper_config(
-        tmp_path, localnet.url, localnet.state_dir,
+        tmp_path,
+        localnet.url,
+        localnet.state_dir,
         provenance={"batch_max_receipts": 64, "receipt_files": [str(feed)]},
-        emission={"enabled": False}, settlement={"enabled": False}, burn={"enabled": False},
+        emission={"enabled": False},
+        settlement={"enabled": False},
+        burn={"enabled": False},
     )
     keeper = start_keeper(config)
     keepers.append(keeper)
@@ -41,7 +45,12 @@ def test_receipts_are_batched_recorded_and_provable(localnet: Localnet, tmp_path
 
     def all_recorded() -> bool:
         summary = keeper.status()["journal"]
-        return summary["receipts"] == total and summary["batches"].get("recorded", 0) >= 1 and summary["receipts_unbatched"] == 0 and "pending" not in summary["batches"]
+        return (
+            summary["receipts"] == total
+            and summary["batches"].get("recorded", 0) >= 1
+            and summary["receipts_unbatched"] == 0
+            and "pending" not in summary["batches"]
+        )
 
     wait_for(all_recorded, 60, "every receipt in a recorded batch")
     assert keeper.metric("feed_invalid_lines_total") == 1

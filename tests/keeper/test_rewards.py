@@ -49,10 +49,12 @@ async def test_epoch_roots_posted_and_claimed_with_served_proofs(localnet: Local
             rewards = program(client, node.operator, "rewards")
             accounts = {
                 "epoch_root": RewardsAddresses.epoch_root(1),
-                "emission": RewardsAddresses.emission, "node": node.address,
+                "emission": RewardsAddresses.emission,
+                "node": node.address,
                 "claim_receipt": RewardsAddresses.claim_receipt(1, node.address),
                 "operator_token": get_associated_token_address(node.operator.pubkey(), bank.io),
-                "reward_vault": RewardsAddresses.reward_vault, "mint_authority": RewardsAddresses.mint_authority,
+                "reward_vault": RewardsAddresses.reward_vault,
+                "mint_authority": RewardsAddresses.mint_authority,
                 "staker_reward_vault": StakingAddresses.staker_reward_vault,
                 "payer": node.operator.pubkey(),
             }
@@ -73,7 +75,9 @@ async def test_epoch_roots_posted_and_claimed_with_served_proofs(localnet: Local
 
 
 async def test_the_keeper_activates_warmed_up_stake_and_expires_epochs_past_their_claim_window(
-    localnet: Localnet, tmp_path: Path, keepers,  # noqa: ANN001
+    localnet: Localnet,
+    tmp_path: Path,
+    keepers,  # noqa: ANN001
 ) -> None:
     """The real keeper against the localnet: a stake becomes active once its warm-up has passed
     (`activate_stake`), and an epoch whose 90-day claim window closed with a leaf unclaimed is
@@ -88,17 +92,22 @@ async def test_the_keeper_activates_warmed_up_stake_and_expires_epochs_past_thei
         staker = await funded_keypair(client)
         source = await bank.give_io(staker.pubkey(), 10 * IO_UNIT)
         position = StakingAddresses.stake_position(node.address, staker.pubkey())
-        await send(client, [
-            staking_ix.open_stake_position(protocol.staking, staker.pubkey(), node.address),
-            staking_ix.stake(protocol.staking, staker.pubkey(), node.address, 10 * IO_UNIT, source),
-        ], staker)
+        await send(
+            client,
+            [
+                staking_ix.open_stake_position(protocol.staking, staker.pubkey(), node.address),
+                staking_ix.stake(protocol.staking, staker.pubkey(), node.address, 10 * IO_UNIT, source),
+            ],
+            staker,
+        )
         held = protocol.staking.decode_account_as("StakePosition", bytes((await client.get_account_info(position)).value.data))
         assert (held.shares, held.activating_shares) == (0, 10 * IO_UNIT)
         emission = protocol.parse_emission(bytes(chain.get_account(RewardsAddresses.emission).data))
         epoch = emission.hours_ended(chain.unix_timestamp) + 1  # an hour the keeper will fix and post
         feed.write_text(json.dumps({"epoch": epoch, "node": str(node.address), "amount": 777}) + "\n")
-        config = keeper_config(tmp_path, localnet.url, localnet.state_dir, rewards={"work_feed": str(feed)},
-                               expiry={"interval_secs": 0.3}, activation={"interval_secs": 0.3})
+        config = keeper_config(
+            tmp_path, localnet.url, localnet.state_dir, rewards={"work_feed": str(feed)}, expiry={"interval_secs": 0.3}, activation={"interval_secs": 0.3}
+        )
         keeper = start_keeper(config)
         keepers.append(keeper)
         wait_for(lambda: chain.get_account(RewardsAddresses.epoch_root(epoch)) is not None, 60, "the epoch root posted")

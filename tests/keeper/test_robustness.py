@@ -72,8 +72,11 @@ async def test_kill_9_mid_work_then_restart_loses_nothing_and_pays_nothing_twice
         node, jobs = await completed_usdc_jobs(client, manifest, 40)
         # One job per transaction, one at a time: slow enough to be killed in the middle.
         config = keeper_config(
-            tmp_path, localnet.url, localnet.state_dir,
-            settlement={"jobs_per_tx": 1, "concurrency": 1}, provenance={"batch_max_receipts": 40, "batch_max_age_secs": 0.2},
+            tmp_path,
+            localnet.url,
+            localnet.state_dir,
+            settlement={"jobs_per_tx": 1, "concurrency": 1},
+            provenance={"batch_max_receipts": 40, "batch_max_age_secs": 0.2},
         )
         keeper_ref = [start_keeper(config)]
         keepers.append(keeper_ref[0])
@@ -101,7 +104,9 @@ async def test_kill_9_mid_work_then_restart_loses_nothing_and_pays_nothing_twice
         assert supply - IO_GENESIS_SUPPLY == emitted_total - await burned(client)
         prove = subprocess.run(
             [str(Path(sys.executable).with_name("io-keeper")), "prove", poster.acknowledged[0], "--config", str(config)],
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert prove.returncode == 0, prove.stdout + prove.stderr
 
@@ -115,7 +120,10 @@ def start_proxy(upstream: str) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.keeper.fault_proxy", "--upstream", upstream, "--port", str(port), "--max-runtime", "300", "--hold-secs", "1.5"],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     assert process.stdout is not None
     line = process.stdout.readline()
@@ -131,9 +139,12 @@ async def test_rpc_faults_still_complete_all_work_exactly_once(localnet: Localne
             total_leaves_before, *_ = await onchain_totals(client)
             node, jobs = await completed_usdc_jobs(client, manifest, 30)
             config = keeper_config(
-                tmp_path, proxy_url, localnet.state_dir,
+                tmp_path,
+                proxy_url,
+                localnet.state_dir,
                 rpc={"url": proxy_url, "timeout_secs": 1, "max_retries": 20, "resend_after_secs": 0.4},
-                settlement={"jobs_per_tx": 2, "concurrency": 4}, provenance={"batch_max_receipts": 50, "batch_max_age_secs": 0.2},
+                settlement={"jobs_per_tx": 2, "concurrency": 4},
+                provenance={"batch_max_receipts": 50, "batch_max_age_secs": 0.2},
             )
             keeper = start_keeper(config)
             keepers.append(keeper)

@@ -73,11 +73,15 @@ async def test_keeper_settles_completed_jobs_with_exact_balances(localnet: Local
             (io_node, bank.io, 5, 1_000_000_001, 2, 0),  # nothing used: everything but fees back
         ]
         before = {
-            "renter_usdc": await token_balance(client, renter_usdc), "renter_io": await token_balance(client, renter_io),
-            "treasury_usdc": await token_balance(client, treasury_usdc), "treasury_io": await token_balance(client, treasury_io),
+            "renter_usdc": await token_balance(client, renter_usdc),
+            "renter_io": await token_balance(client, renter_io),
+            "treasury_usdc": await token_balance(client, treasury_usdc),
+            "treasury_io": await token_balance(client, treasury_io),
         }
-        jobs = [await open_job(client, renter, renter_usdc if mint == bank.usdc else renter_io, node, mint, job_id, reserved, price)
-                for node, mint, job_id, price, reserved, _ in cases]
+        jobs = [
+            await open_job(client, renter, renter_usdc if mint == bank.usdc else renter_io, node, mint, job_id, reserved, price)
+            for node, mint, job_id, price, reserved, _ in cases
+        ]
         for (node, *_), job in zip(cases, jobs, strict=True):
             await start_job(client, node, job)
         await asyncio.sleep(13)  # a little over 2 chain hours
@@ -118,5 +122,3 @@ async def test_keeper_settles_completed_jobs_with_exact_balances(localnet: Local
         # Job and vault rent went back to the renter: no job or vault account is left.
         for job in jobs:
             assert (await client.get_account_info(job.address)).value is None
-
-

@@ -27,16 +27,22 @@ async def test_two_keepers_at_once_never_pay_or_emit_twice(localnet: Localnet, t
         node, jobs = await completed_usdc_jobs(client, manifest, 30)
         # Separate journals and ports, same keeper key: two independent daemons.
         first, second = (
-            start_keeper(keeper_config(
-                tmp_path / name, localnet.url, localnet.state_dir,
-                settlement={"jobs_per_tx": 2, "concurrency": 4}, emission={"max_hours_per_tx": 2, "interval_secs": 0.2},
-            ))
+            start_keeper(
+                keeper_config(
+                    tmp_path / name,
+                    localnet.url,
+                    localnet.state_dir,
+                    settlement={"jobs_per_tx": 2, "concurrency": 4},
+                    emission={"max_hours_per_tx": 2, "interval_secs": 0.2},
+                )
+            )
             for name in ("first", "second")
         )
         keepers.extend([first, second])
         wait_for(
             lambda: first.status()["settlement"]["completed_pending"] == 0 and second.status()["settlement"]["completed_pending"] == 0,
-            90, "both keepers see every job settled",
+            90,
+            "both keepers see every job settled",
         )
         wait_for(lambda: min(first.metric("emission_next_hour"), second.metric("emission_next_hour")) >= 3, 60, "both emitting")
         assert stop_keeper(first) == 0

@@ -63,12 +63,14 @@ def _fixed_addresses(name: str, instruction: str) -> dict[str, Pubkey]:
 
 
 def ctx(
-    name: str, instruction: str, accounts: dict[str, Pubkey], signers: list[Keypair] | None = None,
+    name: str,
+    instruction: str,
+    accounts: dict[str, Pubkey],
+    signers: list[Keypair] | None = None,
     pre_instructions: list[Instruction] | None = None,
 ) -> Context:
     """anchorpy wants every account; the fixed ones (programs) are read from the IDL's `address`."""
-    return Context(accounts={**_fixed_addresses(name, instruction), **accounts}, signers=signers or [],
-                   pre_instructions=pre_instructions or [])
+    return Context(accounts={**_fixed_addresses(name, instruction), **accounts}, signers=signers or [], pre_instructions=pre_instructions or [])
 
 
 async def renter_ledger_if_missing(client: AsyncClient, renter: Pubkey) -> list[Instruction]:
@@ -133,8 +135,13 @@ class Bank:
     async def give_io(self, owner: Pubkey, amount: int) -> Pubkey:
         account = await self.ata(owner, self.io)
         params = TransferCheckedParams(
-            TOKEN_PROGRAM_ID, get_associated_token_address(self.treasury.pubkey(), self.io), self.io, account,
-            self.treasury.pubkey(), amount, 9,
+            TOKEN_PROGRAM_ID,
+            get_associated_token_address(self.treasury.pubkey(), self.io),
+            self.io,
+            account,
+            self.treasury.pubkey(),
+            amount,
+            9,
         )
         await send(self.client, [transfer_checked(params)], self.admin, self.treasury)
         return account

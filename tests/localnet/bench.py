@@ -247,10 +247,16 @@ async def bench(jobs: int, subscribers: int, http_clients: int) -> dict[str, Any
             readers_session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=http_clients))
             readers = [asyncio.create_task(_reader(readers_session, localnet.url, i, addresses, load, stop)) for i in range(http_clients)]
             config = keeper_config(
-                root / "keeper", localnet.url, localnet.state_dir, log_level="WARNING",
+                root / "keeper",
+                localnet.url,
+                localnet.state_dir,
+                log_level="WARNING",
                 settlement={"jobs_per_tx": 8, "concurrency": 32, "interval_secs": 0.5, "max_jobs_per_scan": 20_000},
                 rpc={"url": localnet.url, "requests_per_second": 5_000, "max_in_flight": 64},
-                emission={"enabled": False}, burn={"enabled": False}, rewards={"enabled": False}, provenance={"enabled": False},
+                emission={"enabled": False},
+                burn={"enabled": False},
+                rewards={"enabled": False},
+                provenance={"enabled": False},
             )
             started = time.perf_counter()
             keeper = await asyncio.to_thread(start_keeper, config)
@@ -276,11 +282,24 @@ async def bench(jobs: int, subscribers: int, http_clients: int) -> dict[str, Any
                 raise RuntimeError("the subscribers did not report")
             logs, swarm_errors = parent.recv()
             rss_after = rss_mb(pid)
-            return {"localnet": summarise(
-                jobs=jobs, subscribers=subscribers, http_clients=http_clients, setup=setup, settle_secs=settle_secs, http_secs=http_secs,
-                left=left, expected=expected, final_amount=final_amount, logs=[SubscriberLog(**log) for log in logs], swarm_errors=swarm_errors,
-                load=load, landed=await landed_times(localnet.url, expected), rss=(rss_before, rss_peak, rss_after),
-            )}
+            return {
+                "localnet": summarise(
+                    jobs=jobs,
+                    subscribers=subscribers,
+                    http_clients=http_clients,
+                    setup=setup,
+                    settle_secs=settle_secs,
+                    http_secs=http_secs,
+                    left=left,
+                    expected=expected,
+                    final_amount=final_amount,
+                    logs=[SubscriberLog(**log) for log in logs],
+                    swarm_errors=swarm_errors,
+                    load=load,
+                    landed=await landed_times(localnet.url, expected),
+                    rss=(rss_before, rss_peak, rss_after),
+                )
+            }
         finally:
             if swarm is not None and swarm.is_alive():
                 swarm.terminate()
@@ -289,9 +308,23 @@ async def bench(jobs: int, subscribers: int, http_clients: int) -> dict[str, Any
             stop_localnet(localnet)
 
 
-def summarise(*, jobs: int, subscribers: int, http_clients: int, setup: float, settle_secs: float, http_secs: float, left: int,
-              expected: list[str], final_amount: int, logs: list[SubscriberLog], swarm_errors: list[str], load: HttpLoad,
-              landed: dict[str, float], rss: tuple[float, float, float]) -> dict[str, Any]:
+def summarise(
+    *,
+    jobs: int,
+    subscribers: int,
+    http_clients: int,
+    setup: float,
+    settle_secs: float,
+    http_secs: float,
+    left: int,
+    expected: list[str],
+    final_amount: int,
+    logs: list[SubscriberLog],
+    swarm_errors: list[str],
+    load: HttpLoad,
+    landed: dict[str, float],
+    rss: tuple[float, float, float],
+) -> dict[str, Any]:
     """The figures, and the checks that nothing was dropped (a failed check fails the run)."""
     problems = list(swarm_errors) + [f"{log.kind}: {log.closed}" for log in logs if log.closed]
     if left:
@@ -301,7 +334,10 @@ def summarise(*, jobs: int, subscribers: int, http_clients: int, setup: float, s
         if log.kind == "logs_escrow":
             seen = [signature for signature, _ in log.logs if signature in expected_set]
             if seen != expected:
-                problems.append(f"subscriber {number} (logs mentioning escrow) saw {len(seen)} of {len(expected)} settlements" + ("" if len(seen) != len(expected) else " out of order"))
+                problems.append(
+                    f"subscriber {number} (logs mentioning escrow) saw {len(seen)} of {len(expected)} settlements"
+                    + ("" if len(seen) != len(expected) else " out of order")
+                )
         elif log.kind == "logs_all":
             if not expected_set <= {signature for signature, _ in log.logs}:
                 problems.append(f"subscriber {number} (all logs) missed settlements")
@@ -326,19 +362,29 @@ def summarise(*, jobs: int, subscribers: int, http_clients: int, setup: float, s
     per_second = Counter(int(arrived) for log in logs for arrived in [a for _, a in log.logs] + [a for *_, a in log.accounts])
     rss_before, rss_peak, rss_after = rss
     return {
-        "jobs": jobs, "subscribers": subscribers, "http_clients": http_clients, "jobs_setup_secs": round(setup, 2),
-        "settle_secs": round(settle_secs, 2), "settlement_transactions": len(expected),
-        "notifications": notifications, "notifications_by_kind": by_kind,
+        "jobs": jobs,
+        "subscribers": subscribers,
+        "http_clients": http_clients,
+        "jobs_setup_secs": round(setup, 2),
+        "settle_secs": round(settle_secs, 2),
+        "settlement_transactions": len(expected),
+        "notifications": notifications,
+        "notifications_by_kind": by_kind,
         "notifications_per_sec": round(notifications / window, 1) if window > 0 else None,
         "notify_window_secs": round(window, 2),
         "peak_notifications_per_sec": max(per_second.values()) if per_second else 0,
         "latency_ms": {
-            "p50": round(percentile(latencies, 0.50) * 1000, 2), "p99": round(percentile(latencies, 0.99) * 1000, 2),
-            "max": round(max(latencies) * 1000, 2), "samples": len(latencies),
+            "p50": round(percentile(latencies, 0.50) * 1000, 2),
+            "p99": round(percentile(latencies, 0.99) * 1000, 2),
+            "max": round(max(latencies) * 1000, 2),
+            "samples": len(latencies),
         },
         "http": {
-            "requests": len(load.latencies), "errors": len(load.errors), "requests_per_sec": round(len(load.latencies) / http_secs, 1),
-            "p50_ms": round(percentile(load.latencies, 0.50) * 1000, 2), "p99_ms": round(percentile(load.latencies, 0.99) * 1000, 2),
+            "requests": len(load.latencies),
+            "errors": len(load.errors),
+            "requests_per_sec": round(len(load.latencies) / http_secs, 1),
+            "p50_ms": round(percentile(load.latencies, 0.50) * 1000, 2),
+            "p99_ms": round(percentile(load.latencies, 0.99) * 1000, 2),
         },
         "node_rss_mb": {"before": round(rss_before, 1), "peak": round(rss_peak, 1), "after": round(rss_after, 1)},
         "dropped": 0,

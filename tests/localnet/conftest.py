@@ -52,7 +52,10 @@ def start_localnet(state_dir: Path, *extra_args: str) -> Localnet:
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [str(IO_KEEPER), "localnet", "--port", str(port), "--state-dir", str(state_dir), "--repo-root", str(REPO_ROOT), *extra_args],
-            stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     localnet = Localnet(f"http://127.0.0.1:{port}", state_dir, process, log_path)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS

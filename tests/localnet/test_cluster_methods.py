@@ -35,7 +35,9 @@ async def test_health_version_genesis_and_slot_counters(client: AsyncClient, loc
     # The Agave runtime the node really embeds, as its chain environment's solders was built with.
     embedded = subprocess.run(
         [str(chain_python()), "-c", "from keeper.localnet.node.runtime import agave_version; print(agave_version())"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     assert version.value.solana_core == embedded and int(embedded.split(".")[0]) >= 4
     assert json.loads((localnet.state_dir / "localnet.json").read_text())["agave_version"] == embedded

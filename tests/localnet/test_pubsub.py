@@ -99,7 +99,9 @@ async def test_a_failed_transaction_is_notified_with_its_error(client: AsyncClie
     recipient = Pubkey.new_unique()
     transaction = await transfer_transaction(client, funded, recipient, 10**12)
     # solana-py sends an explicit null for options it does not set.
-    subscription = await pubsub.subscribe("signatureSubscribe", [str(transaction.signatures[0]), {"commitment": "finalized", "enableReceivedNotification": None}])
+    subscription = await pubsub.subscribe(
+        "signatureSubscribe", [str(transaction.signatures[0]), {"commitment": "finalized", "enableReceivedNotification": None}]
+    )
     logs = await pubsub.subscribe("logsSubscribe", [{"mentions": [str(funded.pubkey())]}])
     payer_account = await pubsub.subscribe("accountSubscribe", [str(funded.pubkey())])
     recipient_account = await pubsub.subscribe("accountSubscribe", [str(recipient)])

@@ -49,7 +49,8 @@ def start_node(outbox_bytes: int) -> Node:
     port = free_port_pair()
     process = subprocess.Popen(
         [str(chain_python()), "-m", "keeper.localnet.node", "--port", str(port), "--manual-clock", "--outbox-bytes", str(outbox_bytes)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None and process.stdout.readline().startswith("ready ")
     return Node(process, f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port + 1}")
@@ -122,8 +123,10 @@ async def test_a_client_that_stops_reading_is_dropped_and_memory_stays_bounded(n
         rss_second = node.rss_mb()
         # Unbounded, each round's stalled clients would hold 8 x 40 x 800 kB = 244 MB.
         unbounded_mb = STALLED_CLIENTS * WRITES * ACCOUNT_BYTES * 4 / 3 / 2**20
-        print(f"node RSS: before {rss_before:.1f} MB; round 1 peak {first_peak:.1f}, after {rss_first:.1f}; "
-              f"round 2 peak {second_peak:.1f}, after {rss_second:.1f} (unbounded backlog per round: {unbounded_mb:.0f} MB)")
+        print(
+            f"node RSS: before {rss_before:.1f} MB; round 1 peak {first_peak:.1f}, after {rss_first:.1f}; "
+            f"round 2 peak {second_peak:.1f}, after {rss_second:.1f} (unbounded backlog per round: {unbounded_mb:.0f} MB)"
+        )
         assert max(first_peak, second_peak) - rss_before < unbounded_mb / 3
         assert rss_first - rss_before < 8  # the dropped clients' memory went back to the system
         assert rss_second - rss_first < 4  # and a second round leaves nothing either

@@ -70,11 +70,17 @@ async def holder(client: AsyncClient, funded: Keypair, localnet: Localnet) -> tu
     mint, authority = usdc(localnet)
     owner, delegate = Keypair(), Keypair()
     account = get_associated_token_address(owner.pubkey(), mint)
-    await send(client, funded, [
-        create_idempotent_associated_token_account(funded.pubkey(), owner.pubkey(), mint),
-        mint_to(MintToParams(TOKEN_PROGRAM_ID, mint, account, authority.pubkey(), 2_500_000)),
-        approve(ApproveParams(TOKEN_PROGRAM_ID, account, delegate.pubkey(), owner.pubkey(), 1_000_000)),
-    ], authority, owner)
+    await send(
+        client,
+        funded,
+        [
+            create_idempotent_associated_token_account(funded.pubkey(), owner.pubkey(), mint),
+            mint_to(MintToParams(TOKEN_PROGRAM_ID, mint, account, authority.pubkey(), 2_500_000)),
+            approve(ApproveParams(TOKEN_PROGRAM_ID, account, delegate.pubkey(), owner.pubkey(), 1_000_000)),
+        ],
+        authority,
+        owner,
+    )
     return owner, account, delegate
 
 
@@ -104,9 +110,18 @@ async def test_token_accounts_by_owner_and_delegate(localnet: Localnet, holder: 
     assert [item["pubkey"] for item in delegated["value"]] == [str(account)]
     assert result(localnet, "getTokenAccountsByDelegate", [str(owner.pubkey()), {"mint": str(mint)}])["value"] == []
     # Validators' refusals.
-    assert error(localnet, "getTokenAccountsByOwner", [str(owner.pubkey()), {"mint": str(Pubkey.new_unique())}]) == {"code": -32602, "message": "Invalid param: could not find mint"}
-    assert error(localnet, "getTokenAccountsByOwner", [str(owner.pubkey()), {"mint": str(account)}]) == {"code": -32602, "message": "Invalid param: not a Token mint"}
-    assert error(localnet, "getTokenAccountsByOwner", [str(owner.pubkey()), {"programId": str(Pubkey.new_unique())}]) == {"code": -32602, "message": "Invalid param: unrecognized Token program id"}
+    assert error(localnet, "getTokenAccountsByOwner", [str(owner.pubkey()), {"mint": str(Pubkey.new_unique())}]) == {
+        "code": -32602,
+        "message": "Invalid param: could not find mint",
+    }
+    assert error(localnet, "getTokenAccountsByOwner", [str(owner.pubkey()), {"mint": str(account)}]) == {
+        "code": -32602,
+        "message": "Invalid param: not a Token mint",
+    }
+    assert error(localnet, "getTokenAccountsByOwner", [str(owner.pubkey()), {"programId": str(Pubkey.new_unique())}]) == {
+        "code": -32602,
+        "message": "Invalid param: unrecognized Token program id",
+    }
     assert error(localnet, "getTokenAccountsByOwner", [str(owner.pubkey()), {"mint": str(mint), "programId": TOKEN_2022}])["code"] == -32602
     assert error(localnet, "getTokenAccountsByOwner", [str(owner.pubkey())])["code"] == -32602
 
@@ -168,15 +183,23 @@ async def test_blocks_and_block_times(client: AsyncClient, funded: Keypair, loca
     future = tip + 10_000
     assert error(localnet, "getBlock", [future]) == {"code": -32004, "message": f"Block not available for slot {future}"}
     assert error(localnet, "getBlockTime", [future])["code"] == -32004
-    assert error(localnet, "getBlock", [first - 1]) == {"code": -32001, "message": f"Block {first - 1} cleaned up, does not exist on node. First available block: {first}"}
-    assert error(localnet, "getBlock", [landed["slot"], {"commitment": "processed"}]) == {"code": -32602, "message": "Method does not support commitment below `confirmed`"}
+    assert error(localnet, "getBlock", [first - 1]) == {
+        "code": -32001,
+        "message": f"Block {first - 1} cleaned up, does not exist on node. First available block: {first}",
+    }
+    assert error(localnet, "getBlock", [landed["slot"], {"commitment": "processed"}]) == {
+        "code": -32602,
+        "message": "Method does not support commitment below `confirmed`",
+    }
     assert error(localnet, "getBlocks", [0, 600_000]) == {"code": -32602, "message": "Slot range too large; max 500000"}
     assert error(localnet, "getBlock", ["7"])["code"] == -32602
 
 
 async def test_a_v0_transaction_in_a_block_needs_max_supported_version(client: AsyncClient, funded: Keypair, localnet: Localnet) -> None:
     blockhash = (await client.get_latest_blockhash()).value.blockhash
-    message = MessageV0.try_compile(funded.pubkey(), [transfer(TransferParams(from_pubkey=funded.pubkey(), to_pubkey=Pubkey.new_unique(), lamports=10**6))], [], blockhash)
+    message = MessageV0.try_compile(
+        funded.pubkey(), [transfer(TransferParams(from_pubkey=funded.pubkey(), to_pubkey=Pubkey.new_unique(), lamports=10**6))], [], blockhash
+    )
     transaction = VersionedTransaction(message, [funded])
     signature = (await client.send_raw_transaction(bytes(transaction), SKIP_PREFLIGHT)).value
     await client.confirm_transaction(signature, commitment="confirmed")
@@ -226,8 +249,12 @@ def test_cluster_identity_schedules_and_samples(localnet: Localnet) -> None:
 def test_min_context_slot_and_with_context(localnet: Localnet) -> None:
     slot = result(localnet, "getSlot")
     far = slot + 1_000_000
-    for method, params in (("getSlot", [{"minContextSlot": far}]), ("getBalance", [str(Pubkey.new_unique()), {"minContextSlot": far}]),
-                           ("getAccountInfo", [str(Pubkey.new_unique()), {"minContextSlot": far}]), ("getLatestBlockhash", [{"minContextSlot": far}])):
+    for method, params in (
+        ("getSlot", [{"minContextSlot": far}]),
+        ("getBalance", [str(Pubkey.new_unique()), {"minContextSlot": far}]),
+        ("getAccountInfo", [str(Pubkey.new_unique()), {"minContextSlot": far}]),
+        ("getLatestBlockhash", [{"minContextSlot": far}]),
+    ):
         answer = error(localnet, method, params)
         assert answer["code"] == -32016 and answer["message"] == "Minimum context slot has not been reached"
         assert answer["data"]["contextSlot"] >= slot
@@ -242,7 +269,9 @@ def test_min_context_slot_and_with_context(localnet: Localnet) -> None:
 async def test_performance_samples_are_taken_every_period(tmp_path: Path) -> None:
     """A node started with a 1 s sample period reports the transactions of each period."""
     port = free_port_pair()
-    process = subprocess.Popen([str(chain_python()), "-m", "keeper.localnet.node", "--port", str(port), "--sample-secs", "1"], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [str(chain_python()), "-m", "keeper.localnet.node", "--port", str(port), "--sample-secs", "1"], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert process.stdout is not None and process.stdout.readline().startswith("ready ")
         node = Localnet(f"http://127.0.0.1:{port}", tmp_path, process, tmp_path / "none.log")

@@ -74,7 +74,9 @@ async def test_spl_mint_token_account_mint_to_and_queries(client: AsyncClient, f
     instructions = [
         create_account(CreateAccountParams(from_pubkey=funded.pubkey(), to_pubkey=mint.pubkey(), lamports=rent_mint, space=MINT_SIZE, owner=TOKEN_PROGRAM_ID)),
         initialize_mint(InitializeMintParams(decimals=6, program_id=TOKEN_PROGRAM_ID, mint=mint.pubkey(), mint_authority=funded.pubkey())),
-        create_account(CreateAccountParams(from_pubkey=funded.pubkey(), to_pubkey=holder.pubkey(), lamports=rent_account, space=TOKEN_ACCOUNT_SIZE, owner=TOKEN_PROGRAM_ID)),
+        create_account(
+            CreateAccountParams(from_pubkey=funded.pubkey(), to_pubkey=holder.pubkey(), lamports=rent_account, space=TOKEN_ACCOUNT_SIZE, owner=TOKEN_PROGRAM_ID)
+        ),
         initialize_account(InitializeAccountParams(program_id=TOKEN_PROGRAM_ID, account=holder.pubkey(), mint=mint.pubkey(), owner=owner)),
         mint_to(MintToParams(program_id=TOKEN_PROGRAM_ID, mint=mint.pubkey(), dest=holder.pubkey(), mint_authority=funded.pubkey(), amount=1_234_500_000)),
     ]
@@ -88,14 +90,20 @@ async def test_spl_mint_token_account_mint_to_and_queries(client: AsyncClient, f
     by_size = (await client.get_program_accounts(TOKEN_PROGRAM_ID, encoding="base64", filters=[TOKEN_ACCOUNT_SIZE])).value
     assert holder.pubkey() in [keyed.pubkey for keyed in by_size]
     assert mint.pubkey() not in [keyed.pubkey for keyed in by_size]
-    by_mint = (await client.get_program_accounts(TOKEN_PROGRAM_ID, encoding="base64", filters=[TOKEN_ACCOUNT_SIZE, MemcmpOpts(offset=0, bytes=str(mint.pubkey()))])).value
+    by_mint = (
+        await client.get_program_accounts(TOKEN_PROGRAM_ID, encoding="base64", filters=[TOKEN_ACCOUNT_SIZE, MemcmpOpts(offset=0, bytes=str(mint.pubkey()))])
+    ).value
     assert [keyed.pubkey for keyed in by_mint] == [holder.pubkey()]
     assert bytes(by_mint[0].account.data)[32:64] == bytes(owner)
     by_owner = (await client.get_program_accounts(TOKEN_PROGRAM_ID, encoding="base64", filters=[MemcmpOpts(offset=32, bytes=str(owner))])).value
     assert [keyed.pubkey for keyed in by_owner] == [holder.pubkey()]
     nobody = (await client.get_program_accounts(TOKEN_PROGRAM_ID, encoding="base64", filters=[MemcmpOpts(offset=32, bytes=str(Pubkey.new_unique()))])).value
     assert nobody == []
-    sliced = (await client.get_program_accounts(TOKEN_PROGRAM_ID, encoding="base64", data_slice=DataSliceOpts(offset=64, length=8), filters=[MemcmpOpts(offset=0, bytes=str(mint.pubkey()))])).value
+    sliced = (
+        await client.get_program_accounts(
+            TOKEN_PROGRAM_ID, encoding="base64", data_slice=DataSliceOpts(offset=64, length=8), filters=[MemcmpOpts(offset=0, bytes=str(mint.pubkey()))]
+        )
+    ).value
     assert [int.from_bytes(bytes(keyed.account.data), "little") for keyed in sliced] == [1_234_500_000]
 
     mint_info = (await client.get_account_info(mint.pubkey())).value
@@ -105,10 +113,26 @@ async def test_spl_mint_token_account_mint_to_and_queries(client: AsyncClient, f
 
 
 def test_program_accounts_with_context_and_base64_memcmp(localnet: Localnet) -> None:
-    faucet = raw_rpc(localnet.url, {"jsonrpc": "2.0", "id": 1, "method": "getProgramAccounts", "params": ["11111111111111111111111111111111", {"encoding": "base64", "withContext": True, "filters": [{"dataSize": 0}]}]})["result"]
+    faucet = raw_rpc(
+        localnet.url,
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "getProgramAccounts",
+            "params": ["11111111111111111111111111111111", {"encoding": "base64", "withContext": True, "filters": [{"dataSize": 0}]}],
+        },
+    )["result"]
     assert faucet["context"]["slot"] >= 0 and len(faucet["value"]) >= 3  # faucet, admin, keeper at least
     mint_filter = {"memcmp": {"offset": 0, "bytes": base64.b64encode(b"\x01").decode(), "encoding": "base64"}}
-    result = raw_rpc(localnet.url, {"jsonrpc": "2.0", "id": 1, "method": "getProgramAccounts", "params": [str(TOKEN_PROGRAM_ID), {"encoding": "base64", "filters": [mint_filter, {"dataSize": MINT_SIZE}]}]})
+    result = raw_rpc(
+        localnet.url,
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "getProgramAccounts",
+            "params": [str(TOKEN_PROGRAM_ID), {"encoding": "base64", "filters": [mint_filter, {"dataSize": MINT_SIZE}]}],
+        },
+    )
     assert isinstance(result["result"], list)
     for keyed in result["result"]:
         assert base64.b64decode(keyed["account"]["data"][0])[0] == 1
@@ -135,7 +159,10 @@ def test_preflight_failure_wire_format_has_code_32002(localnet: Localnet) -> Non
     blockhash = raw_rpc(localnet.url, {"jsonrpc": "2.0", "id": 1, "method": "getLatestBlockhash"})["result"]["value"]["blockhash"]
     instruction = transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=Pubkey.new_unique(), lamports=5 * LAMPORTS_PER_SOL))
     transaction = Transaction([payer], Message([instruction], payer.pubkey()), Hash.from_string(blockhash))
-    error = raw_rpc(localnet.url, {"jsonrpc": "2.0", "id": 1, "method": "sendTransaction", "params": [base64.b64encode(bytes(transaction)).decode(), {"encoding": "base64"}]})["error"]
+    error = raw_rpc(
+        localnet.url,
+        {"jsonrpc": "2.0", "id": 1, "method": "sendTransaction", "params": [base64.b64encode(bytes(transaction)).decode(), {"encoding": "base64"}]},
+    )["error"]
     assert error["code"] == -32002
     assert error["data"]["err"] == {"InstructionError": [0, {"Custom": 1}]}
     assert error["data"]["logs"][-1] == "Program 11111111111111111111111111111111 failed: custom program error: 0x1"
@@ -179,14 +206,24 @@ async def test_unknown_blockhash_and_duplicate_are_rejected(client: AsyncClient,
 
 async def test_simulate_success_failure_and_unsigned(client: AsyncClient, funded: Keypair) -> None:
     target = Pubkey.new_unique()
-    ok = (await client.simulate_transaction(await signed(client, funded, [transfer(TransferParams(from_pubkey=funded.pubkey(), to_pubkey=target, lamports=LAMPORTS_PER_SOL))]), sig_verify=True)).value
+    ok = (
+        await client.simulate_transaction(
+            await signed(client, funded, [transfer(TransferParams(from_pubkey=funded.pubkey(), to_pubkey=target, lamports=LAMPORTS_PER_SOL))]), sig_verify=True
+        )
+    ).value
     assert ok.err is None and ok.units_consumed == 150 and ok.logs[-1].endswith("success")
     assert (await client.get_balance(target)).value == 0  # simulation commits nothing
-    failing = (await client.simulate_transaction(await signed(client, funded, [transfer(TransferParams(from_pubkey=funded.pubkey(), to_pubkey=target, lamports=10**6 * LAMPORTS_PER_SOL))]))).value
+    failing = (
+        await client.simulate_transaction(
+            await signed(client, funded, [transfer(TransferParams(from_pubkey=funded.pubkey(), to_pubkey=target, lamports=10**6 * LAMPORTS_PER_SOL))])
+        )
+    ).value
     assert failing.err == TransactionErrorInstructionError(0, InstructionErrorCustom(1))
     blockhash = (await client.get_latest_blockhash()).value.blockhash
     # A new account must hold its rent-exempt minimum (890,880 lamports for 0 bytes) or the runtime refuses it.
-    unsigned = Transaction.new_unsigned(Message.new_with_blockhash([transfer(TransferParams(from_pubkey=funded.pubkey(), to_pubkey=target, lamports=890_880))], funded.pubkey(), blockhash))
+    unsigned = Transaction.new_unsigned(
+        Message.new_with_blockhash([transfer(TransferParams(from_pubkey=funded.pubkey(), to_pubkey=target, lamports=890_880))], funded.pubkey(), blockhash)
+    )
     assert (await client.simulate_transaction(unsigned, sig_verify=False)).value.err is None
     with pytest.raises(RPCException) as raised:
         await client.simulate_transaction(unsigned, sig_verify=True)
@@ -198,7 +235,18 @@ def test_simulate_reports_requested_accounts_and_replacement_blockhash(localnet:
     raw_rpc(localnet.url, {"jsonrpc": "2.0", "id": 1, "method": "requestAirdrop", "params": [str(payer.pubkey()), LAMPORTS_PER_SOL]})
     instruction = transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=target, lamports=7 * 10**8))
     transaction = Transaction([payer], Message([instruction], payer.pubkey()), Hash.new_unique())  # blockhash to be replaced
-    value = raw_rpc(localnet.url, {"jsonrpc": "2.0", "id": 1, "method": "simulateTransaction", "params": [base64.b64encode(bytes(transaction)).decode(), {"encoding": "base64", "replaceRecentBlockhash": True, "accounts": {"addresses": [str(target)], "encoding": "base64"}}]})["result"]["value"]
+    value = raw_rpc(
+        localnet.url,
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "simulateTransaction",
+            "params": [
+                base64.b64encode(bytes(transaction)).decode(),
+                {"encoding": "base64", "replaceRecentBlockhash": True, "accounts": {"addresses": [str(target)], "encoding": "base64"}},
+            ],
+        },
+    )["result"]["value"]
     assert value["err"] is None
     assert value["accounts"][0]["lamports"] == 7 * 10**8
     assert value["replacementBlockhash"]["blockhash"]
@@ -206,7 +254,9 @@ def test_simulate_reports_requested_accounts_and_replacement_blockhash(localnet:
 
 async def test_versioned_transaction_needs_max_supported_version(client: AsyncClient, funded: Keypair, localnet: Localnet) -> None:
     blockhash = (await client.get_latest_blockhash()).value.blockhash
-    message = MessageV0.try_compile(funded.pubkey(), [transfer(TransferParams(from_pubkey=funded.pubkey(), to_pubkey=Pubkey.new_unique(), lamports=10**6))], [], blockhash)
+    message = MessageV0.try_compile(
+        funded.pubkey(), [transfer(TransferParams(from_pubkey=funded.pubkey(), to_pubkey=Pubkey.new_unique(), lamports=10**6))], [], blockhash
+    )
     signature = await send_and_confirm(client, VersionedTransaction(message, [funded]))
     error = raw_rpc(localnet.url, {"jsonrpc": "2.0", "id": 1, "method": "getTransaction", "params": [str(signature), {"encoding": "json"}]})["error"]
     assert error["code"] == -32015

@@ -45,7 +45,8 @@ def test_the_runtime_is_agave_4_with_p_token() -> None:
     from solders.instruction import AccountMeta, Instruction
 
     prefund = Instruction(
-        SYSTEM_PROGRAM_ID, data,
+        SYSTEM_PROGRAM_ID,
+        data,
         [AccountMeta(target.pubkey(), True, True), AccountMeta(payer.pubkey(), True, True)],
     )
     record = chain.send_instructions([prefund], payer, target)
@@ -57,14 +58,26 @@ def test_the_runtime_is_agave_4_with_p_token() -> None:
 
     mint, source, destination = Keypair(), Keypair(), Keypair()
     token = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
-    setup = [create_account(CreateAccountParams(from_pubkey=payer.pubkey(), to_pubkey=k.pubkey(), lamports=chain.rent_exempt_minimum(n), space=n, owner=token))
-             for k, n in ((mint, 82), (source, 165), (destination, 165))]
+    setup = [
+        create_account(CreateAccountParams(from_pubkey=payer.pubkey(), to_pubkey=k.pubkey(), lamports=chain.rent_exempt_minimum(n), space=n, owner=token))
+        for k, n in ((mint, 82), (source, 165), (destination, 165))
+    ]
     initialize_mint = Instruction(token, bytes([20, 0]) + bytes(payer.pubkey()) + bytes([0]), [AccountMeta(mint.pubkey(), False, True)])
-    initialize = [Instruction(token, bytes([18]) + bytes(payer.pubkey()), [AccountMeta(k.pubkey(), False, True), AccountMeta(mint.pubkey(), False, False)])
-                  for k in (source, destination)]
-    mint_to = Instruction(token, bytes([7]) + struct.pack("<Q", 1_000), [AccountMeta(mint.pubkey(), False, True), AccountMeta(source.pubkey(), False, True), AccountMeta(payer.pubkey(), True, False)])
+    initialize = [
+        Instruction(token, bytes([18]) + bytes(payer.pubkey()), [AccountMeta(k.pubkey(), False, True), AccountMeta(mint.pubkey(), False, False)])
+        for k in (source, destination)
+    ]
+    mint_to = Instruction(
+        token,
+        bytes([7]) + struct.pack("<Q", 1_000),
+        [AccountMeta(mint.pubkey(), False, True), AccountMeta(source.pubkey(), False, True), AccountMeta(payer.pubkey(), True, False)],
+    )
     chain.send_instructions([*setup, initialize_mint, *initialize, mint_to], payer, mint, source, destination).raise_for_error()
-    transfer_tokens = Instruction(token, bytes([3]) + struct.pack("<Q", 400), [AccountMeta(source.pubkey(), False, True), AccountMeta(destination.pubkey(), False, True), AccountMeta(payer.pubkey(), True, False)])
+    transfer_tokens = Instruction(
+        token,
+        bytes([3]) + struct.pack("<Q", 400),
+        [AccountMeta(source.pubkey(), False, True), AccountMeta(destination.pubkey(), False, True), AccountMeta(payer.pubkey(), True, False)],
+    )
     record = chain.send_instructions([transfer_tokens], payer).raise_for_error()
     assert record.result.compute_units_consumed < 500, record.result.logs
 

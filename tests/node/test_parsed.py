@@ -17,11 +17,27 @@ def mint_data(decimals: int, supply: int, authority: Pubkey | None) -> bytes:
     return option(authority) + supply.to_bytes(8, "little") + bytes([decimals, 1]) + option(None)
 
 
-def token_account_data(mint: Pubkey, owner: Pubkey, amount: int, *, delegate: Pubkey | None = None, native: int | None = None,
-                       delegated: int = 0, close_authority: Pubkey | None = None) -> bytes:
+def token_account_data(
+    mint: Pubkey,
+    owner: Pubkey,
+    amount: int,
+    *,
+    delegate: Pubkey | None = None,
+    native: int | None = None,
+    delegated: int = 0,
+    close_authority: Pubkey | None = None,
+) -> bytes:
     native_option = (b"\x01\x00\x00\x00" + native.to_bytes(8, "little")) if native is not None else bytes(12)
-    return (bytes(mint) + bytes(owner) + amount.to_bytes(8, "little") + option(delegate) + b"\x01" + native_option
-            + delegated.to_bytes(8, "little") + option(close_authority))
+    return (
+        bytes(mint)
+        + bytes(owner)
+        + amount.to_bytes(8, "little")
+        + option(delegate)
+        + b"\x01"
+        + native_option
+        + delegated.to_bytes(8, "little")
+        + option(close_authority)
+    )
 
 
 def test_token_account_with_every_optional_field() -> None:
@@ -57,7 +73,10 @@ def test_token_2022_accounts_with_extensions() -> None:
     extended_mint = mint_data(6, 42, None) + bytes(165 - 82) + b"\x01" + bytes(8)
     parsed_mint = parse_account(Account(10**9, extended_mint, TOKEN_2022_PROGRAM_ID), extended_mint, lambda _: None)
     assert parsed_mint is not None and parsed_mint["program"] == "spl-token-2022"
-    assert parsed_mint["parsed"] == {"info": {"mintAuthority": None, "supply": "42", "decimals": 6, "isInitialized": True, "freezeAuthority": None}, "type": "mint"}
+    assert parsed_mint["parsed"] == {
+        "info": {"mintAuthority": None, "supply": "42", "decimals": 6, "isInitialized": True, "freezeAuthority": None},
+        "type": "mint",
+    }
     extended_account = token_account_data(mint, owner, 7) + b"\x02" + bytes(8)
     mints = {mint: Account(10**9, extended_mint, TOKEN_2022_PROGRAM_ID)}
     parsed = parse_account(Account(10**9, extended_account, TOKEN_2022_PROGRAM_ID), extended_account, mints.get)

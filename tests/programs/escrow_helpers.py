@@ -119,8 +119,6 @@ def max_price(hours: int, usdc: bool) -> int:
 # --- instruction plumbing ----------------------------------------------------------------------
 
 
-
-
 def kind_name(value: Any) -> str:
     """Name of a decoded Anchor enum variant: accounts' enums are decoded to their names,
     events' (anchorpy) to variant objects."""
@@ -135,14 +133,22 @@ def plain_token_account(harness: Harness, owner: Pubkey, mint: Pubkey) -> Pubkey
     from keeper.client.addresses import TOKEN_PROGRAM_ID
 
     payer, account = harness.roles.admin, Keypair()
-    harness.ok([
-        create_account(CreateAccountParams(
-            from_pubkey=payer.pubkey(), to_pubkey=account.pubkey(),
-            lamports=harness.chain.rent_exempt_minimum(TOKEN_ACCOUNT_SIZE), space=TOKEN_ACCOUNT_SIZE,
-            owner=TOKEN_PROGRAM_ID)),
-        initialize_account(InitializeAccountParams(
-            program_id=TOKEN_PROGRAM_ID, account=account.pubkey(), mint=mint, owner=owner)),
-    ], payer, account)
+    harness.ok(
+        [
+            create_account(
+                CreateAccountParams(
+                    from_pubkey=payer.pubkey(),
+                    to_pubkey=account.pubkey(),
+                    lamports=harness.chain.rent_exempt_minimum(TOKEN_ACCOUNT_SIZE),
+                    space=TOKEN_ACCOUNT_SIZE,
+                    owner=TOKEN_PROGRAM_ID,
+                )
+            ),
+            initialize_account(InitializeAccountParams(program_id=TOKEN_PROGRAM_ID, account=account.pubkey(), mint=mint, owner=owner)),
+        ],
+        payer,
+        account,
+    )
     return account.pubkey()
 
 
@@ -150,10 +156,16 @@ def clone_account(harness: Harness, source: Pubkey, owner: Pubkey | None = None)
     """A copy of `source` (same data and lamports) at a fresh address, optionally re-owned."""
     original = harness.chain.get_account(source)
     address = Keypair().pubkey()
-    harness.chain.set_account(address, Account(
-        lamports=original.lamports, data=bytes(original.data), owner=owner or original.owner,
-        executable=False, rent_epoch=original.rent_epoch,
-    ))
+    harness.chain.set_account(
+        address,
+        Account(
+            lamports=original.lamports,
+            data=bytes(original.data),
+            owner=owner or original.owner,
+            executable=False,
+            rent_epoch=original.rent_epoch,
+        ),
+    )
     return address
 
 
@@ -280,8 +292,7 @@ class Escrow:
         address = StakingAddresses.node(node_key.pubkey())
         ix = self.h.programs.staking.instruction(
             "register_node",
-            {"params": {"gpu_model": "NVIDIA H100 80GB", "tier": 1, "staker_share_bps": staker_share_bps,
-                        "token_share_bps": token_share_bps}},
+            {"params": {"gpu_model": "NVIDIA H100 80GB", "tier": 1, "staker_share_bps": staker_share_bps, "token_share_bps": token_share_bps}},
             {"operator": operator.pubkey(), "node_key": node_key.pubkey(), "node": address},
         )
         self.h.ok(ix, operator, node_key)
@@ -293,7 +304,8 @@ class Escrow:
     def set_node_active(self, node: NodeInfo, active: bool) -> None:
         params = {k: None for k in ("operator", "gpu_model", "tier", "staker_share_bps", "token_share_bps")}
         ix = self.h.programs.staking.instruction(
-            "update_node", {"params": {**params, "active": active}},
+            "update_node",
+            {"params": {**params, "active": active}},
             {"operator": node.operator.pubkey(), "config": StakingAddresses.config, "node": node.address},
         )
         self.h.ok(ix, node.operator)
@@ -317,17 +329,25 @@ class Escrow:
         accounts.update(override)
         return self.idl.instruction("accept_authority", {}, accounts)
 
-    def hand_over(self, current_admin: Keypair, *, admin: Keypair | None = None,
-                  oracle_authority: Keypair | None = None) -> None:
+    def hand_over(self, current_admin: Keypair, *, admin: Keypair | None = None, oracle_authority: Keypair | None = None) -> None:
         """Both steps of a handover: `current_admin` proposes, each proposed key accepts."""
         changes = {name: key.pubkey() for name, key in (("admin", admin), ("oracle_authority", oracle_authority)) if key}
         self.h.ok(self.update_config_ix(current_admin.pubkey(), **changes), current_admin)
         for key in {k.pubkey(): k for k in (admin, oracle_authority) if k}.values():
             self.h.ok(self.accept_authority_ix(key.pubkey()), self.cranker, key)
 
-    def new_job(self, mint: Pubkey, hours: int, price: int, *, node: NodeInfo | None = None,
-                renter: Keypair | None = None, fund: int | None = None, job_id: int | None = None,
-                with_ledger: bool = True) -> JobRef:
+    def new_job(
+        self,
+        mint: Pubkey,
+        hours: int,
+        price: int,
+        *,
+        node: NodeInfo | None = None,
+        renter: Keypair | None = None,
+        fund: int | None = None,
+        job_id: int | None = None,
+        with_ledger: bool = True,
+    ) -> JobRef:
         """A job reference with a funded renter (not yet opened) that has its job-id ledger, unless
         `with_ledger` is false (then `open` creates it with the job, as wallets do)."""
         renter = renter or self.h.wallet()
@@ -340,8 +360,7 @@ class Escrow:
             fund = q.deposit if q else 0
         renter_token = self.fund(renter.pubkey(), mint, fund) if fund else self.h.token_account(renter.pubkey(), mint)
         address = EscrowAddresses.job(renter.pubkey(), job_id)
-        return JobRef(renter, job_id, address, EscrowAddresses.vault(mint), mint, node or self.node,
-                      renter_token, hours, price)
+        return JobRef(renter, job_id, address, EscrowAddresses.vault(mint), mint, node or self.node, renter_token, hours, price)
 
     def open_renter_ledger(self, renter: Keypair) -> None:
         """Creates the renter's job-id ledger unless it exists (what wallets do before a first job)."""
@@ -365,8 +384,14 @@ class Escrow:
         args = {"job_id": job.job_id, "hours_reserved": job.hours, "price_per_hour": job.price}
         args.update({k: override.pop(k) for k in list(override) if k in args})
         accounts = {
-            "renter": job.renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(job.renter.pubkey()),
-            "config": EscrowAddresses.config, "node": job.node.address, "job": job.address, "payment_mint": job.mint, "escrow_vault": job.vault, "renter_token_account": job.renter_token,
+            "renter": job.renter.pubkey(),
+            "renter_ledger": EscrowAddresses.renter_ledger(job.renter.pubkey()),
+            "config": EscrowAddresses.config,
+            "node": job.node.address,
+            "job": job.address,
+            "payment_mint": job.mint,
+            "escrow_vault": job.vault,
+            "renter_token_account": job.renter_token,
         }
         accounts.update(override)
         return self.idl.instruction("open_job", args, accounts)
@@ -383,9 +408,14 @@ class Escrow:
 
     def settle_ix(self, job: JobRef, /, **override: Any) -> Instruction:
         accounts = {
-            "config": EscrowAddresses.config, "job": job.address, "node": job.node.address, "renter": job.renter.pubkey(),
-            "escrow_vault": job.vault, "operator_token_account": associated_token_address(job.node.operator.pubkey(), job.mint),
-            "treasury_token_account": self.treasury_ata(job.mint), "burn_vault": RewardsAddresses.burn_vault,
+            "config": EscrowAddresses.config,
+            "job": job.address,
+            "node": job.node.address,
+            "renter": job.renter.pubkey(),
+            "escrow_vault": job.vault,
+            "operator_token_account": associated_token_address(job.node.operator.pubkey(), job.mint),
+            "treasury_token_account": self.treasury_ata(job.mint),
+            "burn_vault": RewardsAddresses.burn_vault,
             "renter_token_account": job.renter_token,
         }
         accounts.update(override)
@@ -393,8 +423,12 @@ class Escrow:
 
     def _refund_ix(self, name: str, job: JobRef, /, **override: Any) -> Instruction:
         accounts = {
-            "renter": job.renter.pubkey(), "config": EscrowAddresses.config, "job": job.address, "escrow_vault": job.vault,
-            "renter_token_account": job.renter_token, "treasury_token_account": self.treasury_ata(job.mint),
+            "renter": job.renter.pubkey(),
+            "config": EscrowAddresses.config,
+            "job": job.address,
+            "escrow_vault": job.vault,
+            "renter_token_account": job.renter_token,
+            "treasury_token_account": self.treasury_ata(job.mint),
         }
         accounts.update(override)
         return self.idl.instruction(name, {}, accounts)
@@ -472,8 +506,7 @@ class Escrow:
         return out
 
     def watch(self, job: JobRef) -> list[Pubkey]:
-        return [*self.money_accounts(job).values(), job.address, EscrowAddresses.renter_ledger(job.renter.pubkey()),
-                EscrowAddresses.config]
+        return [*self.money_accounts(job).values(), job.address, EscrowAddresses.renter_ledger(job.renter.pubkey()), EscrowAddresses.config]
 
 
 def deltas(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:

@@ -42,6 +42,8 @@ def fresh_chain(start_unix_timestamp: int = START_TS) -> LocalnetChain:
     node = SessionNode.current
     assert node is not None, "no localnet node for this session (the program_node fixture did not run)"
     return node.fresh(start_unix_timestamp)
+
+
 def session_roles() -> Roles:
     """New protocol roles whose admin is the session's deployer: the programs' upgrade
     authority, the only key their `initialize` accepts."""
@@ -130,8 +132,13 @@ class Harness:
         treasury = self.roles.treasury
         source = associated_token_address(treasury.pubkey(), self.io_mint)
         params = TransferCheckedParams(
-            program_id=TOKEN_PROGRAM_ID, source=source, mint=self.io_mint, dest=destination,
-            owner=treasury.pubkey(), amount=amount, decimals=IO_DECIMALS,
+            program_id=TOKEN_PROGRAM_ID,
+            source=source,
+            mint=self.io_mint,
+            dest=destination,
+            owner=treasury.pubkey(),
+            amount=amount,
+            decimals=IO_DECIMALS,
         )
         self.chain.send_instructions([transfer_checked(params)], treasury).raise_for_error()
         return destination
@@ -153,7 +160,11 @@ class Harness:
         return self.send(instructions, payer, *signers).raise_for_error()
 
     def fails(
-        self, expected_error: str, instructions: Instruction | Iterable[Instruction], payer: Keypair, *signers: Keypair,
+        self,
+        expected_error: str,
+        instructions: Instruction | Iterable[Instruction],
+        payer: Keypair,
+        *signers: Keypair,
         watch: Iterable[Pubkey] = (),
     ) -> TransactionRecord:
         """Sends, asserts the named Anchor error, and asserts `watch` accounts are unchanged."""
@@ -185,10 +196,7 @@ class Harness:
 def unsigned(instruction: Instruction, signer: Pubkey) -> Instruction:
     """The same instruction with `signer`'s account no longer marked as signing (the way a
     caller leaves out a required signature)."""
-    metas = [
-        AccountMeta(meta.pubkey, is_signer=False, is_writable=meta.is_writable) if meta.pubkey == signer else meta
-        for meta in instruction.accounts
-    ]
+    metas = [AccountMeta(meta.pubkey, is_signer=False, is_writable=meta.is_writable) if meta.pubkey == signer else meta for meta in instruction.accounts]
     return Instruction(instruction.program_id, instruction.data, metas)
 
 

@@ -37,7 +37,10 @@ def already_in_use(record: TransactionRecord) -> bool:
 
 
 def fails_in_use(
-    h: Harness, instructions: Instruction | Iterable[Instruction], payer: Keypair, *signers: Keypair,
+    h: Harness,
+    instructions: Instruction | Iterable[Instruction],
+    payer: Keypair,
+    *signers: Keypair,
     watch: Iterable[Pubkey] = (),
 ) -> TransactionRecord:
     """Sends, asserts `init` refused an address already in use, and asserts `watch` accounts are

@@ -69,9 +69,8 @@ def staking_events(h: Harness, record: TransactionRecord, name: str) -> list[Any
     return [e.data for e in h.programs.staking.decode_events(record.result.logs) if e.name == name]
 
 
-
-
 # --- clock --------------------------------------------------------------------------------------
+
 
 def hour_end(hour: int) -> int:
     """The first second after hour `hour` (hour h spans [start + 3600h, start + 3600(h+1)))."""
@@ -85,6 +84,7 @@ def warp_to(h: Harness, unix_timestamp: int) -> None:
 
 
 # --- state --------------------------------------------------------------------------------------
+
 
 def _decode(h: Harness, program: str, kind: str, address: Pubkey) -> Any:
     account = h.chain.get_account(address)
@@ -134,60 +134,84 @@ def balance(h: Harness, token_account: Pubkey) -> int:
 
 # --- rewards instructions ----------------------------------------------------------------------
 
+
 def emit_ix(h: Harness, max_hours: int, **accounts: Pubkey) -> Instruction:
     base = {
-        "config": R.config, "emission": R.emission, "io_mint": R.io_mint, "mint_authority": R.mint_authority,
+        "config": R.config,
+        "emission": R.emission,
+        "io_mint": R.io_mint,
+        "mint_authority": R.mint_authority,
         "reward_vault": R.reward_vault,
     }
     return h.programs.rewards.instruction("emit", {"max_hours": max_hours}, {**base, **accounts})
 
 
-def post_root_ix(
-    h: Harness, epoch: int, root: bytes, total: int, leaf_count: int, keeper: Pubkey | None = None, **accounts: Pubkey
-) -> Instruction:
+def post_root_ix(h: Harness, epoch: int, root: bytes, total: int, leaf_count: int, keeper: Pubkey | None = None, **accounts: Pubkey) -> Instruction:
     base = {
-        "config": R.config, "emission": R.emission, "epoch_root": R.epoch_root(epoch),
+        "config": R.config,
+        "emission": R.emission,
+        "epoch_root": R.epoch_root(epoch),
         "keeper_authority": keeper or h.roles.keeper.pubkey(),
     }
     return h.programs.rewards.instruction(
-        "post_epoch_root", {"epoch": epoch, "root": list(root), "total": total, "leaf_count": leaf_count},
+        "post_epoch_root",
+        {"epoch": epoch, "root": list(root), "total": total, "leaf_count": leaf_count},
         {**base, **accounts},
     )
 
 
 def claim_ix(
-    h: Harness, epoch: int, amount: int, proof: list[bytes], node: Pubkey, operator_token: Pubkey, payer: Pubkey,
+    h: Harness,
+    epoch: int,
+    amount: int,
+    proof: list[bytes],
+    node: Pubkey,
+    operator_token: Pubkey,
+    payer: Pubkey,
     **accounts: Pubkey,
 ) -> Instruction:
     base = {
-        "epoch_root": R.epoch_root(epoch), "emission": R.emission, "node": node,
-        "claim_receipt": R.claim_receipt(epoch, node), "operator_token": operator_token,
-        "reward_vault": R.reward_vault, "mint_authority": R.mint_authority,
-        "staker_reward_vault": S.staker_reward_vault, "payer": payer,
+        "epoch_root": R.epoch_root(epoch),
+        "emission": R.emission,
+        "node": node,
+        "claim_receipt": R.claim_receipt(epoch, node),
+        "operator_token": operator_token,
+        "reward_vault": R.reward_vault,
+        "mint_authority": R.mint_authority,
+        "staker_reward_vault": S.staker_reward_vault,
+        "payer": payer,
     }
-    return h.programs.rewards.instruction(
-        "claim", {"epoch": epoch, "amount": amount, "proof": [list(p) for p in proof]}, {**base, **accounts}
-    )
+    return h.programs.rewards.instruction("claim", {"epoch": epoch, "amount": amount, "proof": [list(p) for p in proof]}, {**base, **accounts})
 
 
 def burn_ix(h: Harness, epoch: int, payer: Pubkey, **accounts: Pubkey) -> Instruction:
     base = {
-        "config": R.config, "emission": R.emission, "burn_ledger": R.burn_ledger, "burn_epoch": R.burn_epoch(epoch),
-        "burn_vault": R.burn_vault, "io_mint": R.io_mint, "mint_authority": R.mint_authority, "payer": payer,
+        "config": R.config,
+        "emission": R.emission,
+        "burn_ledger": R.burn_ledger,
+        "burn_epoch": R.burn_epoch(epoch),
+        "burn_vault": R.burn_vault,
+        "io_mint": R.io_mint,
+        "mint_authority": R.mint_authority,
+        "payer": payer,
     }
     return h.programs.rewards.instruction("burn", {"epoch": epoch}, {**base, **accounts})
 
 
 def update_config_ix(h: Harness, admin: Pubkey, new_admin: Pubkey | None, new_keeper: Pubkey | None) -> Instruction:
     return h.programs.rewards.instruction(
-        "update_config", {"new_admin": new_admin, "new_keeper_authority": new_keeper},
+        "update_config",
+        {"new_admin": new_admin, "new_keeper_authority": new_keeper},
         {"admin": admin, "config": R.config},
     )
 
 
 def mint_genesis_ix(programs: Programs, admin: Pubkey, destination: Pubkey, **accounts: Pubkey) -> Instruction:
     base = {
-        "admin": admin, "config": R.config, "io_mint": R.io_mint, "mint_authority": R.mint_authority,
+        "admin": admin,
+        "config": R.config,
+        "io_mint": R.io_mint,
+        "mint_authority": R.mint_authority,
         "destination": destination,
     }
     return programs.rewards.instruction("mint_genesis", {}, {**base, **accounts})
@@ -195,16 +219,23 @@ def mint_genesis_ix(programs: Programs, admin: Pubkey, destination: Pubkey, **ac
 
 def initialize_ix(programs: Programs, admin: Pubkey, keeper: Pubkey, start_ts: int) -> Instruction:
     return programs.rewards.instruction(
-        "initialize", {"start_ts": start_ts, "keeper_authority": keeper},
+        "initialize",
+        {"start_ts": start_ts, "keeper_authority": keeper},
         {
-            "admin": admin, "config": R.config, "emission": R.emission, "burn_ledger": R.burn_ledger,
-            "mint_authority": R.mint_authority, "io_mint": R.io_mint, "reward_vault": R.reward_vault,
+            "admin": admin,
+            "config": R.config,
+            "emission": R.emission,
+            "burn_ledger": R.burn_ledger,
+            "mint_authority": R.mint_authority,
+            "io_mint": R.io_mint,
+            "reward_vault": R.reward_vault,
             "burn_vault": R.burn_vault,
         },
     )
 
 
 # --- emission -----------------------------------------------------------------------------------
+
 
 @dataclass
 class ScheduleModel:
@@ -252,12 +283,18 @@ def emit_through(h: Harness, model: ScheduleModel, hours: int, batch: int = 168)
 
 # --- tokens and staking -------------------------------------------------------------------------
 
+
 def send_io(h: Harness, destination: Pubkey, amount: int) -> None:
     """Moves genesis IO from the treasury into any IO token account (e.g. the burn vault)."""
     treasury = h.roles.treasury
     params = TransferCheckedParams(
-        program_id=TOKEN_PROGRAM_ID, source=associated_token_address(treasury.pubkey(), h.io_mint), mint=h.io_mint,
-        dest=destination, owner=treasury.pubkey(), amount=amount, decimals=IO_DECIMALS,
+        program_id=TOKEN_PROGRAM_ID,
+        source=associated_token_address(treasury.pubkey(), h.io_mint),
+        mint=h.io_mint,
+        dest=destination,
+        owner=treasury.pubkey(),
+        amount=amount,
+        decimals=IO_DECIMALS,
     )
     h.ok(transfer_checked(params), treasury)
 
@@ -277,11 +314,11 @@ def register_node(h: Harness, staker_share_bps: int = 200, token_share_bps: int 
     h.ok(
         h.programs.staking.instruction(
             "register_node",
-            {"params": {"gpu_model": "H100", "tier": 1, "staker_share_bps": staker_share_bps,
-                        "token_share_bps": token_share_bps}},
+            {"params": {"gpu_model": "H100", "tier": 1, "staker_share_bps": staker_share_bps, "token_share_bps": token_share_bps}},
             {"operator": operator.pubkey(), "node_key": node_key.pubkey(), "node": node},
         ),
-        operator, node_key,
+        operator,
+        node_key,
     )
     operator_io = h.token_account(operator.pubkey(), h.io_mint)
     return NodeInfo(operator, node_key, node, operator_io, staker_share_bps)
@@ -291,14 +328,24 @@ def stake(h: Harness, node: Pubkey, amount: int) -> Keypair:
     staker = h.wallet()
     source = h.give_io(staker.pubkey(), amount)
     position = S.stake_position(node, staker.pubkey())
-    h.ok([
-        h.programs.staking.instruction("open_stake_position", {}, {"staker": staker.pubkey(), "node": node, "position": position}),
-        h.programs.staking.instruction(
-            "stake", {"amount": amount},
-            {"staker": staker.pubkey(), "config": S.config, "node": node, "position": position,
-             "staker_token_account": source, "stake_vault": S.stake_vault},
-        ),
-    ], staker)
+    h.ok(
+        [
+            h.programs.staking.instruction("open_stake_position", {}, {"staker": staker.pubkey(), "node": node, "position": position}),
+            h.programs.staking.instruction(
+                "stake",
+                {"amount": amount},
+                {
+                    "staker": staker.pubkey(),
+                    "config": S.config,
+                    "node": node,
+                    "position": position,
+                    "staker_token_account": source,
+                    "stake_vault": S.stake_vault,
+                },
+            ),
+        ],
+        staker,
+    )
     return staker
 
 
@@ -306,20 +353,33 @@ def activate_all(h: Harness, node: Pubkey, stakers: list[Keypair]) -> None:
     """The keeper's crank: each staker's warmed-up shares start earning (`activate_stake`)."""
     cranker = h.wallet()
     for staker in stakers:
-        h.ok(h.programs.staking.instruction(
-            "activate_stake", {}, {"node": node, "position": S.stake_position(node, staker.pubkey())},
-        ), cranker)
+        h.ok(
+            h.programs.staking.instruction(
+                "activate_stake",
+                {},
+                {"node": node, "position": S.stake_position(node, staker.pubkey())},
+            ),
+            cranker,
+        )
 
 
 def claim_staker_rewards_ix(h: Harness, node: Pubkey, staker: Pubkey, destination: Pubkey) -> Instruction:
     return h.programs.staking.instruction(
-        "claim_staker_rewards", {},
-        {"staker": staker, "config": S.config, "node": node, "position": S.stake_position(node, staker),
-         "staker_reward_vault": S.staker_reward_vault, "destination": destination},
+        "claim_staker_rewards",
+        {},
+        {
+            "staker": staker,
+            "config": S.config,
+            "node": node,
+            "position": S.stake_position(node, staker),
+            "staker_reward_vault": S.staker_reward_vault,
+            "destination": destination,
+        },
     )
 
 
 # --- reward trees -------------------------------------------------------------------------------
+
 
 @dataclass
 class RewardTree:
@@ -350,6 +410,7 @@ class RewardTree:
 
 # --- a chain with the rewards program only initialized (before genesis) -------------------------
 
+
 @dataclass
 class BareRewards:
     chain: LocalnetChain
@@ -367,4 +428,3 @@ def bare_rewards(repo_root: Path) -> BareRewards:
     record = chain.send_instructions([initialize_ix(programs, roles.admin.pubkey(), roles.keeper.pubkey(), START_TS)], roles.admin)
     record_cu("initialize", record.raise_for_error())
     return BareRewards(chain, programs, roles)
-

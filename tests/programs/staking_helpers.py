@@ -47,13 +47,8 @@ def staking_compute_units(record: TransactionRecord) -> int:
     return record.result.compute_units_consumed
 
 
-
-
 def replace_account(instruction: Instruction, old: Pubkey, new: Pubkey) -> Instruction:
-    metas = [
-        AccountMeta(new if meta.pubkey == old else meta.pubkey, is_signer=meta.is_signer, is_writable=meta.is_writable)
-        for meta in instruction.accounts
-    ]
+    metas = [AccountMeta(new if meta.pubkey == old else meta.pubkey, is_signer=meta.is_signer, is_writable=meta.is_writable) for meta in instruction.accounts]
     return Instruction(instruction.program_id, instruction.data, metas)
 
 
@@ -167,13 +162,22 @@ class Staking:
     # --- instruction builders -------------------------------------------------------------
     def update_config_ix(self, signer: Pubkey, **params: Any) -> Instruction:
         """`params` are UpdateConfigParams fields (absent ones are None); `signer` is the admin slot."""
-        full = {k: params.get(k) for k in ("admin", "slashing_authority", "max_stake_per_node", "unstake_cooldown_secs", "reporter_share_bps",
-                                             "max_slash_bps", "stake_warmup_secs")}
+        full = {
+            k: params.get(k)
+            for k in ("admin", "slashing_authority", "max_stake_per_node", "unstake_cooldown_secs", "reporter_share_bps", "max_slash_bps", "stake_warmup_secs")
+        }
         return self.idl.instruction("update_config", {"params": full}, {"admin": signer, "config": StakingAddresses.config})
 
     def register_node_ix(
-        self, operator: Pubkey, node_key: Pubkey, *, gpu_model: str = "H100-80GB", tier: int = 2,
-        staker_share_bps: int = 200, token_share_bps: int = 1_000, node: Pubkey | None = None,
+        self,
+        operator: Pubkey,
+        node_key: Pubkey,
+        *,
+        gpu_model: str = "H100-80GB",
+        tier: int = 2,
+        staker_share_bps: int = 200,
+        token_share_bps: int = 1_000,
+        node: Pubkey | None = None,
     ) -> Instruction:
         return self.idl.instruction(
             "register_node",
@@ -188,9 +192,12 @@ class Staking:
 
     def stake_ix(self, staker: Pubkey, node: Pubkey, amount: int, source: Pubkey | None = None, position: Pubkey | None = None) -> Instruction:
         return self.idl.instruction(
-            "stake", {"amount": amount},
+            "stake",
+            {"amount": amount},
             {
-                "staker": staker, "config": StakingAddresses.config, "node": node,
+                "staker": staker,
+                "config": StakingAddresses.config,
+                "node": node,
                 "position": position or StakingAddresses.stake_position(node, staker),
                 "staker_token_account": source or associated_token_address(staker, self.h.io_mint),
                 "stake_vault": StakingAddresses.stake_vault,
@@ -199,24 +206,44 @@ class Staking:
 
     def unstake_ix(self, staker: Pubkey, node: Pubkey, shares: int, position: Pubkey | None = None) -> Instruction:
         return self.idl.instruction(
-            "unstake", {"shares": shares},
-            {"staker": staker, "config": StakingAddresses.config, "node": node,
-             "position": position or StakingAddresses.stake_position(node, staker)},
+            "unstake",
+            {"shares": shares},
+            {"staker": staker, "config": StakingAddresses.config, "node": node, "position": position or StakingAddresses.stake_position(node, staker)},
         )
 
-    def withdraw_ix(self, staker: Pubkey, node: Pubkey, destination: Pubkey | None = None, position: Pubkey | None = None,
-                    stake_vault: Pubkey = StakingAddresses.stake_vault) -> Instruction:
+    def withdraw_ix(
+        self,
+        staker: Pubkey,
+        node: Pubkey,
+        destination: Pubkey | None = None,
+        position: Pubkey | None = None,
+        stake_vault: Pubkey = StakingAddresses.stake_vault,
+    ) -> Instruction:
         return self.idl.instruction(
-            "withdraw", {},
-            {"staker": staker, "config": StakingAddresses.config, "node": node,
-             "position": position or StakingAddresses.stake_position(node, staker), "stake_vault": stake_vault,
-             "destination": destination or associated_token_address(staker, self.h.io_mint)},
+            "withdraw",
+            {},
+            {
+                "staker": staker,
+                "config": StakingAddresses.config,
+                "node": node,
+                "position": position or StakingAddresses.stake_position(node, staker),
+                "stake_vault": stake_vault,
+                "destination": destination or associated_token_address(staker, self.h.io_mint),
+            },
         )
 
     def slash_ix(
-        self, node: Pubkey, fraction_bps: int, *, evidence_hash: bytes | None = None, reason: str = "forged proof",
-        authority: Pubkey | None = None, payer: Pubkey | None = None, reporter_token_account: Pubkey | None = None,
-        burn_vault: Pubkey = RewardsAddresses.burn_vault, slash_record: Pubkey | None = None,
+        self,
+        node: Pubkey,
+        fraction_bps: int,
+        *,
+        evidence_hash: bytes | None = None,
+        reason: str = "forged proof",
+        authority: Pubkey | None = None,
+        payer: Pubkey | None = None,
+        reporter_token_account: Pubkey | None = None,
+        burn_vault: Pubkey = RewardsAddresses.burn_vault,
+        slash_record: Pubkey | None = None,
     ) -> Instruction:
         """A slash; without `evidence_hash`, fresh evidence (each hash slashes once)."""
         authority = authority or self.h.roles.slashing_authority.pubkey()
@@ -224,20 +251,32 @@ class Staking:
         if slash_record is None:
             slash_record = StakingAddresses.slash_record(evidence_hash)
         return self.idl.instruction(
-            "slash", {"params": {"fraction_bps": fraction_bps, "evidence_hash": list(evidence_hash), "reason": reason}},
-            {"slashing_authority": authority, "payer": payer or authority, "config": StakingAddresses.config,
-             "node": node, "slash_record": slash_record,
-             "stake_vault": StakingAddresses.stake_vault, "burn_vault": burn_vault,
-             "reporter_token_account": reporter_token_account},
+            "slash",
+            {"params": {"fraction_bps": fraction_bps, "evidence_hash": list(evidence_hash), "reason": reason}},
+            {
+                "slashing_authority": authority,
+                "payer": payer or authority,
+                "config": StakingAddresses.config,
+                "node": node,
+                "slash_record": slash_record,
+                "stake_vault": StakingAddresses.stake_vault,
+                "burn_vault": burn_vault,
+                "reporter_token_account": reporter_token_account,
+            },
         )
 
     def claim_ix(self, staker: Pubkey, node: Pubkey, destination: Pubkey | None = None, position: Pubkey | None = None) -> Instruction:
         return self.idl.instruction(
-            "claim_staker_rewards", {},
-            {"staker": staker, "config": StakingAddresses.config, "node": node,
-             "position": position or StakingAddresses.stake_position(node, staker),
-             "staker_reward_vault": StakingAddresses.staker_reward_vault,
-             "destination": destination or associated_token_address(staker, self.h.io_mint)},
+            "claim_staker_rewards",
+            {},
+            {
+                "staker": staker,
+                "config": StakingAddresses.config,
+                "node": node,
+                "position": position or StakingAddresses.stake_position(node, staker),
+                "staker_reward_vault": StakingAddresses.staker_reward_vault,
+                "destination": destination or associated_token_address(staker, self.h.io_mint),
+            },
         )
 
     def deposit_ix(self, node: Pubkey, authority: Pubkey, amount: int) -> Instruction:
@@ -245,7 +284,8 @@ class Staking:
 
     def close_ix(self, staker: Pubkey, node: Pubkey, position: Pubkey | None = None) -> Instruction:
         return self.idl.instruction(
-            "close_stake_position", {},
+            "close_stake_position",
+            {},
             {"staker": staker, "node": node, "position": position or StakingAddresses.stake_position(node, staker)},
         )
 
@@ -267,8 +307,7 @@ class Staking:
         return self.ok("stake", self.stake_ix(staker.pubkey(), node, amount), staker)
 
     def open_position_ix(self, staker: Pubkey, node: Pubkey) -> Instruction:
-        return self.idl.instruction("open_stake_position", {}, {
-            "staker": staker, "node": node, "position": StakingAddresses.stake_position(node, staker)})
+        return self.idl.instruction("open_stake_position", {}, {"staker": staker, "node": node, "position": StakingAddresses.stake_position(node, staker)})
 
     def open_position(self, staker: Keypair, node: Pubkey) -> None:
         """Opens the staker's position on `node` unless it exists."""
@@ -284,7 +323,9 @@ class Staking:
 
     def activate_ix(self, node: Pubkey, staker: Pubkey, position: Pubkey | None = None) -> Instruction:
         return self.idl.instruction(
-            "activate_stake", {}, {"node": node, "position": position or StakingAddresses.stake_position(node, staker)},
+            "activate_stake",
+            {},
+            {"node": node, "position": position or StakingAddresses.stake_position(node, staker)},
         )
 
     def warm_up(self, node: Pubkey, *stakers: Keypair) -> None:
@@ -322,22 +363,38 @@ class Staking:
         """Moves the clock past `hours` emission hours and emits them into the reward vault."""
         rewards = self.h.programs.rewards
         self.h.warp(hours * 3_600 + 1)
-        self.h.ok(rewards.instruction(
-            "emit", {"max_hours": hours},
-            {"config": RewardsAddresses.config, "emission": RewardsAddresses.emission, "io_mint": RewardsAddresses.io_mint,
-             "mint_authority": RewardsAddresses.mint_authority, "reward_vault": RewardsAddresses.reward_vault},
-        ), self.h.roles.keeper)
+        self.h.ok(
+            rewards.instruction(
+                "emit",
+                {"max_hours": hours},
+                {
+                    "config": RewardsAddresses.config,
+                    "emission": RewardsAddresses.emission,
+                    "io_mint": RewardsAddresses.io_mint,
+                    "mint_authority": RewardsAddresses.mint_authority,
+                    "reward_vault": RewardsAddresses.reward_vault,
+                },
+            ),
+            self.h.roles.keeper,
+        )
 
     def post_root(self, epoch: int, leaves: dict[Pubkey, int]) -> MerkleTree:
         rewards = self.h.programs.rewards
         ordered = list(leaves.items())
         tree = MerkleTree.build([reward_leaf(epoch, bytes(node), amount) for node, amount in ordered])
-        self.h.ok(rewards.instruction(
-            "post_epoch_root",
-            {"epoch": epoch, "root": list(tree.root), "total": sum(leaves.values()), "leaf_count": len(ordered)},
-            {"config": RewardsAddresses.config, "emission": RewardsAddresses.emission,
-             "epoch_root": RewardsAddresses.epoch_root(epoch), "keeper_authority": self.h.roles.keeper.pubkey()},
-        ), self.h.roles.keeper)
+        self.h.ok(
+            rewards.instruction(
+                "post_epoch_root",
+                {"epoch": epoch, "root": list(tree.root), "total": sum(leaves.values()), "leaf_count": len(ordered)},
+                {
+                    "config": RewardsAddresses.config,
+                    "emission": RewardsAddresses.emission,
+                    "epoch_root": RewardsAddresses.epoch_root(epoch),
+                    "keeper_authority": self.h.roles.keeper.pubkey(),
+                },
+            ),
+            self.h.roles.keeper,
+        )
         return tree
 
     def rewards_claim(self, epoch: int, node: RegisteredNode, amount: int, tree: MerkleTree, index: int) -> TransactionRecord:
@@ -345,14 +402,25 @@ class Staking:
         rewards = self.h.programs.rewards
         operator_io = self.h.token_account(node.operator.pubkey(), self.h.io_mint)
         payer = self.h.wallet()
-        record = self.h.ok(rewards.instruction(
-            "claim", {"epoch": epoch, "amount": amount, "proof": [list(p) for p in tree.proof(index)]},
-            {"config": RewardsAddresses.config, "epoch_root": RewardsAddresses.epoch_root(epoch),
-             "emission": RewardsAddresses.emission, "node": node.address,
-             "claim_receipt": RewardsAddresses.claim_receipt(epoch, node.address), "operator_token": operator_io,
-             "reward_vault": RewardsAddresses.reward_vault, "mint_authority": RewardsAddresses.mint_authority,
-             "staker_reward_vault": StakingAddresses.staker_reward_vault, "payer": payer.pubkey()},
-        ), payer)
+        record = self.h.ok(
+            rewards.instruction(
+                "claim",
+                {"epoch": epoch, "amount": amount, "proof": [list(p) for p in tree.proof(index)]},
+                {
+                    "config": RewardsAddresses.config,
+                    "epoch_root": RewardsAddresses.epoch_root(epoch),
+                    "emission": RewardsAddresses.emission,
+                    "node": node.address,
+                    "claim_receipt": RewardsAddresses.claim_receipt(epoch, node.address),
+                    "operator_token": operator_io,
+                    "reward_vault": RewardsAddresses.reward_vault,
+                    "mint_authority": RewardsAddresses.mint_authority,
+                    "staker_reward_vault": StakingAddresses.staker_reward_vault,
+                    "payer": payer.pubkey(),
+                },
+            ),
+            payer,
+        )
         return record
 
     def hours_ended(self) -> int:
@@ -366,11 +434,20 @@ class Staking:
         rewards = self.h.programs.rewards
         while self.emitted_hours() <= epoch:
             hours = min(168, epoch + 1 - self.emitted_hours())
-            self.h.ok(rewards.instruction(
-                "emit", {"max_hours": hours},
-                {"config": RewardsAddresses.config, "emission": RewardsAddresses.emission, "io_mint": RewardsAddresses.io_mint,
-                 "mint_authority": RewardsAddresses.mint_authority, "reward_vault": RewardsAddresses.reward_vault},
-            ), self.h.roles.keeper)
+            self.h.ok(
+                rewards.instruction(
+                    "emit",
+                    {"max_hours": hours},
+                    {
+                        "config": RewardsAddresses.config,
+                        "emission": RewardsAddresses.emission,
+                        "io_mint": RewardsAddresses.io_mint,
+                        "mint_authority": RewardsAddresses.mint_authority,
+                        "reward_vault": RewardsAddresses.reward_vault,
+                    },
+                ),
+                self.h.roles.keeper,
+            )
 
     def next_epoch(self) -> int:
         """The latest ended epoch that has no root yet (or the next one, waited for)."""
@@ -411,7 +488,7 @@ def error_of(record: TransactionRecord) -> str:
 
 
 def set_u64(data: bytes, offset: int, value: int) -> bytes:
-    return data[:offset] + struct.pack("<Q", value) + data[offset + 8:]
+    return data[:offset] + struct.pack("<Q", value) + data[offset + 8 :]
 
 
 def bps(amount: int, fraction_bps: int) -> int:

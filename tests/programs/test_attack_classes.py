@@ -146,7 +146,9 @@ def _replace(instruction: Instruction, index: int, replacement: Pubkey) -> Instr
 def probes(repo_root: Path, program_node: DeployedNode) -> list[Probe]:
     chain = program_node.fresh()
     fake = Keypair()
-    deploy_program(chain, program_node.deployer, fake, (repo_root / "target" / "sbf-selftest" / "sbf_selftest.so").read_bytes(), upgrade_authority=program_node.deployer)
+    deploy_program(
+        chain, program_node.deployer, fake, (repo_root / "target" / "sbf-selftest" / "sbf_selftest.so").read_bytes(), upgrade_authority=program_node.deployer
+    )
     snapshot = chain.snapshot()
     ForgingChain.fake_program = fake.pubkey()
     ForgingChain.probes = []
@@ -186,13 +188,18 @@ def test_token_2022_accounts_are_refused_as_spl_token_accounts(probes: list[Prob
     assert set(errors) <= {"AccountOwnedByWrongProgram", "UnexpectedAccount", "ConstraintAddress", *pinned}, errors
     # The pinned slots are escrow's, staking's stake vault and (in slash) the burn vault: the rest
     # check token accounts by owner and type.
-    assert {probe.instruction for probe in probes
-            if probe.attack == "Token-2022 copy of an SPL Token account" and probe.error in pinned} <= {
-        *(f"escrow.{name}" for name in ("open_job", "settle_job", "cancel_job", "reclaim_job")), "staking.stake", "staking.withdraw",
-        "staking.slash"}
+    assert {probe.instruction for probe in probes if probe.attack == "Token-2022 copy of an SPL Token account" and probe.error in pinned} <= {
+        *(f"escrow.{name}" for name in ("open_job", "settle_job", "cancel_job", "reclaim_job")),
+        "staking.stake",
+        "staking.withdraw",
+        "staking.slash",
+    }
     # slash checks both of its vaults by address (unchecked accounts): each copy is refused by name.
-    assert {probe.error for probe in probes if probe.instruction == "staking.slash" and probe.error in pinned
-            and probe.attack == "Token-2022 copy of an SPL Token account"} == {"WrongStakeVault", "WrongBurnVault"}
+    assert {
+        probe.error
+        for probe in probes
+        if probe.instruction == "staking.slash" and probe.error in pinned and probe.attack == "Token-2022 copy of an SPL Token account"
+    } == {"WrongStakeVault", "WrongBurnVault"}
 
 
 def test_pda_sharing_and_type_confusion_are_refused(probes: list[Probe]) -> None:
@@ -207,6 +214,20 @@ def test_every_instruction_was_probed(probes: list[Probe]) -> None:
     # Not probed: calls whose accounts are all signers, the only accounts of their program, or created by the call.
     assert len(probed) >= 24
     assert {f"{program}.initialize" for program in ("escrow", "staking", "rewards", "provenance")} | {"rewards.mint_genesis"} <= probed
-    assert {"escrow.settle_job", "escrow.open_job", "escrow.cancel_job", "escrow.reclaim_job", "rewards.claim", "rewards.burn",
-            "rewards.emit", "rewards.post_epoch_root", "staking.stake", "staking.slash", "staking.withdraw", "staking.unstake",
-            "staking.claim_staker_rewards", "provenance.record_batch", "provenance.verify_receipt"} <= probed
+    assert {
+        "escrow.settle_job",
+        "escrow.open_job",
+        "escrow.cancel_job",
+        "escrow.reclaim_job",
+        "rewards.claim",
+        "rewards.burn",
+        "rewards.emit",
+        "rewards.post_epoch_root",
+        "staking.stake",
+        "staking.slash",
+        "staking.withdraw",
+        "staking.unstake",
+        "staking.claim_staker_rewards",
+        "provenance.record_batch",
+        "provenance.verify_receipt",
+    } <= probed

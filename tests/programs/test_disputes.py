@@ -48,8 +48,7 @@ def dispute_ix(escrow: Escrow, job: JobRef, disputer: Pubkey):
 
 
 def resolve_ix(escrow: Escrow, job: JobRef, arbiter: Pubkey, hours_used: int):
-    return ix(escrow, "resolve_dispute", {"hours_used": hours_used},
-              {"arbiter": arbiter, "config": EscrowAddresses.config, "job": job.address})
+    return ix(escrow, "resolve_dispute", {"hours_used": hours_used}, {"arbiter": arbiter, "config": EscrowAddresses.config, "job": job.address})
 
 
 def settle_checked(escrow: Escrow, job: JobRef, hours_used: int) -> None:
@@ -82,8 +81,7 @@ def test_settlement_waits_for_the_dispute_window(harness: Harness, escrow: Escro
 
 def test_the_renter_stops_a_running_job_and_pays_for_the_hours_begun(harness: Harness, escrow: Escrow) -> None:
     job = started_job(escrow, hours=10)
-    harness.fails("NotRenter", stop_ix(escrow, job, job.node.node_key.pubkey()), escrow.cranker, job.node.node_key,
-                  watch=escrow.watch(job))
+    harness.fails("NotRenter", stop_ix(escrow, job, job.node.node_key.pubkey()), escrow.cranker, job.node.node_key, watch=escrow.watch(job))
     harness.warp(2 * HOUR + 10)
     record = harness.ok(stop_ix(escrow, job), escrow.cranker, job.renter)
     (event,) = escrow.events(record, "JobCompleted")
@@ -123,10 +121,8 @@ def test_the_renter_disputes_a_node_report_and_the_oracle_decides(harness: Harne
     oracle, admin = harness.roles.keeper, harness.roles.admin
     for who in (admin, job.node.node_key, job.renter):  # the admin judges only oracle reports
         harness.fails("NotArbiter", resolve_ix(escrow, job, who.pubkey(), 2), escrow.cranker, who, watch=escrow.watch(job))
-    harness.fails("HoursExceedElapsed", resolve_ix(escrow, job, oracle.pubkey(), 4), escrow.cranker, oracle,
-                  watch=escrow.watch(job))
-    harness.fails("HoursExceedReserved", resolve_ix(escrow, job, oracle.pubkey(), 11), escrow.cranker, oracle,
-                  watch=escrow.watch(job))
+    harness.fails("HoursExceedElapsed", resolve_ix(escrow, job, oracle.pubkey(), 4), escrow.cranker, oracle, watch=escrow.watch(job))
+    harness.fails("HoursExceedReserved", resolve_ix(escrow, job, oracle.pubkey(), 11), escrow.cranker, oracle, watch=escrow.watch(job))
     record = harness.ok(resolve_ix(escrow, job, oracle.pubkey(), 2), escrow.cranker, oracle)
     (event,) = escrow.events(record, "DisputeResolved")
     assert (event.hours_reported, event.hours_used) == (3, 2)
@@ -159,8 +155,7 @@ def test_a_dispute_after_the_window_is_refused(harness: Harness, escrow: Escrow)
     harness.warp(3 * HOUR)
     escrow.complete(job, 3)
     harness.warp(WINDOW + 1)
-    harness.fails("DisputeWindowClosed", dispute_ix(escrow, job, job.renter.pubkey()), escrow.cranker, job.renter,
-                  watch=escrow.watch(job))
+    harness.fails("DisputeWindowClosed", dispute_ix(escrow, job, job.renter.pubkey()), escrow.cranker, job.renter, watch=escrow.watch(job))
     settle_checked(escrow, job, 3)
 
 
@@ -209,15 +204,13 @@ def test_the_oracle_handover_takes_two_steps(harness: Harness, escrow: Escrow) -
     # Until the new key accepts, the old one still completes jobs and the new one cannot.
     job = started_job(escrow)
     harness.warp(HOUR)
-    harness.fails("NotCompleter", escrow.complete_ix(job, 1, new_oracle.pubkey()), escrow.cranker, new_oracle,
-                  watch=escrow.watch(job))
+    harness.fails("NotCompleter", escrow.complete_ix(job, 1, new_oracle.pubkey()), escrow.cranker, new_oracle, watch=escrow.watch(job))
     stranger = harness.wallet()
     harness.fails("NothingToAccept", accept_ix(escrow, stranger.pubkey()), stranger, watch=[EscrowAddresses.config])
     harness.ok(accept_ix(escrow, new_oracle.pubkey()), new_oracle)
     config = escrow.config()
     assert (config.oracle_authority, config.pending_oracle_authority) == (new_oracle.pubkey(), Pubkey.default())
-    harness.fails("NotCompleter", escrow.complete_ix(job, 1, old_oracle.pubkey()), escrow.cranker, old_oracle,
-                  watch=escrow.watch(job))
+    harness.fails("NotCompleter", escrow.complete_ix(job, 1, old_oracle.pubkey()), escrow.cranker, old_oracle, watch=escrow.watch(job))
     escrow.complete(job, 1, new_oracle)
     # Accepting twice does nothing more.
     harness.fails("NothingToAccept", accept_ix(escrow, new_oracle.pubkey()), new_oracle, watch=[EscrowAddresses.config])
@@ -238,16 +231,14 @@ def test_the_admin_handover_takes_two_steps_and_can_be_withdrawn(harness: Harnes
     assert escrow.config().admin == new_admin.pubkey()
 
 
-@pytest.mark.parametrize("secs, ok", [(MIN_WINDOW - 1, False), (MIN_WINDOW, True), (MAX_WINDOW, True), (MAX_WINDOW + 1, False),
-                                      (0, False), (-1, False)])
+@pytest.mark.parametrize("secs, ok", [(MIN_WINDOW - 1, False), (MIN_WINDOW, True), (MAX_WINDOW, True), (MAX_WINDOW + 1, False), (0, False), (-1, False)])
 def test_the_dispute_window_is_bounded(harness: Harness, escrow: Escrow, secs: int, ok: bool) -> None:
     admin = harness.roles.admin
     if ok:
         harness.ok(update_ix(escrow, admin, dispute_window_secs=secs), admin)
         assert escrow.config().dispute_window_secs == secs
     else:
-        harness.fails("InvalidDisputeWindow", update_ix(escrow, admin, dispute_window_secs=secs), admin,
-                      watch=[EscrowAddresses.config])
+        harness.fails("InvalidDisputeWindow", update_ix(escrow, admin, dispute_window_secs=secs), admin, watch=[EscrowAddresses.config])
 
 
 def test_a_new_dispute_window_applies_to_jobs_opened_afterwards(harness: Harness, escrow: Escrow) -> None:

@@ -59,8 +59,7 @@ COMPLETE_GRACE = 3_600
 DISPUTE_WINDOW = 3_600
 YEAR = 365 * 24 * 3_600
 WEEK = 7 * 24 * 3_600  # the longest dispute window (the shortest: a minute)
-UPDATE_FIELDS = ("admin", "oracle_authority", "treasury", "start_timeout_secs", "complete_grace_secs",
-                 "dispute_window_secs", "paused")
+UPDATE_FIELDS = ("admin", "oracle_authority", "treasury", "start_timeout_secs", "complete_grace_secs", "dispute_window_secs", "paused")
 USDC_PRICE = 2_000_000  # 2 USDC (6 decimals) an hour
 IO_PRICE = 3 * 10**9  # 3 IO an hour
 # Discriminator + EscrowConfig (state.rs): version, bump, 8 keys (admin, oracle, treasury, 2 mints, burn vault,
@@ -122,12 +121,13 @@ def not_jobs(harness: Harness, job: JobRef) -> list[tuple[str, Pubkey]]:
     under another owner, and an escrow account of another type. (An escrow-owned Job exists only
     at its PDA, since open_job creates jobs nowhere else (WrongJobAddress), so instructions
     identify a job by owner and type, and tie it to the other accounts with `has_one`.)"""
-    return [("AccountOwnedByWrongProgram", clone_account(harness, job.address, owner=ProgramIds.STAKING)),
-            ("AccountDiscriminatorMismatch", EscrowAddresses.config)]
+    return [
+        ("AccountOwnedByWrongProgram", clone_account(harness, job.address, owner=ProgramIds.STAKING)),
+        ("AccountDiscriminatorMismatch", EscrowAddresses.config),
+    ]
 
 
-def settle_and_check(escrow: Escrow, job: JobRef, hours_used: int, token_share_bps: int, rent_exact: bool = True,
-                     donated: int = 0) -> dict:
+def settle_and_check(escrow: Escrow, job: JobRef, hours_used: int, token_share_bps: int, rent_exact: bool = True, donated: int = 0) -> dict:
     """Settles a completed job (after its dispute window) and checks every token movement against
     the SPEC figures, conservation from balances, the event, and the close back to the renter.
     The shared escrow vault gives up exactly this job's deposit: other open jobs' deposits (and
@@ -168,8 +168,7 @@ def settle_and_check(escrow: Escrow, job: JobRef, hours_used: int, token_share_b
     assert (event.job, event.operator, event.payment_mint) == (job.address, job.node.operator.pubkey(), job.mint)
     assert kind_name(event.payment_kind) == ("Usdc" if job.usdc else "Io")
     assert (event.hours_used, event.deposit, event.network_fee) == (hours_used, q.deposit, s.network_fee)
-    assert (event.facilitation_fee_charged, event.reservation_fee, event.treasury_fees) == (
-        s.facilitation_charged, q.reservation_fee, s.treasury_fees)
+    assert (event.facilitation_fee_charged, event.reservation_fee, event.treasury_fees) == (s.facilitation_charged, q.reservation_fee, s.treasury_fees)
     assert (event.token_share_bps, event.token_share, event.node_payout) == (token_share_bps, s.token_share, s.node_payout)
     assert (event.refund, event.settled_at) == (s.refund, h.now)
     assert event.node_payout + event.token_share + event.treasury_fees + event.refund == event.deposit
@@ -191,14 +190,24 @@ def cancel_and_check(escrow: Escrow, job: JobRef, reclaim: bool, missed_start: b
     record = escrow.reclaim(job) if reclaim else escrow.cancel(job)
     moved = deltas(before, escrow.balances(job))
     assert moved == {
-        "vault": -q.deposit, "renter": q.deposit - fee, "operator": 0, "treasury": fee, "burn": 0,
+        "vault": -q.deposit,
+        "renter": q.deposit - fee,
+        "operator": 0,
+        "treasury": fee,
+        "burn": 0,
     }
     assert moved["renter"] + moved["treasury"] == q.deposit
     assert_vault_backs_open_jobs(escrow, job.mint, donated)
     assert_closed_to_renter(escrow, job, renter_lamports, rent)
     event = escrow.event(record, "JobCancelled")
     assert (event.job, event.job_id, event.renter, event.node, event.payment_mint, event.reclaimed) == (
-        job.address, job.job_id, job.renter.pubkey(), job.node.address, job.mint, reclaim)
+        job.address,
+        job.job_id,
+        job.renter.pubkey(),
+        job.node.address,
+        job.mint,
+        reclaim,
+    )
     assert (event.deposit, event.reservation_fee, event.refund) == (q.deposit, fee, q.deposit - fee)
     assert event.cancelled_at == escrow.h.now
 
@@ -215,13 +224,25 @@ def chain_with_rewards_only(repo_root: Path) -> tuple[LocalnetChain, Programs, K
     programs = Programs.load(repo_root)
     admin, keeper = upgrade_authority(), Keypair()
     chain.airdrop(admin.pubkey(), 100 * 10**9)
-    chain.send_instructions([programs.rewards.instruction(
-        "initialize", {"start_ts": START_TS, "keeper_authority": keeper.pubkey()},
-        {"admin": admin.pubkey(), "config": RewardsAddresses.config, "emission": RewardsAddresses.emission,
-         "burn_ledger": RewardsAddresses.burn_ledger, "mint_authority": RewardsAddresses.mint_authority,
-         "io_mint": RewardsAddresses.io_mint, "reward_vault": RewardsAddresses.reward_vault,
-         "burn_vault": RewardsAddresses.burn_vault},
-    )], admin).raise_for_error()
+    chain.send_instructions(
+        [
+            programs.rewards.instruction(
+                "initialize",
+                {"start_ts": START_TS, "keeper_authority": keeper.pubkey()},
+                {
+                    "admin": admin.pubkey(),
+                    "config": RewardsAddresses.config,
+                    "emission": RewardsAddresses.emission,
+                    "burn_ledger": RewardsAddresses.burn_ledger,
+                    "mint_authority": RewardsAddresses.mint_authority,
+                    "io_mint": RewardsAddresses.io_mint,
+                    "reward_vault": RewardsAddresses.reward_vault,
+                    "burn_vault": RewardsAddresses.burn_vault,
+                },
+            )
+        ],
+        admin,
+    ).raise_for_error()
     return chain, programs, admin, keeper
 
 
@@ -236,12 +257,28 @@ def test_initialize_on_fresh_chain_validates_and_records_protocol_fees(repo_root
 
     keeper_key, treasury_wallet, admin_key = keeper.pubkey(), treasury.pubkey(), admin.pubkey()
 
-    def ix(usdc_mint=usdc, io_mint=RewardsAddresses.io_mint, oracle=keeper_key, treasury_key=treasury_wallet,
-           start=START_TIMEOUT, grace=COMPLETE_GRACE, window=DISPUTE_WINDOW, signer=admin_key, **accounts):
+    def ix(
+        usdc_mint=usdc,
+        io_mint=RewardsAddresses.io_mint,
+        oracle=keeper_key,
+        treasury_key=treasury_wallet,
+        start=START_TIMEOUT,
+        grace=COMPLETE_GRACE,
+        window=DISPUTE_WINDOW,
+        signer=admin_key,
+        **accounts,
+    ):
         return escrow_idl.instruction(
             "initialize",
-            {"params": {"oracle_authority": oracle, "treasury": treasury_key, "start_timeout_secs": start,
-                        "complete_grace_secs": grace, "dispute_window_secs": window}},
+            {
+                "params": {
+                    "oracle_authority": oracle,
+                    "treasury": treasury_key,
+                    "start_timeout_secs": start,
+                    "complete_grace_secs": grace,
+                    "dispute_window_secs": window,
+                }
+            },
             {"admin": signer, "config": EscrowAddresses.config, "usdc_mint": usdc_mint, "io_mint": io_mint, **accounts},
         )
 
@@ -290,16 +327,13 @@ def test_initialize_on_fresh_chain_validates_and_records_protocol_fees(repo_root
         assert account.owner == TOKEN_PROGRAM_ID and len(account.data) == TOKEN_ACCOUNT_SIZE
         data = bytes(account.data)
         assert (data[:32], data[32:64], data[64:72]) == (bytes(mint), bytes(EscrowAddresses.config), bytes(8))
-    assert (config.facilitation_fee_bps, config.reservation_fee_bps, config.network_fee_bps) == (
-        FACILITATION_FEE_BPS, RESERVATION_FEE_BPS, NETWORK_FEE_BPS)
-    assert (config.start_timeout_secs, config.complete_grace_secs, config.dispute_window_secs, config.paused) == (
-        1, 0, 60, False)
+    assert (config.facilitation_fee_bps, config.reservation_fee_bps, config.network_fee_bps) == (FACILITATION_FEE_BPS, RESERVATION_FEE_BPS, NETWORK_FEE_BPS)
+    assert (config.start_timeout_secs, config.complete_grace_secs, config.dispute_window_secs, config.paused) == (1, 0, 60, False)
     assert config.version == 1
     assert config.bump == Pubkey.find_program_address([b"config"], ProgramIds.ESCROW)[1]
     assert chain.get_account(EscrowAddresses.config).owner == ProgramIds.ESCROW
     [event] = [e.data for e in escrow_idl.decode_events(record.result.logs) if e.name == "EscrowInitialized"]
-    assert (event.config, event.admin, event.oracle_authority, event.treasury) == (
-        EscrowAddresses.config, admin.pubkey(), keeper.pubkey(), treasury.pubkey())
+    assert (event.config, event.admin, event.oracle_authority, event.treasury) == (EscrowAddresses.config, admin.pubkey(), keeper.pubkey(), treasury.pubkey())
     assert (event.usdc_mint, event.io_mint, event.burn_vault) == (usdc, RewardsAddresses.io_mint, RewardsAddresses.burn_vault)
     assert (event.facilitation_fee_bps, event.reservation_fee_bps, event.network_fee_bps) == (200, 25, 500)
     assert (event.start_timeout_secs, event.complete_grace_secs, event.dispute_window_secs) == (1, 0, 60)
@@ -312,12 +346,24 @@ def test_initialize_on_fresh_chain_validates_and_records_protocol_fees(repo_root
     assert bytes(chain.get_account(EscrowAddresses.config).data) == bytes(before.data)
     # The config is only ever taken at its [CONFIG] PDA.
     fake = Keypair().pubkey()
-    record = chain.send_instructions([escrow_idl.instruction(
-        "initialize",
-        {"params": {"oracle_authority": keeper.pubkey(), "treasury": treasury.pubkey(), "start_timeout_secs": 1,
-                    "complete_grace_secs": 0, "dispute_window_secs": 60}},
-        {"admin": admin.pubkey(), "config": fake, "usdc_mint": usdc, "io_mint": RewardsAddresses.io_mint},
-    )], admin)
+    record = chain.send_instructions(
+        [
+            escrow_idl.instruction(
+                "initialize",
+                {
+                    "params": {
+                        "oracle_authority": keeper.pubkey(),
+                        "treasury": treasury.pubkey(),
+                        "start_timeout_secs": 1,
+                        "complete_grace_secs": 0,
+                        "dispute_window_secs": 60,
+                    }
+                },
+                {"admin": admin.pubkey(), "config": fake, "usdc_mint": usdc, "io_mint": RewardsAddresses.io_mint},
+            )
+        ],
+        admin,
+    )
     assert error_name(record) == "ConstraintSeeds"
     assert chain.get_account(fake) is None
 
@@ -328,10 +374,16 @@ def test_initialize_cannot_rerun_on_deployed_escrow(harness: Harness, escrow: Es
     for signer in (attacker, harness.roles.admin):
         ix = escrow.idl.instruction(
             "initialize",
-            {"params": {"oracle_authority": signer.pubkey(), "treasury": signer.pubkey(), "start_timeout_secs": 10,
-                        "complete_grace_secs": 10, "dispute_window_secs": 60}},
-            {"admin": signer.pubkey(), "config": EscrowAddresses.config, "usdc_mint": harness.usdc_mint,
-             "io_mint": harness.io_mint},
+            {
+                "params": {
+                    "oracle_authority": signer.pubkey(),
+                    "treasury": signer.pubkey(),
+                    "start_timeout_secs": 10,
+                    "complete_grace_secs": 10,
+                    "dispute_window_secs": 60,
+                }
+            },
+            {"admin": signer.pubkey(), "config": EscrowAddresses.config, "usdc_mint": harness.usdc_mint, "io_mint": harness.io_mint},
         )
         fails_in_use(harness, ix, signer, watch=[EscrowAddresses.config, *vaults])
     assert escrow.config().admin == harness.roles.admin.pubkey()
@@ -347,20 +399,34 @@ def test_initialize_survives_a_prefunded_config_address(repo_root: Path, prefund
     chain, programs, admin, keeper = chain_with_rewards_only(repo_root)
     treasury = Keypair()
     usdc = create_mint(chain, admin, admin.pubkey(), 6)
-    sizes = {EscrowAddresses.config: CONFIG_SIZE, EscrowAddresses.vault(usdc): TOKEN_ACCOUNT_SIZE,
-             EscrowAddresses.vault(RewardsAddresses.io_mint): TOKEN_ACCOUNT_SIZE}
+    sizes = {
+        EscrowAddresses.config: CONFIG_SIZE,
+        EscrowAddresses.vault(usdc): TOKEN_ACCOUNT_SIZE,
+        EscrowAddresses.vault(RewardsAddresses.io_mint): TOKEN_ACCOUNT_SIZE,
+    }
     rents = {address: chain.rent_exempt_minimum(size) for address, size in sizes.items()}
-    gifts = {address: chain.rent_exempt_minimum(0) if prefund == "zero_byte_minimum" else rent
-             for address, rent in rents.items()}
+    gifts = {address: chain.rent_exempt_minimum(0) if prefund == "zero_byte_minimum" else rent for address, rent in rents.items()}
     for address, gift in gifts.items():
         chain.set_account(address, Account(lamports=gift, data=b"", owner=SYSTEM_PROGRAM_ID, executable=False, rent_epoch=0))
     before = chain.balance(admin.pubkey())
-    record = chain.send_instructions([programs.escrow.instruction(
-        "initialize",
-        {"params": {"oracle_authority": keeper.pubkey(), "treasury": treasury.pubkey(), "start_timeout_secs": 60,
-                    "complete_grace_secs": 60, "dispute_window_secs": 60}},
-        {"admin": admin.pubkey(), "config": EscrowAddresses.config, "usdc_mint": usdc, "io_mint": RewardsAddresses.io_mint},
-    )], admin).raise_for_error()
+    record = chain.send_instructions(
+        [
+            programs.escrow.instruction(
+                "initialize",
+                {
+                    "params": {
+                        "oracle_authority": keeper.pubkey(),
+                        "treasury": treasury.pubkey(),
+                        "start_timeout_secs": 60,
+                        "complete_grace_secs": 60,
+                        "dispute_window_secs": 60,
+                    }
+                },
+                {"admin": admin.pubkey(), "config": EscrowAddresses.config, "usdc_mint": usdc, "io_mint": RewardsAddresses.io_mint},
+            )
+        ],
+        admin,
+    ).raise_for_error()
     for address, size in sizes.items():
         account = chain.get_account(address)
         owner = ProgramIds.ESCROW if address == EscrowAddresses.config else TOKEN_PROGRAM_ID
@@ -368,8 +434,7 @@ def test_initialize_survives_a_prefunded_config_address(repo_root: Path, prefund
         assert account.lamports == rents[address]
     assert chain.balance(admin.pubkey()) == before - sum(rents[a] - gifts[a] for a in sizes) - record.fee
     config = programs.escrow.decode_account_as("EscrowConfig", bytes(chain.get_account(EscrowAddresses.config).data))
-    assert (config.admin, config.treasury, config.usdc_mint, config.start_timeout_secs) == (
-        admin.pubkey(), treasury.pubkey(), usdc, 60)
+    assert (config.admin, config.treasury, config.usdc_mint, config.start_timeout_secs) == (admin.pubkey(), treasury.pubkey(), usdc, 60)
 
 
 # =====================================================================================
@@ -380,26 +445,33 @@ def test_initialize_survives_a_prefunded_config_address(repo_root: Path, prefund
 def test_update_config_changes_only_given_fields(harness: Harness, escrow: Escrow) -> None:
     admin, keeper = harness.roles.admin, harness.roles.keeper.pubkey()
     new_oracle, new_treasury = Keypair().pubkey(), Keypair().pubkey()
-    record = record_cu("update_config", harness.ok(
-        escrow.update_config_ix(admin.pubkey(), oracle_authority=new_oracle, start_timeout_secs=600, paused=True), admin))
+    record = record_cu(
+        "update_config", harness.ok(escrow.update_config_ix(admin.pubkey(), oracle_authority=new_oracle, start_timeout_secs=600, paused=True), admin)
+    )
     config = escrow.config()
     # A new oracle authority is only proposed: the current one stays until the new key accepts.
     assert (config.admin, config.oracle_authority, config.treasury) == (admin.pubkey(), keeper, harness.roles.treasury.pubkey())
     assert (config.pending_admin, config.pending_oracle_authority) == (Pubkey.default(), new_oracle)
-    assert (config.start_timeout_secs, config.complete_grace_secs, config.dispute_window_secs, config.paused) == (
-        600, COMPLETE_GRACE, DISPUTE_WINDOW, True)
+    assert (config.start_timeout_secs, config.complete_grace_secs, config.dispute_window_secs, config.paused) == (600, COMPLETE_GRACE, DISPUTE_WINDOW, True)
     event = escrow.event(record, "EscrowConfigUpdated")
     assert (event.admin, event.oracle_authority, event.treasury) == (admin.pubkey(), keeper, harness.roles.treasury.pubkey())
     assert (event.pending_admin, event.pending_oracle_authority) == (Pubkey.default(), new_oracle)
-    assert (event.start_timeout_secs, event.complete_grace_secs, event.dispute_window_secs, event.paused) == (
-        600, COMPLETE_GRACE, DISPUTE_WINDOW, True)
+    assert (event.start_timeout_secs, event.complete_grace_secs, event.dispute_window_secs, event.paused) == (600, COMPLETE_GRACE, DISPUTE_WINDOW, True)
 
-    record = record_cu("update_config", harness.ok(escrow.update_config_ix(
-        admin.pubkey(), treasury=new_treasury, complete_grace_secs=0, dispute_window_secs=60, paused=False), admin))
+    record = record_cu(
+        "update_config",
+        harness.ok(escrow.update_config_ix(admin.pubkey(), treasury=new_treasury, complete_grace_secs=0, dispute_window_secs=60, paused=False), admin),
+    )
     config = escrow.config()
-    assert (config.oracle_authority, config.pending_oracle_authority, config.treasury, config.start_timeout_secs,
-            config.complete_grace_secs, config.dispute_window_secs, config.paused) == (
-        keeper, new_oracle, new_treasury, 600, 0, 60, False)
+    assert (
+        config.oracle_authority,
+        config.pending_oracle_authority,
+        config.treasury,
+        config.start_timeout_secs,
+        config.complete_grace_secs,
+        config.dispute_window_secs,
+        config.paused,
+    ) == (keeper, new_oracle, new_treasury, 600, 0, 60, False)
     assert escrow.event(record, "EscrowConfigUpdated").dispute_window_secs == 60
     # Fee rates, mints, vaults and burn vault are not settable.
     assert (config.facilitation_fee_bps, config.reservation_fee_bps, config.network_fee_bps) == (200, 25, 500)
@@ -432,8 +504,7 @@ def test_update_config_hands_admin_over(harness: Harness, escrow: Escrow) -> Non
     # Only the proposed key can accept, and only by signing.
     for other in (stranger, old, harness.roles.keeper):
         harness.fails("NothingToAccept", escrow.accept_authority_ix(other.pubkey()), other, watch=watch)
-    harness.fails("AccountNotSigner", unsigned(escrow.accept_authority_ix(new.pubkey()), new.pubkey()), stranger,
-                  watch=watch)
+    harness.fails("AccountNotSigner", unsigned(escrow.accept_authority_ix(new.pubkey()), new.pubkey()), stranger, watch=watch)
     fake_config = clone_account(harness, EscrowAddresses.config)
     harness.fails("WrongConfig", escrow.accept_authority_ix(new.pubkey(), config=fake_config), new, watch=[*watch, fake_config])
 
@@ -441,8 +512,7 @@ def test_update_config_hands_admin_over(harness: Harness, escrow: Escrow) -> Non
     event = escrow.event(record, "AuthorityAccepted")
     assert (event.authority, event.admin, event.oracle_authority) == (new.pubkey(), True, False)
     config = escrow.config()
-    assert (config.admin, config.pending_admin, config.oracle_authority) == (
-        new.pubkey(), Pubkey.default(), harness.roles.keeper.pubkey())
+    assert (config.admin, config.pending_admin, config.oracle_authority) == (new.pubkey(), Pubkey.default(), harness.roles.keeper.pubkey())
     assert config.start_timeout_secs == 600  # what the old admin set before the handover stays
     # The new admin acts, the old one cannot; the proposal is spent.
     harness.fails("NotAdmin", escrow.update_config_ix(old.pubkey(), paused=True), old, watch=watch)
@@ -474,7 +544,11 @@ def test_one_key_proposed_for_both_roles_takes_both_at_once(harness: Harness, es
     assert (event.authority, event.admin, event.oracle_authority) == (successor.pubkey(), True, True)
     config = escrow.config()
     assert (config.admin, config.oracle_authority, config.pending_admin, config.pending_oracle_authority) == (
-        successor.pubkey(), successor.pubkey(), Pubkey.default(), Pubkey.default())
+        successor.pubkey(),
+        successor.pubkey(),
+        Pubkey.default(),
+        Pubkey.default(),
+    )
 
 
 def test_update_config_refusals(harness: Harness, escrow: Escrow) -> None:
@@ -485,36 +559,42 @@ def test_update_config_refusals(harness: Harness, escrow: Escrow) -> None:
     for role in (harness.roles.keeper, harness.roles.treasury):
         harness.fails("NotAdmin", escrow.update_config_ix(role.pubkey(), paused=True), role, watch=watch)
     # Admin named but not signing.
-    harness.fails("AccountNotSigner", unsigned(escrow.update_config_ix(admin.pubkey(), paused=True), admin.pubkey()),
-                  stranger, watch=watch)
+    harness.fails("AccountNotSigner", unsigned(escrow.update_config_ix(admin.pubkey(), paused=True), admin.pubkey()), stranger, watch=watch)
     for field in ("admin", "oracle_authority", "treasury"):
-        harness.fails("InvalidAuthority", escrow.update_config_ix(admin.pubkey(), **{field: Pubkey.default()}), admin,
-                      watch=watch)
-    for bad in ({"start_timeout_secs": 0}, {"start_timeout_secs": -5}, {"start_timeout_secs": YEAR + 1},
-                {"complete_grace_secs": -1}, {"complete_grace_secs": YEAR + 1}):
+        harness.fails("InvalidAuthority", escrow.update_config_ix(admin.pubkey(), **{field: Pubkey.default()}), admin, watch=watch)
+    for bad in (
+        {"start_timeout_secs": 0},
+        {"start_timeout_secs": -5},
+        {"start_timeout_secs": YEAR + 1},
+        {"complete_grace_secs": -1},
+        {"complete_grace_secs": YEAR + 1},
+    ):
         harness.fails("InvalidTimeout", escrow.update_config_ix(admin.pubkey(), **bad), admin, watch=watch)
     for window in (0, -1, 59, WEEK + 1):
-        harness.fails("InvalidDisputeWindow", escrow.update_config_ix(admin.pubkey(), dispute_window_secs=window), admin,
-                      watch=watch)
+        harness.fails("InvalidDisputeWindow", escrow.update_config_ix(admin.pubkey(), dispute_window_secs=window), admin, watch=watch)
     # A valid change bundled with an invalid one changes nothing.
-    harness.fails("InvalidTimeout", escrow.update_config_ix(admin.pubkey(), paused=True, complete_grace_secs=-1), admin,
-                  watch=watch)
-    harness.fails("InvalidDisputeWindow", escrow.update_config_ix(admin.pubkey(), admin=stranger.pubkey(),
-                                                                   dispute_window_secs=59), admin, watch=watch)
+    harness.fails("InvalidTimeout", escrow.update_config_ix(admin.pubkey(), paused=True, complete_grace_secs=-1), admin, watch=watch)
+    harness.fails("InvalidDisputeWindow", escrow.update_config_ix(admin.pubkey(), admin=stranger.pubkey(), dispute_window_secs=59), admin, watch=watch)
     # A config-shaped escrow account at another address (not the [CONFIG] PDA).
     fake = clone_account(harness, EscrowAddresses.config)
-    harness.fails("WrongConfig", escrow.idl.instruction(
-        "update_config", {"params": {**dict.fromkeys(UPDATE_FIELDS), "paused": True}}, {"admin": admin.pubkey(), "config": fake}),
-        admin, watch=[*watch, fake])
+    harness.fails(
+        "WrongConfig",
+        escrow.idl.instruction("update_config", {"params": {**dict.fromkeys(UPDATE_FIELDS), "paused": True}}, {"admin": admin.pubkey(), "config": fake}),
+        admin,
+        watch=[*watch, fake],
+    )
     # The staking config has the same seed under another program.
-    harness.fails("AccountOwnedByWrongProgram", escrow.idl.instruction(
-        "update_config", {"params": {**dict.fromkeys(UPDATE_FIELDS), "paused": True}},
-        {"admin": admin.pubkey(), "config": StakingAddresses.config}), admin, watch=[*watch, StakingAddresses.config])
+    harness.fails(
+        "AccountOwnedByWrongProgram",
+        escrow.idl.instruction(
+            "update_config", {"params": {**dict.fromkeys(UPDATE_FIELDS), "paused": True}}, {"admin": admin.pubkey(), "config": StakingAddresses.config}
+        ),
+        admin,
+        watch=[*watch, StakingAddresses.config],
+    )
     # Boundaries are accepted.
-    harness.ok(escrow.update_config_ix(admin.pubkey(), start_timeout_secs=YEAR, complete_grace_secs=YEAR,
-                                       dispute_window_secs=WEEK), admin)
-    harness.ok(escrow.update_config_ix(admin.pubkey(), start_timeout_secs=1, complete_grace_secs=0,
-                                       dispute_window_secs=60), admin)
+    harness.ok(escrow.update_config_ix(admin.pubkey(), start_timeout_secs=YEAR, complete_grace_secs=YEAR, dispute_window_secs=WEEK), admin)
+    harness.ok(escrow.update_config_ix(admin.pubkey(), start_timeout_secs=1, complete_grace_secs=0, dispute_window_secs=60), admin)
     config = escrow.config()
     assert (config.start_timeout_secs, config.complete_grace_secs, config.dispute_window_secs) == (1, 0, 60)
 
@@ -559,8 +639,7 @@ def test_new_timeouts_apply_to_later_jobs_only(harness: Harness, escrow: Escrow)
 @pytest.mark.parametrize("usdc", [True, False], ids=["usdc", "io"])
 def test_open_job_takes_the_spec_deposit(harness: Harness, escrow: Escrow, usdc: bool) -> None:
     # The renter's first job: the wallet's transaction also creates its job-id ledger.
-    job = (usdc_job(escrow, hours=13, price=1_234_567, with_ledger=False) if usdc
-           else io_job(escrow, hours=13, price=1_234_567_891, with_ledger=False))
+    job = usdc_job(escrow, hours=13, price=1_234_567, with_ledger=False) if usdc else io_job(escrow, hours=13, price=1_234_567_891, with_ledger=False)
     q = quote(job.hours, job.price, usdc)
     # The quote by hand from the SPEC fee table: 0.25 % reservation and (USDC) 2 % facilitation, rounded up.
     assert q.reservation_fee == -(-job.hours * job.price * 25 // 10_000)
@@ -585,7 +664,12 @@ def test_open_job_takes_the_spec_deposit(harness: Harness, escrow: Escrow, usdc:
 
     state = escrow.job(job)
     assert (state.job_id, state.renter, state.node, state.node_key, state.payment_mint) == (
-        job.job_id, job.renter.pubkey(), escrow.node.address, escrow.node.node_key.pubkey(), job.mint)
+        job.job_id,
+        job.renter.pubkey(),
+        escrow.node.address,
+        escrow.node.node_key.pubkey(),
+        job.mint,
+    )
     assert kind_name(state.payment_kind) == ("Usdc" if usdc else "Io")
     assert kind_name(state.status) == "Open"
     assert (state.price_per_hour, state.hours_reserved, state.hours_used) == (job.price, job.hours, 0)
@@ -604,7 +688,12 @@ def test_open_job_takes_the_spec_deposit(harness: Harness, escrow: Escrow, usdc:
 
     event = escrow.event(record, "JobOpened")
     assert (event.job, event.job_id, event.renter, event.node, event.payment_mint) == (
-        job.address, job.job_id, job.renter.pubkey(), escrow.node.address, job.mint)
+        job.address,
+        job.job_id,
+        job.renter.pubkey(),
+        escrow.node.address,
+        job.mint,
+    )
     assert (event.price_per_hour, event.hours_reserved, event.reserved_cost) == (job.price, job.hours, q.reserved_cost)
     assert (event.reservation_fee, event.facilitation_fee, event.deposit) == (q.reservation_fee, q.facilitation_fee, q.deposit)
     assert (event.created_at, event.start_deadline) == (harness.now, harness.now + START_TIMEOUT)
@@ -658,21 +747,21 @@ def test_open_job_account_refusals(harness: Harness, escrow: Escrow) -> None:
     # A third mint (also with what would be its vault's address).
     other_mint = create_mint(harness.chain, harness.roles.admin, harness.roles.admin.pubkey(), 6)
     other_account = create_token_account(harness.chain, harness.roles.admin, renter.pubkey(), other_mint)
-    harness.fails("UnsupportedMint", escrow.open_ix(job, payment_mint=other_mint, renter_token_account=other_account),
-                  renter, watch=watch)
-    harness.fails("UnsupportedMint", escrow.open_ix(job, payment_mint=other_mint, renter_token_account=other_account,
-                                                    escrow_vault=EscrowAddresses.vault(other_mint)), renter, watch=watch)
+    harness.fails("UnsupportedMint", escrow.open_ix(job, payment_mint=other_mint, renter_token_account=other_account), renter, watch=watch)
+    harness.fails(
+        "UnsupportedMint",
+        escrow.open_ix(job, payment_mint=other_mint, renter_token_account=other_account, escrow_vault=EscrowAddresses.vault(other_mint)),
+        renter,
+        watch=watch,
+    )
     # Paying USDC from an IO account (and IO from a USDC account).
     io_account = harness.give_io(renter.pubkey(), 10**12)
-    harness.fails("ConstraintTokenMint", escrow.open_ix(job, renter_token_account=io_account), renter,
-                  watch=[*watch, io_account])
-    harness.fails("ConstraintTokenMint", escrow.open_ix(job, payment_mint=harness.io_mint, escrow_vault=io_vault), renter,
-                  watch=[*watch, io_account])
+    harness.fails("ConstraintTokenMint", escrow.open_ix(job, renter_token_account=io_account), renter, watch=[*watch, io_account])
+    harness.fails("ConstraintTokenMint", escrow.open_ix(job, payment_mint=harness.io_mint, escrow_vault=io_vault), renter, watch=[*watch, io_account])
     # The deposit into a vault that is not the config's vault of the payment mint: the other
     # mint's vault, a copy of the vault, an arbitrary address.
     harness.fails("WrongVault", escrow.open_ix(job, escrow_vault=io_vault), renter, watch=watch)
-    harness.fails("WrongVault", escrow.open_ix(job, payment_mint=harness.io_mint, renter_token_account=io_account), renter,
-                  watch=[*watch, io_account])
+    harness.fails("WrongVault", escrow.open_ix(job, payment_mint=harness.io_mint, renter_token_account=io_account), renter, watch=[*watch, io_account])
     harness.fails("WrongVault", escrow.open_ix(job, escrow_vault=clone_account(harness, job.vault)), renter, watch=watch)
     harness.fails("WrongVault", escrow.open_ix(job, escrow_vault=Keypair().pubkey()), renter, watch=watch)
     # Paying from someone else's account.
@@ -686,8 +775,7 @@ def test_open_job_account_refusals(harness: Harness, escrow: Escrow) -> None:
     harness.fails("AccountDiscriminatorMismatch", escrow.open_ix(job, node=StakingAddresses.config), renter, watch=watch)
     # The job at an address that is not [JOB, renter, job_id] (another id's PDA, another renter's
     # PDA, an arbitrary address).
-    for address in (EscrowAddresses.job(renter.pubkey(), job.job_id + 1), EscrowAddresses.job(harness.wallet().pubkey(), job.job_id),
-                    Keypair().pubkey()):
+    for address in (EscrowAddresses.job(renter.pubkey(), job.job_id + 1), EscrowAddresses.job(harness.wallet().pubkey(), job.job_id), Keypair().pubkey()):
         harness.fails("WrongJobAddress", escrow.open_ix(job, job=address), renter, watch=[*watch, address])
     # Another renter's ledger; an address holding no ledger (another wallet's unopened ledger, an
     # arbitrary address, the renter's own wallet).
@@ -734,8 +822,9 @@ def test_open_job_id_is_unique_per_renter_while_open(harness: Harness, escrow: E
     job = usdc_job(escrow, fund=2 * quote(10, USDC_PRICE, True).deposit)
     escrow.open(job)
     # The renter's ledger refuses the id before the job address is touched.
-    harness.fails("JobIdReused", escrow.open_ix(job, price_per_hour=1), job.renter,
-                  watch=[*escrow.watch(job), EscrowAddresses.renter_ledger(job.renter.pubkey())])
+    harness.fails(
+        "JobIdReused", escrow.open_ix(job, price_per_hour=1), job.renter, watch=[*escrow.watch(job), EscrowAddresses.renter_ledger(job.renter.pubkey())]
+    )
     # The same id is free for another renter.
     other = usdc_job(escrow, job_id=job.job_id)
     escrow.open(other)
@@ -761,10 +850,12 @@ def test_open_job_survives_a_prefunded_address(harness: Harness, escrow: Escrow,
     rents = {job.address: chain.rent_exempt_minimum(JOB_SIZE), ledger: chain.rent_exempt_minimum(RENTER_LEDGER_SIZE)}
     gifts = dict.fromkeys(rents, 0)
     for address in targets:
-        gifts[address] = {"zero_byte_minimum": chain.rent_exempt_minimum(0), "partial": chain.rent_exempt_minimum(0) + 12_345,
-                          "rent_exempt": rents[address] + 12_345}[amount]
-        harness.ok(transfer(TransferParams(from_pubkey=griefer.pubkey(), to_pubkey=address, lamports=gifts[address])),
-                   griefer)
+        gifts[address] = {
+            "zero_byte_minimum": chain.rent_exempt_minimum(0),
+            "partial": chain.rent_exempt_minimum(0) + 12_345,
+            "rent_exempt": rents[address] + 12_345,
+        }[amount]
+        harness.ok(transfer(TransferParams(from_pubkey=griefer.pubkey(), to_pubkey=address, lamports=gifts[address])), griefer)
     renter_lamports = escrow.lamports(job.renter.pubkey())
     record = escrow.open(job)
     state = escrow.job(job)
@@ -793,8 +884,7 @@ def test_open_job_refuses_a_job_address_held_by_another_program(harness: Harness
     job = usdc_job(escrow)
     squatter = clone_account(harness, escrow.node.address)
     harness.chain.set_account(job.address, harness.chain.get_account(squatter))
-    fails_in_use(harness, escrow.open_ix(job), job.renter,
-                 watch=[*escrow.watch(job), EscrowAddresses.renter_ledger(job.renter.pubkey())])
+    fails_in_use(harness, escrow.open_ix(job), job.renter, watch=[*escrow.watch(job), EscrowAddresses.renter_ledger(job.renter.pubkey())])
 
 
 # =====================================================================================
@@ -812,8 +902,7 @@ def test_start_job_by_node_key(harness: Harness, escrow: Escrow) -> None:
     assert state.started_at == harness.now == START_TS + START_TIMEOUT
     assert state.complete_deadline == harness.now + 5 * HOUR + COMPLETE_GRACE
     event = escrow.event(record, "JobStarted")
-    assert (event.job, event.node, event.started_at, event.complete_deadline) == (
-        job.address, escrow.node.address, state.started_at, state.complete_deadline)
+    assert (event.job, event.node, event.started_at, event.complete_deadline) == (job.address, escrow.node.address, state.started_at, state.complete_deadline)
     # Nothing moved.
     assert harness.balance(job.vault) == quote(5, USDC_PRICE, True).deposit
 
@@ -825,11 +914,9 @@ def test_start_job_refusals(harness: Harness, escrow: Escrow) -> None:
     other_node = escrow.register_node()
     for impostor in (other_node.node_key, escrow.node.operator, job.renter, harness.roles.keeper, harness.wallet()):
         harness.fails("NotNodeKey", escrow.start_ix(job, impostor.pubkey()), escrow.cranker, impostor, watch=watch)
-    harness.fails("AccountNotSigner", unsigned(escrow.start_ix(job), escrow.node.node_key.pubkey()), escrow.cranker,
-                  watch=watch)
+    harness.fails("AccountNotSigner", unsigned(escrow.start_ix(job), escrow.node.node_key.pubkey()), escrow.cranker, watch=watch)
     for error, fake_job in not_jobs(harness, job):
-        harness.fails(error, escrow.start_ix(job, job=fake_job), escrow.cranker, escrow.node.node_key,
-                      watch=[*watch, fake_job])
+        harness.fails(error, escrow.start_ix(job, job=fake_job), escrow.cranker, escrow.node.node_key, watch=[*watch, fake_job])
     escrow.start(job)
     harness.fails("JobNotOpen", escrow.start_ix(job), escrow.cranker, escrow.node.node_key, watch=escrow.watch(job))
 
@@ -846,8 +933,7 @@ def test_start_job_of_a_cancelled_job_fails(harness: Harness, escrow: Escrow) ->
     job = usdc_job(escrow)
     escrow.open(job)
     escrow.cancel(job)
-    harness.fails("AccountNotInitialized", escrow.start_ix(job), escrow.cranker, escrow.node.node_key,
-                  watch=escrow.watch(job))
+    harness.fails("AccountNotInitialized", escrow.start_ix(job), escrow.cranker, escrow.node.node_key, watch=escrow.watch(job))
 
 
 # =====================================================================================
@@ -864,17 +950,20 @@ def test_complete_job_by_node_key_and_by_oracle(harness: Harness, escrow: Escrow
     record = escrow.complete(by_node, 3)
     oracle = harness.roles.keeper
     oracle_record = escrow.complete(by_oracle, 0, authority=oracle)
-    for job, rec, hours, signer, completer in ((by_node, record, 3, escrow.node.node_key, "Node"),
-                                               (by_oracle, oracle_record, 0, oracle, "Oracle")):
+    for job, rec, hours, signer, completer in ((by_node, record, 3, escrow.node.node_key, "Node"), (by_oracle, oracle_record, 0, oracle, "Oracle")):
         state = escrow.job(job)
         assert kind_name(state.status) == "Completed"
         assert (state.hours_used, state.completed_at) == (hours, harness.now)
         # The completion opens the dispute window; settlement waits for it.
-        assert (kind_name(state.completed_by), state.dispute_deadline, state.disputed_at) == (
-            completer, harness.now + DISPUTE_WINDOW, 0)
+        assert (kind_name(state.completed_by), state.dispute_deadline, state.disputed_at) == (completer, harness.now + DISPUTE_WINDOW, 0)
         event = escrow.event(rec, "JobCompleted")
         assert (event.job, event.node, event.completed_by, event.hours_used, event.completed_at) == (
-            job.address, escrow.node.address, signer.pubkey(), hours, harness.now)
+            job.address,
+            escrow.node.address,
+            signer.pubkey(),
+            hours,
+            harness.now,
+        )
         assert (kind_name(event.completer), event.dispute_deadline) == (completer, harness.now + DISPUTE_WINDOW)
 
 
@@ -912,18 +1001,14 @@ def test_complete_job_by_the_oracle_rotation(harness: Harness, escrow: Escrow) -
     admin, old_oracle, new_oracle = harness.roles.admin, harness.roles.keeper, harness.wallet()
     harness.ok(escrow.update_config_ix(admin.pubkey(), oracle_authority=new_oracle.pubkey()), admin)
     # Proposed only: still the old oracle's job.
-    harness.fails("NotCompleter", escrow.complete_ix(job, 1, new_oracle.pubkey()), escrow.cranker, new_oracle,
-                  watch=escrow.watch(job))
-    harness.fails("NothingToAccept", escrow.accept_authority_ix(old_oracle.pubkey()), old_oracle,
-                  watch=[EscrowAddresses.config])
+    harness.fails("NotCompleter", escrow.complete_ix(job, 1, new_oracle.pubkey()), escrow.cranker, new_oracle, watch=escrow.watch(job))
+    harness.fails("NothingToAccept", escrow.accept_authority_ix(old_oracle.pubkey()), old_oracle, watch=[EscrowAddresses.config])
     record = harness.ok(escrow.accept_authority_ix(new_oracle.pubkey()), new_oracle)
     event = escrow.event(record, "AuthorityAccepted")
     assert (event.authority, event.admin, event.oracle_authority) == (new_oracle.pubkey(), False, True)
     config = escrow.config()
-    assert (config.admin, config.oracle_authority, config.pending_oracle_authority) == (
-        admin.pubkey(), new_oracle.pubkey(), Pubkey.default())
-    harness.fails("NotCompleter", escrow.complete_ix(job, 1, old_oracle.pubkey()), escrow.cranker, old_oracle,
-                  watch=escrow.watch(job))
+    assert (config.admin, config.oracle_authority, config.pending_oracle_authority) == (admin.pubkey(), new_oracle.pubkey(), Pubkey.default())
+    harness.fails("NotCompleter", escrow.complete_ix(job, 1, old_oracle.pubkey()), escrow.cranker, old_oracle, watch=escrow.watch(job))
     escrow.complete(job, 1, authority=new_oracle)
     assert kind_name(escrow.job(job).completed_by) == "Oracle"
 
@@ -935,8 +1020,7 @@ def test_the_old_oracle_completes_until_the_new_one_accepts(harness: Harness, es
     escrow.open(job)
     escrow.start(job)
     harness.warp(HOUR)
-    harness.ok(escrow.update_config_ix(harness.roles.admin.pubkey(), oracle_authority=harness.wallet().pubkey()),
-               harness.roles.admin)
+    harness.ok(escrow.update_config_ix(harness.roles.admin.pubkey(), oracle_authority=harness.wallet().pubkey()), harness.roles.admin)
     escrow.complete(job, 1, authority=harness.roles.keeper)
     settle_and_check(escrow, job, 1, escrow.node.token_share_bps)
 
@@ -953,13 +1037,17 @@ def test_complete_job_refusals(harness: Harness, escrow: Escrow) -> None:
     for impostor in (other_node.node_key, escrow.node.operator, job.renter, harness.roles.admin, harness.wallet()):
         harness.fails("NotCompleter", escrow.complete_ix(job, 1, impostor.pubkey()), escrow.cranker, impostor, watch=watch)
     for authority in (key, harness.roles.keeper):
-        harness.fails("AccountNotSigner", unsigned(escrow.complete_ix(job, 1, authority.pubkey()), authority.pubkey()),
-                      escrow.cranker, watch=watch)
+        harness.fails("AccountNotSigner", unsigned(escrow.complete_ix(job, 1, authority.pubkey()), authority.pubkey()), escrow.cranker, watch=watch)
     for error, fake_job in not_jobs(harness, job):
         harness.fails(error, escrow.complete_ix(job, 1, job=fake_job), escrow.cranker, key, watch=[*watch, fake_job])
     fake_config = clone_account(harness, EscrowAddresses.config)
-    harness.fails("WrongConfig", escrow.complete_ix(job, 1, harness.roles.keeper.pubkey(), config=fake_config),
-                  escrow.cranker, harness.roles.keeper, watch=[*watch, fake_config])
+    harness.fails(
+        "WrongConfig",
+        escrow.complete_ix(job, 1, harness.roles.keeper.pubkey(), config=fake_config),
+        escrow.cranker,
+        harness.roles.keeper,
+        watch=[*watch, fake_config],
+    )
     escrow.complete(job, 1)
     harness.fails("JobNotStarted", escrow.complete_ix(job, 2), escrow.cranker, key, watch=escrow.watch(job))
 
@@ -973,8 +1061,7 @@ def test_complete_job_after_completion_deadline_fails(harness: Harness, escrow: 
     escrow.complete(early, 2)
     harness.warp(1)
     for signer in (escrow.node.node_key, harness.roles.keeper):
-        harness.fails("CompleteDeadlinePassed", escrow.complete_ix(late, 2, signer.pubkey()), escrow.cranker, signer,
-                      watch=escrow.watch(late))
+        harness.fails("CompleteDeadlinePassed", escrow.complete_ix(late, 2, signer.pubkey()), escrow.cranker, signer, watch=escrow.watch(late))
 
 
 # =====================================================================================
@@ -1110,8 +1197,7 @@ def test_settle_refuses_misdirected_accounts(harness: Harness, escrow: Escrow, u
     # Another renter wallet gets the rent.
     refuse("WrongRenter", renter=attacker.pubkey())
     # Another node (so another operator and token share).
-    refuse("WrongNode", node=other_node.address,
-           operator_token_account=associated_token_address(other_node.operator.pubkey(), job.mint))
+    refuse("WrongNode", node=other_node.address, operator_token_account=associated_token_address(other_node.operator.pubkey(), job.mint))
     refuse("AccountOwnedByWrongProgram", node=clone_account(harness, job.node.address, owner=ProgramIds.ESCROW))
     refuse("AccountDiscriminatorMismatch", node=StakingAddresses.config)
     # Not a job; right layout, wrong address: a vault copy is not the vault the job recorded; a
@@ -1234,8 +1320,7 @@ def test_tokens_sent_to_the_escrow_vault_change_no_payout(harness: Harness, escr
     escrow.start(settled)
     donor = harness.wallet()
     donor_account = escrow.fund(donor.pubkey(), settled.mint, 777)
-    harness.ok(transfer(TransferParams(program_id=TOKEN_PROGRAM_ID, source=donor_account, dest=settled.vault,
-                                       owner=donor.pubkey(), amount=777)), donor)
+    harness.ok(transfer(TransferParams(program_id=TOKEN_PROGRAM_ID, source=donor_account, dest=settled.vault, owner=donor.pubkey(), amount=777)), donor)
     harness.warp(3 * HOUR)
     escrow.complete(settled, 3)
     settle_and_check(escrow, settled, 3, 1_000, donated=777)
@@ -1277,14 +1362,21 @@ def test_settle_pays_the_current_operator_and_token_share(harness: Harness, escr
     job = io_job(escrow)
     escrow.run_to_completed(job, 2)
     new_operator = harness.wallet()
-    params = {"operator": new_operator.pubkey(), "gpu_model": None, "tier": None, "staker_share_bps": None,
-              "token_share_bps": 10_000, "active": None}
+    params = {"operator": new_operator.pubkey(), "gpu_model": None, "tier": None, "staker_share_bps": None, "token_share_bps": 10_000, "active": None}
     staking = harness.programs.staking
-    harness.ok(staking.instruction("update_node", {"params": params}, {
-        "operator": escrow.node.operator.pubkey(), "config": StakingAddresses.config, "node": escrow.node.address,
-    }), escrow.node.operator)
-    harness.ok(staking.instruction("accept_node_operator", {}, {"new_operator": new_operator.pubkey(), "node": escrow.node.address}),
-               new_operator)
+    harness.ok(
+        staking.instruction(
+            "update_node",
+            {"params": params},
+            {
+                "operator": escrow.node.operator.pubkey(),
+                "config": StakingAddresses.config,
+                "node": escrow.node.address,
+            },
+        ),
+        escrow.node.operator,
+    )
+    harness.ok(staking.instruction("accept_node_operator", {}, {"new_operator": new_operator.pubkey(), "node": escrow.node.address}), new_operator)
     escrow.node.operator = new_operator
     escrow.operator_ata(escrow.node, harness.io_mint)
     node = staking.decode_account_as("Node", bytes(harness.chain.get_account(escrow.node.address).data))
@@ -1315,39 +1407,42 @@ def test_cancel_refusals(harness: Harness, escrow: Escrow) -> None:
     stranger = harness.wallet()
     stranger_account = harness.give_usdc(stranger.pubkey(), 1)
     # Someone else cancels (with their own account for the refund, or the renter's).
-    harness.fails("NotRenter", escrow.cancel_ix(job, renter=stranger.pubkey(), renter_token_account=stranger_account),
-                  stranger, watch=[*watch, stranger_account])
+    harness.fails(
+        "NotRenter", escrow.cancel_ix(job, renter=stranger.pubkey(), renter_token_account=stranger_account), stranger, watch=[*watch, stranger_account]
+    )
     harness.fails("NotRenter", escrow.cancel_ix(job, renter=stranger.pubkey()), stranger, watch=watch)
-    harness.fails("NotRenter", escrow.cancel_ix(job, renter=escrow.node.node_key.pubkey()), escrow.cranker,
-                  escrow.node.node_key, watch=watch)
+    harness.fails("NotRenter", escrow.cancel_ix(job, renter=escrow.node.node_key.pubkey()), escrow.cranker, escrow.node.node_key, watch=watch)
     harness.fails("AccountNotSigner", unsigned(escrow.cancel_ix(job), job.renter.pubkey()), escrow.cranker, watch=watch)
     # The refund or the fee misdirected.
-    harness.fails("ConstraintTokenOwner", escrow.cancel_ix(job, renter_token_account=stranger_account), escrow.cranker,
-                  job.renter, watch=[*watch, stranger_account])
-    harness.fails("ConstraintTokenOwner", escrow.cancel_ix(job, treasury_token_account=stranger_account), escrow.cranker,
-                  job.renter, watch=[*watch, stranger_account])
-    harness.fails("ConstraintTokenMint", escrow.cancel_ix(job, treasury_token_account=escrow.treasury_ata(harness.io_mint)),
-                  escrow.cranker, job.renter, watch=watch)
+    harness.fails(
+        "ConstraintTokenOwner", escrow.cancel_ix(job, renter_token_account=stranger_account), escrow.cranker, job.renter, watch=[*watch, stranger_account]
+    )
+    harness.fails(
+        "ConstraintTokenOwner", escrow.cancel_ix(job, treasury_token_account=stranger_account), escrow.cranker, job.renter, watch=[*watch, stranger_account]
+    )
+    harness.fails(
+        "ConstraintTokenMint", escrow.cancel_ix(job, treasury_token_account=escrow.treasury_ata(harness.io_mint)), escrow.cranker, job.renter, watch=watch
+    )
     io_account = harness.give_io(job.renter.pubkey(), 1)
-    harness.fails("ConstraintTokenMint", escrow.cancel_ix(job, renter_token_account=io_account), escrow.cranker,
-                  job.renter, watch=[*watch, io_account])
+    harness.fails("ConstraintTokenMint", escrow.cancel_ix(job, renter_token_account=io_account), escrow.cranker, job.renter, watch=[*watch, io_account])
     for error, fake_job in not_jobs(harness, job):
         harness.fails(error, escrow.cancel_ix(job, job=fake_job), escrow.cranker, job.renter, watch=watch)
     # Another renter's (real) job.
     theirs = usdc_job(escrow)
     escrow.open(theirs)
-    harness.fails("NotRenter", escrow.cancel_ix(job, job=theirs.address), escrow.cranker, job.renter,
-                  watch=[*watch, theirs.address])
-    harness.fails("WrongVault", escrow.cancel_ix(job, escrow_vault=clone_account(harness, job.vault)), escrow.cranker,
-                  job.renter, watch=watch)
-    harness.fails("WrongVault", escrow.cancel_ix(job, escrow_vault=EscrowAddresses.vault(harness.io_mint)), escrow.cranker,
-                  job.renter, watch=[*watch, EscrowAddresses.vault(harness.io_mint)])
-    harness.fails("WrongConfig", escrow.cancel_ix(job, config=clone_account(harness, EscrowAddresses.config)),
-                  escrow.cranker, job.renter, watch=watch)
+    harness.fails("NotRenter", escrow.cancel_ix(job, job=theirs.address), escrow.cranker, job.renter, watch=[*watch, theirs.address])
+    harness.fails("WrongVault", escrow.cancel_ix(job, escrow_vault=clone_account(harness, job.vault)), escrow.cranker, job.renter, watch=watch)
+    harness.fails(
+        "WrongVault",
+        escrow.cancel_ix(job, escrow_vault=EscrowAddresses.vault(harness.io_mint)),
+        escrow.cranker,
+        job.renter,
+        watch=[*watch, EscrowAddresses.vault(harness.io_mint)],
+    )
+    harness.fails("WrongConfig", escrow.cancel_ix(job, config=clone_account(harness, EscrowAddresses.config)), escrow.cranker, job.renter, watch=watch)
     # The vault itself as the refund or the fee account.
     for slot in ("renter_token_account", "treasury_token_account"):
-        harness.fails("ConstraintDuplicateMutableAccount", escrow.cancel_ix(job, **{slot: job.vault}), escrow.cranker,
-                      job.renter, watch=watch)
+        harness.fails("ConstraintDuplicateMutableAccount", escrow.cancel_ix(job, **{slot: job.vault}), escrow.cranker, job.renter, watch=watch)
     # Once started, cancel is over (only reclaim after a missed deadline remains).
     escrow.start(job)
     harness.fails("JobNotOpen", escrow.cancel_ix(job), escrow.cranker, job.renter, watch=escrow.watch(job))
@@ -1370,8 +1465,7 @@ def test_reclaim_never_started(harness: Harness, escrow: Escrow, usdc: bool) -> 
     harness.warp(1)
     # The node never showed up: the renter gets everything back, the reservation fee included.
     cancel_and_check(escrow, job, reclaim=True, missed_start=True)
-    harness.fails("AccountNotInitialized", escrow.start_ix(job), escrow.cranker, escrow.node.node_key,
-                  watch=escrow.watch(job))
+    harness.fails("AccountNotInitialized", escrow.start_ix(job), escrow.cranker, escrow.node.node_key, watch=escrow.watch(job))
 
 
 @pytest.mark.parametrize("usdc", [True, False], ids=["usdc", "io"])
@@ -1384,8 +1478,7 @@ def test_reclaim_never_completed(harness: Harness, escrow: Escrow, usdc: bool) -
     harness.fails("NotReclaimable", escrow.reclaim_ix(job), escrow.cranker, job.renter, watch=escrow.watch(job))
     harness.warp(1)
     cancel_and_check(escrow, job, reclaim=True)
-    harness.fails("AccountNotInitialized", escrow.complete_ix(job, 5), escrow.cranker, escrow.node.node_key,
-                  watch=escrow.watch(job))
+    harness.fails("AccountNotInitialized", escrow.complete_ix(job, 5), escrow.cranker, escrow.node.node_key, watch=escrow.watch(job))
 
 
 def test_reclaim_refusals(harness: Harness, escrow: Escrow) -> None:
@@ -1397,26 +1490,30 @@ def test_reclaim_refusals(harness: Harness, escrow: Escrow) -> None:
     harness.warp(START_TIMEOUT + 1)
     stranger = harness.wallet()
     stranger_account = harness.give_usdc(stranger.pubkey(), 1)
-    harness.fails("NotRenter", escrow.reclaim_ix(job, renter=stranger.pubkey(), renter_token_account=stranger_account),
-                  stranger, watch=[*watch, stranger_account])
+    harness.fails(
+        "NotRenter", escrow.reclaim_ix(job, renter=stranger.pubkey(), renter_token_account=stranger_account), stranger, watch=[*watch, stranger_account]
+    )
     harness.fails("AccountNotSigner", unsigned(escrow.reclaim_ix(job), job.renter.pubkey()), escrow.cranker, watch=watch)
-    harness.fails("ConstraintTokenOwner", escrow.reclaim_ix(job, treasury_token_account=stranger_account), escrow.cranker,
-                  job.renter, watch=[*watch, stranger_account])
-    harness.fails("ConstraintTokenOwner", escrow.reclaim_ix(job, renter_token_account=stranger_account), escrow.cranker,
-                  job.renter, watch=[*watch, stranger_account])
+    harness.fails(
+        "ConstraintTokenOwner", escrow.reclaim_ix(job, treasury_token_account=stranger_account), escrow.cranker, job.renter, watch=[*watch, stranger_account]
+    )
+    harness.fails(
+        "ConstraintTokenOwner", escrow.reclaim_ix(job, renter_token_account=stranger_account), escrow.cranker, job.renter, watch=[*watch, stranger_account]
+    )
     for error, fake_job in not_jobs(harness, job):
         harness.fails(error, escrow.reclaim_ix(job, job=fake_job), escrow.cranker, job.renter, watch=watch)
     # Another renter's (real) job, also past its start deadline.
-    harness.fails("NotRenter", escrow.reclaim_ix(job, job=theirs.address), escrow.cranker, job.renter,
-                  watch=[*watch, theirs.address])
-    harness.fails("WrongVault", escrow.reclaim_ix(job, escrow_vault=clone_account(harness, job.vault)), escrow.cranker,
-                  job.renter, watch=watch)
-    harness.fails("WrongVault", escrow.reclaim_ix(job, escrow_vault=EscrowAddresses.vault(harness.io_mint)),
-                  escrow.cranker, job.renter, watch=[*watch, EscrowAddresses.vault(harness.io_mint)])
-    harness.fails("WrongConfig", escrow.reclaim_ix(job, config=clone_account(harness, EscrowAddresses.config)),
-                  escrow.cranker, job.renter, watch=watch)
-    harness.fails("ConstraintDuplicateMutableAccount", escrow.reclaim_ix(job, treasury_token_account=job.vault),
-                  escrow.cranker, job.renter, watch=watch)
+    harness.fails("NotRenter", escrow.reclaim_ix(job, job=theirs.address), escrow.cranker, job.renter, watch=[*watch, theirs.address])
+    harness.fails("WrongVault", escrow.reclaim_ix(job, escrow_vault=clone_account(harness, job.vault)), escrow.cranker, job.renter, watch=watch)
+    harness.fails(
+        "WrongVault",
+        escrow.reclaim_ix(job, escrow_vault=EscrowAddresses.vault(harness.io_mint)),
+        escrow.cranker,
+        job.renter,
+        watch=[*watch, EscrowAddresses.vault(harness.io_mint)],
+    )
+    harness.fails("WrongConfig", escrow.reclaim_ix(job, config=clone_account(harness, EscrowAddresses.config)), escrow.cranker, job.renter, watch=watch)
+    harness.fails("ConstraintDuplicateMutableAccount", escrow.reclaim_ix(job, treasury_token_account=job.vault), escrow.cranker, job.renter, watch=watch)
     # The renter lets the job sit past its start deadline and the node never starts it.
     harness.fails("StartDeadlinePassed", escrow.start_ix(job), escrow.cranker, escrow.node.node_key, watch=watch)
 

@@ -38,17 +38,25 @@ from tests.programs.harness import START_TS, error_name, fresh_chain, mint_suppl
 # Every account the four initializes create (and escrow's USDC vault, whose address follows the
 # USDC mint each test creates: checked where that mint is known).
 CREATED = [
-    RewardsAddresses.config, RewardsAddresses.emission, RewardsAddresses.burn_ledger, RewardsAddresses.io_mint,
-    RewardsAddresses.reward_vault, RewardsAddresses.burn_vault,
-    StakingAddresses.config, StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault,
-    EscrowAddresses.config, EscrowAddresses.vault(RewardsAddresses.io_mint), ProvenanceAddresses.config,
+    RewardsAddresses.config,
+    RewardsAddresses.emission,
+    RewardsAddresses.burn_ledger,
+    RewardsAddresses.io_mint,
+    RewardsAddresses.reward_vault,
+    RewardsAddresses.burn_vault,
+    StakingAddresses.config,
+    StakingAddresses.stake_vault,
+    StakingAddresses.staker_reward_vault,
+    EscrowAddresses.config,
+    EscrowAddresses.vault(RewardsAddresses.io_mint),
+    ProvenanceAddresses.config,
 ]
 
 
-def rewards_init(programs: Programs, admin: Pubkey, program_data: Pubkey = RewardsAddresses.program_data,
-                 start_ts: int = START_TS) -> Instruction:
+def rewards_init(programs: Programs, admin: Pubkey, program_data: Pubkey = RewardsAddresses.program_data, start_ts: int = START_TS) -> Instruction:
     return programs.rewards.instruction(
-        "initialize", {"start_ts": start_ts, "keeper_authority": admin},
+        "initialize",
+        {"start_ts": start_ts, "keeper_authority": admin},
         {"admin": admin, "program_data": program_data},
     )
 
@@ -56,26 +64,33 @@ def rewards_init(programs: Programs, admin: Pubkey, program_data: Pubkey = Rewar
 def staking_init(programs: Programs, admin: Pubkey, program_data: Pubkey = StakingAddresses.program_data) -> Instruction:
     return programs.staking.instruction(
         "initialize",
-        {"params": {"slashing_authority": admin, "max_stake_per_node": IO_MAX_SUPPLY, "unstake_cooldown_secs": 3_600,
-                    "reporter_share_bps": 1_000, "max_slash_bps": 5_000, "stake_warmup_secs": MIN_STAKE_WARMUP_SECS}},
+        {
+            "params": {
+                "slashing_authority": admin,
+                "max_stake_per_node": IO_MAX_SUPPLY,
+                "unstake_cooldown_secs": 3_600,
+                "reporter_share_bps": 1_000,
+                "max_slash_bps": 5_000,
+                "stake_warmup_secs": MIN_STAKE_WARMUP_SECS,
+            }
+        },
         {"admin": admin, "program_data": program_data, "io_mint": RewardsAddresses.io_mint},
     )
 
 
-def escrow_init(programs: Programs, admin: Pubkey, usdc_mint: Pubkey,
-                program_data: Pubkey = EscrowAddresses.program_data) -> Instruction:
+def escrow_init(programs: Programs, admin: Pubkey, usdc_mint: Pubkey, program_data: Pubkey = EscrowAddresses.program_data) -> Instruction:
     return programs.escrow.instruction(
         "initialize",
-        {"params": {"oracle_authority": admin, "treasury": admin, "start_timeout_secs": 3_600,
-                    "complete_grace_secs": 3_600, "dispute_window_secs": 3_600}},
+        {"params": {"oracle_authority": admin, "treasury": admin, "start_timeout_secs": 3_600, "complete_grace_secs": 3_600, "dispute_window_secs": 3_600}},
         {"admin": admin, "program_data": program_data, "usdc_mint": usdc_mint, "io_mint": RewardsAddresses.io_mint},
     )
 
 
-def provenance_init(programs: Programs, admin: Pubkey,
-                    program_data: Pubkey = ProvenanceAddresses.program_data) -> Instruction:
+def provenance_init(programs: Programs, admin: Pubkey, program_data: Pubkey = ProvenanceAddresses.program_data) -> Instruction:
     return programs.provenance.instruction(
-        "initialize", {"keeper_authority": admin}, {"admin": admin, "program_data": program_data},
+        "initialize",
+        {"keeper_authority": admin},
+        {"admin": admin, "program_data": program_data},
     )
 
 
@@ -118,29 +133,46 @@ def test_an_outsider_cannot_initialize_any_program_and_the_upgrade_authority_the
     refused(chain, "NotUpgradeAuthority", staking_init(programs, attacker.pubkey()), attacker)
     refused(chain, "NotUpgradeAuthority", escrow_init(programs, attacker.pubkey(), usdc), attacker)
     refused(chain, "NotUpgradeAuthority", provenance_init(programs, attacker.pubkey()), attacker)
-    for address in (StakingAddresses.config, StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault,
-                    EscrowAddresses.config, EscrowAddresses.vault(usdc), EscrowAddresses.vault(RewardsAddresses.io_mint),
-                    ProvenanceAddresses.config):
+    for address in (
+        StakingAddresses.config,
+        StakingAddresses.stake_vault,
+        StakingAddresses.staker_reward_vault,
+        EscrowAddresses.config,
+        EscrowAddresses.vault(usdc),
+        EscrowAddresses.vault(RewardsAddresses.io_mint),
+        ProvenanceAddresses.config,
+    ):
         assert chain.get_account(address) is None
 
     # mint_genesis to itself: the attacker is not the rewards admin (the upgrade authority is).
     attacker_io = create_token_account(chain, attacker, attacker.pubkey(), RewardsAddresses.io_mint)
     genesis = programs.rewards.instruction(
-        "mint_genesis", {},
-        {"admin": attacker.pubkey(), "config": RewardsAddresses.config, "io_mint": RewardsAddresses.io_mint,
-         "mint_authority": RewardsAddresses.mint_authority, "destination": attacker_io},
+        "mint_genesis",
+        {},
+        {
+            "admin": attacker.pubkey(),
+            "config": RewardsAddresses.config,
+            "io_mint": RewardsAddresses.io_mint,
+            "mint_authority": RewardsAddresses.mint_authority,
+            "destination": attacker_io,
+        },
     )
     refused(chain, "Unauthorized", genesis, attacker)
     assert mint_supply(chain, RewardsAddresses.io_mint) == 0
 
     # The upgrade authority initializes the other three; every config names it as admin.
-    for instruction in (staking_init(programs, authority.pubkey()), escrow_init(programs, authority.pubkey(), usdc),
-                        provenance_init(programs, authority.pubkey())):
+    for instruction in (
+        staking_init(programs, authority.pubkey()),
+        escrow_init(programs, authority.pubkey(), usdc),
+        provenance_init(programs, authority.pubkey()),
+    ):
         chain.send_instructions([instruction], authority).raise_for_error()
-    for program, name, address in ((programs.rewards, "RewardsConfig", RewardsAddresses.config),
-                                   (programs.staking, "StakingConfig", StakingAddresses.config),
-                                   (programs.escrow, "EscrowConfig", EscrowAddresses.config),
-                                   (programs.provenance, "ProvenanceConfig", ProvenanceAddresses.config)):
+    for program, name, address in (
+        (programs.rewards, "RewardsConfig", RewardsAddresses.config),
+        (programs.staking, "StakingConfig", StakingAddresses.config),
+        (programs.escrow, "EscrowConfig", EscrowAddresses.config),
+        (programs.provenance, "ProvenanceConfig", ProvenanceAddresses.config),
+    ):
         assert program.decode_account_as(name, bytes(chain.get_account(address).data)).admin == authority.pubkey()
     # Escrow's initialize created the vault of each payment mint.
     assert all(chain.get_account(EscrowAddresses.vault(mint)) is not None for mint in (usdc, RewardsAddresses.io_mint))
@@ -165,8 +197,10 @@ def test_another_programs_program_data_is_refused(repo_root: Path, built_program
     programs = Programs.load(repo_root)
     authority = upgrade_authority()
     others = {
-        "rewards": StakingAddresses.program_data, "staking": EscrowAddresses.program_data,
-        "escrow": ProvenanceAddresses.program_data, "provenance": RewardsAddresses.program_data,
+        "rewards": StakingAddresses.program_data,
+        "staking": EscrowAddresses.program_data,
+        "escrow": ProvenanceAddresses.program_data,
+        "provenance": RewardsAddresses.program_data,
     }
     refused(chain, "WrongProgramData", rewards_init(programs, authority.pubkey(), others["rewards"]), authority)
     chain.send_instructions([rewards_init(programs, authority.pubkey())], authority).raise_for_error()
@@ -199,7 +233,8 @@ def test_a_forged_program_data_is_refused(repo_root: Path, built_programs: Path)
     refused(chain, "AccountOwnedByWrongProgram", provenance_init(programs, attacker.pubkey(), system_owned), attacker)
     # The program slot itself must be this program: another program's id there is refused.
     wrong_program = programs.provenance.instruction(
-        "initialize", {"keeper_authority": attacker.pubkey()},
+        "initialize",
+        {"keeper_authority": attacker.pubkey()},
         {"admin": attacker.pubkey(), "program": StakingAddresses.program, "program_data": StakingAddresses.program_data},
     )
     refused(chain, "InvalidProgramId", wrong_program, attacker)
@@ -213,8 +248,7 @@ def test_the_current_upgrade_authority_decides_after_a_handover(repo_root: Path,
     programs = Programs.load(repo_root)
     deployer = upgrade_authority()
     successor = outsider(chain)
-    chain.send_instructions([set_upgrade_authority(ProvenanceAddresses.program, deployer.pubkey(), successor.pubkey())],
-                            deployer).raise_for_error()
+    chain.send_instructions([set_upgrade_authority(ProvenanceAddresses.program, deployer.pubkey(), successor.pubkey())], deployer).raise_for_error()
     refused(chain, "NotUpgradeAuthority", provenance_init(programs, deployer.pubkey()), deployer)
     chain.send_instructions([provenance_init(programs, successor.pubkey())], successor).raise_for_error()
     config = programs.provenance.decode_account_as("ProvenanceConfig", bytes(chain.get_account(ProvenanceAddresses.config).data))

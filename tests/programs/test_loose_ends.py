@@ -59,10 +59,8 @@ def test_a_closed_jobs_id_is_never_opened_again(harness: Harness, escrow: Escrow
     first = escrow.new_job(harness.usdc_mint, 2, 1_000_000, renter=renter, job_id=5)
     escrow.open(first)
     state = ledger(escrow, renter)
-    assert (state.renter, state.window_start, state.jobs_opened, used(state, 5), used(state, 4)) == (
-        renter.pubkey(), 0, 1, True, False)
-    assert (state.version, state.bump) == (
-        1, Pubkey.find_program_address([b"renter", bytes(renter.pubkey())], ProgramIds.ESCROW)[1])
+    assert (state.renter, state.window_start, state.jobs_opened, used(state, 5), used(state, 4)) == (renter.pubkey(), 0, 1, True, False)
+    assert (state.version, state.bump) == (1, Pubkey.find_program_address([b"renter", bytes(renter.pubkey())], ProgramIds.ESCROW)[1])
     escrow.cancel(first)
     assert not escrow.exists(first.address)
 
@@ -105,12 +103,20 @@ def test_the_renter_ledger_is_only_the_renters_pda(harness: Harness, escrow: Esc
     # A ledger is only made by open_renter_ledger, at [RENTER, signer]: not at another address,
     # not for another wallet.
     stray = Keypair().pubkey()
-    harness.fails("ConstraintSeeds", escrow.idl.instruction("open_renter_ledger", {}, {"renter": renter.pubkey(), "renter_ledger": stray}),
-                  renter, watch=[*watch, stray])
+    harness.fails(
+        "ConstraintSeeds", escrow.idl.instruction("open_renter_ledger", {}, {"renter": renter.pubkey(), "renter_ledger": stray}), renter, watch=[*watch, stray]
+    )
     third = harness.wallet()
-    harness.fails("ConstraintSeeds", escrow.idl.instruction(
-        "open_renter_ledger", {}, {"renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(third.pubkey())},
-    ), renter, watch=watch)
+    harness.fails(
+        "ConstraintSeeds",
+        escrow.idl.instruction(
+            "open_renter_ledger",
+            {},
+            {"renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(third.pubkey())},
+        ),
+        renter,
+        watch=watch,
+    )
     # A second ledger for the same renter fails in the System Program (already in use).
     escrow.open_renter_ledger(renter)
     record = harness.send(escrow.open_renter_ledger_ix(renter.pubkey()), renter)
@@ -122,10 +128,8 @@ def test_the_renter_ledger_is_only_the_renters_pda(harness: Harness, escrow: Esc
     later = escrow.new_job(harness.usdc_mint, 1, 1_000_000, renter=renter, job_id=2)
     later_watch = [own, job.address, later.address, later.vault, later.renter_token]
     foreign = clone_account(harness, own, owner=ProgramIds.STAKING)
-    harness.fails("AccountOwnedByWrongProgram", escrow.open_ix(later, renter_ledger=foreign), renter,
-                  watch=[*later_watch, foreign])
-    harness.fails("AccountDiscriminatorMismatch", escrow.open_ix(later, renter_ledger=job.address), renter,
-                  watch=later_watch)
+    harness.fails("AccountOwnedByWrongProgram", escrow.open_ix(later, renter_ledger=foreign), renter, watch=[*later_watch, foreign])
+    harness.fails("AccountDiscriminatorMismatch", escrow.open_ix(later, renter_ledger=job.address), renter, watch=later_watch)
     escrow.open(later)
     assert ledger(escrow, renter).jobs_opened == 2
 
@@ -150,8 +154,7 @@ def test_unclaimed_rewards_return_to_the_unallocated_pool_after_the_claim_window
     claimer = h.wallet()
     ok(h, "claim", claim_ix(h, epoch, 700_000, tree.proof(a.node), a.node, a.operator_io, claimer.pubkey()), claimer)
     allocated = emission(h).allocated_total
-    expire = h.programs.rewards.instruction("expire_epoch_root", {"epoch": epoch},
-                                            {"emission": R.emission, "epoch_root": R.epoch_root(epoch)})
+    expire = h.programs.rewards.instruction("expire_epoch_root", {"epoch": epoch}, {"emission": R.emission, "epoch_root": R.epoch_root(epoch)})
 
     # Within the window: b can still claim, nobody can expire.
     h.chain.set_time(unix_timestamp=posted_at + EPOCH_CLAIM_WINDOW_SECS - 1)
@@ -159,13 +162,18 @@ def test_unclaimed_rewards_return_to_the_unallocated_pool_after_the_claim_window
     # From the deadline on: the claim is refused, the root can be expired by anyone.
     h.chain.set_time(unix_timestamp=posted_at + EPOCH_CLAIM_WINDOW_SECS)
     late = claim_ix(h, epoch, 300_000, tree.proof(b.node), b.node, b.operator_io, claimer.pubkey())
-    h.fails("ClaimWindowClosed", late, claimer,
-            watch=[R.emission, R.epoch_root(epoch), R.reward_vault, b.operator_io, R.claim_receipt(epoch, b.node)])
+    h.fails("ClaimWindowClosed", late, claimer, watch=[R.emission, R.epoch_root(epoch), R.reward_vault, b.operator_io, R.claim_receipt(epoch, b.node)])
     vault_before = balance(h, R.reward_vault)
     record = ok(h, "expire_epoch_root", expire, claimer)
     (event,) = events(h, record, "EpochRootExpired")
     assert (event.epoch, event.total, event.claimed, event.unclaimed, event.allocated_total, event.expired_at) == (
-        epoch, 1_000_000, 700_000, 300_000, allocated - 300_000, h.now)
+        epoch,
+        1_000_000,
+        700_000,
+        300_000,
+        allocated - 300_000,
+        h.now,
+    )
     state = emission(h)
     assert state.allocated_total == allocated - 300_000
     assert epoch_state(h, epoch).expired_at == h.now
@@ -194,13 +202,11 @@ def test_expiring_an_unposted_epoch_or_a_fake_root_fails(harness: Harness) -> No
     epoch, _, _, _, _ = _posted_epoch(h)
     caller = h.wallet()
     h.warp(EPOCH_CLAIM_WINDOW_SECS + 1)
-    unposted = h.programs.rewards.instruction("expire_epoch_root", {"epoch": 2},
-                                              {"emission": R.emission, "epoch_root": R.epoch_root(2)})
+    unposted = h.programs.rewards.instruction("expire_epoch_root", {"epoch": 2}, {"emission": R.emission, "epoch_root": R.epoch_root(2)})
     # No root posted: the address holds no rewards account (AccountLoader: owner check).
     h.fails("AccountOwnedByWrongProgram", unposted, caller, watch=[R.emission])
     # Epoch 1's root named as epoch 2's: it holds another epoch.
-    wrong = h.programs.rewards.instruction("expire_epoch_root", {"epoch": 2},
-                                           {"emission": R.emission, "epoch_root": R.epoch_root(epoch)})
+    wrong = h.programs.rewards.instruction("expire_epoch_root", {"epoch": 2}, {"emission": R.emission, "epoch_root": R.epoch_root(epoch)})
     h.fails("WrongEpoch", wrong, caller, watch=[R.emission, R.epoch_root(epoch)])
 
 
@@ -208,13 +214,11 @@ def test_expiring_an_unposted_epoch_or_a_fake_root_fails(harness: Harness) -> No
 
 
 def _close_ix(h: Harness, epoch_root: Pubkey, receipt: Pubkey, payer: Pubkey) -> Instruction:
-    return h.programs.rewards.instruction(
-        "close_claim_receipt", {}, {"epoch_root": epoch_root, "claim_receipt": receipt, "payer": payer})
+    return h.programs.rewards.instruction("close_claim_receipt", {}, {"epoch_root": epoch_root, "claim_receipt": receipt, "payer": payer})
 
 
 def _expire(h: Harness, epoch: int, caller: Keypair) -> None:
-    expire = h.programs.rewards.instruction("expire_epoch_root", {"epoch": epoch},
-                                            {"emission": R.emission, "epoch_root": R.epoch_root(epoch)})
+    expire = h.programs.rewards.instruction("expire_epoch_root", {"epoch": epoch}, {"emission": R.emission, "epoch_root": R.epoch_root(epoch)})
     ok(h, "expire_epoch_root", expire, caller)
 
 
@@ -245,8 +249,7 @@ def test_a_claim_receipt_is_closed_after_its_epoch_expired_and_its_rent_returns_
     # Gone: it cannot be closed twice, and the claim it guarded still cannot land again.
     h.fails("AccountNotInitialized", close, caller, watch=[payer.pubkey(), R.epoch_root(epoch)])
     again = claim_ix(h, epoch, 700_000, tree.proof(a.node), a.node, a.operator_io, payer.pubkey())
-    h.fails("ClaimWindowClosed", again, payer,
-            watch=[R.epoch_root(epoch), R.reward_vault, a.operator_io, receipt_address, R.emission])
+    h.fails("ClaimWindowClosed", again, payer, watch=[R.epoch_root(epoch), R.reward_vault, a.operator_io, receipt_address, R.emission])
 
 
 def test_closing_a_claim_receipt_refuses_another_payer_epoch_or_account(harness: Harness) -> None:
@@ -265,17 +268,13 @@ def test_closing_a_claim_receipt_refuses_another_payer_epoch_or_account(harness:
     watch = [receipt_address, payer.pubkey()]
 
     # The rent goes to the payer the receipt records, not to whoever asks.
-    h.fails("WrongRentReceiver", _close_ix(h, R.epoch_root(epoch), receipt_address, caller.pubkey()), caller,
-            watch=[receipt_address, payer.pubkey()])
+    h.fails("WrongRentReceiver", _close_ix(h, R.epoch_root(epoch), receipt_address, caller.pubkey()), caller, watch=[receipt_address, payer.pubkey()])
     # Another epoch's root does not vouch for this receipt's epoch.
     h.fails("WrongEpoch", _close_ix(h, R.epoch_root(2), receipt_address, payer.pubkey()), caller, watch=watch)
     # Only a ClaimReceipt of the rewards program: an Epoch, or a receipt's bytes under another owner.
-    h.fails("AccountDiscriminatorMismatch", _close_ix(h, R.epoch_root(epoch), R.epoch_root(2), payer.pubkey()), caller,
-            watch=[*watch, R.epoch_root(2)])
+    h.fails("AccountDiscriminatorMismatch", _close_ix(h, R.epoch_root(epoch), R.epoch_root(2), payer.pubkey()), caller, watch=[*watch, R.epoch_root(2)])
     foreign = clone_account(h, receipt_address, owner=ProgramIds.STAKING)
-    h.fails("AccountOwnedByWrongProgram", _close_ix(h, R.epoch_root(epoch), foreign, payer.pubkey()), caller,
-            watch=[*watch, foreign])
+    h.fails("AccountOwnedByWrongProgram", _close_ix(h, R.epoch_root(epoch), foreign, payer.pubkey()), caller, watch=[*watch, foreign])
     # A receipt named as its own epoch root.
-    h.fails("AccountDiscriminatorMismatch", _close_ix(h, receipt_address, receipt_address, payer.pubkey()), caller,
-            watch=watch)
+    h.fails("AccountDiscriminatorMismatch", _close_ix(h, receipt_address, receipt_address, payer.pubkey()), caller, watch=watch)
     ok(h, "close_claim_receipt", _close_ix(h, R.epoch_root(epoch), receipt_address, payer.pubkey()), caller)

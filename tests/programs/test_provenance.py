@@ -72,8 +72,12 @@ class Receipt:
 
     def arg(self) -> dict:
         return {
-            "job": self.job, "node": self.node, "model_hash": list(self.model_hash),
-            "input_hash": list(self.input_hash), "output_hash": list(self.output_hash), "timestamp": self.timestamp,
+            "job": self.job,
+            "node": self.node,
+            "model_hash": list(self.model_hash),
+            "input_hash": list(self.input_hash),
+            "output_hash": list(self.output_hash),
+            "timestamp": self.timestamp,
         }
 
 
@@ -84,8 +88,11 @@ def sha(*parts: bytes) -> bytes:
 def make_receipts(count: int, first_ts: int, tag: bytes = b"") -> list[Receipt]:
     return [
         Receipt(
-            job=Pubkey(sha(b"job", tag, bytes([i]))), node=Pubkey(sha(b"node", tag, bytes([i % 3]))),
-            model_hash=sha(b"llama-3-70b"), input_hash=sha(b"in", tag, bytes([i])), output_hash=sha(b"out", tag, bytes([i])),
+            job=Pubkey(sha(b"job", tag, bytes([i]))),
+            node=Pubkey(sha(b"node", tag, bytes([i % 3]))),
+            model_hash=sha(b"llama-3-70b"),
+            input_hash=sha(b"in", tag, bytes([i])),
+            output_hash=sha(b"out", tag, bytes([i])),
             timestamp=first_ts + i,
         )
         for i in range(count)
@@ -135,14 +142,23 @@ def ok(h: Harness, name: str, instruction: Instruction, payer: Keypair, *signers
 
 
 def record_ix(
-    h: Harness, sequence: int, root: bytes, leaf_count: int, first_ts: int, last_ts: int, *,
-    keeper: Pubkey | None = None, config: Pubkey = CONFIG, batch: Pubkey | None = None,
+    h: Harness,
+    sequence: int,
+    root: bytes,
+    leaf_count: int,
+    first_ts: int,
+    last_ts: int,
+    *,
+    keeper: Pubkey | None = None,
+    config: Pubkey = CONFIG,
+    batch: Pubkey | None = None,
 ) -> Instruction:
     return prov(h).instruction(
         "record_batch",
         {"sequence": sequence, "root": list(root), "leaf_count": leaf_count, "first_ts": first_ts, "last_ts": last_ts},
         {
-            "config": config, "batch": batch or ProvenanceAddresses.batch(sequence),
+            "config": config,
+            "batch": batch or ProvenanceAddresses.batch(sequence),
             "keeper_authority": keeper or h.roles.keeper.pubkey(),
         },
     )
@@ -158,7 +174,9 @@ def verify_ix(h: Harness, sequence: int, receipt: Receipt, proof: list[bytes], *
 
 def update_ix(h: Harness, admin: Pubkey, new_admin: Pubkey | None, new_keeper: Pubkey | None, *, config: Pubkey = CONFIG) -> Instruction:
     return prov(h).instruction(
-        "update_config", {"new_admin": new_admin, "new_keeper_authority": new_keeper}, {"admin": admin, "config": config},
+        "update_config",
+        {"new_admin": new_admin, "new_keeper_authority": new_keeper},
+        {"admin": admin, "config": config},
     )
 
 
@@ -168,10 +186,7 @@ def accept_ix(h: Harness, signer: Pubkey) -> Instruction:
 
 def unsigned(instruction: Instruction, account: Pubkey) -> Instruction:
     """The same instruction with `account` no longer marked as a signer."""
-    metas = [
-        AccountMeta(m.pubkey, is_signer=False, is_writable=m.is_writable) if m.pubkey == account else m
-        for m in instruction.accounts
-    ]
+    metas = [AccountMeta(m.pubkey, is_signer=False, is_writable=m.is_writable) if m.pubkey == account else m for m in instruction.accounts]
     return Instruction(instruction.program_id, instruction.data, metas)
 
 
@@ -189,10 +204,16 @@ def copy_account(h: Harness, source: Pubkey, *, owner: Pubkey | None = None, dat
     original = h.chain.get_account(source)
     assert original is not None
     address = Keypair().pubkey()
-    h.chain.set_account(address, Account(
-        lamports=original.lamports, data=data if data is not None else bytes(original.data),
-        owner=owner or original.owner, executable=False, rent_epoch=0,
-    ))
+    h.chain.set_account(
+        address,
+        Account(
+            lamports=original.lamports,
+            data=data if data is not None else bytes(original.data),
+            owner=owner or original.owner,
+            executable=False,
+            rent_epoch=0,
+        ),
+    )
     return address
 
 
@@ -300,8 +321,7 @@ def test_initialize_on_a_prefunded_config_address(bare_chain: Harness, gift: str
     assert (account.owner, len(account.data), account.lamports) == (ProgramIds.PROVENANCE, size, max(lamports, rent))
     assert h.chain.balance(admin.pubkey()) == before - (rent - lamports) - rec.fee
     config = config_state(h)
-    assert (config.admin, config.keeper_authority, config.next_sequence, config.bump) == (
-        admin.pubkey(), keeper, 0, canonical_bump(Seeds.CONFIG))
+    assert (config.admin, config.keeper_authority, config.next_sequence, config.bump) == (admin.pubkey(), keeper, 0, canonical_bump(Seeds.CONFIG))
     [(name, event)] = events(h, rec)
     assert (name, event.admin, event.keeper_authority) == ("ConfigInitialized", admin.pubkey(), keeper)
     fails_in_use(h, init_ix(h, admin.pubkey(), keeper), admin, watch=[CONFIG])
@@ -318,11 +338,20 @@ def test_update_config_hands_over_admin_and_keeper(harness: Harness) -> None:
     # Only proposed: both keys must accept (two-step handover).
     config = config_state(h)
     assert (config.admin, config.keeper_authority, config.pending_admin, config.pending_keeper_authority) == (
-        old_admin.pubkey(), old_keeper.pubkey(), new_admin.pubkey(), new_keeper.pubkey())
+        old_admin.pubkey(),
+        old_keeper.pubkey(),
+        new_admin.pubkey(),
+        new_keeper.pubkey(),
+    )
     assert (config.next_sequence, config.total_leaves, config.version) == (0, 0, 1)
     [(name, event)] = events(h, rec)
     assert (name, event.admin, event.keeper_authority, event.pending_admin, event.pending_keeper_authority) == (
-        "ConfigUpdated", old_admin.pubkey(), old_keeper.pubkey(), new_admin.pubkey(), new_keeper.pubkey())
+        "ConfigUpdated",
+        old_admin.pubkey(),
+        old_keeper.pubkey(),
+        new_admin.pubkey(),
+        new_keeper.pubkey(),
+    )
     for intruder in (h.wallet(), old_admin, old_keeper):
         h.fails("NothingToAccept", accept_ix(h, intruder.pubkey()), intruder, watch=[CONFIG])
     h.fails("AccountNotSigner", unsigned(accept_ix(h, new_admin.pubkey()), new_admin.pubkey()), old_admin, watch=[CONFIG])
@@ -333,13 +362,16 @@ def test_update_config_hands_over_admin_and_keeper(harness: Harness) -> None:
         h.fails("NothingToAccept", accept_ix(h, key.pubkey()), key, watch=[CONFIG])
     config = config_state(h)
     assert (config.admin, config.keeper_authority, config.pending_admin, config.pending_keeper_authority) == (
-        new_admin.pubkey(), new_keeper.pubkey(), Pubkey.default(), Pubkey.default())
+        new_admin.pubkey(),
+        new_keeper.pubkey(),
+        Pubkey.default(),
+        Pubkey.default(),
+    )
 
     # The old keys lost their powers; the new ones have them.
     h.fails("Unauthorized", update_ix(h, old_admin.pubkey(), None, old_keeper.pubkey()), old_admin, watch=[CONFIG])
     root = tree_of(make_receipts(1, h.now - 10)).root
-    h.fails("Unauthorized", record_ix(h, 0, root, 1, h.now - 10, h.now - 10, keeper=old_keeper.pubkey()), old_keeper,
-            watch=[CONFIG])
+    h.fails("Unauthorized", record_ix(h, 0, root, 1, h.now - 10, h.now - 10, keeper=old_keeper.pubkey()), old_keeper, watch=[CONFIG])
     ok(h, "record_batch", record_ix(h, 0, root, 1, h.now - 10, h.now - 10, keeper=new_keeper.pubkey()), new_keeper)
     assert batch_state(h, 0).recorder == new_keeper.pubkey()
     # A second proposal replaces the first; proposing the current key cancels.
@@ -365,8 +397,7 @@ def test_update_config_none_changes_nothing_and_single_fields(harness: Harness) 
 
     other = Keypair()
     ok(h, "update_config", update_ix(h, admin.pubkey(), None, other.pubkey()), admin)
-    assert (config_state(h).admin, config_state(h).keeper_authority, config_state(h).pending_keeper_authority) == (
-        admin.pubkey(), keeper, other.pubkey())
+    assert (config_state(h).admin, config_state(h).keeper_authority, config_state(h).pending_keeper_authority) == (admin.pubkey(), keeper, other.pubkey())
     ok(h, "accept_authority", accept_ix(h, other.pubkey()), h.wallet(), other)
     assert (config_state(h).admin, config_state(h).keeper_authority) == (admin.pubkey(), other.pubkey())
 
@@ -374,8 +405,7 @@ def test_update_config_none_changes_nothing_and_single_fields(harness: Harness) 
 def test_update_config_wrong_admin(harness: Harness) -> None:
     h = harness
     for outsider in (h.wallet(), h.roles.keeper):
-        h.fails("Unauthorized", update_ix(h, outsider.pubkey(), outsider.pubkey(), outsider.pubkey()), outsider,
-                watch=[CONFIG])
+        h.fails("Unauthorized", update_ix(h, outsider.pubkey(), outsider.pubkey(), outsider.pubkey()), outsider, watch=[CONFIG])
 
 
 def test_update_config_requires_the_admin_signature(harness: Harness) -> None:
@@ -399,18 +429,16 @@ def test_update_config_fake_configs(harness: Harness) -> None:
     h = harness
     attacker = h.wallet()
     data = bytearray(h.chain.get_account(CONFIG).data)
-    data[CONFIG_ADMIN_OFFSET:CONFIG_ADMIN_OFFSET + 32] = bytes(attacker.pubkey())
+    data[CONFIG_ADMIN_OFFSET : CONFIG_ADMIN_OFFSET + 32] = bytes(attacker.pubkey())
     foreign = copy_account(h, CONFIG, owner=SYSTEM_PROGRAM, data=bytes(data))
-    h.fails("AccountOwnedByWrongProgram", update_ix(h, attacker.pubkey(), None, attacker.pubkey(), config=foreign), attacker,
-            watch=[CONFIG, foreign])
+    h.fails("AccountOwnedByWrongProgram", update_ix(h, attacker.pubkey(), None, attacker.pubkey(), config=foreign), attacker, watch=[CONFIG, foreign])
     forged = copy_account(h, CONFIG, data=bytes(data))
-    h.fails("UnexpectedAccount", update_ix(h, attacker.pubkey(), None, attacker.pubkey(), config=forged), attacker,
-            watch=[CONFIG, forged])
+    h.fails("UnexpectedAccount", update_ix(h, attacker.pubkey(), None, attacker.pubkey(), config=forged), attacker, watch=[CONFIG, forged])
     # A batch is a provenance account too, but not a config.
     record(h, make_receipts(2, h.now - 5))
-    h.fails("AccountDiscriminatorMismatch",
-            update_ix(h, attacker.pubkey(), None, attacker.pubkey(), config=ProvenanceAddresses.batch(0)), attacker,
-            watch=[CONFIG])
+    h.fails(
+        "AccountDiscriminatorMismatch", update_ix(h, attacker.pubkey(), None, attacker.pubkey(), config=ProvenanceAddresses.batch(0)), attacker, watch=[CONFIG]
+    )
 
 
 # --- record_batch ---------------------------------------------------------------------------
@@ -460,10 +488,8 @@ def test_record_batch_time_window_boundaries(harness: Harness) -> None:
 def test_record_batch_bad_time_window(harness: Harness, window: str) -> None:
     h = harness
     now = h.now
-    first, last = {"first_after_last": (now - 5, now - 6), "last_in_future": (now - 5, now + 1),
-                   "both_in_future": (now + 10, now + 20)}[window]
-    h.fails("InvalidTimeWindow", record_ix(h, 0, sha(b"root"), 3, first, last), h.roles.keeper,
-            watch=[CONFIG])
+    first, last = {"first_after_last": (now - 5, now - 6), "last_in_future": (now - 5, now + 1), "both_in_future": (now + 10, now + 20)}[window]
+    h.fails("InvalidTimeWindow", record_ix(h, 0, sha(b"root"), 3, first, last), h.roles.keeper, watch=[CONFIG])
     assert h.chain.get_account(ProvenanceAddresses.batch(0)) is None
 
 
@@ -480,8 +506,7 @@ def test_record_batch_wrong_keeper(harness: Harness) -> None:
     h = harness
     now = h.now
     for outsider in (h.wallet(), h.roles.admin):
-        h.fails("Unauthorized", record_ix(h, 0, sha(b"root"), 1, now, now, keeper=outsider.pubkey()), outsider,
-                watch=[CONFIG])
+        h.fails("Unauthorized", record_ix(h, 0, sha(b"root"), 1, now, now, keeper=outsider.pubkey()), outsider, watch=[CONFIG])
     assert h.chain.get_account(ProvenanceAddresses.batch(0)) is None
 
 
@@ -529,15 +554,12 @@ def test_record_batch_fake_configs(harness: Harness) -> None:
     h = harness
     attacker = h.wallet()
     data = bytearray(h.chain.get_account(CONFIG).data)
-    data[CONFIG_KEEPER_AUTHORITY_OFFSET:CONFIG_KEEPER_AUTHORITY_OFFSET + 32] = bytes(attacker.pubkey())
+    data[CONFIG_KEEPER_AUTHORITY_OFFSET : CONFIG_KEEPER_AUTHORITY_OFFSET + 32] = bytes(attacker.pubkey())
     now = h.now
     foreign = copy_account(h, CONFIG, owner=SYSTEM_PROGRAM, data=bytes(data))
-    h.fails("AccountOwnedByWrongProgram",
-            record_ix(h, 0, sha(b"r"), 1, now, now, keeper=attacker.pubkey(), config=foreign), attacker, watch=[CONFIG])
+    h.fails("AccountOwnedByWrongProgram", record_ix(h, 0, sha(b"r"), 1, now, now, keeper=attacker.pubkey(), config=foreign), attacker, watch=[CONFIG])
     forged = copy_account(h, CONFIG, data=bytes(data))
-    h.fails("UnexpectedAccount",
-            record_ix(h, 0, sha(b"r"), 1, now, now, keeper=attacker.pubkey(), config=forged), attacker,
-            watch=[CONFIG, forged])
+    h.fails("UnexpectedAccount", record_ix(h, 0, sha(b"r"), 1, now, now, keeper=attacker.pubkey(), config=forged), attacker, watch=[CONFIG, forged])
     assert h.chain.get_account(ProvenanceAddresses.batch(0)) is None
 
 
@@ -593,8 +615,13 @@ def test_leaf_hash_matches_the_documented_encoding(harness: Harness) -> None:
     h = harness
     receipt = replace(make_receipts(1, h.now - 100)[0], timestamp=h.now - 100)
     by_hand = hashlib.sha256(
-        b"\x00" + bytes(receipt.job) + bytes(receipt.node) + receipt.model_hash + receipt.input_hash
-        + receipt.output_hash + struct.pack("<q", receipt.timestamp)
+        b"\x00"
+        + bytes(receipt.job)
+        + bytes(receipt.node)
+        + receipt.model_hash
+        + receipt.input_hash
+        + receipt.output_hash
+        + struct.pack("<q", receipt.timestamp)
     ).digest()
     assert by_hand == receipt.leaf()
     ok(h, "record_batch", record_ix(h, 0, by_hand, 1, receipt.timestamp, receipt.timestamp), h.roles.keeper)
@@ -724,8 +751,7 @@ def test_inner_node_cannot_pass_as_a_leaf(harness: Harness) -> None:
     assert py_verify(inner_proof, tree.root, inner)
     low, high = sorted((l0, l1))
     # The node's preimage minus its prefix, packed into the receipt's first fields.
-    posing = Receipt(job=Pubkey(low), node=Pubkey(high), model_hash=bytes(32), input_hash=bytes(32),
-                     output_hash=bytes(32), timestamp=receipts[0].timestamp)
+    posing = Receipt(job=Pubkey(low), node=Pubkey(high), model_hash=bytes(32), input_hash=bytes(32), output_hash=bytes(32), timestamp=receipts[0].timestamp)
     assert posing.leaf() != inner and leaf_hash(low, high) != inner
     h.fails("InvalidProof", verify_ix(h, 0, posing, inner_proof), h.wallet(), watch=[batch])
     # Same with the inner node itself as the job and the rest of the proof.
@@ -769,8 +795,8 @@ def test_verify_receipt_unknown_and_fake_batches(harness: Harness) -> None:
     # A provenance-owned copy of batch 0 with a root of the attacker's choosing, off the PDA.
     forged_receipt = replace(receipts[0], output_hash=sha(b"forged output"))
     data = bytearray(h.chain.get_account(batch0).data)
-    data[8 + 1 + 8: 8 + 1 + 8 + 32] = forged_receipt.leaf()  # root
-    data[8 + 1 + 8 + 32: 8 + 1 + 8 + 32 + 4] = (1).to_bytes(4, "little")  # leaf_count
+    data[8 + 1 + 8 : 8 + 1 + 8 + 32] = forged_receipt.leaf()  # root
+    data[8 + 1 + 8 + 32 : 8 + 1 + 8 + 32 + 4] = (1).to_bytes(4, "little")  # leaf_count
     forged = copy_account(h, batch0, data=bytes(data))
     assert bytes(prov(h).decode_account_as("Batch", bytes(data)).root) == forged_receipt.leaf()
     h.fails("ConstraintSeeds", verify_ix(h, 0, forged_receipt, [], batch=forged), h.wallet(), watch=[forged])
@@ -789,8 +815,7 @@ def test_prefunded_batch_address_does_not_block_the_sequence(harness: Harness) -
         before = h.chain.balance(keeper.pubkey())
         receipts = make_receipts(3, h.now - 60, tag=bytes([sequence]))
         tree = tree_of(receipts)
-        rec = ok(h, "record_batch",
-                 record_ix(h, sequence, tree.root, 3, receipts[0].timestamp, receipts[-1].timestamp), keeper)
+        rec = ok(h, "record_batch", record_ix(h, sequence, tree.root, 3, receipts[0].timestamp, receipts[-1].timestamp), keeper)
         account = h.chain.get_account(address)
         rent = h.chain.rent_exempt_minimum(len(account.data))
         assert account.owner == ProgramIds.PROVENANCE and account.lamports == max(rent, gift)

@@ -137,6 +137,7 @@ def test_reference_points_agree_with_keeper_schedule() -> None:
 # emit
 # =================================================================================================
 
+
 def test_emit_hour_zero_only_after_it_ended_and_only_once(harness: Harness) -> None:
     h, model = harness, ScheduleModel()
     cranker = h.wallet()  # anyone may crank
@@ -268,15 +269,16 @@ def test_emit_requires_genesis_first(repo_root: Path, built_programs: Path) -> N
 
 def emit_ix_bare(bare) -> object:
     return bare.programs.rewards.instruction(
-        "emit", {"max_hours": 1},
-        {"config": R.config, "emission": R.emission, "io_mint": R.io_mint, "mint_authority": R.mint_authority,
-         "reward_vault": R.reward_vault},
+        "emit",
+        {"max_hours": 1},
+        {"config": R.config, "emission": R.emission, "io_mint": R.io_mint, "mint_authority": R.mint_authority, "reward_vault": R.reward_vault},
     )
 
 
 # =================================================================================================
 # post_epoch_root
 # =================================================================================================
+
 
 def _emit_hours(h: Harness, hours: int) -> ScheduleModel:
     model = ScheduleModel()
@@ -298,8 +300,7 @@ def test_post_epoch_root_records_the_root_and_allocates_its_total(harness: Harne
     assert emission(h).allocated_total == tree.total
     assert emission(h).emitted_total == model.emitted
     (event,) = events(h, record, "EpochRootPosted")
-    assert (event.epoch, bytes(event.root), event.total, event.leaf_count, event.allocated_total) == (
-        1, tree.root, tree.total, 3, tree.total)
+    assert (event.epoch, bytes(event.root), event.total, event.leaf_count, event.allocated_total) == (1, tree.root, tree.total, 3, tree.total)
     # The keeper paid the epoch account's rent; no IO moved.
     rent = h.chain.get_account(R.epoch_root(1)).lamports
     assert h.chain.balance(keeper.pubkey()) == lamports_before - rent - 5_000
@@ -315,8 +316,7 @@ def test_post_epoch_root_is_keeper_only(harness: Harness) -> None:
         h.fails("Unauthorized", post_root_ix(h, 0, tree.root, 100, 1, keeper=intruder.pubkey()), intruder, watch=watch)
     # The keeper's key without its signature.
     payer = h.wallet()
-    h.fails("AccountNotSigner", unsigned(post_root_ix(h, 0, tree.root, 100, 1), h.roles.keeper.pubkey()), payer,
-            watch=watch)
+    h.fails("AccountNotSigner", unsigned(post_root_ix(h, 0, tree.root, 100, 1), h.roles.keeper.pubkey()), payer, watch=watch)
     assert h.chain.get_account(R.epoch_root(0)) is None
     assert emission(h).allocated_total == 0
 
@@ -405,16 +405,15 @@ def test_post_epoch_root_rejects_a_foreign_emission_account_or_wrong_epoch_pda(h
     _emit_hours(h, 2)
     root = RewardTree.build(0, [(Keypair().pubkey(), 5)]).root
     keeper = h.roles.keeper
-    h.fails("AccountDiscriminatorMismatch", post_root_ix(h, 0, root, 5, 1, emission=R.burn_ledger), keeper,
-            watch=[R.burn_ledger])
+    h.fails("AccountDiscriminatorMismatch", post_root_ix(h, 0, root, 5, 1, emission=R.burn_ledger), keeper, watch=[R.burn_ledger])
     # The epoch account must be the PDA of the epoch named in the arguments.
-    h.fails("ConstraintSeeds", post_root_ix(h, 0, root, 5, 1, epoch_root=R.epoch_root(1)), keeper,
-            watch=[R.emission])
+    h.fails("ConstraintSeeds", post_root_ix(h, 0, root, 5, 1, epoch_root=R.epoch_root(1)), keeper, watch=[R.emission])
 
 
 # =================================================================================================
 # claim
 # =================================================================================================
+
 
 def _claim_setup(h: Harness, hours: int = 3):
     """Two staked nodes (staker shares 1 % and 3 %) and one unstaked node; the stakes, made when
@@ -446,8 +445,7 @@ def test_claim_pays_operator_and_staker_pool_and_stakers_can_withdraw(harness: H
         vault_before, pool_before = balance(h, R.reward_vault), balance(h, S.staker_reward_vault)
         operator_before = balance(h, info.operator_io)
         payer = h.wallet()  # anyone may submit the claim; the operator is paid regardless
-        record = ok(h, "claim", claim_ix(h, epoch, amount, tree.proof(info.node), info.node, info.operator_io,
-                                         payer.pubkey()), payer)
+        record = ok(h, "claim", claim_ix(h, epoch, amount, tree.proof(info.node), info.node, info.operator_io, payer.pubkey()), payer)
         units = record.result.compute_units_consumed
         assert claim_cu_within_target(units, epoch, info.node), f"claim used {units} CU"
         assert balance(h, info.operator_io) == operator_before + operator_part
@@ -460,13 +458,17 @@ def test_claim_pays_operator_and_staker_pool_and_stakers_can_withdraw(harness: H
         assert node_after.reward_per_share == node_before.reward_per_share + increment
         (event,) = events(h, record, "RewardClaimed")
         assert (event.epoch, event.node, event.operator, event.amount, event.operator_amount, event.staker_amount) == (
-            epoch, info.node, info.operator.pubkey(), amount, operator_part, staker_part)
+            epoch,
+            info.node,
+            info.operator.pubkey(),
+            amount,
+            operator_part,
+            staker_part,
+        )
         (deposit,) = staking_events(h, record, "StakerRewardsDeposited")
-        assert (deposit.node, deposit.amount, deposit.reward_per_share) == (info.node, staker_part,
-                                                                             node_after.reward_per_share)
+        assert (deposit.node, deposit.amount, deposit.reward_per_share) == (info.node, staker_part, node_after.reward_per_share)
         r = receipt(h, epoch, info.node)
-        assert (r.epoch, r.node, r.amount, r.operator_amount, r.staker_amount, r.claimed_at) == (
-            epoch, info.node, amount, operator_part, staker_part, h.now)
+        assert (r.epoch, r.node, r.amount, r.operator_amount, r.staker_amount, r.claimed_at) == (epoch, info.node, amount, operator_part, staker_part, h.now)
         # Each staker withdraws its pro-rata part through staking's claim_staker_rewards.
         for staker in stakers:
             pos = position(h, info.node, staker.pubkey())
@@ -474,13 +476,10 @@ def test_claim_pays_operator_and_staker_pool_and_stakers_can_withdraw(harness: H
             assert owed > 0
             destination = associated_token_address(staker.pubkey(), h.io_mint)
             before = balance(h, destination)
-            ok(h, "staking.claim_staker_rewards", claim_staker_rewards_ix(h, info.node, staker.pubkey(), destination),
-               staker)
+            ok(h, "staking.claim_staker_rewards", claim_staker_rewards_ix(h, info.node, staker.pubkey(), destination), staker)
             assert balance(h, destination) == before + owed
         # Stakers got at most the staker part (rounding dust stays in the pool for later).
-        assert 0 <= staker_part - sum(
-            position(h, info.node, s.pubkey()).shares * node_after.reward_per_share // REWARD_SCALE
-            for s in stakers) <= len(stakers)
+        assert 0 <= staker_part - sum(position(h, info.node, s.pubkey()).shares * node_after.reward_per_share // REWARD_SCALE for s in stakers) <= len(stakers)
 
     state = epoch_state(h, epoch)
     assert (state.claimed, state.claim_count) == (amount_a + amount_b, 2)
@@ -522,10 +521,10 @@ def test_claim_with_a_wrong_proof_moves_nothing(harness: Harness) -> None:
     payer = h.wallet()
     watch = [R.reward_vault, a.operator_io, b.operator_io, S.staker_reward_vault, a.node, b.node, R.epoch_root(1)]
     cases = [
-        (1_001, tree.proof(a.node), a.node, a.operator_io),      # inflated amount
-        (2_000, tree.proof(a.node), a.node, a.operator_io),      # another node's amount
-        (1_000, tree.proof(b.node), a.node, a.operator_io),      # another node's proof
-        (2_000, tree.proof(b.node), a.node, a.operator_io),      # b's leaf claimed for a
+        (1_001, tree.proof(a.node), a.node, a.operator_io),  # inflated amount
+        (2_000, tree.proof(a.node), a.node, a.operator_io),  # another node's amount
+        (1_000, tree.proof(b.node), a.node, a.operator_io),  # another node's proof
+        (2_000, tree.proof(b.node), a.node, a.operator_io),  # b's leaf claimed for a
         (1_000, tree.proof(a.node)[:-1], a.node, a.operator_io),  # truncated proof
         (1_000, [bytes(32)] + tree.proof(a.node), a.node, a.operator_io),  # padded proof
     ]
@@ -534,8 +533,7 @@ def test_claim_with_a_wrong_proof_moves_nothing(harness: Harness) -> None:
     # The leaf of epoch 1 is not valid for epoch 2 (epoch is part of the leaf).
     other = RewardTree.build(2, [(a.node, 10)])
     ok(h, "post_epoch_root", post_root_ix(h, 2, other.root, 10, 1), h.roles.keeper)
-    h.fails("InvalidProof", claim_ix(h, 2, 1_000, tree.proof(a.node), a.node, a.operator_io, payer.pubkey()), payer,
-            watch=[*watch, R.epoch_root(2)])
+    h.fails("InvalidProof", claim_ix(h, 2, 1_000, tree.proof(a.node), a.node, a.operator_io, payer.pubkey()), payer, watch=[*watch, R.epoch_root(2)])
     # An inner node passed off as a leaf does not verify (distinct leaf/node prefixes).
     assert not merkle.verify([], tree.root, tree.tree.levels[1][0])
     assert h.chain.get_account(R.claim_receipt(1, a.node)) is None
@@ -550,8 +548,7 @@ def test_claim_cannot_be_repeated(harness: Harness) -> None:
     ok(h, "claim", claim_ix(h, 0, 4_000, tree.proof(a.node), a.node, a.operator_io, a.operator.pubkey()), a.operator)
     watch = [R.reward_vault, a.operator_io, S.staker_reward_vault, a.node, R.epoch_root(0), R.claim_receipt(0, a.node)]
     for payer in (a.operator, h.wallet()):
-        fails_in_use(h, claim_ix(h, 0, 4_000, tree.proof(a.node), a.node, a.operator_io, payer.pubkey()),
-                     payer, watch=watch)
+        fails_in_use(h, claim_ix(h, 0, 4_000, tree.proof(a.node), a.node, a.operator_io, payer.pubkey()), payer, watch=watch)
     assert epoch_state(h, 0).claim_count == 1
     assert receipt(h, 0, a.node).amount == 4_000
 
@@ -574,8 +571,7 @@ def test_claim_on_a_prefunded_receipt_address(harness: Harness) -> None:
         vault_before = balance(h, R.reward_vault)
         payer = h.wallet()
         payer_before = h.chain.balance(payer.pubkey())
-        record = ok(h, "claim", claim_ix(h, 1, amount, tree.proof(info.node), info.node, info.operator_io,
-                                         payer.pubkey()), payer)
+        record = ok(h, "claim", claim_ix(h, 1, amount, tree.proof(info.node), info.node, info.operator_io, payer.pubkey()), payer)
         assert balance(h, info.operator_io) == operator_before + amount - staker_part
         assert balance(h, S.staker_reward_vault) == pool_before + staker_part
         assert balance(h, R.reward_vault) == vault_before - amount
@@ -586,11 +582,13 @@ def test_claim_on_a_prefunded_receipt_address(harness: Harness) -> None:
         assert account.lamports == max(gift, rent)
         assert h.chain.balance(payer.pubkey()) == payer_before - max(rent - gift, 0) - record.fee
         r = receipt(h, 1, info.node)
-        assert (r.epoch, r.node, r.amount, r.staker_amount, r.operator_amount) == (
-            1, info.node, amount, staker_part, amount - staker_part)
-        fails_in_use(h, claim_ix(h, 1, amount, tree.proof(info.node), info.node, info.operator_io, payer.pubkey()),
-                     payer,
-                     watch=[R.reward_vault, info.operator_io, S.staker_reward_vault, info.node, R.epoch_root(1), address])
+        assert (r.epoch, r.node, r.amount, r.staker_amount, r.operator_amount) == (1, info.node, amount, staker_part, amount - staker_part)
+        fails_in_use(
+            h,
+            claim_ix(h, 1, amount, tree.proof(info.node), info.node, info.operator_io, payer.pubkey()),
+            payer,
+            watch=[R.reward_vault, info.operator_io, S.staker_reward_vault, info.node, R.epoch_root(1), address],
+        )
     assert epoch_state(h, 1).claimed == tree.total
 
 
@@ -601,9 +599,12 @@ def test_claim_beyond_the_posted_total_fails(harness: Harness) -> None:
     tree = RewardTree.build(1, [(a.node, 700), (b.node, 400)])
     ok(h, "post_epoch_root", post_root_ix(h, 1, tree.root, 1_000, 2), h.roles.keeper)  # lies: 1,100 in leaves
     ok(h, "claim", claim_ix(h, 1, 700, tree.proof(a.node), a.node, a.operator_io, a.operator.pubkey()), a.operator)
-    h.fails("ClaimExceedsEpochTotal",
-            claim_ix(h, 1, 400, tree.proof(b.node), b.node, b.operator_io, b.operator.pubkey()), b.operator,
-            watch=[R.reward_vault, b.operator_io, S.staker_reward_vault, b.node, R.epoch_root(1)])
+    h.fails(
+        "ClaimExceedsEpochTotal",
+        claim_ix(h, 1, 400, tree.proof(b.node), b.node, b.operator_io, b.operator.pubkey()),
+        b.operator,
+        watch=[R.reward_vault, b.operator_io, S.staker_reward_vault, b.node, R.epoch_root(1)],
+    )
     assert h.chain.get_account(R.claim_receipt(1, b.node)) is None
     assert epoch_state(h, 1).claimed == 700
 
@@ -614,20 +615,24 @@ def test_claim_for_an_unknown_epoch_fails(harness: Harness) -> None:
     tree = RewardTree.build(1, [(a.node, 700)])
     watch = [R.reward_vault, a.operator_io, S.staker_reward_vault, a.node]
     # No root posted: the address holds no rewards account (AccountLoader: owner check).
-    h.fails("AccountOwnedByWrongProgram", claim_ix(h, 1, 700, [], a.node, a.operator_io, a.operator.pubkey()),
-            a.operator, watch=watch)
+    h.fails("AccountOwnedByWrongProgram", claim_ix(h, 1, 700, [], a.node, a.operator_io, a.operator.pubkey()), a.operator, watch=watch)
     ok(h, "post_epoch_root", post_root_ix(h, 1, tree.root, 700, 1), h.roles.keeper)
     # Epoch 1's root account passed for epoch 0: it holds another epoch.
-    h.fails("WrongEpoch", claim_ix(h, 0, 700, [], a.node, a.operator_io, a.operator.pubkey(),
-                                 epoch_root=R.epoch_root(1), claim_receipt=R.claim_receipt(0, a.node)),
-            a.operator, watch=[*watch, R.epoch_root(1)])
+    h.fails(
+        "WrongEpoch",
+        claim_ix(h, 0, 700, [], a.node, a.operator_io, a.operator.pubkey(), epoch_root=R.epoch_root(1), claim_receipt=R.claim_receipt(0, a.node)),
+        a.operator,
+        watch=[*watch, R.epoch_root(1)],
+    )
     # ... and for epoch 2, whose receipt address is right for (2, node): still the wrong root.
-    h.fails("WrongEpoch", claim_ix(h, 2, 700, [], a.node, a.operator_io, a.operator.pubkey(),
-                                 epoch_root=R.epoch_root(1)),
-            a.operator, watch=[*watch, R.epoch_root(1)])
+    h.fails(
+        "WrongEpoch",
+        claim_ix(h, 2, 700, [], a.node, a.operator_io, a.operator.pubkey(), epoch_root=R.epoch_root(1)),
+        a.operator,
+        watch=[*watch, R.epoch_root(1)],
+    )
     # Another rewards account in the root's place is not an Epoch.
-    h.fails("AccountDiscriminatorMismatch", claim_ix(h, 1, 700, [], a.node, a.operator_io, a.operator.pubkey(),
-                                                     epoch_root=R.emission), a.operator, watch=watch)
+    h.fails("AccountDiscriminatorMismatch", claim_ix(h, 1, 700, [], a.node, a.operator_io, a.operator.pubkey(), epoch_root=R.emission), a.operator, watch=watch)
     assert h.chain.get_account(R.claim_receipt(0, a.node)) is None
     assert h.chain.get_account(R.claim_receipt(2, a.node)) is None
     ok(h, "claim", claim_ix(h, 1, 700, [], a.node, a.operator_io, a.operator.pubkey()), a.operator)
@@ -638,8 +643,12 @@ def test_claim_zero_amount_leaf_is_refused(harness: Harness) -> None:
     _model, (a, b, _c), _ = _claim_setup(h)
     tree = RewardTree.build(1, [(a.node, 0), (b.node, 10)])
     ok(h, "post_epoch_root", post_root_ix(h, 1, tree.root, 10, 2), h.roles.keeper)
-    h.fails("ZeroAmount", claim_ix(h, 1, 0, tree.proof(a.node), a.node, a.operator_io, a.operator.pubkey()),
-            a.operator, watch=[R.reward_vault, a.operator_io, R.epoch_root(1)])
+    h.fails(
+        "ZeroAmount",
+        claim_ix(h, 1, 0, tree.proof(a.node), a.node, a.operator_io, a.operator.pubkey()),
+        a.operator,
+        watch=[R.reward_vault, a.operator_io, R.epoch_root(1)],
+    )
 
 
 def test_claim_rejects_wrong_token_and_program_accounts(harness: Harness) -> None:
@@ -693,10 +702,8 @@ def test_claim_rejects_a_node_not_owned_by_staking(harness: Harness) -> None:
     ok(h, "post_epoch_root", post_root_ix(h, 1, tree.root, tree.total, 4), h.roles.keeper)
     payer = h.wallet()
     watch = [R.reward_vault, a.operator_io, S.staker_reward_vault, R.epoch_root(1)]
-    for address, error in ((R.config, "AccountDiscriminatorMismatch"), (copy, "AccountOwnedByWrongProgram"),
-                           (S.config, "AccountDiscriminatorMismatch")):
-        h.fails(error, claim_ix(h, 1, 9_000, tree.proof(address), address, a.operator_io, payer.pubkey()), payer,
-                watch=[*watch, address])
+    for address, error in ((R.config, "AccountDiscriminatorMismatch"), (copy, "AccountOwnedByWrongProgram"), (S.config, "AccountDiscriminatorMismatch")):
+        h.fails(error, claim_ix(h, 1, 9_000, tree.proof(address), address, a.operator_io, payer.pubkey()), payer, watch=[*watch, address])
         assert h.chain.get_account(R.claim_receipt(1, address)) is None
 
 
@@ -710,8 +717,7 @@ def test_claim_with_a_deep_proof(harness: Harness) -> None:
     proof = tree.proof(a.node)
     assert len(proof) == 14
     ok(h, "post_epoch_root", post_root_ix(h, 1, tree.root, tree.total, len(entries)), h.roles.keeper)
-    record = ok(h, "claim(depth 14)", claim_ix(h, 1, 3_333, proof, a.node, a.operator_io, a.operator.pubkey()),
-                a.operator)
+    record = ok(h, "claim(depth 14)", claim_ix(h, 1, 3_333, proof, a.node, a.operator_io, a.operator.pubkey()), a.operator)
     assert balance(h, a.operator_io) == 3_333 - share_floor(3_333, 100)
     # 13 more siblings than the bench's proof of 6: ~1.5k units more, still in the target.
     assert claim_cu_within_target(record.result.compute_units_consumed, 1, a.node)
@@ -720,6 +726,7 @@ def test_claim_with_a_deep_proof(harness: Harness) -> None:
 # =================================================================================================
 # burn
 # =================================================================================================
+
 
 def test_burn_burns_the_vault_and_books_ledger_and_epoch(harness: Harness) -> None:
     h = harness
@@ -735,8 +742,7 @@ def test_burn_burns_the_vault_and_books_ledger_and_epoch(harness: Harness) -> No
     entry = burn_epoch(h, 5)
     assert (entry.epoch, entry.amount, entry.burn_count, entry.version) == (5, 1_000 * 10**9, 1, 1)
     (event,) = events(h, record, "Burned")
-    assert (event.epoch, event.amount, event.epoch_burned, event.total_burned, event.supply) == (
-        5, 1_000 * 10**9, 1_000 * 10**9, 1_000 * 10**9, supply(h))
+    assert (event.epoch, event.amount, event.epoch_burned, event.total_burned, event.supply) == (5, 1_000 * 10**9, 1_000 * 10**9, 1_000 * 10**9, supply(h))
     h.assert_supply_invariant()
 
     # A second burn in the same hour adds to the same epoch entry.
@@ -781,8 +787,7 @@ def test_burn_on_a_prefunded_burn_epoch_address(harness: Harness) -> None:
         assert account.lamports == max(gift, rent)
         assert h.chain.balance(payer.pubkey()) == payer_before - max(rent - gift, 0) - record.fee
         (event,) = events(h, record, "Burned")
-        assert (event.epoch, event.amount, event.epoch_burned, event.total_burned) == (
-            hour, 1_000 + hour, 1_000 + hour, burned)
+        assert (event.epoch, event.amount, event.epoch_burned, event.total_burned) == (hour, 1_000 + hour, 1_000 + hour, burned)
         # A second burn in the hour adds to the entry (no new rent).
         send_io(h, R.burn_vault, 5)
         payer_before = h.chain.balance(payer.pubkey())
@@ -846,12 +851,23 @@ def test_burn_of_slashed_stake(harness: Harness) -> None:
     node = register_node(h)
     stake(h, node.node, 10_000 * 10**9)
     slasher = h.roles.slashing_authority
-    h.ok(h.programs.staking.instruction(
-        "slash", {"params": {"fraction_bps": 2_500, "evidence_hash": [7] * 32, "reason": "forged proof"}},
-        {"slashing_authority": slasher.pubkey(), "payer": slasher.pubkey(), "config": S.config, "node": node.node,
-         "slash_record": S.slash_record(bytes([7] * 32)),
-         "stake_vault": S.stake_vault, "burn_vault": R.burn_vault, "reporter_token_account": None},
-    ), slasher)
+    h.ok(
+        h.programs.staking.instruction(
+            "slash",
+            {"params": {"fraction_bps": 2_500, "evidence_hash": [7] * 32, "reason": "forged proof"}},
+            {
+                "slashing_authority": slasher.pubkey(),
+                "payer": slasher.pubkey(),
+                "config": S.config,
+                "node": node.node,
+                "slash_record": S.slash_record(bytes([7] * 32)),
+                "stake_vault": S.stake_vault,
+                "burn_vault": R.burn_vault,
+                "reporter_token_account": None,
+            },
+        ),
+        slasher,
+    )
     slashed = 10_000 * 10**9 * 2_500 // 10_000
     assert balance(h, R.burn_vault) == slashed
     payer = h.wallet()
@@ -864,6 +880,7 @@ def test_burn_of_slashed_stake(harness: Harness) -> None:
 # update_config
 # =================================================================================================
 
+
 def accept_ix(h: Harness, signer: Pubkey) -> Instruction:
     return h.programs.rewards.instruction("accept_authority", {}, {"new_authority": signer, "config": R.config})
 
@@ -874,11 +891,9 @@ def test_update_config_hands_over_admin_and_keeper(harness: Harness) -> None:
     h = harness
     admin, new_admin, new_keeper = h.roles.admin, h.wallet(), h.wallet()
     record = ok(h, "update_config", update_config_ix(h, admin.pubkey(), None, new_keeper.pubkey()), admin)
-    assert (config(h).admin, config(h).keeper_authority, config(h).pending_keeper_authority) == (
-        admin.pubkey(), h.roles.keeper.pubkey(), new_keeper.pubkey())
+    assert (config(h).admin, config(h).keeper_authority, config(h).pending_keeper_authority) == (admin.pubkey(), h.roles.keeper.pubkey(), new_keeper.pubkey())
     (event,) = events(h, record, "ConfigUpdated")
-    assert (event.admin, event.keeper_authority, event.pending_keeper_authority) == (
-        admin.pubkey(), h.roles.keeper.pubkey(), new_keeper.pubkey())
+    assert (event.admin, event.keeper_authority, event.pending_keeper_authority) == (admin.pubkey(), h.roles.keeper.pubkey(), new_keeper.pubkey())
 
     # Until it accepts, the old keeper posts roots and the proposed one cannot.
     _emit_hours(h, 2)
@@ -910,7 +925,11 @@ def test_update_config_hands_over_admin_and_keeper(harness: Harness) -> None:
     ok(h, "update_config", update_config_ix(h, admin.pubkey(), new_admin.pubkey(), new_admin.pubkey()), admin)
     ok(h, "accept_authority", accept_ix(h, new_admin.pubkey()), new_admin)
     assert (config(h).admin, config(h).keeper_authority, config(h).pending_admin, config(h).pending_keeper_authority) == (
-        new_admin.pubkey(), new_admin.pubkey(), Pubkey.default(), Pubkey.default())
+        new_admin.pubkey(),
+        new_admin.pubkey(),
+        Pubkey.default(),
+        Pubkey.default(),
+    )
     h.fails("Unauthorized", update_config_ix(h, admin.pubkey(), admin.pubkey(), None), admin, watch=[R.config])
     ok(h, "update_config", update_config_ix(h, new_admin.pubkey(), None, None), new_admin)  # no-op is allowed
     assert config(h).admin == new_admin.pubkey()
@@ -923,32 +942,42 @@ def test_update_config_authority_checks(harness: Harness) -> None:
     for who in (intruder, h.roles.keeper):
         h.fails("Unauthorized", update_config_ix(h, who.pubkey(), who.pubkey(), who.pubkey()), who, watch=watch)
     # The admin's key without its signature.
-    h.fails("AccountNotSigner", unsigned(update_config_ix(h, h.roles.admin.pubkey(), intruder.pubkey(), None),
-                                         h.roles.admin.pubkey()), intruder, watch=watch)
+    h.fails("AccountNotSigner", unsigned(update_config_ix(h, h.roles.admin.pubkey(), intruder.pubkey(), None), h.roles.admin.pubkey()), intruder, watch=watch)
     admin = h.roles.admin
     zero = Pubkey.default()
     h.fails("InvalidAuthority", update_config_ix(h, admin.pubkey(), zero, None), admin, watch=watch)
     h.fails("InvalidAuthority", update_config_ix(h, admin.pubkey(), None, zero), admin, watch=watch)
     # Another account of the program in the config's place.
-    h.fails("AccountDiscriminatorMismatch", h.programs.rewards.instruction(
-        "update_config", {"new_admin": intruder.pubkey(), "new_keeper_authority": None},
-        {"admin": admin.pubkey(), "config": R.emission}), admin, watch=[R.emission])
+    h.fails(
+        "AccountDiscriminatorMismatch",
+        h.programs.rewards.instruction(
+            "update_config", {"new_admin": intruder.pubkey(), "new_keeper_authority": None}, {"admin": admin.pubkey(), "config": R.emission}
+        ),
+        admin,
+        watch=[R.emission],
+    )
 
 
 # =================================================================================================
 # initialize / mint_genesis
 # =================================================================================================
 
+
 def test_initialize_creates_the_mint_vaults_and_state(harness: Harness) -> None:
     h = harness
     cfg = config(h)
     assert (cfg.admin, cfg.keeper_authority, cfg.io_mint, cfg.mint_authority, cfg.reward_vault, cfg.burn_vault) == (
-        h.roles.admin.pubkey(), h.roles.keeper.pubkey(), R.io_mint, R.mint_authority, R.reward_vault, R.burn_vault)
+        h.roles.admin.pubkey(),
+        h.roles.keeper.pubkey(),
+        R.io_mint,
+        R.mint_authority,
+        R.reward_vault,
+        R.burn_vault,
+    )
     assert cfg.genesis_minted is True
     state = emission(h)
     assert (state.start_ts, state.next_hour, state.emitted_total, state.allocated_total) == (START_TS, 0, 0, 0)
-    assert (state.cursor.month, state.cursor.rate, state.cursor.month_amount) == (0, 8 * 10**16, 730 * HOUR_0 + (
-        state.cursor.month_amount - 730 * HOUR_0))
+    assert (state.cursor.month, state.cursor.rate, state.cursor.month_amount) == (0, 8 * 10**16, 730 * HOUR_0 + (state.cursor.month_amount - 730 * HOUR_0))
     assert state.cursor.month_amount == sum_hours(0, 730)
     mint = bytes(h.chain.get_account(R.io_mint).data)
     assert mint[0:4] == (1).to_bytes(4, "little") and Pubkey.from_bytes(mint[4:36]) == R.mint_authority
@@ -975,15 +1004,21 @@ def test_initialize_on_prefunded_addresses(repo_root: Path, built_programs: Path
     programs = Programs.load(repo_root)
     roles = session_roles()
     chain.airdrop(roles.admin.pubkey(), 1_000 * 10**9).raise_for_error()
-    sizes = {R.config: CONFIG_SIZE, R.emission: EMISSION_SIZE, R.burn_ledger: BURN_LEDGER_SIZE,
-             R.io_mint: MINT_SIZE, R.reward_vault: TOKEN_ACCOUNT_SIZE, R.burn_vault: TOKEN_ACCOUNT_SIZE}
-    gifts = {address: chain.rent_exempt_minimum(0) if gift == "0-byte rent-exempt minimum" else chain.rent_exempt_minimum(size)
-             for address, size in sizes.items()}
+    sizes = {
+        R.config: CONFIG_SIZE,
+        R.emission: EMISSION_SIZE,
+        R.burn_ledger: BURN_LEDGER_SIZE,
+        R.io_mint: MINT_SIZE,
+        R.reward_vault: TOKEN_ACCOUNT_SIZE,
+        R.burn_vault: TOKEN_ACCOUNT_SIZE,
+    }
+    gifts = {
+        address: chain.rent_exempt_minimum(0) if gift == "0-byte rent-exempt minimum" else chain.rent_exempt_minimum(size) for address, size in sizes.items()
+    }
     for address, lamports in gifts.items():
         chain.airdrop(address, lamports).raise_for_error()
     admin_before = chain.balance(roles.admin.pubkey())
-    record = chain.send_instructions(
-        [initialize_ix(programs, roles.admin.pubkey(), roles.keeper.pubkey(), START_TS)], roles.admin).raise_for_error()
+    record = chain.send_instructions([initialize_ix(programs, roles.admin.pubkey(), roles.keeper.pubkey(), START_TS)], roles.admin).raise_for_error()
     CU["initialize"].append(record.result.compute_units_consumed)
     rents = {address: chain.rent_exempt_minimum(size) for address, size in sizes.items()}
     for address, size in sizes.items():
@@ -995,9 +1030,15 @@ def test_initialize_on_prefunded_addresses(repo_root: Path, built_programs: Path
     assert chain.balance(roles.admin.pubkey()) == admin_before - lacking - record.fee
     cfg = programs.rewards.decode_account_as("RewardsConfig", bytes(chain.get_account(R.config).data))
     assert (cfg.admin, cfg.keeper_authority, cfg.io_mint, cfg.reward_vault, cfg.burn_vault) == (
-        roles.admin.pubkey(), roles.keeper.pubkey(), R.io_mint, R.reward_vault, R.burn_vault)
-    bumps = [Pubkey.find_program_address([seed], R.program)[1] for seed in (
-        Seeds.CONFIG, Seeds.IO_MINT, Seeds.MINT_AUTHORITY, Seeds.REWARD_VAULT, Seeds.BURN_VAULT)]
+        roles.admin.pubkey(),
+        roles.keeper.pubkey(),
+        R.io_mint,
+        R.reward_vault,
+        R.burn_vault,
+    )
+    bumps = [
+        Pubkey.find_program_address([seed], R.program)[1] for seed in (Seeds.CONFIG, Seeds.IO_MINT, Seeds.MINT_AUTHORITY, Seeds.REWARD_VAULT, Seeds.BURN_VAULT)
+    ]
     assert [cfg.bump, cfg.io_mint_bump, cfg.mint_authority_bump, cfg.reward_vault_bump, cfg.burn_vault_bump] == bumps
     mint = bytes(chain.get_account(R.io_mint).data)
     assert mint[0:4] == (1).to_bytes(4, "little") and Pubkey.from_bytes(mint[4:36]) == R.mint_authority
@@ -1009,16 +1050,21 @@ def test_initialize_on_prefunded_addresses(repo_root: Path, built_programs: Path
     state = programs.rewards.decode_account_as("EmissionState", bytes(chain.get_account(R.emission).data))
     assert (state.start_ts, state.next_hour, state.cursor.month_amount) == (START_TS, 0, sum_hours(0, 730))
     # A second initialize is refused (`init`: already in use); genesis and the first hour's emission work.
-    again = chain.send_instructions(
-        [initialize_ix(programs, roles.admin.pubkey(), roles.keeper.pubkey(), START_TS)], roles.admin)
+    again = chain.send_instructions([initialize_ix(programs, roles.admin.pubkey(), roles.keeper.pubkey(), START_TS)], roles.admin)
     assert already_in_use(again), "\n".join(again.result.logs)
     treasury_io = create_token_account(chain, roles.admin, roles.treasury.pubkey(), R.io_mint)
     chain.send_instructions([mint_genesis_ix(programs, roles.admin.pubkey(), treasury_io)], roles.admin).raise_for_error()
     chain.warp(HOUR)
-    chain.send_instructions([programs.rewards.instruction(
-        "emit", {"max_hours": 1}, {"config": R.config, "emission": R.emission, "io_mint": R.io_mint,
-                                   "mint_authority": R.mint_authority, "reward_vault": R.reward_vault},
-    )], roles.admin).raise_for_error()
+    chain.send_instructions(
+        [
+            programs.rewards.instruction(
+                "emit",
+                {"max_hours": 1},
+                {"config": R.config, "emission": R.emission, "io_mint": R.io_mint, "mint_authority": R.mint_authority, "reward_vault": R.reward_vault},
+            )
+        ],
+        roles.admin,
+    ).raise_for_error()
     assert mint_supply(chain, R.io_mint) == IO_GENESIS_SUPPLY + HOUR_0
     assert token_amount(chain, R.reward_vault) == HOUR_0
 
@@ -1026,8 +1072,7 @@ def test_initialize_on_prefunded_addresses(repo_root: Path, built_programs: Path
 def test_mint_genesis_twice_fails(harness: Harness) -> None:
     h = harness
     treasury_io = associated_token_address(h.roles.treasury.pubkey(), h.io_mint)
-    h.fails("GenesisAlreadyMinted", mint_genesis_ix(h.programs, h.roles.admin.pubkey(), treasury_io), h.roles.admin,
-            watch=[treasury_io, R.io_mint, R.config])
+    h.fails("GenesisAlreadyMinted", mint_genesis_ix(h.programs, h.roles.admin.pubkey(), treasury_io), h.roles.admin, watch=[treasury_io, R.io_mint, R.config])
     assert supply(h) == IO_GENESIS_SUPPLY
 
 
@@ -1046,18 +1091,16 @@ def test_mint_genesis_once_by_admin_to_an_io_account(repo_root: Path, built_prog
     intruder = Keypair()
     chain.airdrop(intruder.pubkey(), 10**9)
     fails("Unauthorized", mint_genesis_ix(programs, intruder.pubkey(), treasury_io), intruder, watch)
-    fails("UnexpectedAccount", mint_genesis_ix(programs, roles.admin.pubkey(), treasury_io, mint_authority=intruder.pubkey()),
-          roles.admin, watch)
+    fails("UnexpectedAccount", mint_genesis_ix(programs, roles.admin.pubkey(), treasury_io, mint_authority=intruder.pubkey()), roles.admin, watch)
     # A USDC-like account (any other mint) cannot receive genesis IO.
     from keeper.localnet.deployment import create_mint
+
     other_mint = create_mint(chain, roles.admin, roles.admin.pubkey(), 9)
     other_account = create_token_account(chain, roles.admin, roles.treasury.pubkey(), other_mint)
     fails("WrongMint", mint_genesis_ix(programs, roles.admin.pubkey(), other_account), roles.admin, [*watch, other_account])
-    fails("UnexpectedAccount", mint_genesis_ix(programs, roles.admin.pubkey(), other_account, io_mint=other_mint),
-          roles.admin, [*watch, other_account])
+    fails("UnexpectedAccount", mint_genesis_ix(programs, roles.admin.pubkey(), other_account, io_mint=other_mint), roles.admin, [*watch, other_account])
 
-    record = record_genesis = chain.send_instructions([mint_genesis_ix(programs, roles.admin.pubkey(), treasury_io)],
-                                                      roles.admin).raise_for_error()
+    record = record_genesis = chain.send_instructions([mint_genesis_ix(programs, roles.admin.pubkey(), treasury_io)], roles.admin).raise_for_error()
     CU["mint_genesis"].append(record_genesis.result.compute_units_consumed)
     assert token_amount(chain, treasury_io) == IO_GENESIS_SUPPLY == mint_supply(chain, R.io_mint)
     ev = [e.data for e in programs.rewards.decode_events(record.result.logs) if e.name == "GenesisMinted"]
@@ -1069,18 +1112,23 @@ def test_mint_genesis_once_by_admin_to_an_io_account(repo_root: Path, built_prog
     assert mint_supply(chain, R.io_mint) == IO_GENESIS_SUPPLY + HOUR_0
 
 
-@pytest.mark.parametrize(("offset", "accepted"), [
-    (-7 * 24 * 3_600, True), (-7 * 24 * 3_600 - 1, False), (365 * 24 * 3_600, True), (365 * 24 * 3_600 + 1, False),
-    (0, True),
-])
+@pytest.mark.parametrize(
+    ("offset", "accepted"),
+    [
+        (-7 * 24 * 3_600, True),
+        (-7 * 24 * 3_600 - 1, False),
+        (365 * 24 * 3_600, True),
+        (365 * 24 * 3_600 + 1, False),
+        (0, True),
+    ],
+)
 def test_emission_start_is_bounded_around_initialize(repo_root: Path, built_programs: Path, offset: int, accepted: bool) -> None:
     """`start_ts` within 7 days before and 365 days after initialize: a far-past start would
     release months of emission at once, a far-future one would never emit."""
     chain = fresh_chain(START_TS)
     programs = Programs.load(repo_root)
     roles = session_roles()
-    record = chain.send_instructions(
-        [initialize_ix(programs, roles.admin.pubkey(), roles.keeper.pubkey(), START_TS + offset)], roles.admin)
+    record = chain.send_instructions([initialize_ix(programs, roles.admin.pubkey(), roles.keeper.pubkey(), START_TS + offset)], roles.admin)
     if accepted:
         record.raise_for_error()
         state = programs.rewards.decode_account_as("EmissionState", bytes(chain.get_account(R.emission).data))

@@ -35,13 +35,11 @@ def ata(s: Staking, owner: Pubkey) -> Pubkey:
 
 
 def emission(s: Staking):
-    return s.h.programs.rewards.decode_account_as(
-        "EmissionState", bytes(s.h.chain.get_account(RewardsAddresses.emission).data))
+    return s.h.programs.rewards.decode_account_as("EmissionState", bytes(s.h.chain.get_account(RewardsAddresses.emission).data))
 
 
 def epoch_state(s: Staking, epoch: int):
-    return s.h.programs.rewards.decode_account_as(
-        "Epoch", bytes(s.h.chain.get_account(RewardsAddresses.epoch_root(epoch)).data))
+    return s.h.programs.rewards.decode_account_as("Epoch", bytes(s.h.chain.get_account(RewardsAddresses.epoch_root(epoch)).data))
 
 
 def epoch_end(epoch: int) -> int:
@@ -76,8 +74,7 @@ class Ledger:
         """emitted = reward vault + staker reward vault + paid out (`staked`: what the tracked
         accounts moved into the stake vault meanwhile, which is not reward)."""
         s = self.s
-        assert emission(s).emitted_total == (
-            s.h.balance(RewardsAddresses.reward_vault) + s.reward_vault() + self.paid_out() + staked)
+        assert emission(s).emitted_total == (s.h.balance(RewardsAddresses.reward_vault) + s.reward_vault() + self.paid_out() + staked)
 
 
 # --- item 2: reward sniping ------------------------------------------------------------------
@@ -95,9 +92,13 @@ def test_stake_claim_claim_staker_rewards_unstake_in_one_transaction_takes_nothi
     unstake_all = s.unstake_ix(sniper.pubkey(), node.address, 1_000_000 * IO)  # a first stake buys 1 share per unit
 
     # The whole bundle: the sniper's claim finds nothing (its stake is activating), so it all reverts.
-    bundle = [s.open_position_ix(sniper.pubkey(), node.address), s.stake_ix(sniper.pubkey(), node.address, 1_000_000 * IO),
-              claim(s, epoch, tree, node, amount, 0, sniper),
-              s.claim_ix(sniper.pubkey(), node.address), unstake_all]
+    bundle = [
+        s.open_position_ix(sniper.pubkey(), node.address),
+        s.stake_ix(sniper.pubkey(), node.address, 1_000_000 * IO),
+        claim(s, epoch, tree, node, amount, 0, sniper),
+        s.claim_ix(sniper.pubkey(), node.address),
+        unstake_all,
+    ]
     record = s.h.send(bundle, sniper)
     assert error_name(record) == "NothingToClaim"
     assert s.h.balance(ata(s, sniper.pubkey())) == 1_000_000 * IO
@@ -105,12 +106,18 @@ def test_stake_claim_claim_staker_rewards_unstake_in_one_transaction_takes_nothi
     assert not s.exists(RewardsAddresses.claim_receipt(epoch, node.address))
 
     # Without its own claim the bundle lands, and the stakers' part is the honest staker's alone.
-    s.h.ok([s.open_position_ix(sniper.pubkey(), node.address), s.stake_ix(sniper.pubkey(), node.address, 1_000_000 * IO),
-            claim(s, epoch, tree, node, amount, 0, sniper), unstake_all], sniper)
+    s.h.ok(
+        [
+            s.open_position_ix(sniper.pubkey(), node.address),
+            s.stake_ix(sniper.pubkey(), node.address, 1_000_000 * IO),
+            claim(s, epoch, tree, node, amount, 0, sniper),
+            unstake_all,
+        ],
+        sniper,
+    )
     part = share_floor(amount, 300)
     position = s.position(node.address, sniper.pubkey())
-    assert (position.shares, position.activating_shares, position.unbonding_shares, position.rewards_owed) == (
-        0, 0, 1_000_000 * IO, 0)
+    assert (position.shares, position.activating_shares, position.unbonding_shares, position.rewards_owed) == (0, 0, 1_000_000 * IO, 0)
     state = s.node(node.address)
     assert (state.active_shares, state.activating_shares) == (1_000 * IO, 0)
     assert state.reward_per_share == part * REWARD_SCALE // (1_000 * IO)
@@ -131,9 +138,12 @@ def test_a_one_unit_stake_on_an_empty_pool_takes_nothing(s: Staking) -> None:
     epoch, tree = post(s, {node.address: amount})
     sniper = s.staker(1)
     ledger = Ledger(s, [node], [sniper])
-    bundle = [s.open_position_ix(sniper.pubkey(), node.address), s.stake_ix(sniper.pubkey(), node.address, 1),
-              claim(s, epoch, tree, node, amount, 0, sniper),
-              s.claim_ix(sniper.pubkey(), node.address)]
+    bundle = [
+        s.open_position_ix(sniper.pubkey(), node.address),
+        s.stake_ix(sniper.pubkey(), node.address, 1),
+        claim(s, epoch, tree, node, amount, 0, sniper),
+        s.claim_ix(sniper.pubkey(), node.address),
+    ]
     record = s.h.send(bundle, sniper)
     assert error_name(record) == "NothingToClaim"
     # The stake and the claim alone: the node has no active share, so its operator gets the whole
@@ -168,13 +178,17 @@ def test_a_staker_present_through_the_epoch_gets_its_pro_rata_part(s: Staking) -
     record = s.ok("activate_stake", s.activate_ix(node.address, a.pubkey()), s.h.wallet())
     event = s.event(record, "StakeActivated")
     assert (event.node, event.staker, event.shares, event.position_shares, event.node_active_shares) == (
-        node.address, a.pubkey(), 1_000 * IO, 1_000 * IO, 1_000 * IO)
+        node.address,
+        a.pubkey(),
+        1_000 * IO,
+        1_000 * IO,
+        1_000 * IO,
+    )
     s.h.fails("NothingToActivate", s.activate_ix(node.address, a.pubkey()), a, watch=[node.address])
     # b's next stake activates its warmed-up batch first; the new unit starts warming up.
     s.stake(b, node.address, 1)
     position = s.position(node.address, b.pubkey())
-    assert (position.shares, position.activating_shares, position.activates_at) == (
-        3_000 * IO, 1, s.h.now + MIN_STAKE_WARMUP_SECS)
+    assert (position.shares, position.activating_shares, position.activates_at) == (3_000 * IO, 1, s.h.now + MIN_STAKE_WARMUP_SECS)
     assert (s.node(node.address).active_shares, s.node(node.address).activating_shares) == (4_000 * IO, 1)
 
     epoch = 1
@@ -221,16 +235,19 @@ def test_a_claim_after_the_staker_window_returns_the_staker_part_to_the_pool(s: 
     returned = share_floor(amounts[late.address], 200)
     (event,) = [e.data for e in s.h.programs.rewards.decode_events(record.result.logs) if e.name == "RewardClaimed"]
     assert (event.amount, event.operator_amount, event.staker_amount, event.staker_returned, event.allocated_total) == (
-        amounts[late.address], amounts[late.address] - returned, 0, returned, allocated - returned)
+        amounts[late.address],
+        amounts[late.address] - returned,
+        0,
+        returned,
+        allocated - returned,
+    )
     assert s.h.balance(operator_io) == amounts[late.address] - returned
     assert s.h.balance(RewardsAddresses.reward_vault) == vault - (amounts[late.address] - returned)
     assert emission(s).allocated_total == allocated - returned
     state = epoch_state(s, epoch)
     assert (state.claimed, state.staker_returned) == (sum(amounts.values()), returned)
-    receipt = s.h.programs.rewards.decode_account_as(
-        "ClaimReceipt", bytes(s.h.chain.get_account(RewardsAddresses.claim_receipt(epoch, late.address)).data))
-    assert (receipt.operator_amount, receipt.staker_amount, receipt.staker_returned) == (
-        amounts[late.address] - returned, 0, returned)
+    receipt = s.h.programs.rewards.decode_account_as("ClaimReceipt", bytes(s.h.chain.get_account(RewardsAddresses.claim_receipt(epoch, late.address)).data))
+    assert (receipt.operator_amount, receipt.staker_amount, receipt.staker_returned) == (amounts[late.address] - returned, 0, returned)
     assert s.node(late.address).reward_per_share == 0
     s.h.fails("NothingToClaim", s.claim_ix(stakers[1].pubkey(), late.address), stakers[1], watch=[ata(s, stakers[1].pubkey())])
     ledger.assert_conserved()
@@ -253,8 +270,7 @@ def test_unstake_unbonds_activating_shares_first(s: Staking) -> None:
     event = s.event(record, "Unstaked")
     assert (event.shares, event.from_activating, event.unbonding_shares) == (70 * IO, 50 * IO, 70 * IO)
     position = s.position(node.address, staker.pubkey())
-    assert (position.shares, position.activating_shares, position.activates_at, position.unbonding_shares) == (
-        80 * IO, 0, 0, 70 * IO)
+    assert (position.shares, position.activating_shares, position.activates_at, position.unbonding_shares) == (80 * IO, 0, 0, 70 * IO)
     state = s.node(node.address)
     assert (state.total_shares, state.active_shares, state.activating_shares) == (150 * IO, 80 * IO, 0)
     s.h.fails("InsufficientShares", s.unstake_ix(staker.pubkey(), node.address, 80 * IO + 1), staker, watch=[node.address])
@@ -287,8 +303,13 @@ def test_a_staker_share_change_bundled_with_a_claim_pays_the_old_share(s: Stakin
     s.h.ok([update, claim(s, epoch, tree, node, amount, 0, operator)], operator)
     effective_at = s.h.now + 86_400
     state = s.node(node.address)
-    assert (state.staker_share_bps, state.pending_staker_share_bps, state.token_share_bps, state.pending_token_share_bps,
-            state.shares_effective_at) == (300, 100, 1_000, 0, effective_at)
+    assert (state.staker_share_bps, state.pending_staker_share_bps, state.token_share_bps, state.pending_token_share_bps, state.shares_effective_at) == (
+        300,
+        100,
+        1_000,
+        0,
+        effective_at,
+    )
     assert s.reward_vault() == share_floor(amount, 300)  # the old share
     # Until the change is due, claims pay the old share ...
     s.h.chain.set_time(unix_timestamp=effective_at - 1)
@@ -311,10 +332,18 @@ def test_share_changes_wait_at_least_the_unstake_cooldown(s: Staking) -> None:
     node = s.register(staker_share_bps=200)
     record = s.ok("update_node", s.update_node_ix(node.operator.pubkey(), node.address, token_share_bps=5_000), node.operator)
     event = s.event(record, "NodeUpdated")
-    assert (event.token_share_bps, event.pending_token_share_bps, event.staker_share_bps, event.pending_staker_share_bps,
-            event.shares_effective_at) == (1_000, 5_000, 200, 200, s.h.now + cooldown)
-    for bad, error in (({"staker_share_bps": 99}, "InvalidStakerShare"), ({"staker_share_bps": 301}, "InvalidStakerShare"),
-                       ({"token_share_bps": 10_001}, "InvalidTokenShare")):
+    assert (event.token_share_bps, event.pending_token_share_bps, event.staker_share_bps, event.pending_staker_share_bps, event.shares_effective_at) == (
+        1_000,
+        5_000,
+        200,
+        200,
+        s.h.now + cooldown,
+    )
+    for bad, error in (
+        ({"staker_share_bps": 99}, "InvalidStakerShare"),
+        ({"staker_share_bps": 301}, "InvalidStakerShare"),
+        ({"token_share_bps": 10_001}, "InvalidTokenShare"),
+    ):
         s.h.fails(error, s.update_node_ix(node.operator.pubkey(), node.address, **bad), node.operator, watch=[node.address])
 
 
@@ -335,8 +364,7 @@ def test_a_node_operator_handover_is_proposed_then_accepted(s: Staking) -> None:
     s.ok("update_node", s.update_node_ix(old.pubkey(), node.address, operator=old.pubkey()), old)
     assert s.node(node.address).pending_operator == Pubkey.default()
     s.h.fails("NothingToAccept", s.accept_node_operator_ix(new.pubkey(), node.address), new, watch=[node.address])
-    s.h.fails("InvalidAuthority", s.update_node_ix(old.pubkey(), node.address, operator=Pubkey.default()), old,
-              watch=[node.address])
+    s.h.fails("InvalidAuthority", s.update_node_ix(old.pubkey(), node.address, operator=Pubkey.default()), old, watch=[node.address])
     s.ok("update_node", s.update_node_ix(old.pubkey(), node.address, operator=new.pubkey()), old)
     s.ok("accept_node_operator", s.accept_node_operator_ix(new.pubkey(), node.address), new)
     assert (s.node(node.address).operator, s.node(node.address).pending_operator) == (new.pubkey(), Pubkey.default())
@@ -365,9 +393,12 @@ def test_staking_authority_handovers_are_proposed_then_accepted(s: Staking) -> N
     s.h.fails("NotAdmin", s.update_config_ix(admin.pubkey(), max_slash_bps=1), admin, watch=watch)
     s.h.fails("NothingToAccept", s.accept_authority_ix(new_admin.pubkey()), new_admin, watch=watch)
     # One key proposed for both roles takes both with one signature.
-    s.ok("update_config", s.update_config_ix(new_admin.pubkey(), admin=new_slasher.pubkey(), slashing_authority=new_slasher.pubkey()),
-         new_admin)
+    s.ok("update_config", s.update_config_ix(new_admin.pubkey(), admin=new_slasher.pubkey(), slashing_authority=new_slasher.pubkey()), new_admin)
     s.ok("accept_authority", s.accept_authority_ix(new_slasher.pubkey()), new_slasher)
     config = s.config()
     assert (config.admin, config.slashing_authority, config.pending_admin, config.pending_slashing_authority) == (
-        new_slasher.pubkey(), new_slasher.pubkey(), Pubkey.default(), Pubkey.default())
+        new_slasher.pubkey(),
+        new_slasher.pubkey(),
+        Pubkey.default(),
+        Pubkey.default(),
+    )

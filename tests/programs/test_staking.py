@@ -106,45 +106,80 @@ def fresh_protocol(repo_root: Path) -> tuple[Harness, Keypair]:
     for role in (roles.admin, roles.keeper, roles.slashing_authority, roles.treasury):
         chain.airdrop(role.pubkey(), 1_000 * 10**9)
     admin = roles.admin
-    chain.send_instructions([programs.rewards.instruction(
-        "initialize", {"start_ts": START_TS, "keeper_authority": roles.keeper.pubkey()},
-        {"admin": admin.pubkey(), "config": RewardsAddresses.config, "emission": RewardsAddresses.emission,
-         "burn_ledger": RewardsAddresses.burn_ledger, "mint_authority": RewardsAddresses.mint_authority,
-         "io_mint": RewardsAddresses.io_mint, "reward_vault": RewardsAddresses.reward_vault,
-         "burn_vault": RewardsAddresses.burn_vault},
-    )], admin).raise_for_error()
+    chain.send_instructions(
+        [
+            programs.rewards.instruction(
+                "initialize",
+                {"start_ts": START_TS, "keeper_authority": roles.keeper.pubkey()},
+                {
+                    "admin": admin.pubkey(),
+                    "config": RewardsAddresses.config,
+                    "emission": RewardsAddresses.emission,
+                    "burn_ledger": RewardsAddresses.burn_ledger,
+                    "mint_authority": RewardsAddresses.mint_authority,
+                    "io_mint": RewardsAddresses.io_mint,
+                    "reward_vault": RewardsAddresses.reward_vault,
+                    "burn_vault": RewardsAddresses.burn_vault,
+                },
+            )
+        ],
+        admin,
+    ).raise_for_error()
     usdc_authority = Keypair()
     usdc = create_mint(chain, admin, usdc_authority.pubkey(), 6)
     return Harness(chain, Deployment(roles, programs, usdc, usdc_authority), repo_root), admin
 
 
-def initialize_ix(h: Harness, admin: Pubkey, *, io_mint: Pubkey = RewardsAddresses.io_mint, slashing_authority=None,
-                  max_stake=1_000_000 * IO, cooldown=3_600, reporter_bps=2_000, max_slash=5_000,
-                  warmup=MIN_STAKE_WARMUP_SECS):
+def initialize_ix(
+    h: Harness,
+    admin: Pubkey,
+    *,
+    io_mint: Pubkey = RewardsAddresses.io_mint,
+    slashing_authority=None,
+    max_stake=1_000_000 * IO,
+    cooldown=3_600,
+    reporter_bps=2_000,
+    max_slash=5_000,
+    warmup=MIN_STAKE_WARMUP_SECS,
+):
     return h.programs.staking.instruction(
         "initialize",
-        {"params": {"slashing_authority": slashing_authority or h.roles.slashing_authority.pubkey(),
-                    "max_stake_per_node": max_stake, "unstake_cooldown_secs": cooldown, "reporter_share_bps": reporter_bps,
-                    "max_slash_bps": max_slash, "stake_warmup_secs": warmup}},
-        {"admin": admin, "config": StakingAddresses.config, "io_mint": io_mint,
-         "stake_vault": StakingAddresses.stake_vault, "staker_reward_vault": StakingAddresses.staker_reward_vault},
+        {
+            "params": {
+                "slashing_authority": slashing_authority or h.roles.slashing_authority.pubkey(),
+                "max_stake_per_node": max_stake,
+                "unstake_cooldown_secs": cooldown,
+                "reporter_share_bps": reporter_bps,
+                "max_slash_bps": max_slash,
+                "stake_warmup_secs": warmup,
+            }
+        },
+        {
+            "admin": admin,
+            "config": StakingAddresses.config,
+            "io_mint": io_mint,
+            "stake_vault": StakingAddresses.stake_vault,
+            "staker_reward_vault": StakingAddresses.staker_reward_vault,
+        },
     )
 
 
 def test_initialize_creates_config_and_both_vaults(repo_root: Path) -> None:
     h, admin = fresh_protocol(repo_root)
     s = Staking(h)
-    record = s.ok("initialize", initialize_ix(h, admin.pubkey(), max_stake=123 * IO, cooldown=3_601, reporter_bps=2_000,
-                                              max_slash=10_000), admin)
+    record = s.ok("initialize", initialize_ix(h, admin.pubkey(), max_stake=123 * IO, cooldown=3_601, reporter_bps=2_000, max_slash=10_000), admin)
 
     config = s.config()
     assert (config.version, config.admin, config.slashing_authority, config.io_mint) == (
-        1, admin.pubkey(), h.roles.slashing_authority.pubkey(), RewardsAddresses.io_mint)
+        1,
+        admin.pubkey(),
+        h.roles.slashing_authority.pubkey(),
+        RewardsAddresses.io_mint,
+    )
     # Derived on-chain from the rewards program id, not from anything the caller passed.
     assert config.rewards_authority == RewardsAddresses.mint_authority
     assert config.burn_vault == RewardsAddresses.burn_vault
-    assert (config.max_stake_per_node, config.unstake_cooldown_secs, config.reporter_share_bps, config.max_slash_bps) == (
-        123 * IO, 3_601, 2_000, 10_000)
+    assert (config.max_stake_per_node, config.unstake_cooldown_secs, config.reporter_share_bps, config.max_slash_bps) == (123 * IO, 3_601, 2_000, 10_000)
     assert (config.pending_reporter_share_bps, config.reporter_share_effective_at) == (2_000, 0)
     assert config.bump == Pubkey.find_program_address([b"config"], StakingAddresses.program)[1]
     for vault in (StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault):
@@ -154,11 +189,29 @@ def test_initialize_creates_config_and_both_vaults(repo_root: Path) -> None:
         assert Pubkey.from_bytes(data[32:64]) == StakingAddresses.config  # authority = config PDA
         assert token_amount(h.chain, vault) == 0
     event = s.event(record, "StakingInitialized")
-    assert (event.config, event.admin, event.rewards_authority, event.burn_vault, event.stake_vault,
-            event.staker_reward_vault, event.max_stake_per_node, event.unstake_cooldown_secs, event.reporter_share_bps,
-            event.max_slash_bps) == (
-        StakingAddresses.config, admin.pubkey(), RewardsAddresses.mint_authority, RewardsAddresses.burn_vault,
-        StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault, 123 * IO, 3_601, 2_000, 10_000)
+    assert (
+        event.config,
+        event.admin,
+        event.rewards_authority,
+        event.burn_vault,
+        event.stake_vault,
+        event.staker_reward_vault,
+        event.max_stake_per_node,
+        event.unstake_cooldown_secs,
+        event.reporter_share_bps,
+        event.max_slash_bps,
+    ) == (
+        StakingAddresses.config,
+        admin.pubkey(),
+        RewardsAddresses.mint_authority,
+        RewardsAddresses.burn_vault,
+        StakingAddresses.stake_vault,
+        StakingAddresses.staker_reward_vault,
+        123 * IO,
+        3_601,
+        2_000,
+        10_000,
+    )
 
 
 @pytest.mark.parametrize(
@@ -207,8 +260,12 @@ def test_initialize_without_the_admin_signature_fails(repo_root: Path) -> None:
 def test_initialize_twice_is_refused_and_leaves_the_config(s: Staking) -> None:
     before = s.config()
     for caller in (s.h.roles.admin, s.h.wallet()):
-        fails_in_use(s.h, initialize_ix(s.h, caller.pubkey(), max_stake=1), caller,
-                     watch=[StakingAddresses.config, StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault])
+        fails_in_use(
+            s.h,
+            initialize_ix(s.h, caller.pubkey(), max_stake=1),
+            caller,
+            watch=[StakingAddresses.config, StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault],
+        )
     assert s.config() == before
 
 
@@ -220,39 +277,75 @@ def test_initialize_twice_is_refused_and_leaves_the_config(s: Staking) -> None:
 def test_update_config_changes_every_setting_and_hands_over_admin(s: Staking) -> None:
     new_admin, new_slasher = s.h.wallet(), Keypair()
     before = s.config()
-    record = s.update_config(admin=new_admin.pubkey(), slashing_authority=new_slasher.pubkey(), max_stake_per_node=5 * IO,
-                             unstake_cooldown_secs=7_200, reporter_share_bps=2_000, max_slash_bps=2_500)
+    record = s.update_config(
+        admin=new_admin.pubkey(),
+        slashing_authority=new_slasher.pubkey(),
+        max_stake_per_node=5 * IO,
+        unstake_cooldown_secs=7_200,
+        reporter_share_bps=2_000,
+        max_slash_bps=2_500,
+    )
     config = s.config()
     # The reporter share waits a day (the delay is never below one day).
     # Authorities are only proposed (two-step handover); the reporter share waits a day.
-    assert (config.admin, config.slashing_authority, config.pending_admin, config.pending_slashing_authority,
-            config.max_stake_per_node, config.unstake_cooldown_secs,
-            config.reporter_share_bps, config.pending_reporter_share_bps, config.reporter_share_effective_at,
-            config.max_slash_bps) == (
-        before.admin, before.slashing_authority, new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 7_200,
-        before.reporter_share_bps, 2_000, s.h.now + 86_400, 2_500)
+    assert (
+        config.admin,
+        config.slashing_authority,
+        config.pending_admin,
+        config.pending_slashing_authority,
+        config.max_stake_per_node,
+        config.unstake_cooldown_secs,
+        config.reporter_share_bps,
+        config.pending_reporter_share_bps,
+        config.reporter_share_effective_at,
+        config.max_slash_bps,
+    ) == (
+        before.admin,
+        before.slashing_authority,
+        new_admin.pubkey(),
+        new_slasher.pubkey(),
+        5 * IO,
+        7_200,
+        before.reporter_share_bps,
+        2_000,
+        s.h.now + 86_400,
+        2_500,
+    )
     # What initialize fixed stays fixed.
     assert (config.io_mint, config.rewards_authority, config.burn_vault, config.bump) == (
-        before.io_mint, before.rewards_authority, before.burn_vault, before.bump)
+        before.io_mint,
+        before.rewards_authority,
+        before.burn_vault,
+        before.bump,
+    )
     event = s.event(record, "StakingConfigUpdated")
-    assert (event.admin, event.slashing_authority, event.pending_admin, event.pending_slashing_authority,
-            event.max_stake_per_node, event.unstake_cooldown_secs,
-            event.reporter_share_bps, event.pending_reporter_share_bps, event.max_slash_bps) == (
-        before.admin, before.slashing_authority, new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 7_200,
-        before.reporter_share_bps, 2_000, 2_500)
+    assert (
+        event.admin,
+        event.slashing_authority,
+        event.pending_admin,
+        event.pending_slashing_authority,
+        event.max_stake_per_node,
+        event.unstake_cooldown_secs,
+        event.reporter_share_bps,
+        event.pending_reporter_share_bps,
+        event.max_slash_bps,
+    ) == (before.admin, before.slashing_authority, new_admin.pubkey(), new_slasher.pubkey(), 5 * IO, 7_200, before.reporter_share_bps, 2_000, 2_500)
     s.ok("accept_authority", s.accept_authority_ix(new_admin.pubkey()), new_admin)
     s.ok("accept_authority", s.accept_authority_ix(new_slasher.pubkey()), s.h.wallet(), new_slasher)
     config = s.config()
     assert (config.admin, config.slashing_authority, config.pending_admin, config.pending_slashing_authority) == (
-        new_admin.pubkey(), new_slasher.pubkey(), DEFAULT_PUBKEY, DEFAULT_PUBKEY)
+        new_admin.pubkey(),
+        new_slasher.pubkey(),
+        DEFAULT_PUBKEY,
+        DEFAULT_PUBKEY,
+    )
 
     # The old admin is out; the new one is in. None fields stay as they are.
     old = s.h.roles.admin
     s.h.fails("NotAdmin", s.update_config_ix(old.pubkey(), max_stake_per_node=1), old, watch=[StakingAddresses.config])
     s.ok("update_config", s.update_config_ix(new_admin.pubkey(), reporter_share_bps=0), new_admin)
     config = s.config()
-    assert (config.admin, config.max_stake_per_node, config.unstake_cooldown_secs, config.pending_reporter_share_bps) == (
-        new_admin.pubkey(), 5 * IO, 7_200, 0)
+    assert (config.admin, config.max_stake_per_node, config.unstake_cooldown_secs, config.pending_reporter_share_bps) == (new_admin.pubkey(), 5 * IO, 7_200, 0)
 
 
 @pytest.mark.parametrize(
@@ -289,10 +382,8 @@ def test_update_config_by_anyone_else_or_unsigned_fails(s: Staking) -> None:
     admin, intruder = s.h.roles.admin, s.h.wallet()
     watch = [StakingAddresses.config]
     s.h.fails("NotAdmin", s.update_config_ix(intruder.pubkey(), admin=intruder.pubkey()), intruder, watch=watch)
-    s.h.fails("NotAdmin", s.update_config_ix(s.h.roles.slashing_authority.pubkey(), max_stake_per_node=1),
-              s.h.roles.slashing_authority, watch=watch)
-    s.h.fails("AccountNotSigner", unsign(s.update_config_ix(admin.pubkey(), admin=intruder.pubkey()), admin.pubkey()),
-              intruder, watch=watch)
+    s.h.fails("NotAdmin", s.update_config_ix(s.h.roles.slashing_authority.pubkey(), max_stake_per_node=1), s.h.roles.slashing_authority, watch=watch)
+    s.h.fails("AccountNotSigner", unsign(s.update_config_ix(admin.pubkey(), admin=intruder.pubkey()), admin.pubkey()), intruder, watch=watch)
 
 
 def test_update_config_refuses_a_forged_config(s: Staking) -> None:
@@ -319,20 +410,46 @@ def test_update_config_refuses_a_forged_config(s: Staking) -> None:
 def test_register_node_records_the_node(s: Staking) -> None:
     operator, node_key = s.h.wallet(), Keypair()
     s.h.warp(1_234)
-    record = s.ok("register_node", s.register_node_ix(operator.pubkey(), node_key.pubkey(), gpu_model="A100-40GB", tier=3,
-                                                      staker_share_bps=250, token_share_bps=10_000), operator, node_key)
+    record = s.ok(
+        "register_node",
+        s.register_node_ix(operator.pubkey(), node_key.pubkey(), gpu_model="A100-40GB", tier=3, staker_share_bps=250, token_share_bps=10_000),
+        operator,
+        node_key,
+    )
     address = StakingAddresses.node(node_key.pubkey())
     node = s.node(address)
-    assert (node.version, node.operator, node.node_key, node.gpu_model, node.tier, node.staker_share_bps,
-            node.token_share_bps, node.active, node.registered_at) == (
-        1, operator.pubkey(), node_key.pubkey(), "A100-40GB", 3, 250, 10_000, True, START_TS + 1_234)
-    assert (node.total_stake, node.total_shares, node.active_shares, node.reward_per_share, node.undistributed_rewards,
-            node.slash_count, node.total_slashed) == (0, 0, 0, 0, 0, 0, 0)
+    assert (
+        node.version,
+        node.operator,
+        node.node_key,
+        node.gpu_model,
+        node.tier,
+        node.staker_share_bps,
+        node.token_share_bps,
+        node.active,
+        node.registered_at,
+    ) == (1, operator.pubkey(), node_key.pubkey(), "A100-40GB", 3, 250, 10_000, True, START_TS + 1_234)
+    assert (
+        node.total_stake,
+        node.total_shares,
+        node.active_shares,
+        node.reward_per_share,
+        node.undistributed_rewards,
+        node.slash_count,
+        node.total_slashed,
+    ) == (0, 0, 0, 0, 0, 0, 0)
     assert node.bump == Pubkey.find_program_address([b"node", bytes(node_key.pubkey())], StakingAddresses.program)[1]
     event = s.event(record, "NodeRegistered")
-    assert (event.node, event.operator, event.node_key, event.gpu_model, event.tier, event.staker_share_bps,
-            event.token_share_bps, event.registered_at) == (
-        address, operator.pubkey(), node_key.pubkey(), "A100-40GB", 3, 250, 10_000, START_TS + 1_234)
+    assert (event.node, event.operator, event.node_key, event.gpu_model, event.tier, event.staker_share_bps, event.token_share_bps, event.registered_at) == (
+        address,
+        operator.pubkey(),
+        node_key.pubkey(),
+        "A100-40GB",
+        3,
+        250,
+        10_000,
+        START_TS + 1_234,
+    )
 
 
 @pytest.mark.parametrize("staker_share_bps", [MIN_STAKER_SHARE_BPS, 150, MAX_STAKER_SHARE_BPS])
@@ -382,43 +499,75 @@ def test_register_node_twice_is_refused(s: Staking) -> None:
     before = s.node(node.address)
     thief = s.h.wallet()
     # Even the device key itself cannot re-register (and so reset the pool) under a new operator.
-    fails_in_use(s.h, s.register_node_ix(thief.pubkey(), node.node_key.pubkey(), staker_share_bps=300),
-                 thief, node.node_key, watch=[node.address])
-    fails_in_use(s.h, s.register_node_ix(node.operator.pubkey(), node.node_key.pubkey()), node.operator,
-                 node.node_key, watch=[node.address])
+    fails_in_use(s.h, s.register_node_ix(thief.pubkey(), node.node_key.pubkey(), staker_share_bps=300), thief, node.node_key, watch=[node.address])
+    fails_in_use(s.h, s.register_node_ix(node.operator.pubkey(), node.node_key.pubkey()), node.operator, node.node_key, watch=[node.address])
     assert s.node(node.address) == before
 
 
 def test_update_node_changes_settings_and_hands_over_the_node(s: Staking) -> None:
     node = s.register()
     new_operator = s.h.wallet()
-    record = s.ok("update_node", s.update_node_ix(node.operator.pubkey(), node.address, operator=new_operator.pubkey(),
-                                                  gpu_model="RTX-4090", tier=9, staker_share_bps=300, token_share_bps=0,
-                                                  active=False), node.operator)
+    record = s.ok(
+        "update_node",
+        s.update_node_ix(
+            node.operator.pubkey(),
+            node.address,
+            operator=new_operator.pubkey(),
+            gpu_model="RTX-4090",
+            tier=9,
+            staker_share_bps=300,
+            token_share_bps=0,
+            active=False,
+        ),
+        node.operator,
+    )
     # The operator is only proposed and the shares wait max(cooldown, 1 day).
     delay = max(s.config().unstake_cooldown_secs, 86_400)
     state = s.node(node.address)
-    assert (state.operator, state.pending_operator, state.node_key, state.gpu_model, state.tier, state.staker_share_bps,
-            state.token_share_bps, state.pending_staker_share_bps, state.pending_token_share_bps, state.shares_effective_at,
-            state.active) == (node.operator.pubkey(), new_operator.pubkey(), node.node_key.pubkey(), "RTX-4090", 9, 200,
-                              1_000, 300, 0, s.h.now + delay, False)
+    assert (
+        state.operator,
+        state.pending_operator,
+        state.node_key,
+        state.gpu_model,
+        state.tier,
+        state.staker_share_bps,
+        state.token_share_bps,
+        state.pending_staker_share_bps,
+        state.pending_token_share_bps,
+        state.shares_effective_at,
+        state.active,
+    ) == (node.operator.pubkey(), new_operator.pubkey(), node.node_key.pubkey(), "RTX-4090", 9, 200, 1_000, 300, 0, s.h.now + delay, False)
     event = s.event(record, "NodeUpdated")
-    assert (event.node, event.operator, event.pending_operator, event.gpu_model, event.tier, event.staker_share_bps,
-            event.token_share_bps, event.pending_staker_share_bps, event.pending_token_share_bps, event.active) == (
-        node.address, node.operator.pubkey(), new_operator.pubkey(), "RTX-4090", 9, 200, 1_000, 300, 0, False)
+    assert (
+        event.node,
+        event.operator,
+        event.pending_operator,
+        event.gpu_model,
+        event.tier,
+        event.staker_share_bps,
+        event.token_share_bps,
+        event.pending_staker_share_bps,
+        event.pending_token_share_bps,
+        event.active,
+    ) == (node.address, node.operator.pubkey(), new_operator.pubkey(), "RTX-4090", 9, 200, 1_000, 300, 0, False)
     record = s.ok("accept_node_operator", s.accept_node_operator_ix(new_operator.pubkey(), node.address), new_operator)
     event = s.event(record, "NodeOperatorAccepted")
     assert (event.node, event.previous_operator, event.operator) == (node.address, node.operator.pubkey(), new_operator.pubkey())
     assert (s.node(node.address).operator, s.node(node.address).pending_operator) == (new_operator.pubkey(), DEFAULT_PUBKEY)
     # The previous operator lost control; None fields stay.
-    s.h.fails("NotOperator", s.update_node_ix(node.operator.pubkey(), node.address, active=True), node.operator,
-              watch=[node.address])
+    s.h.fails("NotOperator", s.update_node_ix(node.operator.pubkey(), node.address, active=True), node.operator, watch=[node.address])
     s.h.warp(delay)
     s.ok("update_node", s.update_node_ix(new_operator.pubkey(), node.address, staker_share_bps=100, active=True), new_operator)
     state = s.node(node.address)
     # The due change was folded in; the new one waits again.
-    assert (state.staker_share_bps, state.token_share_bps, state.pending_staker_share_bps, state.active, state.gpu_model,
-            state.tier) == (300, 0, 100, True, "RTX-4090", 9)
+    assert (state.staker_share_bps, state.token_share_bps, state.pending_staker_share_bps, state.active, state.gpu_model, state.tier) == (
+        300,
+        0,
+        100,
+        True,
+        "RTX-4090",
+        9,
+    )
 
 
 @pytest.mark.parametrize(
@@ -440,13 +589,15 @@ def test_update_node_rejects_invalid_values(s: Staking, params: dict, error: str
 def test_update_node_by_anyone_else_or_unsigned_fails(s: Staking) -> None:
     node = s.register()
     intruder = s.h.wallet()
-    s.h.fails("NotOperator", s.update_node_ix(intruder.pubkey(), node.address, operator=intruder.pubkey()), intruder,
-              watch=[node.address])
+    s.h.fails("NotOperator", s.update_node_ix(intruder.pubkey(), node.address, operator=intruder.pubkey()), intruder, watch=[node.address])
     # The device key is not the operator either.
-    s.h.fails("NotOperator", s.update_node_ix(node.node_key.pubkey(), node.address, active=False), intruder, node.node_key,
-              watch=[node.address])
-    s.h.fails("AccountNotSigner", unsign(s.update_node_ix(node.operator.pubkey(), node.address, operator=intruder.pubkey()),
-                                         node.operator.pubkey()), intruder, watch=[node.address])
+    s.h.fails("NotOperator", s.update_node_ix(node.node_key.pubkey(), node.address, active=False), intruder, node.node_key, watch=[node.address])
+    s.h.fails(
+        "AccountNotSigner",
+        unsign(s.update_node_ix(node.operator.pubkey(), node.address, operator=intruder.pubkey()), node.operator.pubkey()),
+        intruder,
+        watch=[node.address],
+    )
 
 
 def test_update_node_refuses_accounts_that_are_not_nodes(s: Staking) -> None:
@@ -462,8 +613,12 @@ def test_update_node_refuses_accounts_that_are_not_nodes(s: Staking) -> None:
     assert s.idl.decode_account_as("Node", bytes(data)).operator == intruder.pubkey()
     foreign = s.forge(Keypair().pubkey(), bytes(data), RewardsAddresses.program)
     s.h.fails("AccountOwnedByWrongProgram", s.update_node_ix(intruder.pubkey(), foreign, active=False), intruder, watch=[foreign])
-    s.h.fails("AccountDiscriminatorMismatch", s.update_node_ix(intruder.pubkey(), StakingAddresses.config, active=False),
-              intruder, watch=[StakingAddresses.config, node.address])
+    s.h.fails(
+        "AccountDiscriminatorMismatch",
+        s.update_node_ix(intruder.pubkey(), StakingAddresses.config, active=False),
+        intruder,
+        watch=[StakingAddresses.config, node.address],
+    )
 
 
 # ====================================================================================
@@ -484,15 +639,28 @@ def test_first_stake_opens_a_position_at_one_share_per_base_unit(s: Staking) -> 
     # The new shares are activating: backed and counted, earning nothing for the warm-up.
     assert (state.total_stake, state.total_shares, state.active_shares, state.activating_shares) == (amount, amount, 0, amount)
     position = s.position(node.address, staker.pubkey())
-    assert (position.version, position.staker, position.node, position.shares, position.activating_shares,
-            position.activates_at, position.unbonding_shares, position.unbonding_until, position.reward_debt,
-            position.rewards_owed) == (
-        1, staker.pubkey(), node.address, 0, amount, s.h.now + MIN_STAKE_WARMUP_SECS, 0, 0, 0, 0)
-    assert position.bump == Pubkey.find_program_address(
-        [b"stake", bytes(node.address), bytes(staker.pubkey())], StakingAddresses.program)[1]
+    assert (
+        position.version,
+        position.staker,
+        position.node,
+        position.shares,
+        position.activating_shares,
+        position.activates_at,
+        position.unbonding_shares,
+        position.unbonding_until,
+        position.reward_debt,
+        position.rewards_owed,
+    ) == (1, staker.pubkey(), node.address, 0, amount, s.h.now + MIN_STAKE_WARMUP_SECS, 0, 0, 0, 0)
+    assert position.bump == Pubkey.find_program_address([b"stake", bytes(node.address), bytes(staker.pubkey())], StakingAddresses.program)[1]
     event = s.event(record, "Staked")
     assert (event.node, event.staker, event.amount, event.shares, event.node_total_stake, event.node_total_shares) == (
-        node.address, staker.pubkey(), amount, amount, amount, amount)
+        node.address,
+        staker.pubkey(),
+        amount,
+        amount,
+        amount,
+        amount,
+    )
 
 
 def test_stakes_buy_shares_at_the_pool_price(s: Staking) -> None:
@@ -509,7 +677,10 @@ def test_stakes_buy_shares_at_the_pool_price(s: Staking) -> None:
         assert s.position(node.address, b.pubkey()).activating_shares == before + expected_shares
         state = s.node(node.address)
         assert (state.total_stake, state.total_shares, state.active_shares + state.activating_shares) == (
-            pool.total_stake, pool.total_shares, pool.total_shares)
+            pool.total_stake,
+            pool.total_shares,
+            pool.total_shares,
+        )
     assert s.vault() == pool.total_stake
 
 
@@ -521,11 +692,14 @@ def test_stake_up_to_the_cap_and_not_one_unit_more(s: Staking) -> None:
     s.stake(a, node.address, cap - 5)
     watch = [ata(s, b.pubkey()), StakingAddresses.stake_vault, node.address]
     s.open_position(b, node.address)
-    s.h.fails("StakeCapExceeded", s.stake_ix(b.pubkey(), node.address, 6), b,
-              watch=[*watch, StakingAddresses.stake_position(node.address, b.pubkey())])
+    s.h.fails("StakeCapExceeded", s.stake_ix(b.pubkey(), node.address, 6), b, watch=[*watch, StakingAddresses.stake_position(node.address, b.pubkey())])
     # An existing position is untouched too.
-    s.h.fails("StakeCapExceeded", s.stake_ix(a.pubkey(), node.address, 6), a,
-              watch=[ata(s, a.pubkey()), StakingAddresses.stake_vault, node.address, StakingAddresses.stake_position(node.address, a.pubkey())])
+    s.h.fails(
+        "StakeCapExceeded",
+        s.stake_ix(a.pubkey(), node.address, 6),
+        a,
+        watch=[ata(s, a.pubkey()), StakingAddresses.stake_vault, node.address, StakingAddresses.stake_position(node.address, a.pubkey())],
+    )
     s.stake(b, node.address, 5)
     assert s.node(node.address).total_stake == cap
     s.h.fails("StakeCapExceeded", s.stake_ix(b.pubkey(), node.address, 1), b, watch=watch)
@@ -555,8 +729,9 @@ def test_stake_rejects_zero_and_inactive_nodes(s: Staking) -> None:
     s.open_position(staker, node.address)
     s.h.fails("ZeroAmount", s.stake_ix(staker.pubkey(), node.address, 0), staker, watch=watch)
     s.ok("update_node", s.update_node_ix(node.operator.pubkey(), node.address, active=False), node.operator)
-    s.h.fails("NodeInactive", s.stake_ix(staker.pubkey(), node.address, IO), staker,
-              watch=[*watch, StakingAddresses.stake_position(node.address, staker.pubkey())])
+    s.h.fails(
+        "NodeInactive", s.stake_ix(staker.pubkey(), node.address, IO), staker, watch=[*watch, StakingAddresses.stake_position(node.address, staker.pubkey())]
+    )
 
 
 def test_stake_overflowing_the_pool_is_refused(s: Staking) -> None:
@@ -592,8 +767,12 @@ def test_share_supply_is_capped_after_a_near_total_slash(s: Staking) -> None:
     amount = 2_000_000 * IO
     assert pool.total_shares + pool.shares_for(amount) > U64_MAX  # what the SPEC pricing would mint
     s.open_position(whale, node.address)
-    s.h.fails("ShareSupplyExceeded", s.stake_ix(whale.pubkey(), node.address, amount), whale,
-              watch=[ata(s, whale.pubkey()), StakingAddresses.stake_vault, node.address])
+    s.h.fails(
+        "ShareSupplyExceeded",
+        s.stake_ix(whale.pubkey(), node.address, amount),
+        whale,
+        watch=[ata(s, whale.pubkey()), StakingAddresses.stake_vault, node.address],
+    )
     s.stake(whale, node.address, IO)  # a stake that keeps the supply in range still works
     assert s.position(node.address, whale.pubkey()).activating_shares == pool.shares_for(IO)
 
@@ -606,8 +785,7 @@ def test_stake_with_the_wrong_token_accounts_fails(s: Staking) -> None:
     s.open_position(staker, node.address)
     s.h.fails("ConstraintTokenMint", s.stake_ix(staker.pubkey(), node.address, 10**6, source=usdc), staker, watch=[usdc, *watch])
     # Somebody else's IO cannot be staked by signing for one's own position.
-    s.h.fails("ConstraintTokenOwner", s.stake_ix(staker.pubkey(), node.address, IO, source=ata(s, other.pubkey())), staker,
-              watch=watch)
+    s.h.fails("ConstraintTokenOwner", s.stake_ix(staker.pubkey(), node.address, IO, source=ata(s, other.pubkey())), staker, watch=watch)
     # The vault must be the stake vault PDA (here: the staker reward vault, same mint and authority).
     ix = replace_account(s.stake_ix(staker.pubkey(), node.address, IO), StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault)
     s.h.fails("WrongStakeVault", ix, staker, watch=[*watch, StakingAddresses.staker_reward_vault])
@@ -630,8 +808,12 @@ def test_stake_needs_the_stakers_signature_and_own_position(s: Staking) -> None:
         s.h.fails("AccountNotInitialized", s.stake_ix(staker.pubkey(), node.address, IO, position=wrong), staker, watch=watch)
         assert not s.exists(wrong)
     # ...and a position is opened only at the signer's own PDA on the node.
-    s.h.fails("ConstraintSeeds", s.idl.instruction("open_stake_position", {}, {
-        "staker": staker.pubkey(), "node": node.address, "position": others[0]}), staker, watch=[*watch, others[0]])
+    s.h.fails(
+        "ConstraintSeeds",
+        s.idl.instruction("open_stake_position", {}, {"staker": staker.pubkey(), "node": node.address, "position": others[0]}),
+        staker,
+        watch=[*watch, others[0]],
+    )
     # ...and once it exists, its stored staker and node are not this staker and node.
     s.stake(other, node.address, IO)
     s.stake(staker, other_node.address, IO)
@@ -640,11 +822,11 @@ def test_stake_needs_the_stakers_signature_and_own_position(s: Staking) -> None:
     # An arbitrary empty address, and an account of another program, are not positions either.
     s.h.fails("AccountNotInitialized", s.stake_ix(staker.pubkey(), node.address, IO, position=Keypair().pubkey()), staker, watch=watch)
     foreign = s.clone_account(others[0], Keypair().pubkey(), owner=RewardsAddresses.program)
-    s.h.fails("AccountOwnedByWrongProgram", s.stake_ix(staker.pubkey(), node.address, IO, position=foreign), staker,
-              watch=[*watch, foreign])
+    s.h.fails("AccountOwnedByWrongProgram", s.stake_ix(staker.pubkey(), node.address, IO, position=foreign), staker, watch=[*watch, foreign])
     # Another staking account type at the staker's own address cannot occur; in another slot: the node.
-    s.h.fails("AccountDiscriminatorMismatch", s.stake_ix(staker.pubkey(), node.address, IO, position=other_node.address), staker,
-              watch=[*watch, other_node.address])
+    s.h.fails(
+        "AccountDiscriminatorMismatch", s.stake_ix(staker.pubkey(), node.address, IO, position=other_node.address), staker, watch=[*watch, other_node.address]
+    )
 
 
 def test_stake_refuses_accounts_that_are_not_nodes(s: Staking) -> None:
@@ -739,7 +921,13 @@ def test_unstake_starts_the_cooldown_and_withdraw_pays_after_it(s: Staking) -> N
     unbonding_until = s.h.now + cooldown
     event = s.event(record, "Unstaked")
     assert (event.node, event.staker, event.shares, event.from_activating, event.unbonding_shares, event.unbonding_until) == (
-        node.address, a.pubkey(), part, 0, part, unbonding_until)
+        node.address,
+        a.pubkey(),
+        part,
+        0,
+        part,
+        unbonding_until,
+    )
     position = s.position(node.address, a.pubkey())
     assert (position.shares, position.unbonding_shares, position.unbonding_until) == (180 * IO, part, unbonding_until)
     state = s.node(node.address)
@@ -758,7 +946,13 @@ def test_unstake_starts_the_cooldown_and_withdraw_pays_after_it(s: Staking) -> N
     assert s.vault() == 400 * IO - expected
     event = s.event(record, "Withdrawn")
     assert (event.node, event.staker, event.shares, event.amount, event.node_total_stake, event.node_total_shares) == (
-        node.address, a.pubkey(), part, expected, pool.total_stake, pool.total_shares)
+        node.address,
+        a.pubkey(),
+        part,
+        expected,
+        pool.total_stake,
+        pool.total_shares,
+    )
     position = s.position(node.address, a.pubkey())
     assert (position.shares, position.unbonding_shares) == (180 * IO, 0)
     s.h.fails("NothingToWithdraw", s.withdraw_ix(a.pubkey(), node.address), a, watch=watch)
@@ -824,13 +1018,15 @@ def test_withdraw_errors(s: Staking) -> None:
     watch = [ata(s, a.pubkey()), StakingAddresses.stake_vault, position, node.address]
     usdc = s.h.give_usdc(a.pubkey(), 1)
     s.h.fails("ConstraintTokenMint", s.withdraw_ix(a.pubkey(), node.address, destination=usdc), a, watch=[usdc, *watch])
-    s.h.fails("NotStaker", s.withdraw_ix(b.pubkey(), node.address, destination=ata(s, b.pubkey()), position=position), b,
-              watch=[ata(s, b.pubkey()), *watch])
+    s.h.fails("NotStaker", s.withdraw_ix(b.pubkey(), node.address, destination=ata(s, b.pubkey()), position=position), b, watch=[ata(s, b.pubkey()), *watch])
     s.h.fails("AccountNotSigner", unsign(s.withdraw_ix(a.pubkey(), node.address), a.pubkey()), b, watch=watch)
-    s.h.fails("WrongStakeVault", s.withdraw_ix(a.pubkey(), node.address, stake_vault=StakingAddresses.staker_reward_vault), a,
-              watch=[*watch, StakingAddresses.staker_reward_vault])
-    s.h.fails("ConstraintDuplicateMutableAccount", s.withdraw_ix(a.pubkey(), node.address, destination=StakingAddresses.stake_vault),
-              a, watch=watch)
+    s.h.fails(
+        "WrongStakeVault",
+        s.withdraw_ix(a.pubkey(), node.address, stake_vault=StakingAddresses.staker_reward_vault),
+        a,
+        watch=[*watch, StakingAddresses.staker_reward_vault],
+    )
+    s.h.fails("ConstraintDuplicateMutableAccount", s.withdraw_ix(a.pubkey(), node.address, destination=StakingAddresses.stake_vault), a, watch=watch)
     s.h.fails("NothingToWithdraw", s.withdraw_ix(b.pubkey(), node.address), b, watch=[ata(s, b.pubkey()), *watch])
     # The staker may send its IO to any IO account (it signs).
     elsewhere = s.h.token_account(Keypair().pubkey(), s.h.io_mint)
@@ -937,16 +1133,24 @@ def test_slash_pays_the_reporter_and_burns_the_rest_and_records_it(s: Staking) -
     assert s.h.balance(RewardsAddresses.burn_vault) == burn_before + burned
     assert s.vault() == stake_before - amount
     state = s.node(node.address)
-    assert (state.total_stake, state.total_slashed, state.slash_count, state.total_shares) == (
-        stake_before - amount, amount, 1, pool.total_shares)
+    assert (state.total_stake, state.total_slashed, state.slash_count, state.total_shares) == (stake_before - amount, amount, 1, pool.total_shares)
 
     address = StakingAddresses.slash_record(proof)
     slash = s.decode("SlashRecord", address)
     expected = {
-        "node": node.address, "index": 0, "authority": s.h.roles.slashing_authority.pubkey(), "fraction_bps": fraction,
-        "amount": amount, "burned": burned, "reporter": reporter.pubkey(), "reporter_amount": reporter_amount,
-        "evidence_hash": list(proof), "reason": "fake inference", "stake_before": stake_before,
-        "stake_after": stake_before - amount, "timestamp": START_TS + 77,
+        "node": node.address,
+        "index": 0,
+        "authority": s.h.roles.slashing_authority.pubkey(),
+        "fraction_bps": fraction,
+        "amount": amount,
+        "burned": burned,
+        "reporter": reporter.pubkey(),
+        "reporter_amount": reporter_amount,
+        "evidence_hash": list(proof),
+        "reason": "fake inference",
+        "stake_before": stake_before,
+        "stake_after": stake_before - amount,
+        "timestamp": START_TS + 77,
     }
     assert {k: (list(v) if k == "evidence_hash" else v) for k, v in ((k, getattr(slash, k)) for k in expected)} == expected
     assert slash.version == 1
@@ -957,11 +1161,23 @@ def test_slash_pays_the_reporter_and_burns_the_rest_and_records_it(s: Staking) -
     # The slashed IO in the burn vault really is burned by the rewards program's burn.
     rewards = s.h.programs.rewards
     epoch = (s.h.now - START_TS) // 3_600
-    s.h.ok(rewards.instruction("burn", {"epoch": epoch}, {
-        "config": RewardsAddresses.config, "emission": RewardsAddresses.emission, "burn_ledger": RewardsAddresses.burn_ledger,
-        "burn_epoch": RewardsAddresses.burn_epoch(epoch), "burn_vault": RewardsAddresses.burn_vault,
-        "io_mint": RewardsAddresses.io_mint, "mint_authority": RewardsAddresses.mint_authority, "payer": reporter.pubkey()}),
-        reporter)
+    s.h.ok(
+        rewards.instruction(
+            "burn",
+            {"epoch": epoch},
+            {
+                "config": RewardsAddresses.config,
+                "emission": RewardsAddresses.emission,
+                "burn_ledger": RewardsAddresses.burn_ledger,
+                "burn_epoch": RewardsAddresses.burn_epoch(epoch),
+                "burn_vault": RewardsAddresses.burn_vault,
+                "io_mint": RewardsAddresses.io_mint,
+                "mint_authority": RewardsAddresses.mint_authority,
+                "payer": reporter.pubkey(),
+            },
+        ),
+        reporter,
+    )
     assert s.h.balance(RewardsAddresses.burn_vault) == 0
 
 
@@ -983,9 +1199,24 @@ def test_slash_without_a_reporter_burns_everything_and_indexes_records(s: Stakin
     r1 = s.decode("SlashRecord", StakingAddresses.slash_record(evidence("second")))
     ro = s.decode("SlashRecord", StakingAddresses.slash_record(evidence("other")))
     assert (r0.node, r0.index, r0.amount, r0.burned, r0.reporter, r0.reporter_amount, r0.reason, bytes(r0.evidence_hash)) == (
-        node.address, 0, first, first, DEFAULT_PUBKEY, 0, "", evidence("first"))
+        node.address,
+        0,
+        first,
+        first,
+        DEFAULT_PUBKEY,
+        0,
+        "",
+        evidence("first"),
+    )
     assert (r1.node, r1.index, r1.amount, r1.stake_before, r1.stake_after, r1.reason, bytes(r1.evidence_hash)) == (
-        node.address, 1, second, 1_000 * IO - first, 0, "r" * 64, evidence("second"))
+        node.address,
+        1,
+        second,
+        1_000 * IO - first,
+        0,
+        "r" * 64,
+        evidence("second"),
+    )
     assert (ro.node, ro.index, ro.amount) == (other.address, 0, 5 * IO)
     event = s.event(record, "NodeSlashed")
     assert (event.index, event.slash_record) == (1, StakingAddresses.slash_record(evidence("second")))
@@ -1015,18 +1246,25 @@ def test_slash_reaches_an_inactive_node(s: Staking) -> None:
     assert s.node(node.address).total_stake == 5 * IO
 
 
-@pytest.mark.parametrize(("fraction", "reason", "error"), [
-    (0, "x", "InvalidSlashFraction"),
-    (10_001, "x", "SlashExceedsCap"),
-    (65_535, "x", "SlashExceedsCap"),
-    (100, "r" * 65, "ReasonTooLong"),
-])
+@pytest.mark.parametrize(
+    ("fraction", "reason", "error"),
+    [
+        (0, "x", "InvalidSlashFraction"),
+        (10_001, "x", "SlashExceedsCap"),
+        (65_535, "x", "SlashExceedsCap"),
+        (100, "r" * 65, "ReasonTooLong"),
+    ],
+)
 def test_slash_rejects_invalid_parameters(s: Staking, fraction: int, reason: str, error: str) -> None:
     node, _, _ = staked_node(s, [10 * IO])
     authority = s.h.roles.slashing_authority
     proof = evidence("refused")
-    s.h.fails(error, s.slash_ix(node.address, fraction, evidence_hash=proof, reason=reason), authority,
-              watch=[node.address, StakingAddresses.stake_vault, RewardsAddresses.burn_vault])
+    s.h.fails(
+        error,
+        s.slash_ix(node.address, fraction, evidence_hash=proof, reason=reason),
+        authority,
+        watch=[node.address, StakingAddresses.stake_vault, RewardsAddresses.burn_vault],
+    )
     assert not s.exists(StakingAddresses.slash_record(proof))
     # The refused slash left no mark: the same evidence still slashes once valid.
     s.slash(node.address, 100, evidence_hash=proof)
@@ -1040,8 +1278,7 @@ def test_slash_only_by_the_slashing_authority(s: Staking) -> None:
         s.h.fails("NotSlashingAuthority", s.slash_ix(node.address, 100, authority=intruder.pubkey()), intruder, watch=watch)
     authority = s.h.roles.slashing_authority
     payer = s.h.wallet()
-    s.h.fails("AccountNotSigner", unsign(s.slash_ix(node.address, 100, payer=payer.pubkey()), authority.pubkey()), payer,
-              watch=watch)
+    s.h.fails("AccountNotSigner", unsign(s.slash_ix(node.address, 100, payer=payer.pubkey()), authority.pubkey()), payer, watch=watch)
     # Handing the role over removes it from the old key.
     new = s.h.wallet()
     s.update_config(slashing_authority=new.pubkey())
@@ -1063,15 +1300,15 @@ def test_slash_refuses_wrong_vaults_and_reporter_accounts(s: Staking) -> None:
     watch = [node.address, StakingAddresses.stake_vault, RewardsAddresses.burn_vault, attacker_io]
     # Slashed IO cannot be diverted from the burn vault to any other IO account.
     s.h.fails("WrongBurnVault", s.slash_ix(node.address, 100, burn_vault=attacker_io), authority, watch=watch)
-    s.h.fails("WrongBurnVault", s.slash_ix(node.address, 100, burn_vault=RewardsAddresses.reward_vault), authority,
-              watch=[*watch, RewardsAddresses.reward_vault])
+    s.h.fails(
+        "WrongBurnVault", s.slash_ix(node.address, 100, burn_vault=RewardsAddresses.reward_vault), authority, watch=[*watch, RewardsAddresses.reward_vault]
+    )
     s.h.fails("WrongBurnVault", s.slash_ix(node.address, 100, burn_vault=StakingAddresses.stake_vault), authority, watch=watch)
     usdc = s.h.give_usdc(authority.pubkey(), 1)
     s.h.fails("ConstraintTokenMint", s.slash_ix(node.address, 100, reporter_token_account=usdc), authority, watch=[*watch, usdc])
     # The stake vault (an unchecked account, so outside Anchor's duplicate check) is refused by an
     # explicit constraint under the same error.
-    s.h.fails("ConstraintDuplicateMutableAccount",
-              s.slash_ix(node.address, 100, reporter_token_account=StakingAddresses.stake_vault), authority, watch=watch)
+    s.h.fails("ConstraintDuplicateMutableAccount", s.slash_ix(node.address, 100, reporter_token_account=StakingAddresses.stake_vault), authority, watch=watch)
     # Both vaults are checked by address alone: any other account in their slots is refused.
     ix = replace_account(s.slash_ix(node.address, 100), StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault)
     s.h.fails("WrongStakeVault", ix, authority, watch=[*watch, StakingAddresses.staker_reward_vault])
@@ -1084,9 +1321,12 @@ def test_slash_refuses_wrong_vaults_and_reporter_accounts(s: Staking) -> None:
 def test_slash_refuses_the_burn_vault_as_the_reporter_account(s: Staking) -> None:
     node, _, _ = staked_node(s, [10 * IO])
     authority = s.h.roles.slashing_authority
-    s.h.fails("ConstraintDuplicateMutableAccount",
-              s.slash_ix(node.address, 100, reporter_token_account=RewardsAddresses.burn_vault), authority,
-              watch=[node.address, StakingAddresses.stake_vault, RewardsAddresses.burn_vault])
+    s.h.fails(
+        "ConstraintDuplicateMutableAccount",
+        s.slash_ix(node.address, 100, reporter_token_account=RewardsAddresses.burn_vault),
+        authority,
+        watch=[node.address, StakingAddresses.stake_vault, RewardsAddresses.burn_vault],
+    )
 
 
 def non_canonical_slash_record(evidence_hash: bytes) -> Pubkey:
@@ -1151,8 +1391,7 @@ def test_the_same_evidence_never_slashes_twice_whatever_the_caller_passes(s: Sta
     watch = [node.address, other.address, StakingAddresses.stake_vault, RewardsAddresses.burn_vault, mark, reporter_io]
     for target in (node.address, other.address):
         fails_in_use(s.h, s.slash_ix(target, 1_000, evidence_hash=proof), authority, watch=watch)
-        fails_in_use(s.h, s.slash_ix(target, 5_000, evidence_hash=proof, reason="again", reporter_token_account=reporter_io),
-                     authority, watch=watch)
+        fails_in_use(s.h, s.slash_ix(target, 5_000, evidence_hash=proof, reason="again", reporter_token_account=reporter_io), authority, watch=watch)
         fails_in_use(s.h, s.slash_ix(target, 1, evidence_hash=proof, payer=payer.pubkey()), payer, authority, watch=watch)
     # Another address in the record slot: the seeds say where it must be.
     ix = s.slash_ix(node.address, 1_000, evidence_hash=proof, slash_record=StakingAddresses.slash_record(evidence("new")))
@@ -1167,8 +1406,8 @@ def test_the_same_evidence_never_slashes_twice_whatever_the_caller_passes(s: Sta
 
     # verify_slash: the record an evidence hash left (read-only, anyone).
     def verify(hash_: bytes, record_of: bytes):
-        return s.idl.instruction("verify_slash", {"evidence_hash": list(hash_)},
-                                 {"slash_record": StakingAddresses.slash_record(record_of)})
+        return s.idl.instruction("verify_slash", {"evidence_hash": list(hash_)}, {"slash_record": StakingAddresses.slash_record(record_of)})
+
     anyone = s.h.wallet()
     s.ok("verify_slash", verify(proof, proof), anyone)
     s.ok("verify_slash", verify(evidence("fraud 2"), evidence("fraud 2")), anyone)
@@ -1201,8 +1440,7 @@ def test_one_slash_takes_at_most_the_configured_cap(s: Staking) -> None:
 @pytest.mark.parametrize("value", [0, 10_001, 65_535])
 def test_the_slash_cap_is_bounded(s: Staking, value: int) -> None:
     admin = s.h.roles.admin
-    s.h.fails("InvalidSlashCap", s.update_config_ix(admin.pubkey(), max_slash_bps=value), admin,
-              watch=[StakingAddresses.config])
+    s.h.fails("InvalidSlashCap", s.update_config_ix(admin.pubkey(), max_slash_bps=value), admin, watch=[StakingAddresses.config])
 
 
 def test_a_reporter_share_change_applies_only_after_the_delay(s: Staking) -> None:
@@ -1213,11 +1451,9 @@ def test_a_reporter_share_change_applies_only_after_the_delay(s: Staking) -> Non
     delay = max(config.unstake_cooldown_secs, 24 * 3_600)
     record = s.update_config(reporter_share_bps=2_000)
     config = s.config()
-    assert (config.reporter_share_bps, config.pending_reporter_share_bps, config.reporter_share_effective_at) == (
-        old, 2_000, s.h.now + delay)
+    assert (config.reporter_share_bps, config.pending_reporter_share_bps, config.reporter_share_effective_at) == (old, 2_000, s.h.now + delay)
     event = s.event(record, "StakingConfigUpdated")
-    assert (event.reporter_share_bps, event.pending_reporter_share_bps, event.reporter_share_effective_at) == (
-        old, 2_000, s.h.now + delay)
+    assert (event.reporter_share_bps, event.pending_reporter_share_bps, event.reporter_share_effective_at) == (old, 2_000, s.h.now + delay)
     node, _, pool = staked_node(s, [1_000 * IO])
     reporter = s.h.wallet()
     reporter_io = s.h.token_account(reporter.pubkey(), s.h.io_mint)
@@ -1237,8 +1473,8 @@ def test_a_reporter_share_change_applies_only_after_the_delay(s: Staking) -> Non
     assert s.h.balance(reporter_io) == paid + share_floor(third, 2_000)
     # The reporter share is bounded: 2,000 bps at most.
     admin = s.h.roles.admin
-    s.h.fails("InvalidReporterShare", s.update_config_ix(admin.pubkey(), reporter_share_bps=2_001), admin,
-              watch=[StakingAddresses.config])
+    s.h.fails("InvalidReporterShare", s.update_config_ix(admin.pubkey(), reporter_share_bps=2_001), admin, watch=[StakingAddresses.config])
+
 
 def test_slash_during_cooldown_reaches_unbonding_stake(s: Staking) -> None:
     node, (a, b), pool = staked_node(s, [400 * IO, 600 * IO])
@@ -1266,8 +1502,7 @@ def test_rewards_claim_deposits_the_staker_part_pro_rata(s: Staking) -> None:
     state = s.node(node.address)
     assert state.reward_per_share == increment
     event = s.event(record, "StakerRewardsDeposited")
-    assert (event.node, event.amount, event.reward_per_share, event.undistributed_rewards) == (
-        node.address, part, increment, state.undistributed_rewards)
+    assert (event.node, event.amount, event.reward_per_share, event.undistributed_rewards) == (node.address, part, increment, state.undistributed_rewards)
     COMPUTE_UNITS["deposit_staker_rewards (CPI from rewards.claim)"].append(staking_compute_units(record))
 
     for staker, shares in ((a, 1_000 * IO), (b, 3_000 * IO)):
@@ -1277,8 +1512,7 @@ def test_rewards_claim_deposits_the_staker_part_pro_rata(s: Staking) -> None:
         expected = shares * increment // REWARD_SCALE
         assert s.h.balance(dest) - before == expected
         assert s.event(record, "StakerRewardsClaimed").amount == expected
-        assert (s.event(record, "StakerRewardsClaimed").staker, s.event(record, "StakerRewardsClaimed").node) == (
-            staker.pubkey(), node.address)
+        assert (s.event(record, "StakerRewardsClaimed").staker, s.event(record, "StakerRewardsClaimed").node) == (staker.pubkey(), node.address)
         position = s.position(node.address, staker.pubkey())
         assert (position.rewards_owed, position.reward_debt) == (0, increment)
     assert s.reward_vault() == 0  # 1:3 of 120 IO divides exactly
@@ -1363,13 +1597,11 @@ def test_claim_errors(s: Staking) -> None:
     watch = [ata(s, a.pubkey()), StakingAddresses.staker_reward_vault, position]
     usdc = s.h.give_usdc(a.pubkey(), 1)
     s.h.fails("ConstraintTokenMint", s.claim_ix(a.pubkey(), node.address, destination=usdc), a, watch=[usdc, *watch])
-    s.h.fails("NotStaker", s.claim_ix(b.pubkey(), node.address, destination=ata(s, b.pubkey()), position=position), b,
-              watch=[ata(s, b.pubkey()), *watch])
+    s.h.fails("NotStaker", s.claim_ix(b.pubkey(), node.address, destination=ata(s, b.pubkey()), position=position), b, watch=[ata(s, b.pubkey()), *watch])
     s.h.fails("AccountNotSigner", unsign(s.claim_ix(a.pubkey(), node.address), a.pubkey()), b, watch=watch)
     ix = replace_account(s.claim_ix(a.pubkey(), node.address), StakingAddresses.staker_reward_vault, StakingAddresses.stake_vault)
     s.h.fails("WrongStakerRewardVault", ix, a, watch=[*watch, StakingAddresses.stake_vault])
-    s.h.fails("ConstraintDuplicateMutableAccount",
-              s.claim_ix(a.pubkey(), node.address, destination=StakingAddresses.staker_reward_vault), a, watch=watch)
+    s.h.fails("ConstraintDuplicateMutableAccount", s.claim_ix(a.pubkey(), node.address, destination=StakingAddresses.staker_reward_vault), a, watch=watch)
     other = s.register()
     s.h.fails("WrongNode", s.claim_ix(a.pubkey(), other.address, position=position), a, watch=watch)
     # A staker with no rewards yet.
@@ -1421,7 +1653,12 @@ def test_close_an_empty_position_returns_its_rent_and_restaking_starts_fresh(s: 
     s.stake(a, node.address, IO)
     fresh = s.position(node.address, a.pubkey())
     assert (fresh.shares, fresh.activating_shares, fresh.unbonding_shares, fresh.rewards_owed, fresh.reward_debt) == (
-        0, IO, 0, 0, s.node(node.address).reward_per_share)
+        0,
+        IO,
+        0,
+        0,
+        s.node(node.address).reward_per_share,
+    )
     assert fresh.reward_debt > 0
 
 
@@ -1467,8 +1704,7 @@ PREFUNDS = ["0-byte rent-exempt minimum", "rent-exempt", "more than rent-exempt"
 def prefund_amount(h: Harness, kind: str, size: int) -> int:
     rent = h.chain.rent_exempt_minimum(size)
     # The least anyone can leave at an empty address is the rent-exempt minimum of 0 bytes.
-    return {"0-byte rent-exempt minimum": prefund_minimum(h), "rent-exempt": rent,
-            "more than rent-exempt": rent + 1_234_567}[kind]
+    return {"0-byte rent-exempt minimum": prefund_minimum(h), "rent-exempt": rent, "more than rent-exempt": rent + 1_234_567}[kind]
 
 
 def assert_created(s: Staking, address: Pubkey, size: int, owner: Pubkey, prefunded: int) -> None:
@@ -1482,9 +1718,11 @@ def assert_created(s: Staking, address: Pubkey, size: int, owner: Pubkey, prefun
 def test_initialize_creates_prefunded_config_and_vaults(repo_root: Path, kind: str) -> None:
     h, admin = fresh_protocol(repo_root)
     s = Staking(h)
-    targets = [(StakingAddresses.config, "StakingConfig", StakingAddresses.program),
-               (StakingAddresses.stake_vault, "TokenAccount", TOKEN_PROGRAM),
-               (StakingAddresses.staker_reward_vault, "TokenAccount", TOKEN_PROGRAM)]
+    targets = [
+        (StakingAddresses.config, "StakingConfig", StakingAddresses.program),
+        (StakingAddresses.stake_vault, "TokenAccount", TOKEN_PROGRAM),
+        (StakingAddresses.staker_reward_vault, "TokenAccount", TOKEN_PROGRAM),
+    ]
     amounts = {}
     for address, layout, _ in targets:
         amounts[address] = prefund_amount(h, kind, SIZES[layout])
@@ -1497,8 +1735,7 @@ def test_initialize_creates_prefunded_config_and_vaults(repo_root: Path, kind: s
     for vault in (StakingAddresses.stake_vault, StakingAddresses.staker_reward_vault):
         data = bytes(h.chain.get_account(vault).data)
         # Initialized IO token accounts of the config PDA (mint, authority, state = Initialized).
-        assert (Pubkey.from_bytes(data[0:32]), Pubkey.from_bytes(data[32:64]), data[108]) == (
-            RewardsAddresses.io_mint, StakingAddresses.config, 1)
+        assert (Pubkey.from_bytes(data[0:32]), Pubkey.from_bytes(data[32:64]), data[108]) == (RewardsAddresses.io_mint, StakingAddresses.config, 1)
         assert token_amount(h.chain, vault) == 0
     assert s.event(record, "StakingInitialized").stake_vault == StakingAddresses.stake_vault
     # Initialized for good: a second initialize is refused (`init`: already in use).
@@ -1514,8 +1751,7 @@ def test_register_node_creates_a_prefunded_node(s: Staking, kind: str) -> None:
     record = s.ok("register_node", s.register_node_ix(operator.pubkey(), node_key.pubkey(), staker_share_bps=150), operator, node_key)
     assert_created(s, address, SIZES["Node"], StakingAddresses.program, amount)
     node = s.node(address)
-    assert (node.operator, node.node_key, node.staker_share_bps, node.active, node.total_stake) == (
-        operator.pubkey(), node_key.pubkey(), 150, True, 0)
+    assert (node.operator, node.node_key, node.staker_share_bps, node.active, node.total_stake) == (operator.pubkey(), node_key.pubkey(), 150, True, 0)
     assert s.event(record, "NodeRegistered").node == address
     # Registered for good: a second registration is refused (`init`: already in use).
     fails_in_use(s.h, s.register_node_ix(operator.pubkey(), node_key.pubkey()), operator, node_key, watch=[address])
@@ -1561,7 +1797,11 @@ def test_slash_creates_a_prefunded_slash_record(s: Staking, kind: str) -> None:
         assert_created(s, address, SIZES["SlashRecord"], StakingAddresses.program, amount)
         slash_record = s.decode("SlashRecord", address)
         assert (slash_record.index, slash_record.node, slash_record.amount, bytes(slash_record.evidence_hash)) == (
-            index, node.address, taken, evidence(f"fraud {index}"))
+            index,
+            node.address,
+            taken,
+            evidence(f"fraud {index}"),
+        )
         assert s.event(record, "NodeSlashed").slash_record == address
         assert s.h.balance(RewardsAddresses.burn_vault) - burn_before == taken
         assert s.vault() == pool.total_stake
@@ -1598,10 +1838,22 @@ def test_pool_life_cycle_matches_the_spec_arithmetic(s: Staking) -> None:
     active = {st.pubkey(): 0 for st in stakers}
     unbonding = {st.pubkey(): 0 for st in stakers}
     steps = [
-        ("stake", 0, 100 * IO + 1), ("stake", 1, 33 * IO), ("slash", None, 777), ("stake", 2, 250 * IO + 9),
-        ("unstake", 1, None), ("slash", None, 4_999), ("stake", 0, 1), ("withdraw", 1, None), ("stake", 1, 12 * IO),
-        ("slash", None, 1), ("unstake", 0, None), ("withdraw", 0, None), ("unstake", 2, None), ("unstake", 1, None),
-        ("withdraw", 2, None), ("withdraw", 1, None),
+        ("stake", 0, 100 * IO + 1),
+        ("stake", 1, 33 * IO),
+        ("slash", None, 777),
+        ("stake", 2, 250 * IO + 9),
+        ("unstake", 1, None),
+        ("slash", None, 4_999),
+        ("stake", 0, 1),
+        ("withdraw", 1, None),
+        ("stake", 1, 12 * IO),
+        ("slash", None, 1),
+        ("unstake", 0, None),
+        ("withdraw", 0, None),
+        ("unstake", 2, None),
+        ("unstake", 1, None),
+        ("withdraw", 2, None),
+        ("withdraw", 1, None),
     ]
     for op, who, value in steps:
         st = stakers[who] if who is not None else None

@@ -107,10 +107,7 @@ class ComputeUnits:
         record.raise_for_error()
         program, key_instruction = key.split(".")
         instruction = instruction or key_instruction
-        matching = [
-            frame for frame in frames(record.result.logs)
-            if self.program_names.get(frame.program) == program and frame.instruction == instruction
-        ]
+        matching = [frame for frame in frames(record.result.logs) if self.program_names.get(frame.program) == program and frame.instruction == instruction]
         if len(matching) != 1 or matching[0].units is None:
             raise RuntimeError(f"{key}: expected one measured frame, found {matching}\n" + "\n".join(record.result.logs))
         frame = matching[0]
@@ -148,6 +145,7 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
         keypair = seeded_key(run, f"wallet-{next(wallets)}")
         chain.airdrop(keypair.pubkey(), 100 * 10**9).raise_for_error()
         return keypair
+
     p = h.programs
     cu = ComputeUnits({str(getattr(p, name).program_id): name for name in PROGRAMS})
 
@@ -165,54 +163,130 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
     # --- staking: a node with two stakers --------------------------------------------------
     operator, node_key = wallet(), wallet()
     node = StakingAddresses.node(node_key.pubkey())
-    cu.take("staking.register_node", h.ok(p.staking.instruction(
-        "register_node",
-        {"params": {"gpu_model": "NVIDIA H100 80GB HBM3", "tier": 3, "staker_share_bps": 200, "token_share_bps": 1_000}},
-        {"operator": operator.pubkey(), "node_key": node_key.pubkey(), "node": node},
-    ), operator, node_key), "operator registers an H100 node (staker share 2 %, token share 10 %)")
-    cu.take("staking.update_node", h.ok(p.staking.instruction(
-        "update_node",
-        {"params": {"operator": None, "gpu_model": None, "tier": None, "staker_share_bps": 250, "token_share_bps": None,
-                    "active": None}},
-        {"operator": operator.pubkey(), "config": StakingAddresses.config, "node": node},
-    ), operator), "operator changes the staker share (applies after the delay)")
+    cu.take(
+        "staking.register_node",
+        h.ok(
+            p.staking.instruction(
+                "register_node",
+                {"params": {"gpu_model": "NVIDIA H100 80GB HBM3", "tier": 3, "staker_share_bps": 200, "token_share_bps": 1_000}},
+                {"operator": operator.pubkey(), "node_key": node_key.pubkey(), "node": node},
+            ),
+            operator,
+            node_key,
+        ),
+        "operator registers an H100 node (staker share 2 %, token share 10 %)",
+    )
+    cu.take(
+        "staking.update_node",
+        h.ok(
+            p.staking.instruction(
+                "update_node",
+                {"params": {"operator": None, "gpu_model": None, "tier": None, "staker_share_bps": 250, "token_share_bps": None, "active": None}},
+                {"operator": operator.pubkey(), "config": StakingAddresses.config, "node": node},
+            ),
+            operator,
+        ),
+        "operator changes the staker share (applies after the delay)",
+    )
     # The node proposes its own operator key back and forth: a handover proposal, then its acceptance.
     new_operator = wallet()
-    h.ok(p.staking.instruction(
-        "update_node",
-        {"params": {"operator": new_operator.pubkey(), "gpu_model": None, "tier": None, "staker_share_bps": None,
-                    "token_share_bps": None, "active": None}},
-        {"operator": operator.pubkey(), "config": StakingAddresses.config, "node": node},
-    ), operator)
-    cu.take("staking.accept_node_operator", h.ok(p.staking.instruction(
-        "accept_node_operator", {}, {"new_operator": new_operator.pubkey(), "node": node},
-    ), new_operator), "the proposed operator takes the node over")
+    h.ok(
+        p.staking.instruction(
+            "update_node",
+            {"params": {"operator": new_operator.pubkey(), "gpu_model": None, "tier": None, "staker_share_bps": None, "token_share_bps": None, "active": None}},
+            {"operator": operator.pubkey(), "config": StakingAddresses.config, "node": node},
+        ),
+        operator,
+    )
+    cu.take(
+        "staking.accept_node_operator",
+        h.ok(
+            p.staking.instruction(
+                "accept_node_operator",
+                {},
+                {"new_operator": new_operator.pubkey(), "node": node},
+            ),
+            new_operator,
+        ),
+        "the proposed operator takes the node over",
+    )
     operator = new_operator
-    cu.take("staking.update_config", h.ok(p.staking.instruction(
-        "update_config",
-        {"params": {"admin": None, "slashing_authority": None, "max_stake_per_node": None, "unstake_cooldown_secs": None,
-                    "reporter_share_bps": 1_500, "max_slash_bps": None, "stake_warmup_secs": None}},
-        {"admin": admin.pubkey(), "config": StakingAddresses.config},
-    ), admin), "admin changes the reporter share")
-    h.ok(p.staking.instruction(
-        "update_config",
-        {"params": {"admin": None, "slashing_authority": slasher.pubkey(), "max_stake_per_node": None,
-                    "unstake_cooldown_secs": None, "reporter_share_bps": None, "max_slash_bps": None, "stake_warmup_secs": None}},
-        {"admin": admin.pubkey(), "config": StakingAddresses.config},
-    ), admin)
-    cu.take("staking.accept_authority", h.ok(p.staking.instruction(
-        "accept_authority", {}, {"new_authority": slasher.pubkey(), "config": StakingAddresses.config},
-    ), slasher), "a proposed slashing authority accepts the role")
+    cu.take(
+        "staking.update_config",
+        h.ok(
+            p.staking.instruction(
+                "update_config",
+                {
+                    "params": {
+                        "admin": None,
+                        "slashing_authority": None,
+                        "max_stake_per_node": None,
+                        "unstake_cooldown_secs": None,
+                        "reporter_share_bps": 1_500,
+                        "max_slash_bps": None,
+                        "stake_warmup_secs": None,
+                    }
+                },
+                {"admin": admin.pubkey(), "config": StakingAddresses.config},
+            ),
+            admin,
+        ),
+        "admin changes the reporter share",
+    )
+    h.ok(
+        p.staking.instruction(
+            "update_config",
+            {
+                "params": {
+                    "admin": None,
+                    "slashing_authority": slasher.pubkey(),
+                    "max_stake_per_node": None,
+                    "unstake_cooldown_secs": None,
+                    "reporter_share_bps": None,
+                    "max_slash_bps": None,
+                    "stake_warmup_secs": None,
+                }
+            },
+            {"admin": admin.pubkey(), "config": StakingAddresses.config},
+        ),
+        admin,
+    )
+    cu.take(
+        "staking.accept_authority",
+        h.ok(
+            p.staking.instruction(
+                "accept_authority",
+                {},
+                {"new_authority": slasher.pubkey(), "config": StakingAddresses.config},
+            ),
+            slasher,
+        ),
+        "a proposed slashing authority accepts the role",
+    )
 
     def stake(staker: Keypair, amount: int, first: bool = False) -> TransactionRecord:
         """A stake; a staker's first on the node also opens its position, as wallets send it."""
         source = associated_token_address(staker.pubkey(), h.io_mint)
         position = StakingAddresses.stake_position(node, staker.pubkey())
         opening = [p.staking.instruction("open_stake_position", {}, {"staker": staker.pubkey(), "node": node, "position": position})]
-        return h.ok([*(opening if first else []), p.staking.instruction("stake", {"amount": amount}, {
-            "staker": staker.pubkey(), "config": StakingAddresses.config, "node": node,
-            "position": position, "staker_token_account": source, "stake_vault": StakingAddresses.stake_vault,
-        })], staker)
+        return h.ok(
+            [
+                *(opening if first else []),
+                p.staking.instruction(
+                    "stake",
+                    {"amount": amount},
+                    {
+                        "staker": staker.pubkey(),
+                        "config": StakingAddresses.config,
+                        "node": node,
+                        "position": position,
+                        "staker_token_account": source,
+                        "stake_vault": StakingAddresses.stake_vault,
+                    },
+                ),
+            ],
+            staker,
+        )
 
     first_staker, staker = wallet(), wallet()
     h.give_io(first_staker.pubkey(), 50_001 * IO_UNIT)
@@ -227,109 +301,269 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
     # The first staker adds to its stake: its warmed-up shares activate on this touch, the new
     # ones start warming up (so its position is not one the crank below could be pointed at).
     stake(first_staker, IO_UNIT)
-    cu.take("staking.activate_stake", h.ok(p.staking.instruction("activate_stake", {}, {
-        "node": node, "position": StakingAddresses.stake_position(node, staker.pubkey()),
-    }), keeper), "the keeper activates a position whose warm-up has passed")
+    cu.take(
+        "staking.activate_stake",
+        h.ok(
+            p.staking.instruction(
+                "activate_stake",
+                {},
+                {
+                    "node": node,
+                    "position": StakingAddresses.stake_position(node, staker.pubkey()),
+                },
+            ),
+            keeper,
+        ),
+        "the keeper activates a position whose warm-up has passed",
+    )
 
     # --- rewards: the hours so far emitted, an epoch of 64 nodes, our node claims ----------
     hours_ended = (h.now - START_TS) // 3_600
     mint_accounts = {
-        "config": RewardsAddresses.config, "emission": RewardsAddresses.emission, "io_mint": h.io_mint,
-        "mint_authority": RewardsAddresses.mint_authority, "reward_vault": RewardsAddresses.reward_vault,
+        "config": RewardsAddresses.config,
+        "emission": RewardsAddresses.emission,
+        "io_mint": h.io_mint,
+        "mint_authority": RewardsAddresses.mint_authority,
+        "reward_vault": RewardsAddresses.reward_vault,
     }
     h.ok(p.rewards.instruction("emit", {"max_hours": hours_ended - 1}, mint_accounts), wallet())
-    cu.take("rewards.emit", h.ok(p.rewards.instruction("emit", {"max_hours": 1}, mint_accounts), wallet()),
-            "one hour of emission minted to the reward vault")
-    emission = p.rewards.decode_account_as(
-        "EmissionState", bytes(chain.get_account(RewardsAddresses.emission).data))
+    cu.take("rewards.emit", h.ok(p.rewards.instruction("emit", {"max_hours": 1}, mint_accounts), wallet()), "one hour of emission minted to the reward vault")
+    emission = p.rewards.decode_account_as("EmissionState", bytes(chain.get_account(RewardsAddresses.emission).data))
     # The epoch that just ended: within its staker window, the staker part reaches the stakers.
     epoch, nodes_in_epoch = hours_ended - 1, 64
     share = (emission.emitted_total - emission.allocated_total) // (2 * nodes_in_epoch)
-    others = [bytes(seeded_key(run, f'epoch-node-{i}').pubkey()) for i in range(nodes_in_epoch - 1)]
+    others = [bytes(seeded_key(run, f"epoch-node-{i}").pubkey()) for i in range(nodes_in_epoch - 1)]
     leaves = [reward_leaf(epoch, bytes(node), share)] + [reward_leaf(epoch, other, share) for other in others]
     tree = MerkleTree.build(leaves)
     epoch_root = RewardsAddresses.epoch_root(epoch)
-    cu.take("rewards.post_epoch_root", h.ok(p.rewards.instruction(
-        "post_epoch_root", {"epoch": epoch, "root": list(tree.root), "total": share * nodes_in_epoch, "leaf_count": nodes_in_epoch},
-        {"config": RewardsAddresses.config, "emission": RewardsAddresses.emission, "epoch_root": epoch_root,
-         "keeper_authority": keeper.pubkey()},
-    ), keeper), f"keeper posts the root of an epoch of {nodes_in_epoch} nodes")
+    cu.take(
+        "rewards.post_epoch_root",
+        h.ok(
+            p.rewards.instruction(
+                "post_epoch_root",
+                {"epoch": epoch, "root": list(tree.root), "total": share * nodes_in_epoch, "leaf_count": nodes_in_epoch},
+                {"config": RewardsAddresses.config, "emission": RewardsAddresses.emission, "epoch_root": epoch_root, "keeper_authority": keeper.pubkey()},
+            ),
+            keeper,
+        ),
+        f"keeper posts the root of an epoch of {nodes_in_epoch} nodes",
+    )
     operator_io = h.token_account(operator.pubkey(), h.io_mint)
-    claim = h.ok(p.rewards.instruction(
-        "claim", {"epoch": epoch, "amount": share, "proof": [list(s) for s in tree.proof(0)]},
-        {"epoch_root": epoch_root, "emission": RewardsAddresses.emission, "node": node,
-         "claim_receipt": RewardsAddresses.claim_receipt(epoch, node), "operator_token": operator_io,
-         "reward_vault": RewardsAddresses.reward_vault, "mint_authority": RewardsAddresses.mint_authority,
-         "staker_reward_vault": StakingAddresses.staker_reward_vault, "payer": operator.pubkey()},
-    ), operator)
-    cu.take("rewards.claim", claim,
-            f"a node claims its epoch reward (proof of {len(tree.proof(0))}): operator part + staker part by CPI")
+    claim = h.ok(
+        p.rewards.instruction(
+            "claim",
+            {"epoch": epoch, "amount": share, "proof": [list(s) for s in tree.proof(0)]},
+            {
+                "epoch_root": epoch_root,
+                "emission": RewardsAddresses.emission,
+                "node": node,
+                "claim_receipt": RewardsAddresses.claim_receipt(epoch, node),
+                "operator_token": operator_io,
+                "reward_vault": RewardsAddresses.reward_vault,
+                "mint_authority": RewardsAddresses.mint_authority,
+                "staker_reward_vault": StakingAddresses.staker_reward_vault,
+                "payer": operator.pubkey(),
+            },
+        ),
+        operator,
+    )
+    cu.take("rewards.claim", claim, f"a node claims its epoch reward (proof of {len(tree.proof(0))}): operator part + staker part by CPI")
     cu.take("staking.deposit_staker_rewards", claim, "the CPI inside rewards.claim (inner frame)")
-    cu.take("staking.claim_staker_rewards", h.ok(p.staking.instruction("claim_staker_rewards", {}, {
-        "staker": staker.pubkey(), "config": StakingAddresses.config, "node": node,
-        "position": StakingAddresses.stake_position(node, staker.pubkey()),
-        "staker_reward_vault": StakingAddresses.staker_reward_vault, "destination": staker_io,
-    }), staker), "a staker claims its share of the deposited staker rewards")
+    cu.take(
+        "staking.claim_staker_rewards",
+        h.ok(
+            p.staking.instruction(
+                "claim_staker_rewards",
+                {},
+                {
+                    "staker": staker.pubkey(),
+                    "config": StakingAddresses.config,
+                    "node": node,
+                    "position": StakingAddresses.stake_position(node, staker.pubkey()),
+                    "staker_reward_vault": StakingAddresses.staker_reward_vault,
+                    "destination": staker_io,
+                },
+            ),
+            staker,
+        ),
+        "a staker claims its share of the deposited staker rewards",
+    )
 
     # --- staking: leave the pool --------------------------------------------------------------
     position = StakingAddresses.stake_position(node, staker.pubkey())
     shares = p.staking.decode_account_as("StakePosition", bytes(chain.get_account(position).data)).shares
-    cu.take("staking.unstake", h.ok(p.staking.instruction("unstake", {"shares": shares}, {
-        "staker": staker.pubkey(), "config": StakingAddresses.config, "node": node, "position": position,
-    }), staker), "a staker unbonds all its shares (starts the cooldown)")
+    cu.take(
+        "staking.unstake",
+        h.ok(
+            p.staking.instruction(
+                "unstake",
+                {"shares": shares},
+                {
+                    "staker": staker.pubkey(),
+                    "config": StakingAddresses.config,
+                    "node": node,
+                    "position": position,
+                },
+            ),
+            staker,
+        ),
+        "a staker unbonds all its shares (starts the cooldown)",
+    )
     h.warp(settings.unstake_cooldown_secs + 1)
-    cu.take("staking.withdraw", h.ok(p.staking.instruction("withdraw", {}, {
-        "staker": staker.pubkey(), "config": StakingAddresses.config, "node": node, "position": position,
-        "stake_vault": StakingAddresses.stake_vault, "destination": staker_io,
-    }), staker), "after the cooldown, the staker withdraws its unbonded stake")
-    cu.take("staking.close_stake_position", h.ok(p.staking.instruction("close_stake_position", {}, {
-        "staker": staker.pubkey(), "node": node, "position": position,
-    }), staker), "the emptied position is closed (rent back to the staker)")
+    cu.take(
+        "staking.withdraw",
+        h.ok(
+            p.staking.instruction(
+                "withdraw",
+                {},
+                {
+                    "staker": staker.pubkey(),
+                    "config": StakingAddresses.config,
+                    "node": node,
+                    "position": position,
+                    "stake_vault": StakingAddresses.stake_vault,
+                    "destination": staker_io,
+                },
+            ),
+            staker,
+        ),
+        "after the cooldown, the staker withdraws its unbonded stake",
+    )
+    cu.take(
+        "staking.close_stake_position",
+        h.ok(
+            p.staking.instruction(
+                "close_stake_position",
+                {},
+                {
+                    "staker": staker.pubkey(),
+                    "node": node,
+                    "position": position,
+                },
+            ),
+            staker,
+        ),
+        "the emptied position is closed (rent back to the staker)",
+    )
     reporter = wallet()
     reporter_io = h.token_account(reporter.pubkey(), h.io_mint)
-    cu.take("staking.slash", h.ok(p.staking.instruction(
-        "slash", {"params": {"fraction_bps": 500, "evidence_hash": [7] * 32, "reason": "forged inference output"}},
-        {"slashing_authority": slasher.pubkey(), "payer": slasher.pubkey(), "config": StakingAddresses.config,
-         "node": node, "slash_record": StakingAddresses.slash_record(bytes([7] * 32)),
-         "stake_vault": StakingAddresses.stake_vault,
-         "burn_vault": RewardsAddresses.burn_vault, "reporter_token_account": reporter_io},
-    ), slasher), "5 % slash with a reporter (reporter share + rest to the burn vault)")
-    cu.take("staking.verify_slash", h.ok(p.staking.instruction(
-        "verify_slash", {"evidence_hash": [7] * 32},
-        {"slash_record": StakingAddresses.slash_record(bytes([7] * 32))},
-    ), wallet()), "anyone checks which slash used an evidence hash")
+    cu.take(
+        "staking.slash",
+        h.ok(
+            p.staking.instruction(
+                "slash",
+                {"params": {"fraction_bps": 500, "evidence_hash": [7] * 32, "reason": "forged inference output"}},
+                {
+                    "slashing_authority": slasher.pubkey(),
+                    "payer": slasher.pubkey(),
+                    "config": StakingAddresses.config,
+                    "node": node,
+                    "slash_record": StakingAddresses.slash_record(bytes([7] * 32)),
+                    "stake_vault": StakingAddresses.stake_vault,
+                    "burn_vault": RewardsAddresses.burn_vault,
+                    "reporter_token_account": reporter_io,
+                },
+            ),
+            slasher,
+        ),
+        "5 % slash with a reporter (reporter share + rest to the burn vault)",
+    )
+    cu.take(
+        "staking.verify_slash",
+        h.ok(
+            p.staking.instruction(
+                "verify_slash",
+                {"evidence_hash": [7] * 32},
+                {"slash_record": StakingAddresses.slash_record(bytes([7] * 32))},
+            ),
+            wallet(),
+        ),
+        "anyone checks which slash used an evidence hash",
+    )
 
     # The hour before, posted and claimed too: its receipt outlives the first epoch's, which is
     # closed once that epoch expires (below), so the chain holds every account type at the end.
     earlier_tree = MerkleTree.build([reward_leaf(epoch - 1, bytes(node), share)])
-    h.ok(p.rewards.instruction(
-        "post_epoch_root", {"epoch": epoch - 1, "root": list(earlier_tree.root), "total": share, "leaf_count": 1},
-        {"config": RewardsAddresses.config, "emission": RewardsAddresses.emission,
-         "epoch_root": RewardsAddresses.epoch_root(epoch - 1), "keeper_authority": keeper.pubkey()},
-    ), keeper)
-    h.ok(p.rewards.instruction(
-        "claim", {"epoch": epoch - 1, "amount": share, "proof": []},
-        {"epoch_root": RewardsAddresses.epoch_root(epoch - 1), "emission": RewardsAddresses.emission, "node": node,
-         "claim_receipt": RewardsAddresses.claim_receipt(epoch - 1, node), "operator_token": operator_io,
-         "reward_vault": RewardsAddresses.reward_vault, "mint_authority": RewardsAddresses.mint_authority,
-         "staker_reward_vault": StakingAddresses.staker_reward_vault, "payer": operator.pubkey()},
-    ), operator)
+    h.ok(
+        p.rewards.instruction(
+            "post_epoch_root",
+            {"epoch": epoch - 1, "root": list(earlier_tree.root), "total": share, "leaf_count": 1},
+            {
+                "config": RewardsAddresses.config,
+                "emission": RewardsAddresses.emission,
+                "epoch_root": RewardsAddresses.epoch_root(epoch - 1),
+                "keeper_authority": keeper.pubkey(),
+            },
+        ),
+        keeper,
+    )
+    h.ok(
+        p.rewards.instruction(
+            "claim",
+            {"epoch": epoch - 1, "amount": share, "proof": []},
+            {
+                "epoch_root": RewardsAddresses.epoch_root(epoch - 1),
+                "emission": RewardsAddresses.emission,
+                "node": node,
+                "claim_receipt": RewardsAddresses.claim_receipt(epoch - 1, node),
+                "operator_token": operator_io,
+                "reward_vault": RewardsAddresses.reward_vault,
+                "mint_authority": RewardsAddresses.mint_authority,
+                "staker_reward_vault": StakingAddresses.staker_reward_vault,
+                "payer": operator.pubkey(),
+            },
+        ),
+        operator,
+    )
 
     # --- rewards: burn what the slash sent to the burn vault; config --------------------------
     hour = (h.now - START_TS) // 3_600
-    cu.take("rewards.burn", h.ok(p.rewards.instruction("burn", {"epoch": hour}, {
-        "config": RewardsAddresses.config, "emission": RewardsAddresses.emission, "burn_ledger": RewardsAddresses.burn_ledger,
-        "burn_epoch": RewardsAddresses.burn_epoch(hour), "burn_vault": RewardsAddresses.burn_vault, "io_mint": h.io_mint,
-        "mint_authority": RewardsAddresses.mint_authority, "payer": keeper.pubkey(),
-    }), keeper), "burn of the burn vault balance, first burn of the hour (creates the hour's record)")
+    cu.take(
+        "rewards.burn",
+        h.ok(
+            p.rewards.instruction(
+                "burn",
+                {"epoch": hour},
+                {
+                    "config": RewardsAddresses.config,
+                    "emission": RewardsAddresses.emission,
+                    "burn_ledger": RewardsAddresses.burn_ledger,
+                    "burn_epoch": RewardsAddresses.burn_epoch(hour),
+                    "burn_vault": RewardsAddresses.burn_vault,
+                    "io_mint": h.io_mint,
+                    "mint_authority": RewardsAddresses.mint_authority,
+                    "payer": keeper.pubkey(),
+                },
+            ),
+            keeper,
+        ),
+        "burn of the burn vault balance, first burn of the hour (creates the hour's record)",
+    )
     new_keeper = wallet()
-    cu.take("rewards.update_config", h.ok(p.rewards.instruction(
-        "update_config", {"new_admin": None, "new_keeper_authority": new_keeper.pubkey()},
-        {"admin": admin.pubkey(), "config": RewardsAddresses.config},
-    ), admin), "admin proposes a new keeper authority")
-    cu.take("rewards.accept_authority", h.ok(p.rewards.instruction(
-        "accept_authority", {}, {"new_authority": new_keeper.pubkey(), "config": RewardsAddresses.config},
-    ), new_keeper), "the proposed keeper authority accepts the role")
+    cu.take(
+        "rewards.update_config",
+        h.ok(
+            p.rewards.instruction(
+                "update_config",
+                {"new_admin": None, "new_keeper_authority": new_keeper.pubkey()},
+                {"admin": admin.pubkey(), "config": RewardsAddresses.config},
+            ),
+            admin,
+        ),
+        "admin proposes a new keeper authority",
+    )
+    cu.take(
+        "rewards.accept_authority",
+        h.ok(
+            p.rewards.instruction(
+                "accept_authority",
+                {},
+                {"new_authority": new_keeper.pubkey(), "config": RewardsAddresses.config},
+            ),
+            new_keeper,
+        ),
+        "the proposed keeper authority accepts the role",
+    )
 
     # --- escrow: a USDC job through its life, a cancelled one, a reclaimed one -----------------
     renter = wallet()
@@ -341,144 +575,395 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
         """A renter's job; its first comes with the creation of its job-id ledger, as wallets send it."""
         job = EscrowAddresses.job(renter.pubkey(), job_id)
         ledger = [p.escrow.instruction("open_renter_ledger", {}, {"renter": renter.pubkey()})] if first else []
-        record = h.ok([*ledger, p.escrow.instruction(
-            "open_job", {"job_id": job_id, "hours_reserved": 8, "price_per_hour": 2 * USDC},
-            {"renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
-             "config": EscrowAddresses.config, "node": node, "job": job,
-             "payment_mint": h.usdc_mint, "escrow_vault": EscrowAddresses.vault(h.usdc_mint), "renter_token_account": renter_usdc},
-        )], renter)
+        record = h.ok(
+            [
+                *ledger,
+                p.escrow.instruction(
+                    "open_job",
+                    {"job_id": job_id, "hours_reserved": 8, "price_per_hour": 2 * USDC},
+                    {
+                        "renter": renter.pubkey(),
+                        "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
+                        "config": EscrowAddresses.config,
+                        "node": node,
+                        "job": job,
+                        "payment_mint": h.usdc_mint,
+                        "escrow_vault": EscrowAddresses.vault(h.usdc_mint),
+                        "renter_token_account": renter_usdc,
+                    },
+                ),
+            ],
+            renter,
+        )
         return record, job
 
     def close_accounts(job: Pubkey) -> dict[str, Pubkey]:
-        return {"renter": renter.pubkey(), "config": EscrowAddresses.config, "job": job,
-                "escrow_vault": EscrowAddresses.vault(h.usdc_mint), "renter_token_account": renter_usdc,
-                "treasury_token_account": treasury_usdc}
+        return {
+            "renter": renter.pubkey(),
+            "config": EscrowAddresses.config,
+            "job": job,
+            "escrow_vault": EscrowAddresses.vault(h.usdc_mint),
+            "renter_token_account": renter_usdc,
+            "treasury_token_account": treasury_usdc,
+        }
 
     record, job = open_job(1, first=True)
     cu.take("escrow.open_renter_ledger", record, "a renter's job-id ledger, created in the transaction of its first job")
     cu.take("escrow.open_job", record, "an 8 h USDC job at 2 USDC/h (creates the job, deposits)")
-    cu.take("escrow.start_job", h.ok(p.escrow.instruction("start_job", {}, {
-        "node_key": node_key.pubkey(), "config": EscrowAddresses.config, "job": job,
-    }), node_key), "the node key starts the job")
+    cu.take(
+        "escrow.start_job",
+        h.ok(
+            p.escrow.instruction(
+                "start_job",
+                {},
+                {
+                    "node_key": node_key.pubkey(),
+                    "config": EscrowAddresses.config,
+                    "job": job,
+                },
+            ),
+            node_key,
+        ),
+        "the node key starts the job",
+    )
     h.warp(6 * 3_600)
-    cu.take("escrow.complete_job", h.ok(p.escrow.instruction("complete_job", {"hours_used": 6}, {
-        "authority": node_key.pubkey(), "config": EscrowAddresses.config, "job": job,
-    }), node_key), "the node key completes it after 6 of 8 hours (opens the dispute window)")
+    cu.take(
+        "escrow.complete_job",
+        h.ok(
+            p.escrow.instruction(
+                "complete_job",
+                {"hours_used": 6},
+                {
+                    "authority": node_key.pubkey(),
+                    "config": EscrowAddresses.config,
+                    "job": job,
+                },
+            ),
+            node_key,
+        ),
+        "the node key completes it after 6 of 8 hours (opens the dispute window)",
+    )
     h.warp(settings.dispute_window_secs + 1)
-    cu.take("escrow.settle_job", h.ok(p.escrow.instruction("settle_job", {}, {
-        "config": EscrowAddresses.config, "job": job, "node": node, "renter": renter.pubkey(),
-        "escrow_vault": EscrowAddresses.vault(h.usdc_mint), "operator_token_account": operator_usdc,
-        "treasury_token_account": treasury_usdc, "burn_vault": RewardsAddresses.burn_vault,
-        "renter_token_account": renter_usdc,
-    }), wallet()), "settlement of that USDC job after its dispute window: payout, 10 % token share, fees, refund, job closed")
+    cu.take(
+        "escrow.settle_job",
+        h.ok(
+            p.escrow.instruction(
+                "settle_job",
+                {},
+                {
+                    "config": EscrowAddresses.config,
+                    "job": job,
+                    "node": node,
+                    "renter": renter.pubkey(),
+                    "escrow_vault": EscrowAddresses.vault(h.usdc_mint),
+                    "operator_token_account": operator_usdc,
+                    "treasury_token_account": treasury_usdc,
+                    "burn_vault": RewardsAddresses.burn_vault,
+                    "renter_token_account": renter_usdc,
+                },
+            ),
+            wallet(),
+        ),
+        "settlement of that USDC job after its dispute window: payout, 10 % token share, fees, refund, job closed",
+    )
 
     # The same for an IO-paid job: its token share goes to the burn vault (one more transfer).
     renter_io = h.give_io(renter.pubkey(), 1_000 * IO_UNIT)
     operator_io = h.token_account(operator.pubkey(), h.io_mint)
     treasury_io = associated_token_address(treasury.pubkey(), h.io_mint)
     io_job = EscrowAddresses.job(renter.pubkey(), 100)
-    h.ok(p.escrow.instruction(
-        "open_job", {"job_id": 100, "hours_reserved": 8, "price_per_hour": 3 * IO_UNIT},
-        {"renter": renter.pubkey(), "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
-         "config": EscrowAddresses.config, "node": node, "job": io_job,
-         "payment_mint": h.io_mint, "escrow_vault": EscrowAddresses.vault(h.io_mint), "renter_token_account": renter_io},
-    ), renter)
+    h.ok(
+        p.escrow.instruction(
+            "open_job",
+            {"job_id": 100, "hours_reserved": 8, "price_per_hour": 3 * IO_UNIT},
+            {
+                "renter": renter.pubkey(),
+                "renter_ledger": EscrowAddresses.renter_ledger(renter.pubkey()),
+                "config": EscrowAddresses.config,
+                "node": node,
+                "job": io_job,
+                "payment_mint": h.io_mint,
+                "escrow_vault": EscrowAddresses.vault(h.io_mint),
+                "renter_token_account": renter_io,
+            },
+        ),
+        renter,
+    )
     h.ok(p.escrow.instruction("start_job", {}, {"node_key": node_key.pubkey(), "config": EscrowAddresses.config, "job": io_job}), node_key)
     h.warp(6 * 3_600)
-    h.ok(p.escrow.instruction("complete_job", {"hours_used": 6}, {
-        "authority": node_key.pubkey(), "config": EscrowAddresses.config, "job": io_job,
-    }), node_key)
+    h.ok(
+        p.escrow.instruction(
+            "complete_job",
+            {"hours_used": 6},
+            {
+                "authority": node_key.pubkey(),
+                "config": EscrowAddresses.config,
+                "job": io_job,
+            },
+        ),
+        node_key,
+    )
     h.warp(settings.dispute_window_secs + 1)
-    cu.take("escrow.settle_job_io", h.ok(p.escrow.instruction("settle_job", {}, {
-        "config": EscrowAddresses.config, "job": io_job, "node": node, "renter": renter.pubkey(),
-        "escrow_vault": EscrowAddresses.vault(h.io_mint), "operator_token_account": operator_io,
-        "treasury_token_account": treasury_io, "burn_vault": RewardsAddresses.burn_vault,
-        "renter_token_account": renter_io,
-    }), wallet()), "settlement of an IO job: payout, 10 % token share to the burn vault, fees, refund, closes", "settle_job")
+    cu.take(
+        "escrow.settle_job_io",
+        h.ok(
+            p.escrow.instruction(
+                "settle_job",
+                {},
+                {
+                    "config": EscrowAddresses.config,
+                    "job": io_job,
+                    "node": node,
+                    "renter": renter.pubkey(),
+                    "escrow_vault": EscrowAddresses.vault(h.io_mint),
+                    "operator_token_account": operator_io,
+                    "treasury_token_account": treasury_io,
+                    "burn_vault": RewardsAddresses.burn_vault,
+                    "renter_token_account": renter_io,
+                },
+            ),
+            wallet(),
+        ),
+        "settlement of an IO job: payout, 10 % token share to the burn vault, fees, refund, closes",
+        "settle_job",
+    )
 
     record, job = open_job(2)
-    cu.take("escrow.cancel_job", h.ok(p.escrow.instruction("cancel_job", {}, close_accounts(job)), renter),
-            "renter cancels an unstarted job (refund, reservation fee to treasury)")
+    cu.take(
+        "escrow.cancel_job",
+        h.ok(p.escrow.instruction("cancel_job", {}, close_accounts(job)), renter),
+        "renter cancels an unstarted job (refund, reservation fee to treasury)",
+    )
     _, job = open_job(3)
     h.warp(settings.start_timeout_secs + 1)
-    cu.take("escrow.reclaim_job", h.ok(p.escrow.instruction("reclaim_job", {}, close_accounts(job)), renter),
-            "renter reclaims a job the node never started, after the start deadline")
+    cu.take(
+        "escrow.reclaim_job",
+        h.ok(p.escrow.instruction("reclaim_job", {}, close_accounts(job)), renter),
+        "renter reclaims a job the node never started, after the start deadline",
+    )
 
     # A renter stops a running job; the node's completion of another is disputed and decided.
     _, job = open_job(4)
     h.ok(p.escrow.instruction("start_job", {}, {"node_key": node_key.pubkey(), "config": EscrowAddresses.config, "job": job}), node_key)
     h.warp(2 * 3_600 + 10)
-    cu.take("escrow.stop_job", h.ok(p.escrow.instruction("stop_job", {}, {
-        "renter": renter.pubkey(), "config": EscrowAddresses.config, "job": job,
-    }), renter), "the renter stops a job after 2 h 10 s (billed 3 h)")
+    cu.take(
+        "escrow.stop_job",
+        h.ok(
+            p.escrow.instruction(
+                "stop_job",
+                {},
+                {
+                    "renter": renter.pubkey(),
+                    "config": EscrowAddresses.config,
+                    "job": job,
+                },
+            ),
+            renter,
+        ),
+        "the renter stops a job after 2 h 10 s (billed 3 h)",
+    )
     _, job = open_job(5)
     h.ok(p.escrow.instruction("start_job", {}, {"node_key": node_key.pubkey(), "config": EscrowAddresses.config, "job": job}), node_key)
     h.warp(3 * 3_600)
-    h.ok(p.escrow.instruction("complete_job", {"hours_used": 3}, {
-        "authority": node_key.pubkey(), "config": EscrowAddresses.config, "job": job,
-    }), node_key)
-    cu.take("escrow.dispute_job", h.ok(p.escrow.instruction("dispute_job", {}, {
-        "disputer": renter.pubkey(), "job": job,
-    }), renter), "the renter disputes the node's 3 h")
-    cu.take("escrow.resolve_dispute", h.ok(p.escrow.instruction("resolve_dispute", {"hours_used": 2}, {
-        "arbiter": keeper.pubkey(), "config": EscrowAddresses.config, "job": job,
-    }), keeper), "the oracle decides 2 h")
-    cu.take("escrow.update_config", h.ok(p.escrow.instruction(
-        "update_config",
-        {"params": {"admin": None, "oracle_authority": None, "treasury": None, "start_timeout_secs": None,
-                    "complete_grace_secs": None, "dispute_window_secs": None, "paused": False}},
-        {"admin": admin.pubkey(), "config": EscrowAddresses.config},
-    ), admin), "admin sets the pause flag")
+    h.ok(
+        p.escrow.instruction(
+            "complete_job",
+            {"hours_used": 3},
+            {
+                "authority": node_key.pubkey(),
+                "config": EscrowAddresses.config,
+                "job": job,
+            },
+        ),
+        node_key,
+    )
+    cu.take(
+        "escrow.dispute_job",
+        h.ok(
+            p.escrow.instruction(
+                "dispute_job",
+                {},
+                {
+                    "disputer": renter.pubkey(),
+                    "job": job,
+                },
+            ),
+            renter,
+        ),
+        "the renter disputes the node's 3 h",
+    )
+    cu.take(
+        "escrow.resolve_dispute",
+        h.ok(
+            p.escrow.instruction(
+                "resolve_dispute",
+                {"hours_used": 2},
+                {
+                    "arbiter": keeper.pubkey(),
+                    "config": EscrowAddresses.config,
+                    "job": job,
+                },
+            ),
+            keeper,
+        ),
+        "the oracle decides 2 h",
+    )
+    cu.take(
+        "escrow.update_config",
+        h.ok(
+            p.escrow.instruction(
+                "update_config",
+                {
+                    "params": {
+                        "admin": None,
+                        "oracle_authority": None,
+                        "treasury": None,
+                        "start_timeout_secs": None,
+                        "complete_grace_secs": None,
+                        "dispute_window_secs": None,
+                        "paused": False,
+                    }
+                },
+                {"admin": admin.pubkey(), "config": EscrowAddresses.config},
+            ),
+            admin,
+        ),
+        "admin sets the pause flag",
+    )
     new_oracle = wallet()
-    h.ok(p.escrow.instruction(
-        "update_config",
-        {"params": {"admin": None, "oracle_authority": new_oracle.pubkey(), "treasury": None, "start_timeout_secs": None,
-                    "complete_grace_secs": None, "dispute_window_secs": None, "paused": None}},
-        {"admin": admin.pubkey(), "config": EscrowAddresses.config},
-    ), admin)
-    cu.take("escrow.accept_authority", h.ok(p.escrow.instruction("accept_authority", {}, {
-        "new_authority": new_oracle.pubkey(), "config": EscrowAddresses.config,
-    }), new_oracle), "a proposed oracle authority accepts the handover")
+    h.ok(
+        p.escrow.instruction(
+            "update_config",
+            {
+                "params": {
+                    "admin": None,
+                    "oracle_authority": new_oracle.pubkey(),
+                    "treasury": None,
+                    "start_timeout_secs": None,
+                    "complete_grace_secs": None,
+                    "dispute_window_secs": None,
+                    "paused": None,
+                }
+            },
+            {"admin": admin.pubkey(), "config": EscrowAddresses.config},
+        ),
+        admin,
+    )
+    cu.take(
+        "escrow.accept_authority",
+        h.ok(
+            p.escrow.instruction(
+                "accept_authority",
+                {},
+                {
+                    "new_authority": new_oracle.pubkey(),
+                    "config": EscrowAddresses.config,
+                },
+            ),
+            new_oracle,
+        ),
+        "a proposed oracle authority accepts the handover",
+    )
 
     # --- provenance: a batch of 1024 receipts, one receipt proven --------------------------------
     receipts = [
-        (bytes(EscrowAddresses.job(renter.pubkey(), i)), bytes(node), bytes([1]) * 32, i.to_bytes(32, "little"),
-         (i + 1).to_bytes(32, "big"), h.now - 1_024 + i)
+        (bytes(EscrowAddresses.job(renter.pubkey(), i)), bytes(node), bytes([1]) * 32, i.to_bytes(32, "little"), (i + 1).to_bytes(32, "big"), h.now - 1_024 + i)
         for i in range(1_024)
     ]
     batch_tree = MerkleTree.build([receipt_leaf(*r) for r in receipts])
-    cu.take("provenance.record_batch", h.ok(p.provenance.instruction(
-        "record_batch",
-        {"sequence": 0, "root": list(batch_tree.root), "leaf_count": len(receipts), "first_ts": receipts[0][5],
-         "last_ts": receipts[-1][5]},
-        {"config": ProvenanceAddresses.config, "batch": ProvenanceAddresses.batch(0), "keeper_authority": keeper.pubkey()},
-    ), keeper), "keeper records batch 0: root of 1024 receipts")
+    cu.take(
+        "provenance.record_batch",
+        h.ok(
+            p.provenance.instruction(
+                "record_batch",
+                {"sequence": 0, "root": list(batch_tree.root), "leaf_count": len(receipts), "first_ts": receipts[0][5], "last_ts": receipts[-1][5]},
+                {"config": ProvenanceAddresses.config, "batch": ProvenanceAddresses.batch(0), "keeper_authority": keeper.pubkey()},
+            ),
+            keeper,
+        ),
+        "keeper records batch 0: root of 1024 receipts",
+    )
     index = 700
     job_, node_, model, input_, output, ts = receipts[index]
-    cu.take("provenance.verify_receipt", h.ok(p.provenance.instruction(
-        "verify_receipt",
-        {"sequence": 0, "receipt": {"job": Pubkey(job_), "node": Pubkey(node_), "model_hash": list(model),
-                                     "input_hash": list(input_), "output_hash": list(output), "timestamp": ts},
-         "proof": [list(s) for s in batch_tree.proof(index)]},
-        {"batch": ProvenanceAddresses.batch(0)},
-    ), wallet()), "anyone proves one receipt of that batch (proof of 10)")
-    cu.take("provenance.update_config", h.ok(p.provenance.instruction(
-        "update_config", {"new_admin": None, "new_keeper_authority": new_keeper.pubkey()},
-        {"admin": admin.pubkey(), "config": ProvenanceAddresses.config},
-    ), admin), "admin proposes a new keeper authority")
-    cu.take("provenance.accept_authority", h.ok(p.provenance.instruction(
-        "accept_authority", {}, {"new_authority": new_keeper.pubkey(), "config": ProvenanceAddresses.config},
-    ), new_keeper), "the proposed keeper authority accepts the role")
+    cu.take(
+        "provenance.verify_receipt",
+        h.ok(
+            p.provenance.instruction(
+                "verify_receipt",
+                {
+                    "sequence": 0,
+                    "receipt": {
+                        "job": Pubkey(job_),
+                        "node": Pubkey(node_),
+                        "model_hash": list(model),
+                        "input_hash": list(input_),
+                        "output_hash": list(output),
+                        "timestamp": ts,
+                    },
+                    "proof": [list(s) for s in batch_tree.proof(index)],
+                },
+                {"batch": ProvenanceAddresses.batch(0)},
+            ),
+            wallet(),
+        ),
+        "anyone proves one receipt of that batch (proof of 10)",
+    )
+    cu.take(
+        "provenance.update_config",
+        h.ok(
+            p.provenance.instruction(
+                "update_config",
+                {"new_admin": None, "new_keeper_authority": new_keeper.pubkey()},
+                {"admin": admin.pubkey(), "config": ProvenanceAddresses.config},
+            ),
+            admin,
+        ),
+        "admin proposes a new keeper authority",
+    )
+    cu.take(
+        "provenance.accept_authority",
+        h.ok(
+            p.provenance.instruction(
+                "accept_authority",
+                {},
+                {"new_authority": new_keeper.pubkey(), "config": ProvenanceAddresses.config},
+            ),
+            new_keeper,
+        ),
+        "the proposed keeper authority accepts the role",
+    )
 
     # --- rewards: the epoch's claim window closes; its unclaimed rest returns ---------------------
     posted_at = p.rewards.decode_account_as("Epoch", bytes(chain.get_account(epoch_root).data)).posted_at
     h.warp(max(0, posted_at + EPOCH_CLAIM_WINDOW_SECS - h.now))
-    cu.take("rewards.expire_epoch_root", h.ok(p.rewards.instruction(
-        "expire_epoch_root", {"epoch": epoch}, {"emission": RewardsAddresses.emission, "epoch_root": epoch_root},
-    ), keeper), f"anyone expires the epoch after its claim window: {nodes_in_epoch - 1} unclaimed leaves return")
-    cu.take("rewards.close_claim_receipt", h.ok(p.rewards.instruction("close_claim_receipt", {}, {
-        "epoch_root": epoch_root, "claim_receipt": RewardsAddresses.claim_receipt(epoch, node), "payer": operator.pubkey(),
-    }), keeper), "anyone closes a claim receipt of the expired epoch: its rent back to the claim's payer")
+    cu.take(
+        "rewards.expire_epoch_root",
+        h.ok(
+            p.rewards.instruction(
+                "expire_epoch_root",
+                {"epoch": epoch},
+                {"emission": RewardsAddresses.emission, "epoch_root": epoch_root},
+            ),
+            keeper,
+        ),
+        f"anyone expires the epoch after its claim window: {nodes_in_epoch - 1} unclaimed leaves return",
+    )
+    cu.take(
+        "rewards.close_claim_receipt",
+        h.ok(
+            p.rewards.instruction(
+                "close_claim_receipt",
+                {},
+                {
+                    "epoch_root": epoch_root,
+                    "claim_receipt": RewardsAddresses.claim_receipt(epoch, node),
+                    "payer": operator.pubkey(),
+                },
+            ),
+            keeper,
+        ),
+        "anyone closes a claim receipt of the expired epoch: its rent back to the claim's payer",
+    )
 
     h.assert_supply_invariant()
     expected = {f"{name}.{ix}" for name in PROGRAMS for ix in getattr(p, name).instruction_names}

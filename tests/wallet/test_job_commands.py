@@ -59,7 +59,10 @@ def world(localnet: Localnet, tmp_path_factory: pytest.TempPathFactory) -> Itera
 def job(localnet: Localnet, renter: Renter, *arguments: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(IO_KEEPER), "job", *arguments, "--url", localnet.url, "--keypair", str(renter.path)],
-        input=stdin, capture_output=True, text=True, timeout=120,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -82,13 +85,17 @@ def exists(localnet: Localnet, address: Pubkey) -> bool:
 def test_open_quotes_the_programs_arithmetic_and_deposits_exactly_that(localnet: Localnet, world) -> None:  # noqa: ANN001
     renter, node, _ = world
     before = balance(localnet, renter.usdc)
-    done = job(localnet, renter, "open", "--node", str(node.node_key.pubkey()), "--hours", "10", "--price", "2.345671",
-               "--job-id", "1", "--yes", "--output", "json")
+    done = job(
+        localnet, renter, "open", "--node", str(node.node_key.pubkey()), "--hours", "10", "--price", "2.345671", "--job-id", "1", "--yes", "--output", "json"
+    )
     assert done.returncode == 0, done.stderr
     quote, sent = (json.loads(line) for line in done.stdout.splitlines())
     reserved = 10 * 2_345_671
-    expected = {"reserved_cost": reserved, "reservation_fee": fee_ceil(reserved, RESERVATION_FEE_BPS),
-                "facilitation_fee": fee_ceil(reserved, FACILITATION_FEE_BPS)}
+    expected = {
+        "reserved_cost": reserved,
+        "reservation_fee": fee_ceil(reserved, RESERVATION_FEE_BPS),
+        "facilitation_fee": fee_ceil(reserved, FACILITATION_FEE_BPS),
+    }
     assert {key: quote["quote"][key] for key in expected} == expected
     assert quote["quote"]["deposit"] == sum(expected.values()) and quote["quote"]["balance"] == before
     assert before - balance(localnet, renter.usdc) == quote["quote"]["deposit"]
@@ -111,8 +118,24 @@ def test_a_refused_prompt_sends_nothing(localnet: Localnet, world) -> None:  # n
 def test_io_jobs_pay_no_facilitation_fee_and_cancel_returns_all_but_the_reservation_fee(localnet: Localnet, world) -> None:  # noqa: ANN001
     renter, node, _ = world
     before = balance(localnet, renter.io)
-    done = job(localnet, renter, "open", "--node", str(node.node_key.pubkey()), "--hours", "4", "--price", "1.5", "--mint", "io",
-               "--job-id", "3", "--yes", "--output", "json")
+    done = job(
+        localnet,
+        renter,
+        "open",
+        "--node",
+        str(node.node_key.pubkey()),
+        "--hours",
+        "4",
+        "--price",
+        "1.5",
+        "--mint",
+        "io",
+        "--job-id",
+        "3",
+        "--yes",
+        "--output",
+        "json",
+    )
     assert done.returncode == 0, done.stderr
     quote = json.loads(done.stdout.splitlines()[0])["quote"]
     assert quote["facilitation_fee"] == 0 and quote["deposit"] == 6 * 10**9 + fee_ceil(6 * 10**9, RESERVATION_FEE_BPS)
@@ -165,11 +188,13 @@ def test_bad_input_is_a_clear_error_and_nothing_is_sent(localnet: Localnet, worl
 
 
 def test_a_missing_keypair_or_an_unreachable_cluster_is_a_clear_error(localnet: Localnet, tmp_path: Path) -> None:
-    missing = subprocess.run([str(IO_KEEPER), "job", "list", "--url", localnet.url, "--keypair", str(tmp_path / "none.json")],
-                             capture_output=True, text=True, timeout=60)
+    missing = subprocess.run(
+        [str(IO_KEEPER), "job", "list", "--url", localnet.url, "--keypair", str(tmp_path / "none.json")], capture_output=True, text=True, timeout=60
+    )
     assert missing.returncode == 1 and "does not exist" in missing.stderr
-    unreachable = subprocess.run([str(IO_KEEPER), "job", "list", "--url", "http://127.0.0.1:9", "--renter", str(Keypair().pubkey())],
-                                 capture_output=True, text=True, timeout=60)
+    unreachable = subprocess.run(
+        [str(IO_KEEPER), "job", "list", "--url", "http://127.0.0.1:9", "--renter", str(Keypair().pubkey())], capture_output=True, text=True, timeout=60
+    )
     assert unreachable.returncode == 1 and "cannot reach http://127.0.0.1:9" in unreachable.stderr
 
 

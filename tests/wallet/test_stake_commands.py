@@ -60,15 +60,21 @@ def people(localnet: Localnet, tmp_path_factory: pytest.TempPathFactory) -> Iter
             operator, device, staker, renter = [await funded_keypair(client) for _ in range(4)]
             staker_io = await bank.give_io(staker.pubkey(), 1_000 * IO)
             await bank.give_usdc(renter.pubkey(), 100 * 10**6)
-        return People(write_key(directory, "operator", operator), write_key(directory, "device", device),
-                      write_key(directory, "staker", staker), write_key(directory, "renter", renter), staker_io)
+        return People(
+            write_key(directory, "operator", operator),
+            write_key(directory, "device", device),
+            write_key(directory, "staker", staker),
+            write_key(directory, "renter", renter),
+            staker_io,
+        )
 
     yield asyncio.run(setup())
 
 
 def io_keeper(localnet: Localnet, wallet: Wallet, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(IO_KEEPER), *arguments, "--url", localnet.url, "--keypair", str(wallet.path), "--output", "json"],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(IO_KEEPER), *arguments, "--url", localnet.url, "--keypair", str(wallet.path), "--output", "json"], capture_output=True, text=True, timeout=120
+    )
 
 
 def io_balance(localnet: Localnet, account: Pubkey) -> int:
@@ -81,18 +87,38 @@ def io_balance(localnet: Localnet, account: Pubkey) -> int:
 
 def test_an_operator_registers_updates_and_reads_a_node(localnet: Localnet, people: People) -> None:
     device = str(people.device.keypair.pubkey())
-    done = io_keeper(localnet, people.operator, "node", "register", "--node-keypair", str(people.device.path),
-                     "--gpu-model", "NVIDIA H100 80GB", "--tier", "3", "--staker-share", "2", "--token-share", "10")
+    done = io_keeper(
+        localnet,
+        people.operator,
+        "node",
+        "register",
+        "--node-keypair",
+        str(people.device.path),
+        "--gpu-model",
+        "NVIDIA H100 80GB",
+        "--tier",
+        "3",
+        "--staker-share",
+        "2",
+        "--token-share",
+        "10",
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["node"] == str(StakingAddresses.node(people.device.keypair.pubkey()))
-    again = io_keeper(localnet, people.operator, "node", "register", "--node-keypair", str(people.device.path),
-                      "--gpu-model", "H100", "--tier", "3", "--staker-share", "2")
+    again = io_keeper(
+        localnet, people.operator, "node", "register", "--node-keypair", str(people.device.path), "--gpu-model", "H100", "--tier", "3", "--staker-share", "2"
+    )
     assert again.returncode == 1 and "already registered" in again.stderr
     assert io_keeper(localnet, people.operator, "node", "update", "--node", device, "--staker-share", "2.5").returncode == 0
     status = json.loads(io_keeper(localnet, people.staker, "node", "status", "--node", device).stdout)
     # A share change waits max(unstake cooldown, 1 day): 2 % stays in force, 2.5 % is pending.
-    assert (status["gpu_model"], status["tier"], status["staker_share_bps"], status["token_share_bps"],
-            status["pending_staker_share_bps"]) == ("NVIDIA H100 80GB", 3, 200, 1_000, 250)
+    assert (status["gpu_model"], status["tier"], status["staker_share_bps"], status["token_share_bps"], status["pending_staker_share_bps"]) == (
+        "NVIDIA H100 80GB",
+        3,
+        200,
+        1_000,
+        250,
+    )
     assert status["shares_effective_at"] > 0
     assert status["operator"] == str(people.operator.keypair.pubkey()) and status["active"] is True
     # A handover is proposed, and only the proposed key may accept it; proposing oneself cancels.

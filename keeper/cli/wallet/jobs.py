@@ -75,8 +75,10 @@ def add_job_commands(commands: Any) -> None:
     opening.add_argument("--mint", choices=["usdc", "io"], default="usdc", help="payment token (default usdc)")
     opening.add_argument("--job-id", type=int, default=None, help="the job's id (default: the lowest id your ledger has not spent)")
     opening.add_argument("--yes", "-y", action="store_true", help="send without asking")
-    for name, help_text in (("cancel", "cancel a job the node has not started (all back but the reservation fee)"),
-                            ("reclaim", "reclaim a job whose node missed its start or completion deadline")):
+    for name, help_text in (
+        ("cancel", "cancel a job the node has not started (all back but the reservation fee)"),
+        ("reclaim", "reclaim a job whose node missed its start or completion deadline"),
+    ):
         closing = actions.add_parser(name, help=help_text)
         common(closing)
         closing.add_argument("--job-id", type=int, required=True)
@@ -171,8 +173,7 @@ async def _open(session: _Session, renter: Keypair, arguments: dict[str, Any], s
         # The renter's first job: its job-id ledger is created in the same transaction.
         instructions.insert(0, open_renter_ledger(session.escrow, renter.pubkey()))
     signature = await send(session.client, renter, instructions)
-    emit(stdout, arguments["output"], {"signature": signature, "job": str(job_address), "job_id": job_id},
-           f"opened job {job_id} ({job_address}): {signature}")
+    emit(stdout, arguments["output"], {"signature": signature, "job": str(job_address), "job_id": job_id}, f"opened job {job_id} ({job_address}): {signature}")
     return 0
 
 
@@ -247,7 +248,8 @@ async def _job(session: _Session, renter: Pubkey, job_id: int) -> JobView:
 
 async def _jobs_of(session: _Session, renter: Pubkey) -> list[JobView]:
     found = await session.client.get_program_accounts(
-        EscrowAddresses.program, encoding="base64",
+        EscrowAddresses.program,
+        encoding="base64",
         filters=[MemcmpOpts(0, b58(session.escrow.account_discriminator("Job"))), MemcmpOpts(RENTER_OFFSET, str(renter))],
     )
     jobs = [JobView.decode(session.escrow, item.pubkey, bytes(item.account.data)) for item in found.value]
@@ -256,10 +258,20 @@ async def _jobs_of(session: _Session, renter: Pubkey) -> list[JobView]:
 
 def _quote_json(quote: JobQuote, decimals: int, job_id: int, job: Pubkey, node_key: Pubkey, balance: int) -> dict[str, Any]:
     return {
-        "job_id": job_id, "job": str(job), "node_key": str(node_key), "payment": quote.payment.name, "decimals": decimals,
-        "hours": quote.hours, "price_per_hour": quote.price_per_hour, "reserved_cost": quote.reserved_cost,
-        "reservation_fee": quote.reservation_fee, "facilitation_fee": quote.facilitation_fee, "deposit": quote.deposit,
-        "balance": balance, "start_timeout_secs": quote.start_timeout_secs, "complete_grace_secs": quote.complete_grace_secs,
+        "job_id": job_id,
+        "job": str(job),
+        "node_key": str(node_key),
+        "payment": quote.payment.name,
+        "decimals": decimals,
+        "hours": quote.hours,
+        "price_per_hour": quote.price_per_hour,
+        "reserved_cost": quote.reserved_cost,
+        "reservation_fee": quote.reservation_fee,
+        "facilitation_fee": quote.facilitation_fee,
+        "deposit": quote.deposit,
+        "balance": balance,
+        "start_timeout_secs": quote.start_timeout_secs,
+        "complete_grace_secs": quote.complete_grace_secs,
     }
 
 
@@ -281,7 +293,7 @@ def _quote_text(quote: JobQuote, decimals: int, job_id: int, node_key: Pubkey, b
 
 
 def _job_text(job: JobView) -> str:
-    return (f"job {job.job_id} ({job.address}): {job.status}, node {job.node_key}, {job.hours_used}/{job.hours_reserved} h "
-            f"at {job.price_per_hour} base units/h, deposit {job.deposit}")
-
-
+    return (
+        f"job {job.job_id} ({job.address}): {job.status}, node {job.node_key}, {job.hours_used}/{job.hours_reserved} h "
+        f"at {job.price_per_hour} base units/h, deposit {job.deposit}"
+    )

@@ -80,8 +80,12 @@ def add_stake_commands(commands: Any) -> None:
     status = actions.add_parser("status", help="a node, decoded")
     add_common_options(status, signer="anyone")
     status.add_argument("--node", required=True, help="the node key")
-    for name, help_text in (("stake", "stake IO on a node"), ("unstake", "start the cooldown on staked IO"),
-                            ("withdraw", "withdraw unbonded IO after the cooldown"), ("claim-rewards", "claim your share of a node's staker rewards")):
+    for name, help_text in (
+        ("stake", "stake IO on a node"),
+        ("unstake", "start the cooldown on staked IO"),
+        ("withdraw", "withdraw unbonded IO after the cooldown"),
+        ("claim-rewards", "claim your share of a node's staker rewards"),
+    ):
         parser = commands.add_parser(name, help=help_text)
         add_common_options(parser, signer="the staker")
         parser.add_argument("--node", required=True, help="the node key")
@@ -140,8 +144,14 @@ async def _node(session: _Session, arguments: dict[str, Any], stdout: TextIO) ->
         if (await session.client.get_account_info(address)).value is not None:
             raise WalletError(f"node key {device.pubkey()} is already registered ({address})")
         instruction = staking_ix.register_node(
-            session.staking, operator.pubkey(), device.pubkey(), _gpu_model(arguments["gpu_model"]), _tier(arguments["tier"]),
-            _staker_share(arguments["staker_share"]), _bps(arguments["token_share"], "--token-share"))
+            session.staking,
+            operator.pubkey(),
+            device.pubkey(),
+            _gpu_model(arguments["gpu_model"]),
+            _tier(arguments["tier"]),
+            _staker_share(arguments["staker_share"]),
+            _bps(arguments["token_share"], "--token-share"),
+        )
         signature = await send(session.client, operator, instruction, device)
         emit(stdout, arguments["output"], {"signature": signature, "node": str(address)}, f"registered node {address}: {signature}")
         return 0
@@ -188,7 +198,9 @@ async def _stake_action(session: _Session, command: str, staker: Keypair, argume
         amount = base_units(arguments["amount"], IO_DECIMALS, "--amount")
         room = session.config.max_stake_per_node - node["total_stake"]
         if amount > room:
-            raise WalletError(f"the node takes {ui_amount(max(room, 0), IO_DECIMALS)} IO more at most (cap {ui_amount(session.config.max_stake_per_node, IO_DECIMALS)})")
+            raise WalletError(
+                f"the node takes {ui_amount(max(room, 0), IO_DECIMALS)} IO more at most (cap {ui_amount(session.config.max_stake_per_node, IO_DECIMALS)})"
+            )
         balance = await token_balance(session.client, io_account)
         if amount > balance:
             raise WalletError(f"{io_account} holds {ui_amount(balance, IO_DECIMALS)} IO")
@@ -235,15 +247,24 @@ async def _node_account(session: _Session, node_key: Pubkey) -> dict[str, Any]:
     now = await chain_time(session.client)
     due = node.shares_effective_at != 0 and now >= node.shares_effective_at
     return {
-        "address": str(address), "node_key": str(node.node_key), "operator": str(node.operator),
-        "pending_operator": str(node.pending_operator), "gpu_model": node.gpu_model, "tier": node.tier,
+        "address": str(address),
+        "node_key": str(node.node_key),
+        "operator": str(node.operator),
+        "pending_operator": str(node.pending_operator),
+        "gpu_model": node.gpu_model,
+        "tier": node.tier,
         # The shares in force now (a pending change applies once its time has come).
         "staker_share_bps": node.pending_staker_share_bps if due else node.staker_share_bps,
         "token_share_bps": node.pending_token_share_bps if due else node.token_share_bps,
-        "pending_staker_share_bps": node.pending_staker_share_bps, "pending_token_share_bps": node.pending_token_share_bps,
+        "pending_staker_share_bps": node.pending_staker_share_bps,
+        "pending_token_share_bps": node.pending_token_share_bps,
         "shares_effective_at": node.shares_effective_at,
-        "total_stake": node.total_stake, "total_shares": str(node.total_shares), "active_shares": str(node.active_shares),
-        "activating_shares": str(node.activating_shares), "active": node.active, "slash_count": node.slash_count,
+        "total_stake": node.total_stake,
+        "total_shares": str(node.total_shares),
+        "active_shares": str(node.active_shares),
+        "activating_shares": str(node.activating_shares),
+        "active": node.active,
+        "slash_count": node.slash_count,
     }
 
 
@@ -254,22 +275,33 @@ async def _position(session: _Session, address: Pubkey) -> Any:
 
 async def _positions(session: _Session, staker: Pubkey) -> list[dict[str, Any]]:
     found = await session.client.get_program_accounts(
-        StakingAddresses.program, encoding="base64",
+        StakingAddresses.program,
+        encoding="base64",
         filters=[MemcmpOpts(0, b58(session.staking.account_discriminator("StakePosition"))), MemcmpOpts(STAKER_OFFSET, str(staker))],
     )
     rows = []
     for item in found.value:
         position = session.staking.decode_account_as("StakePosition", bytes(item.account.data))
-        rows.append({"position": str(item.pubkey), "node": str(position.node), "shares": str(position.shares),
-                     "activating_shares": str(position.activating_shares), "activates_at": position.activates_at,
-                     "unbonding_shares": str(position.unbonding_shares), "unbonding_until": position.unbonding_until,
-                     "rewards_owed": position.rewards_owed})
+        rows.append(
+            {
+                "position": str(item.pubkey),
+                "node": str(position.node),
+                "shares": str(position.shares),
+                "activating_shares": str(position.activating_shares),
+                "activates_at": position.activates_at,
+                "unbonding_shares": str(position.unbonding_shares),
+                "unbonding_until": position.unbonding_until,
+                "rewards_owed": position.rewards_owed,
+            }
+        )
     return sorted(rows, key=lambda row: row["node"])
 
 
 def _position_text(row: dict[str, Any]) -> str:
-    return (f"{row['position']}: node {row['node']}, {row['shares']} shares, {row['activating_shares']} activating until "
-            f"{row['activates_at']}, {row['unbonding_shares']} unbonding until {row['unbonding_until']}")
+    return (
+        f"{row['position']}: node {row['node']}, {row['shares']} shares, {row['activating_shares']} activating until "
+        f"{row['activates_at']}, {row['unbonding_shares']} unbonding until {row['unbonding_until']}"
+    )
 
 
 def _bps(percent: str, what: str) -> int:
@@ -299,4 +331,3 @@ def _tier(tier: int) -> int:
     if not 0 <= tier <= 255:
         raise WalletError("--tier must be 0-255")
     return tier
-

@@ -46,7 +46,10 @@ class BlockLedger:
         blocks = tuple(self._blocks)
         if blocks:
             last = blocks[-1]
-            blocks = (*blocks[:-1], Block(last.slot, last.parent_slot, last.block_height, last.block_time, last.previous_blockhash, last.blockhash, list(last.signatures)))
+            blocks = (
+                *blocks[:-1],
+                Block(last.slot, last.parent_slot, last.block_height, last.block_time, last.previous_blockhash, last.blockhash, list(last.signatures)),
+            )
         return BlockLedger(blocks)
 
     def open(self, slot: int, block_height: int, block_time: int, latest_blockhash: Hash) -> Block | None:

@@ -80,11 +80,17 @@ def _account_json(account: Account, encoded: Any, space: int) -> dict[str, Any]:
 
 
 def is_token_account(account: Account) -> bool:
-    return account.owner in TOKEN_PROGRAMS and len(account.data) >= TOKEN_ACCOUNT_LEN and (len(account.data) == TOKEN_ACCOUNT_LEN or account.owner == TOKEN_2022_PROGRAM_ID)
+    return (
+        account.owner in TOKEN_PROGRAMS
+        and len(account.data) >= TOKEN_ACCOUNT_LEN
+        and (len(account.data) == TOKEN_ACCOUNT_LEN or account.owner == TOKEN_2022_PROGRAM_ID)
+    )
 
 
 def is_mint(account: Account) -> bool:
-    return account.owner in TOKEN_PROGRAMS and (len(account.data) == MINT_LEN or (account.owner == TOKEN_2022_PROGRAM_ID and len(account.data) > TOKEN_ACCOUNT_LEN))
+    return account.owner in TOKEN_PROGRAMS and (
+        len(account.data) == MINT_LEN or (account.owner == TOKEN_2022_PROGRAM_ID and len(account.data) > TOKEN_ACCOUNT_LEN)
+    )
 
 
 def token_account_mint_and_amount(account: Account) -> tuple[Pubkey, int]:

@@ -351,7 +351,12 @@ def _accounts_only(record: TransactionRecord, max_version: int | None) -> dict[s
     writable = set(record.writable_keys())
     signers = record.transaction.message.header.num_required_signatures
     account_keys = [
-        {"pubkey": str(key), "writable": key in writable, "signer": index < signers, "source": "transaction" if index < len(record.transaction.message.account_keys) else "lookupTable"}
+        {
+            "pubkey": str(key),
+            "writable": key in writable,
+            "signer": index < signers,
+            "source": "transaction" if index < len(record.transaction.message.account_keys) else "lookupTable",
+        }
         for index, key in enumerate(record.account_keys)
     ]
     meta = full["meta"]

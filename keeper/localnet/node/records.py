@@ -62,8 +62,7 @@ class TransactionRecord:
         writable = [
             key
             for index, key in enumerate(self.account_keys[:static_count])
-            if (index < signed - header.num_readonly_signed_accounts)
-            or (signed <= index < static_count - header.num_readonly_unsigned_accounts)
+            if (index < signed - header.num_readonly_signed_accounts) or (signed <= index < static_count - header.num_readonly_unsigned_accounts)
         ]
         lookups = getattr(message, "address_table_lookups", [])
         loaded_writable = sum(len(bytes(lookup.writable_indexes)) for lookup in lookups)

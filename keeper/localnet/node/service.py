@@ -282,9 +282,7 @@ class RpcService:
         if config.sig_verify and not all(transaction.verify_with_results()):
             raise RpcError(TRANSACTION_SIGNATURE_VERIFICATION_FAILURE, "Transaction signature verification failure")
         try:
-            result = self.chain.simulate(
-                transaction, sig_verify=config.sig_verify, check_blockhash=not config.replace_recent_blockhash
-            )
+            result = self.chain.simulate(transaction, sig_verify=config.sig_verify, check_blockhash=not config.replace_recent_blockhash)
         except TransactionRejected as rejected:
             return with_context(self.chain.slot, _simulation_json(rejected.err, [], 0))
         value = _simulation_json(result.err, result.logs, result.compute_units_consumed)
@@ -371,4 +369,3 @@ def _simulation_json(err: Any, logs: list[str], units: int) -> dict[str, Any]:
 def _preflight_failure(err: Any, logs: list[str], units: int) -> RpcError:
     data = _simulation_json(err, logs, units)
     return RpcError(SEND_TRANSACTION_PREFLIGHT_FAILURE, f"Transaction simulation failed: {describe_transaction_error(err)}", data)
-
