@@ -1,6 +1,7 @@
 """The escrow program: what a job will cost before it is opened, a job read back from chain, and
-the instructions of renters (open, cancel, reclaim), nodes (start, complete) and the keeper
-(settle), every fixed account and PDA filled in.
+the instructions of renters (open, cancel, reclaim, stop, dispute), nodes (start, complete), the
+keeper (settle; as oracle, resolve) and the admin (update_config, accept_authority), every fixed
+account and PDA filled in. `initialize` is the deployment's (`keeper.localnet.deployment`).
 
 The arithmetic is `io_common::economics` and `escrow::state::EscrowConfig::quote`, integers
 only, with the rates read from the cluster's escrow config (not assumed), so a quote is what
@@ -9,6 +10,7 @@ the program will take to the base unit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -279,3 +281,41 @@ def _closing(
             "treasury_token_account": treasury_token_account,
         },
     )
+
+
+def stop_job(escrow: ProgramIdl, renter: Pubkey, job: Pubkey) -> Instruction:
+    """The renter stops a running job: it completes with the hours begun so far."""
+    return escrow.instruction("stop_job", {}, {"renter": renter, "job": job})
+
+
+def dispute_job(escrow: ProgramIdl, disputer: Pubkey, job: Pubkey) -> Instruction:
+    """Disputes a completed job's reported hours within its dispute window: the renter (a node's
+    or the oracle's report) or the node key (the oracle's report)."""
+    return escrow.instruction("dispute_job", {}, {"disputer": disputer, "job": job})
+
+
+def resolve_dispute(escrow: ProgramIdl, arbiter: Pubkey, job: Pubkey, hours_used: int) -> Instruction:
+    """The oracle (or, for the oracle's own report, the admin) decides a disputed job's hours."""
+    return escrow.instruction("resolve_dispute", {"hours_used": hours_used}, {"arbiter": arbiter, "config": EscrowAddresses.config, "job": job})
+
+
+# update_config's params: each None leaves that setting as it is (admin and oracle_authority
+# are proposals, taken over by `accept_authority`).
+CONFIG_SETTINGS = ("admin", "oracle_authority", "treasury", "start_timeout_secs", "complete_grace_secs", "dispute_window_secs", "paused")
+
+
+def update_config(escrow: ProgramIdl, admin: Pubkey, changes: Mapping[str, Any]) -> Instruction:
+    """The admin changes the escrow config (`CONFIG_SETTINGS`; those not in `changes` stay)."""
+    return escrow.instruction("update_config", {"params": _settings(changes, CONFIG_SETTINGS)}, {"admin": admin, "config": EscrowAddresses.config})
+
+
+def accept_authority(escrow: ProgramIdl, new_authority: Pubkey) -> Instruction:
+    """A proposed admin or oracle authority takes over (it signs)."""
+    return escrow.instruction("accept_authority", {}, {"new_authority": new_authority, "config": EscrowAddresses.config})
+
+
+def _settings(changes: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    unknown = set(changes) - set(names)
+    if unknown:
+        raise ValueError(f"not config settings: {sorted(unknown)}")
+    return {name: changes.get(name) for name in names}

@@ -1,4 +1,6 @@
-"""Instructions of the provenance program: recording a batch root and checking a receipt."""
+"""Instructions of the provenance program: recording a batch root, checking a receipt, and the
+admin's update_config and accept_authority. `initialize` is the deployment's
+(`keeper.localnet.deployment`)."""
 
 from __future__ import annotations
 
@@ -40,3 +42,16 @@ def verify_receipt(provenance: ProgramIdl, sequence: int, receipt: Receipt, proo
         {"sequence": sequence, "receipt": receipt_args(receipt), "proof": [list(item) for item in proof]},
         {"batch": ProvenanceAddresses.batch(sequence)},
     )
+
+
+def update_config(provenance: ProgramIdl, admin: Pubkey, new_admin: Pubkey | None = None, new_keeper_authority: Pubkey | None = None) -> Instruction:
+    """The admin proposes a new admin and/or keeper authority (None: unchanged); each takes over
+    with `accept_authority`."""
+    return provenance.instruction(
+        "update_config", {"new_admin": new_admin, "new_keeper_authority": new_keeper_authority}, {"admin": admin, "config": ProvenanceAddresses.config}
+    )
+
+
+def accept_authority(provenance: ProgramIdl, new_authority: Pubkey) -> Instruction:
+    """A proposed admin or keeper authority takes over (it signs)."""
+    return provenance.instruction("accept_authority", {}, {"new_authority": new_authority, "config": ProvenanceAddresses.config})

@@ -1,5 +1,9 @@
-"""Instructions of the staking program for node operators, stakers and the keeper, every
-fixed account and PDA filled in.
+"""Instructions of the staking program for node operators, stakers, the keeper, the slashing
+authority and the admin, every fixed account and PDA filled in.
+
+Not here: `initialize` (the deployment's, `keeper.localnet.deployment`) and
+`deposit_staker_rewards`, which only the rewards program calls (by CPI from `rewards.claim`,
+signed by its mint authority PDA); no wallet can send it.
 
 Operator instructions name a node by its node key (the device's key, which its Node account is
 derived from); staker instructions by its Node account, as stake positions are.
@@ -101,3 +105,61 @@ def claim_staker_rewards(staking: ProgramIdl, staker: Pubkey, node: Pubkey, dest
 def activate_stake(staking: ProgramIdl, node: Pubkey, position: Pubkey) -> Instruction:
     """Activates a position's warmed-up stake (anyone may send it)."""
     return staking.instruction("activate_stake", {}, {"node": node, "position": position})
+
+
+def close_stake_position(staking: ProgramIdl, staker: Pubkey, node: Pubkey) -> Instruction:
+    """Closes the staker's empty position on `node` (a Node account: no shares, nothing unbonding,
+    nothing owed), its rent back to the staker."""
+    return staking.instruction("close_stake_position", {}, {"staker": staker, "node": node, "position": StakingAddresses.stake_position(node, staker)})
+
+
+def slash(
+    staking: ProgramIdl,
+    slashing_authority: Pubkey,
+    payer: Pubkey,
+    node: Pubkey,
+    fraction_bps: int,
+    evidence_hash: bytes,
+    reason: str,
+    reporter_token_account: Pubkey | None = None,
+) -> Instruction:
+    """Slashes `fraction_bps` of `node`'s pool on `evidence_hash` (once per evidence: its slash
+    record); the reporter's share to `reporter_token_account` when given, all burned otherwise."""
+    return staking.instruction(
+        "slash",
+        {"params": {"fraction_bps": fraction_bps, "evidence_hash": list(evidence_hash), "reason": reason}},
+        {
+            "slashing_authority": slashing_authority,
+            "payer": payer,
+            "config": StakingAddresses.config,
+            "node": node,
+            "slash_record": StakingAddresses.slash_record(evidence_hash),
+            "stake_vault": StakingAddresses.stake_vault,
+            "burn_vault": RewardsAddresses.burn_vault,
+            "reporter_token_account": reporter_token_account,
+        },
+    )
+
+
+def verify_slash(staking: ProgramIdl, evidence_hash: bytes) -> Instruction:
+    """Fails unless a slash was made on `evidence_hash` (its record exists and names it)."""
+    return staking.instruction("verify_slash", {"evidence_hash": list(evidence_hash)}, {"slash_record": StakingAddresses.slash_record(evidence_hash)})
+
+
+# update_config's params: each None leaves that setting as it is (admin and slashing_authority
+# are proposals, taken over by `accept_authority`).
+CONFIG_SETTINGS = ("admin", "slashing_authority", "max_stake_per_node", "unstake_cooldown_secs", "reporter_share_bps", "max_slash_bps", "stake_warmup_secs")
+
+
+def update_config(staking: ProgramIdl, admin: Pubkey, changes: Mapping[str, Any]) -> Instruction:
+    """The admin changes the staking config (`CONFIG_SETTINGS`; those not in `changes` stay)."""
+    unknown = set(changes) - set(CONFIG_SETTINGS)
+    if unknown:
+        raise ValueError(f"not config settings: {sorted(unknown)}")
+    params = {name: changes.get(name) for name in CONFIG_SETTINGS}
+    return staking.instruction("update_config", {"params": params}, {"admin": admin, "config": StakingAddresses.config})
+
+
+def accept_authority(staking: ProgramIdl, new_authority: Pubkey) -> Instruction:
+    """A proposed admin or slashing authority takes over (it signs)."""
+    return staking.instruction("accept_authority", {}, {"new_authority": new_authority, "config": StakingAddresses.config})
