@@ -1,5 +1,8 @@
-"""Node work for an hour becomes an epoch root on-chain; a node claims with the proof the
-keeper serves over HTTP (anchorpy wallet), and a second claim is refused."""
+"""Node work for an hour becomes an epoch root on-chain; nodes claim with the proof the keeper
+serves over HTTP — two through anchorpy (a stock client), one through `io-keeper node claim`
+(which fetches the proof itself) — and a second claim is refused. Every bad claim the CLI can
+see coming (not the operator, already claimed, an epoch or node the keeper has no reward for, an
+unreachable keeper) is an error with nothing sent."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pathlib import Path
 import pytest
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.core import RPCException
+from solders.keypair import Keypair
 from spl.token.instructions import get_associated_token_address
 
 from keeper.client import staking as staking_ix
@@ -20,9 +24,26 @@ from keeper.client.protocol import Protocol
 from keeper.localnet.remote import LocalnetChain
 from tests.keeper.conftest import keeper_config, localnet_fixture, start_keeper, stop_keeper, wait_for
 from tests.keeper.wallet import REPO_ROOT, Bank, Manifest, ctx, funded_keypair, program, register_node, send, token_balance
-from tests.localnet.conftest import IO_KEEPER, Localnet
+from tests.localnet.conftest import IO_KEEPER, Localnet, free_port
 
 localnet = localnet_fixture("--time-scale", "3600")
+
+
+def key_file(directory: Path, keypair: Keypair) -> Path:
+    path = directory / f"{keypair.pubkey()}.json"
+    path.write_text(json.dumps(list(bytes(keypair))))
+    path.chmod(0o600)
+    return path
+
+
+def node_cli(localnet: Localnet, keypair: Path, action: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """`io-keeper node <action>` as an operator runs it (JSON output)."""
+    return subprocess.run(
+        [str(IO_KEEPER), "node", action, *arguments, "--url", localnet.url, "--keypair", str(keypair), "--output", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 async def test_epoch_roots_posted_and_claimed_with_served_proofs(localnet: Localnet, tmp_path: Path, keepers) -> None:  # noqa: ANN001
@@ -31,7 +52,7 @@ async def test_epoch_roots_posted_and_claimed_with_served_proofs(localnet: Local
     async with AsyncClient(localnet.url, commitment="confirmed") as client:
         bank = Bank(client, manifest)
         nodes = [await register_node(client, staker_share_bps=150 + 50 * i) for i in range(3)]
-        for node in nodes:
+        for node in nodes[:2]:  # the third operator has no IO account: `node claim` creates it
             await bank.ata(node.operator.pubkey(), bank.io)
         config = keeper_config(tmp_path, localnet.url, localnet.state_dir, rewards={"work_feed": str(feed)})
         keeper = start_keeper(config)
@@ -43,7 +64,7 @@ async def test_epoch_roots_posted_and_claimed_with_served_proofs(localnet: Local
         with pytest.raises(Exception, match="409"):
             keeper.post("/work", {"epoch": 1, "node": str(nodes[0].address), "amount": 1})  # the root is fixed
 
-        for node in nodes:
+        for node in nodes[:2]:  # a stock client: anchorpy with the keeper's proof
             served = keeper.get(f"/rewards/1/{node.address}")
             assert served["amount"] == work[node.address] and served["status"] == "posted"
             rewards = program(client, node.operator, "rewards")
@@ -65,6 +86,64 @@ async def test_epoch_roots_posted_and_claimed_with_served_proofs(localnet: Local
             assert await token_balance(client, accounts["operator_token"]) == expected
             with pytest.raises(RPCException):
                 await rewards.rpc["claim"](1, served["amount"], proof, ctx=ctx("rewards", "claim", accounts))
+
+        # The third node claims through the wallet CLI, which fetches its proof from the keeper.
+        cli_node = nodes[2]
+        operator_file, stranger_file = key_file(tmp_path, cli_node.operator), key_file(tmp_path, nodes[0].operator)
+        device = str(cli_node.node_key.pubkey())
+        operator_io = get_associated_token_address(cli_node.operator.pubkey(), bank.io)
+        lamports = (await client.get_balance(cli_node.operator.pubkey())).value
+        refusals = [
+            (stranger_file, ["--node", device, "--epoch", "1", "--keeper", keeper.api_url], "is operated by"),
+            (operator_file, ["--node", device, "--epoch", "99", "--keeper", keeper.api_url], "has no root for epoch 99"),
+            (operator_file, ["--node", device, "--epoch", "2", "--keeper", keeper.api_url], "has no reward in epoch 2"),
+            (operator_file, ["--node", device, "--epoch", "1", "--keeper", f"http://127.0.0.1:{free_port()}"], "cannot reach the keeper"),
+            (operator_file, ["--node", device, "--epoch", "-1", "--keeper", keeper.api_url], "--epoch must be a u64"),
+        ]
+        for keypair, arguments, message in refusals:
+            refused = node_cli(localnet, keypair, "claim", *arguments)
+            assert refused.returncode == 1 and message in refused.stderr, (arguments, refused.stderr)
+        assert (await client.get_balance(cli_node.operator.pubkey())).value == lamports  # nothing sent
+        assert (await client.get_account_info(operator_io)).value is None
+        claimed = node_cli(localnet, operator_file, "claim", "--node", device, "--epoch", "1", "--keeper", keeper.api_url)
+        assert claimed.returncode == 0, claimed.stderr
+        document = json.loads(claimed.stdout)
+        # No stake: the operator gets the whole leaf, its IO account created in the same transaction.
+        assert (document["amount"], document["operator_amount"], document["staker_amount"]) == (work[cli_node.address], work[cli_node.address], 0)
+        assert document["operator_token"] == str(operator_io) and document["signature"]
+        assert await token_balance(client, operator_io) == work[cli_node.address]
+        lamports = (await client.get_balance(cli_node.operator.pubkey())).value
+        for node_key, keypair in ((device, operator_file), (str(nodes[0].node_key.pubkey()), stranger_file)):  # by the CLI, by anchorpy
+            again = node_cli(localnet, keypair, "claim", "--node", node_key, "--epoch", "1", "--keeper", keeper.api_url)
+            assert again.returncode == 1 and "already claimed epoch 1" in again.stderr, again.stderr
+        assert (await client.get_balance(cli_node.operator.pubkey())).value == lamports
+        assert await token_balance(client, operator_io) == work[cli_node.address]
+        text = subprocess.run(
+            [
+                str(IO_KEEPER),
+                "node",
+                "claim",
+                "--node",
+                device,
+                "--epoch",
+                "1",
+                "--keeper",
+                keeper.api_url,
+                "--url",
+                localnet.url,
+                "--keypair",
+                str(operator_file),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert text.returncode == 1 and text.stderr.startswith("io-keeper node claim: node ")
+        # A receipt closes only once its epoch expired; without a receipt there is nothing to close.
+        early = node_cli(localnet, stranger_file, "close-receipt", "--node", device, "--epoch", "1")
+        assert early.returncode == 1 and "has not expired" in early.stderr, early.stderr
+        none = node_cli(localnet, stranger_file, "close-receipt", "--node", device, "--epoch", "2")
+        assert none.returncode == 1 and "has no claim receipt for epoch 2" in none.stderr, none.stderr
         await asyncio.sleep(0)
         assert stop_keeper(keeper) == 0
     explore = subprocess.run([str(IO_KEEPER), "explore", "emissions", "--rpc-url", localnet.url, "--json"], capture_output=True, text=True, timeout=60)

@@ -6,6 +6,12 @@
                                                        new operator takes over with `node accept`)
     io-keeper node accept --node NODE_KEY             (--keypair: the proposed operator)
     io-keeper node status --node NODE_KEY
+    io-keeper node claim --node NODE_KEY --epoch E [--keeper URL]
+                                                      (--keypair: the operator; the leaf and its proof
+                                                       from the keeper's API, default http://127.0.0.1:9901)
+    io-keeper node close-receipt --node NODE_KEY --epoch E
+                                                      (anyone, once the epoch expired; the rent goes
+                                                       back to whoever paid the receipt)
     io-keeper stake --node NODE_KEY --amount 100        (IO)
     io-keeper unstake --node NODE_KEY [--amount 40 | --all]
     io-keeper withdraw --node NODE_KEY
@@ -13,7 +19,9 @@
     io-keeper claim-rewards --node NODE_KEY
 
 Shares are percentages with at most two decimals (2 = 2 %, 200 bps). Every check a wallet can
-make (share bounds, node cap, balance, cooldown) is made first; a refusal sends nothing. New stake
+make (share bounds, node cap, balance, cooldown; for a claim: the operator signs, the keeper's
+root is the one on-chain and its proof leads there, the claim window is open, no receipt yet) is
+made first; a refusal sends nothing. New stake
 warms up (activating, earning nothing) for the config's `stake_warmup_secs`; `unstake` unbonds
 activating shares first.
 """
@@ -33,6 +41,8 @@ from solana.rpc.types import MemcmpOpts
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
+from keeper.cli.wallet import claims
+from keeper.cli.wallet.claims import DEFAULT_KEEPER_API
 from keeper.cli.wallet.common import (
     WalletError,
     add_common_options,
@@ -80,6 +90,15 @@ def add_stake_commands(commands: Any) -> None:
     status = actions.add_parser("status", help="a node, decoded")
     add_common_options(status, signer="anyone")
     status.add_argument("--node", required=True, help="the node key")
+    claim = actions.add_parser("claim", help="claim a node's reward of an epoch with the keeper's proof (--keypair: its operator)")
+    add_common_options(claim, signer="the operator")
+    claim.add_argument("--node", required=True, help="the node key")
+    claim.add_argument("--epoch", type=int, required=True, help="the reward epoch (hour)")
+    claim.add_argument("--keeper", default=DEFAULT_KEEPER_API, help=f"the keeper's API URL, which serves the proofs (default {DEFAULT_KEEPER_API})")
+    close = actions.add_parser("close-receipt", help="close a node's claim receipt of an expired epoch (anyone; rent back to its payer)")
+    add_common_options(close, signer="the sender (pays the fee)")
+    close.add_argument("--node", required=True, help="the node key")
+    close.add_argument("--epoch", type=int, required=True, help="the reward epoch (hour)")
     for name, help_text in (
         ("stake", "stake IO on a node"),
         ("unstake", "start the cooldown on staked IO"),
@@ -156,7 +175,15 @@ async def _node(session: _Session, arguments: dict[str, Any], stdout: TextIO) ->
         emit(stdout, arguments["output"], {"signature": signature, "node": str(address)}, f"registered node {address}: {signature}")
         return 0
     node_key = parse_pubkey(arguments["node"], "--node")
+    if action in ("claim", "close-receipt"):
+        epoch = arguments["epoch"]
+        if not 0 <= epoch < 2**64:
+            raise WalletError(f"--epoch must be a u64, not {epoch}")
     node = await _node_account(session, node_key)
+    if action == "claim":
+        return await claims.claim(session.client, load_keypair(arguments["keypair"]), node_key, node, epoch, arguments["keeper"], arguments["output"], stdout)
+    if action == "close-receipt":
+        return await claims.close_receipt(session.client, load_keypair(arguments["keypair"]), node_key, epoch, arguments["output"], stdout)
     if action == "status":
         emit(stdout, arguments["output"], node, "\n".join(f"{key:26} {value}" for key, value in node.items()))
         return 0
