@@ -15,8 +15,6 @@ use io_common::economics::{
 
 use crate::errors::EscrowError;
 
-/// Layout version written into every account created by this program.
-pub const ACCOUNT_VERSION: u8 = 1;
 /// Upper bound of the start timeout and the completion grace (one year): keeps deadline
 /// arithmetic far from i64 limits and a misconfiguration from locking deposits for ages.
 pub const MAX_TIMEOUT_SECS: i64 = 365 * 24 * 3_600;
@@ -534,6 +532,7 @@ impl Job {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use io_common::layout::ACCOUNT_VERSION;
 
     const FEES: FeeSchedule = FeeSchedule::PROTOCOL;
     const KINDS: [PaymentKind; 2] = [PaymentKind::Usdc, PaymentKind::Io];

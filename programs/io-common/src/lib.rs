@@ -7,6 +7,7 @@
 pub mod economics;
 pub mod handover;
 pub mod ids;
+pub mod layout;
 pub mod merkle;
 pub mod pda;
 pub mod schedule;

@@ -3,10 +3,6 @@ use io_common::{handover, merkle};
 
 use crate::errors::ProvenanceError;
 
-/// Layout version written by this code; `version` sits right after the discriminator so a
-/// future migration can branch on it without decoding the rest.
-pub const ACCOUNT_VERSION: u8 = 1;
-
 /// Singleton [CONFIG]: who may record batches, and where the batch sequence stands.
 ///
 /// Zero-copy (a `#[repr(C)]` Pod, read in place through `AccountLoader`): deserializing it and
@@ -155,6 +151,7 @@ impl Receipt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use io_common::layout::ACCOUNT_VERSION;
 
     fn config() -> ProvenanceConfig {
         ProvenanceConfig {

@@ -1,13 +1,10 @@
 use anchor_lang::prelude::*;
 use io_common::economics::{IO_EMISSION_SUPPLY, SECONDS_PER_HOUR, STAKER_REWARD_WINDOW_SECS};
 use io_common::handover;
+use io_common::layout::ACCOUNT_VERSION;
 use io_common::schedule::{EmissionCursor, LAST_PAYING_HOUR};
 
 use crate::errors::RewardsError;
-
-/// Layout version written by this code; `version` sits right after the discriminator so a
-/// future migration can branch on it without decoding the rest.
-pub const ACCOUNT_VERSION: u8 = 1;
 
 /// Most hours one `emit` call catches up (a week): bounds its compute.
 pub const MAX_EMIT_HOURS: u16 = 168;

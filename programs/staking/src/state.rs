@@ -19,8 +19,6 @@ use io_common::handover;
 
 use crate::errors::StakingError;
 
-/// Layout version written into every account created by this program.
-pub const ACCOUNT_VERSION: u8 = 1;
 /// `gpu_model` is at most this many bytes.
 pub const MAX_GPU_MODEL_LEN: usize = 32;
 /// A slash `reason` is at most this many bytes.
@@ -755,6 +753,7 @@ impl StakePosition {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use io_common::layout::ACCOUNT_VERSION;
 
     const IO: u64 = io_common::economics::IO_UNIT;
 

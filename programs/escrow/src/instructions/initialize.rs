@@ -1,11 +1,12 @@
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::bpf_loader_upgradeable;
 use anchor_spl::token::{Mint, Token, TokenAccount};
+use io_common::layout::ACCOUNT_VERSION;
 use io_common::{pda, seeds};
 
 use crate::errors::EscrowError;
 use crate::events::EscrowInitialized;
-use crate::state::{EscrowConfig, FeeSchedule, ACCOUNT_VERSION};
+use crate::state::{EscrowConfig, FeeSchedule};
 
 /// Settings of `initialize`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]

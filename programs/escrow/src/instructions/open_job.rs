@@ -1,13 +1,12 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Token, TokenAccount, Transfer};
+use io_common::layout::ACCOUNT_VERSION;
 use io_common::{pda, seeds};
 use staking::state::{LazyNode, Node};
 
 use crate::errors::EscrowError;
 use crate::events::JobOpened;
-use crate::state::{
-    Completer, EscrowConfig, FeeSchedule, Job, JobStatus, RenterLedger, ACCOUNT_VERSION,
-};
+use crate::state::{Completer, EscrowConfig, FeeSchedule, Job, JobStatus, RenterLedger};
 
 /// A renter reserves `hours_reserved` hours of a node at `price_per_hour` (payment mint
 /// base units) and deposits reserved cost + reservation fee + facilitation fee (USDC only)

@@ -1,8 +1,9 @@
 use anchor_lang::prelude::*;
+use io_common::layout::ACCOUNT_VERSION;
 use io_common::seeds;
 
 use crate::events::RenterLedgerOpened;
-use crate::state::{RenterLedger, ACCOUNT_VERSION};
+use crate::state::RenterLedger;
 
 /// Creates the renter's job-id ledger, PDA `[RENTER, renter]`, once per renter, before (or in the
 /// same transaction as) its first `open_job`. The ledger records which job ids the renter has

@@ -1,10 +1,11 @@
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::bpf_loader_upgradeable;
+use io_common::layout::ACCOUNT_VERSION;
 use io_common::seeds;
 
 use crate::errors::ProvenanceError;
 use crate::events::ConfigInitialized;
-use crate::state::{ProvenanceConfig, ACCOUNT_VERSION};
+use crate::state::ProvenanceConfig;
 
 #[derive(Accounts)]
 pub struct Initialize<'info> {

@@ -1,9 +1,10 @@
 use anchor_lang::prelude::*;
+use io_common::layout::ACCOUNT_VERSION;
 use io_common::{pda, seeds};
 
 use crate::errors::ProvenanceError;
 use crate::events::BatchRecorded;
-use crate::state::{Batch, ProvenanceConfig, ACCOUNT_VERSION};
+use crate::state::{Batch, ProvenanceConfig};
 
 #[derive(Accounts)]
 #[instruction(sequence: u64)]

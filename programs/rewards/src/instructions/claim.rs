@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Token, TokenAccount, Transfer};
 use io_common::economics::share_floor;
+use io_common::layout::ACCOUNT_VERSION;
 use io_common::{merkle, pda, seeds};
 use staking::cpi::accounts::DepositStakerRewards;
 use staking::program::Staking;
@@ -8,7 +9,7 @@ use staking::state::{lazy_staker_share_bps_at, LazyNode, Node};
 
 use crate::errors::RewardsError;
 use crate::events::RewardClaimed;
-use crate::state::{ClaimReceipt, EmissionState, Epoch, ACCOUNT_VERSION};
+use crate::state::{ClaimReceipt, EmissionState, Epoch};
 
 #[derive(Accounts)]
 #[instruction(epoch: u64)]

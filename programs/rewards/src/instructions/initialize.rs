@@ -2,14 +2,14 @@ use anchor_lang::prelude::*;
 use anchor_lang::solana_program::bpf_loader_upgradeable;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 use io_common::economics::IO_DECIMALS;
+use io_common::layout::ACCOUNT_VERSION;
 use io_common::schedule::EmissionCursor;
 use io_common::seeds;
 
 use crate::errors::RewardsError;
 use crate::events::RewardsInitialized;
 use crate::state::{
-    BurnLedger, EmissionState, RewardsConfig, ACCOUNT_VERSION, MAX_START_BACKDATE_SECS,
-    MAX_START_DELAY_SECS,
+    BurnLedger, EmissionState, RewardsConfig, MAX_START_BACKDATE_SECS, MAX_START_DELAY_SECS,
 };
 
 /// Creates every singleton of the program at its PDA with `init` (also when someone sent

@@ -1,9 +1,10 @@
 use anchor_lang::prelude::*;
+use io_common::layout::ACCOUNT_VERSION;
 use io_common::{pda, seeds};
 
 use crate::errors::RewardsError;
 use crate::events::EpochRootPosted;
-use crate::state::{EmissionState, Epoch, RewardsConfig, ACCOUNT_VERSION};
+use crate::state::{EmissionState, Epoch, RewardsConfig};
 
 #[derive(Accounts)]
 #[instruction(epoch: u64)]

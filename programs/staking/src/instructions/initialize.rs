@@ -2,11 +2,12 @@ use anchor_lang::prelude::*;
 use anchor_lang::solana_program::bpf_loader_upgradeable;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 use io_common::economics::IO_DECIMALS;
+use io_common::layout::ACCOUNT_VERSION;
 use io_common::{pda, seeds};
 
 use crate::errors::StakingError;
 use crate::events::StakingInitialized;
-use crate::state::{StakingConfig, ACCOUNT_VERSION};
+use crate::state::StakingConfig;
 
 /// Settings of `initialize`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]

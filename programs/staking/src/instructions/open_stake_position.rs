@@ -1,8 +1,9 @@
 use anchor_lang::prelude::*;
+use io_common::layout::ACCOUNT_VERSION;
 use io_common::seeds;
 
 use crate::events::StakePositionOpened;
-use crate::state::{Node, StakePosition, ACCOUNT_VERSION};
+use crate::state::{Node, StakePosition};
 
 /// Creates a staker's position on a node, PDA `[STAKE, node, staker]`, before (or in the same
 /// transaction as) its first `stake` there. A fresh position has no claim on rewards already

@@ -1,8 +1,9 @@
 use anchor_lang::prelude::*;
+use io_common::layout::ACCOUNT_VERSION;
 use io_common::seeds;
 
 use crate::events::NodeRegistered;
-use crate::state::{Node, ACCOUNT_VERSION};
+use crate::state::Node;
 
 /// A node's description at registration.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]

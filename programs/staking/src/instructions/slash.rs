@@ -1,12 +1,13 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Token, TokenAccount, Transfer};
+use io_common::layout::ACCOUNT_VERSION;
 use io_common::{pda, seeds};
 
 use crate::errors::StakingError;
 use crate::events::NodeSlashed;
 use crate::state::{
     lazy_reporter_share_bps_at, LazyStakingConfig, Node, SlashRecord, StakingConfig,
-    ACCOUNT_VERSION, MAX_SLASH_REASON_LEN,
+    MAX_SLASH_REASON_LEN,
 };
 
 /// What a slash is for.
