@@ -1,4 +1,4 @@
-"""HTTP: receipts and node work in, proofs out (API port); /metrics, /health, /status (metrics port)."""
+"""HTTP: receipts and node work in, proofs out (API port); /metrics, /health, /ready, /status (metrics port)."""
 
 from __future__ import annotations
 
@@ -192,6 +192,19 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if healthy else 503)
 
 
+async def ready(request: web.Request) -> web.Response:
+    """Readiness: the RPC node is reachable and not behind, and no task has failed every tick for
+    longer than `http.ready_max_failing_secs`."""
+    ctx = request.app[CONTEXT_KEY]
+    now = time.time()
+    bound = ctx.config.http.ready_max_failing_secs
+    failing = {name: round(now - since, 1) for name, since in ctx.failing_since.items() if now - since > bound}
+    rpc_healthy = await ctx.gateway.healthy()
+    is_ready = rpc_healthy and not failing and not ctx.stopping.is_set()
+    body = {"ready": is_ready, "rpc_healthy": rpc_healthy, "failing_tasks": failing, "errors": dict(ctx.last_error)}
+    return web.json_response(body, status=200 if is_ready else 503)
+
+
 async def metrics(request: web.Request) -> web.Response:
     return web.Response(text=request.app[CONTEXT_KEY].metrics.render(), content_type="text/plain", charset="utf-8")
 
@@ -217,6 +230,7 @@ def metrics_app(ctx: KeeperContext) -> web.Application:
     app[CONTEXT_KEY] = ctx
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/health", health)
+    app.router.add_get("/ready", ready)
     app.router.add_get("/status", status)
     return app
 

@@ -28,7 +28,7 @@ from keeper.daemon.tasks import (
     RewardEpochs,
     Settler,
     StakeActivationCrank,
-    run_periodically,
+    supervise,
 )
 
 log = logging.getLogger("keeper")
@@ -94,7 +94,7 @@ async def run_keeper(config: KeeperConfig) -> None:
         ]
         for settings, worker in workers:
             if settings.enabled:
-                tasks.append(asyncio.create_task(run_periodically(ctx, worker.name, settings.interval_secs, worker.tick), name=worker.name))
+                tasks.append(asyncio.create_task(supervise(ctx, worker.name, settings.interval_secs, worker.tick), name=worker.name))
         ready = {
             "event": "ready",
             "keeper": str(ctx.keypair.pubkey()),

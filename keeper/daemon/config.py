@@ -119,8 +119,10 @@ class HttpSettings(_Section):
     # Receipts and node work in, proofs out. 0 = choose a free port. Not 8900: that is the
     # RPC port + 1, where clients look for the localnet's (any validator's) PubSub WebSocket.
     api_port: int = Field(default=9901, ge=0, le=65535)
-    # /metrics, /health and /status.
+    # /metrics, /health, /ready and /status.
     metrics_port: int = Field(default=9900, ge=0, le=65535)
+    # /ready fails once a task has failed every tick for longer than this.
+    ready_max_failing_secs: float = Field(default=300.0, gt=0)
 
     @field_validator("host")
     @classmethod

@@ -26,11 +26,19 @@ from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Commitment
 from solana.rpc.core import RPCException
 from solana.rpc.types import TxOpts
+from solders.errors import SerdeJSONError
 from solders.hash import Hash
 from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.message import Message
 from solders.pubkey import Pubkey
+from solders.rpc.errors import (
+    BlockNotAvailableMessage,
+    BlockStatusNotAvailableYetMessage,
+    InternalErrorMessage,
+    MinContextSlotNotReachedMessage,
+    NodeUnhealthyMessage,
+)
 from solders.rpc.responses import GetSignatureStatusesResp
 from solders.signature import Signature
 from solders.transaction import Transaction
@@ -45,6 +53,18 @@ T = TypeVar("T")
 MAX_STATUSES_PER_CALL = 256
 MAX_TRANSACTION_BYTES = 1232
 _TRANSIENT = (SolanaRpcException, httpx.HTTPError, asyncio.TimeoutError, ConnectionError, OSError)
+# JSON-RPC error objects that another try can clear: the node is behind (-32005), a block or its
+# status is not available yet (-32004, -32014), the context slot not reached (-32016), an internal
+# error (-32603). Any other error object (a preflight failure, bad params) is an answer.
+_RETRYABLE_RPC_ERRORS = (
+    NodeUnhealthyMessage,
+    BlockNotAvailableMessage,
+    BlockStatusNotAvailableYetMessage,
+    MinContextSlotNotReachedMessage,
+    InternalErrorMessage,
+)
+# Longest Retry-After a 429 may impose on one retry.
+MAX_RETRY_AFTER_SECS = 30.0
 _COMMITMENT_RANK = {"processed": 0, "confirmed": 1, "finalized": 2}
 
 
@@ -106,7 +126,8 @@ class RpcGateway:
     # --- plain calls ---------------------------------------------------------------------
 
     async def call(self, method: str, request: Callable[[AsyncClient], Awaitable[T]], *, retries: int | None = None) -> T:
-        """One RPC request, throttled, retried with exponential backoff and jitter on transport errors."""
+        """One RPC request, throttled, retried with exponential backoff and jitter on transport errors,
+        answers that are not JSON, retryable JSON-RPC error objects, and 429s (honouring Retry-After)."""
         attempts = (self.settings.max_retries if retries is None else retries) + 1
         delay = self.settings.backoff_initial_secs
         for attempt in range(attempts):
@@ -115,15 +136,25 @@ class RpcGateway:
                     async with self._throttler:
                         self.metrics.inc("rpc_requests_total", method=method)
                         return await asyncio.wait_for(request(self.client), self.settings.timeout_secs + 1)
-            except _TRANSIENT as error:
+            except Exception as error:
+                if not _retryable(error):
+                    raise
                 kind = _kind(error)
                 self.metrics.inc("rpc_errors_total", method=method, kind=kind)
                 if attempt + 1 >= attempts:
                     raise RpcUnavailable(f"{method}: {kind} after {attempts} attempts") from error
-                log.debug("rpc %s failed (%s), retrying in %.2fs", method, kind, delay)
-                await asyncio.sleep(delay * (0.5 + random.random()))
+                wait = max(delay * (0.5 + random.random()), _retry_after(error))
+                log.debug("rpc %s failed (%s), retrying in %.2fs", method, kind, wait)
+                await asyncio.sleep(wait)
                 delay = min(delay * 2, self.settings.backoff_max_secs)
         raise AssertionError("unreachable")
+
+    async def healthy(self) -> bool:
+        """Whether the RPC node answers getHealth with ok (reachable, and not behind the cluster)."""
+        try:
+            return await asyncio.wait_for(self.client.is_connected(), self.settings.timeout_secs + 1)
+        except Exception:  # noqa: BLE001 - any failure to answer is "not healthy"
+            return False
 
     async def blockhash(self, *, fresh: bool = False) -> _Blockhash:
         async with self._blockhash_lock:
@@ -317,7 +348,34 @@ def _compact_u16_len(value: int) -> int:
     return 1 if value < 0x80 else 2 if value < 0x4000 else 3
 
 
+def _retryable(error: BaseException) -> bool:
+    if isinstance(error, (*_TRANSIENT, SerdeJSONError)):
+        return True
+    return isinstance(error, RPCException) and bool(error.args) and isinstance(error.args[0], _RETRYABLE_RPC_ERRORS)
+
+
+def _retry_after(error: BaseException) -> float:
+    """The seconds a 429's Retry-After asks for (0 when absent or not a number of seconds)."""
+    cause = error.__cause__ or error
+    if not isinstance(cause, httpx.HTTPStatusError) or cause.response.status_code != 429:
+        return 0.0
+    try:
+        return min(max(float(cause.response.headers.get("Retry-After", "0")), 0.0), MAX_RETRY_AFTER_SECS)
+    except ValueError:
+        return 0.0
+
+
 def _kind(error: BaseException) -> str:
+    if isinstance(error, SerdeJSONError):
+        return "not_json"
+    if isinstance(error, RPCException) and error.args:
+        return {
+            NodeUnhealthyMessage: "node_behind",
+            BlockNotAvailableMessage: "block_not_available",
+            BlockStatusNotAvailableYetMessage: "block_status_not_available",
+            MinContextSlotNotReachedMessage: "min_context_slot_not_reached",
+            InternalErrorMessage: "internal_error",
+        }.get(type(error.args[0]), "rpc_error")
     cause = error.__cause__ or error
     if isinstance(cause, httpx.HTTPStatusError):
         return f"http_{cause.response.status_code}"

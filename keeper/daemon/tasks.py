@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ class KeeperContext:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     last_tick: dict[str, float] = field(default_factory=dict)
     last_error: dict[str, str] = field(default_factory=dict)
+    # Since when each failing task has failed every tick (absent: its last tick succeeded).
+    failing_since: dict[str, float] = field(default_factory=dict)
 
 
 def merkle_root(leaves: list[bytes]) -> bytes:
@@ -555,24 +558,69 @@ def _error_name(protocol: Protocol, error: TransactionError) -> str | None:
     return error.explain(protocol.errors).name
 
 
+# A failing task waits at most this long between ticks.
+MAX_TASK_BACKOFF_SECS = 60.0
+
+
+def task_error_kind(error: Exception) -> str:
+    """The kind a task error is counted under (`task_errors_total{kind}`)."""
+    if isinstance(error, RpcUnavailable):
+        return "rpc"
+    if isinstance(error, TransactionError):
+        return "transaction"
+    if isinstance(error, sqlite3.Error):
+        return "journal"
+    if isinstance(error, OSError):
+        return "transport"
+    if isinstance(error, ValueError | KeyError | TypeError | ValidationError):
+        return "data"
+    return type(error).__name__
+
+
 async def run_periodically(ctx: KeeperContext, name: str, interval: float, tick: Callable[[], Awaitable[None]]) -> None:
-    """Runs `tick` every `interval` seconds until the keeper stops; errors are logged, not fatal."""
+    """Runs `tick` every `interval` seconds until the keeper stops. No error ends the task: it is
+    counted by kind, logged and shown in /health and /ready, and the next tick waits longer
+    (doubling, at most MAX_TASK_BACKOFF_SECS) until a tick succeeds again."""
+    ctx.last_tick.setdefault(name, time.time())  # listed, and judged, from the start
+    failures = 0
     while not ctx.stopping.is_set():
         started = time.monotonic()
         try:
             await tick()
+            failures = 0
             ctx.last_error.pop(name, None)
-        except (RpcUnavailable, TransactionError, RuntimeError, OSError) as error:
-            ctx.metrics.inc("task_errors_total", task=name)
-            ctx.last_error[name] = str(error)
-            log.warning("%s tick failed: %s", name, error, extra={"task": name})
+            ctx.failing_since.pop(name, None)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a task survives every error; it is counted and shown instead
+            failures += 1
+            kind = task_error_kind(error)
+            ctx.metrics.inc("task_errors_total", task=name, kind=kind)
+            ctx.last_error[name] = f"{kind}: {error}"
+            ctx.failing_since.setdefault(name, time.time())
+            log.warning("%s tick failed (%s): %s", name, kind, error, extra={"task": name, "kind": kind, "failures": failures})
         ctx.last_tick[name] = time.time()
         ctx.metrics.set("task_last_tick_timestamp", ctx.last_tick[name], task=name)
         ctx.metrics.set("task_tick_seconds", time.monotonic() - started, task=name)
+        wait = interval if failures == 0 else min(max(interval, 0.1) * 2**failures, MAX_TASK_BACKOFF_SECS)
         try:
-            await asyncio.wait_for(ctx.stopping.wait(), timeout=interval)
+            await asyncio.wait_for(ctx.stopping.wait(), timeout=wait)
         except TimeoutError:
             pass
+
+
+async def supervise(ctx: KeeperContext, name: str, interval: float, tick: Callable[[], Awaitable[None]]) -> None:
+    """`run_periodically`, restarted should it ever end before the keeper stops."""
+    while not ctx.stopping.is_set():
+        try:
+            await run_periodically(ctx, name, interval, tick)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - restart the task whatever ended it
+            ctx.metrics.inc("task_restarts_total", task=name)
+            ctx.last_error[name] = f"restarted: {error!r}"
+            log.error("%s ended unexpectedly; restarting", name, extra={"task": name})
+            await asyncio.sleep(1.0)
 
 
 def _reward_root(epoch: int, leaves: list[tuple[bytes, int]]) -> bytes:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,14 +38,25 @@ class KeeperProcess:
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())
 
-    def metric(self, name: str) -> float:
+    def metric(self, name: str, **labels: str) -> float:
+        """The sum of a metric's series (those carrying every given label, if any)."""
         with urllib.request.urlopen(self.metrics_url + "/metrics", timeout=10) as response:
             text = response.read().decode()
         total = 0.0
+        wanted = [f'{key}="{value}"' for key, value in labels.items()]
         for line in text.splitlines():
             if line.startswith(f"io_keeper_{name}{{") or line.startswith(f"io_keeper_{name} "):
-                total += float(line.rsplit(" ", 1)[1])
+                if all(label in line for label in wanted):
+                    total += float(line.rsplit(" ", 1)[1])
         return total
+
+    def probe(self, path: str) -> tuple[int, Any]:
+        """(HTTP status, JSON body) of a metrics-port endpoint that answers 503 with a body."""
+        try:
+            with urllib.request.urlopen(self.metrics_url + path, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
 
     def status(self) -> dict[str, Any]:
         return self.get("/status", metrics=True)

@@ -3,7 +3,9 @@
 Faults (seeded, per request): HTTP 429 without forwarding; a timeout (forwarded, answer
 withheld longer than the client waits, so the client cannot know whether it landed);
 sendTransaction dropped (a success answer with the signature, never forwarded); and
-sendTransaction refused with "Blockhash not found" (an expired blockhash). Stops by itself
+sendTransaction refused with "Blockhash not found" (an expired blockhash); reads answered with a
+JSON-RPC error object (-32005, node behind) or with a 200 that is not JSON (a gateway's error
+page); a 429 carries Retry-After: 1. Stops by itself
 after --max-runtime seconds. Run: python -m tests.keeper.fault_proxy --upstream URL --port N
 """
 
@@ -50,8 +52,18 @@ def build(upstream: str, seed: int, rates: dict[str, float], hold_secs: float) -
         roll = rng.random()
         if roll < rates["rate_limit"]:
             counts["429"] += 1
-            return web.Response(status=429, text="Too Many Requests")
+            return web.Response(status=429, text="Too Many Requests", headers={"Retry-After": "1"})
         roll -= rates["rate_limit"]
+        if method not in {"sendTransaction", "batch"}:
+            if roll < rates["node_behind"]:
+                counts["node_behind"] += 1
+                error = {"code": -32005, "message": "Node is behind by 50 slots", "data": {"numSlotsBehind": 50}}
+                return web.json_response({"jsonrpc": "2.0", "id": payload["id"], "error": error})
+            roll -= rates["node_behind"]
+            if roll < rates["not_json"]:
+                counts["not_json"] += 1
+                return web.Response(status=200, text="<html><body>502 Bad Gateway</body></html>", content_type="text/html")
+            roll -= rates["not_json"]
         if method == "sendTransaction":
             if roll < rates["drop"]:
                 counts["dropped"] += 1
@@ -103,7 +115,14 @@ def build(upstream: str, seed: int, rates: dict[str, float], hold_secs: float) -
 
 
 async def serve(args: argparse.Namespace) -> None:
-    rates = {"rate_limit": args.rate_limit, "drop": args.drop, "expired": args.expired, "timeout": args.timeout}
+    rates = {
+        "rate_limit": args.rate_limit,
+        "drop": args.drop,
+        "expired": args.expired,
+        "timeout": args.timeout,
+        "node_behind": args.node_behind,
+        "not_json": args.not_json,
+    }
     runner = web.AppRunner(build(args.upstream, args.seed, rates, args.hold_secs), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", args.port).start()
@@ -123,6 +142,8 @@ def main() -> None:
     parser.add_argument("--drop", type=float, default=0.2)
     parser.add_argument("--expired", type=float, default=0.1)
     parser.add_argument("--timeout", type=float, default=0.03)
+    parser.add_argument("--node-behind", type=float, default=0.0)
+    parser.add_argument("--not-json", type=float, default=0.0)
     parser.add_argument("--hold-secs", type=float, default=2.0)
     parser.add_argument("--max-runtime", type=float, default=600)
     args = parser.parse_args()

@@ -116,10 +116,10 @@ async def burned(client: AsyncClient) -> int:
     return ledger.total_burned
 
 
-def start_proxy(upstream: str) -> tuple[subprocess.Popen[str], str]:
-    port = free_port()
+def start_proxy(upstream: str, *faults: str, port: int | None = None) -> tuple[subprocess.Popen[str], str]:
+    port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.keeper.fault_proxy", "--upstream", upstream, "--port", str(port), "--max-runtime", "300", "--hold-secs", "1.5"],
+        [sys.executable, "-m", "tests.keeper.fault_proxy", "--upstream", upstream, "--port", str(port), "--max-runtime", "300", "--hold-secs", "1.5", *faults],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -164,6 +164,58 @@ async def test_rpc_faults_still_complete_all_work_exactly_once(localnet: Localne
             assert total_leaves - total_leaves_before == len(set(ids))
             assert emitted_total == sum_hours(0, next_hour)
             assert supply == IO_GENESIS_SUPPLY + emitted_total - await burned(client)
+    finally:
+        proxy.terminate()
+        proxy.wait(timeout=10)
+
+
+async def test_error_objects_garbage_and_an_rpc_outage_never_end_a_task(localnet: Localnet, tmp_path: Path, keepers) -> None:  # noqa: ANN001
+    """Reads answered with JSON-RPC error objects (-32005) or with a 200 that is not JSON, 429s
+    with Retry-After: retried, counted by kind, and the work completes. Then the RPC goes away:
+    every task keeps ticking (failures counted as kind "rpc", backing off), /health stays live,
+    /ready fails and says why; when the RPC is back everything completes, exactly once."""
+    manifest = Manifest.read(localnet.state_dir)
+    faults = ("--node-behind", "0.1", "--not-json", "0.06", "--rate-limit", "0.05", "--drop", "0", "--expired", "0", "--timeout", "0")
+    proxy, proxy_url = start_proxy(localnet.url, *faults)
+    port = int(proxy_url.rsplit(":", 1)[1])
+    try:
+        async with AsyncClient(localnet.url, commitment="confirmed") as client:
+            node, jobs = await completed_usdc_jobs(client, manifest, 8)
+            config = keeper_config(
+                tmp_path,
+                proxy_url,
+                localnet.state_dir,
+                rpc={"url": proxy_url, "timeout_secs": 1, "max_retries": 4, "backoff_max_secs": 0.5},
+                http={"ready_max_failing_secs": 1},
+            )
+            keeper = start_keeper(config)
+            keepers.append(keeper)
+            wait_for(lambda: keeper.metric("jobs_settled_total") >= len(jobs), 120, "jobs settled through error objects and garbage")
+            for kind in ("node_behind", "not_json", "http_429"):
+                wait_for(lambda kind=kind: keeper.metric("rpc_errors_total", kind=kind) > 0, 60, f"a {kind} answer met and retried")
+            wait_for(lambda: keeper.probe("/ready")[0] == 200, 30, "ready through the faulty RPC")
+
+            # The RPC goes away: nothing answers on its port.
+            proxy.terminate()
+            proxy.wait(timeout=10)
+            wait_for(lambda: keeper.probe("/ready")[0] == 503 and keeper.probe("/ready")[1]["failing_tasks"], 60, "/ready reports the outage")
+            status, body = keeper.probe("/ready")
+            assert status == 503 and body["rpc_healthy"] is False and body["failing_tasks"], body
+            assert all(error.startswith("rpc: ") for error in body["errors"].values()), body
+            status, body = keeper.probe("/health")
+            assert status == 200 and body["errors"], body  # alive, and saying what fails
+            assert keeper.metric("task_errors_total", kind="rpc") > 0
+            failed_ticks = keeper.metric("task_errors_total", task="emission")
+            wait_for(lambda: keeper.metric("task_errors_total", task="emission") > failed_ticks, 60, "the emission task still ticking")
+            more_node, more_jobs = await completed_usdc_jobs(client, manifest, 4)
+
+            proxy, _ = start_proxy(localnet.url, "--rate-limit", "0", "--drop", "0", "--expired", "0", "--timeout", "0", port=port)
+            wait_for(lambda: keeper.metric("jobs_settled_total") >= len(jobs) + len(more_jobs), 120, "the jobs of the outage settled")
+            wait_for(lambda: keeper.probe("/ready")[0] == 200, 60, "ready again")
+            assert keeper.metric("task_restarts_total") == 0  # survived in place, never restarted
+            assert stop_keeper(keeper) == 0
+            await assert_settled_exactly_once(client, manifest, node, jobs)
+            await assert_settled_exactly_once(client, manifest, more_node, more_jobs)
     finally:
         proxy.terminate()
         proxy.wait(timeout=10)
