@@ -166,7 +166,7 @@ def status_document(ctx: KeeperContext) -> dict[str, Any]:
     metrics = ctx.metrics
     return {
         "keeper": str(ctx.keypair.pubkey()),
-        "rpc_url": ctx.config.rpc.url,
+        "rpc_url": ctx.config.rpc.redacted_url,
         "time": time.time(),
         "tasks": {name: {"last_tick": tick, "error": ctx.last_error.get(name)} for name, tick in sorted(ctx.last_tick.items())},
         "emission": {

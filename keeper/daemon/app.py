@@ -98,7 +98,7 @@ async def run_keeper(config: KeeperConfig) -> None:
         ready = {
             "event": "ready",
             "keeper": str(ctx.keypair.pubkey()),
-            "rpc_url": config.rpc.url,
+            "rpc_url": config.rpc.redacted_url,
             "api_url": f"http://{config.http.host}:{api_port}",
             "metrics_url": f"http://{config.http.host}:{metrics_port}",
             "tasks": [task.get_name() for task in tasks],

@@ -10,6 +10,7 @@ import json
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -54,9 +55,24 @@ class RpcSettings(_Section):
     @field_validator("commitment")
     @classmethod
     def _commitment(cls, value: str) -> str:
-        if value not in {"processed", "confirmed", "finalized"}:
-            raise ValueError("rpc.commitment must be processed, confirmed or finalized")
+        # The journal marks work done at this commitment: a processed transaction can still be
+        # rolled back (a posted root that is not there), so only confirmed or finalized will do.
+        if value not in {"confirmed", "finalized"}:
+            raise ValueError("rpc.commitment must be confirmed or finalized (processed can roll back what the journal marks done)")
         return value
+
+    @property
+    def redacted_url(self) -> str:
+        """The URL without path, query or credentials (where providers put API keys): for logs and /status."""
+        return redact_url(self.url)
+
+
+def redact_url(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    hidden = "/…" if (parts.path not in {"", "/"} or parts.query or parts.username or parts.password) else ""
+    return f"{parts.scheme}://{host}{port}{hidden}"
 
 
 class EmissionSettings(_Section):
@@ -163,6 +179,9 @@ class KeeperConfig(BaseSettings):
     def _paths_absolute(self) -> KeeperConfig:
         if not self.keypair_path.is_file():
             raise ValueError(f"keypair_path {self.keypair_path} does not exist")
+        mode = self.keypair_path.stat().st_mode & 0o777
+        if mode & 0o077:
+            raise ValueError(f"keypair_path {self.keypair_path} is readable by others (mode {mode:o}): chmod 600 {self.keypair_path}")
         return self
 
     @classmethod

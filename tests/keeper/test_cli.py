@@ -8,7 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from solders.keypair import Keypair
 
+from keeper.client.keys import write_keypair
+from keeper.daemon.config import load_config, redact_url
 from tests.keeper.conftest import keeper_config, localnet_fixture, start_keeper, stop_keeper
 from tests.localnet.conftest import IO_KEEPER, Localnet
 
@@ -29,6 +32,7 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         ('[rpc]\nurl = "http://127.0.0.1:1"\n[emission]\nmax_hours_per_tx = 500\n', ".toml", "emission.max_hours_per_tx"),
         ('[rpc]\nurl = "http://127.0.0.1:1"\n[http]\nhost = "0.0.0.0"\n', ".toml", "loopback"),
         ('[rpc]\nurl = "http://127.0.0.1:1"\nbogus = 1\n', ".toml", "bogus"),
+        ('[rpc]\nurl = "http://127.0.0.1:1"\ncommitment = "processed"\n', ".toml", "rpc.commitment must be confirmed or finalized"),
     ],
 )
 def test_bad_config_exits_2_with_the_reason(tmp_path: Path, content: str, suffix: str, message: str) -> None:
@@ -37,6 +41,31 @@ def test_bad_config_exits_2_with_the_reason(tmp_path: Path, content: str, suffix
     result = cli("run", "--config", str(path))
     assert result.returncode == 2
     assert message in result.stderr, result.stderr
+
+
+def test_a_keypair_file_readable_by_others_is_refused(tmp_path: Path) -> None:
+    keypair = tmp_path / "keeper.json"
+    write_keypair(keypair, Keypair())
+    keypair.chmod(0o644)
+    path = tmp_path / "keeper.toml"
+    path.write_text(f'keypair_path = "{keypair}"\njournal_path = "j.db"\n[rpc]\nurl = "http://127.0.0.1:1"\n')
+    result = cli("run", "--config", str(path))
+    assert result.returncode == 2 and "readable by others (mode 644): chmod 600" in result.stderr, result.stderr
+    assert not (tmp_path / "j.db").exists()  # refused before anything started
+    keypair.chmod(0o600)
+    assert load_config(path).keypair_path == keypair
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://mainnet.helius-rpc.com/?api-key=SECRET", "https://mainnet.helius-rpc.com/…"),
+        ("https://user:SECRET@rpc.example.com:8899/v1/SECRET", "https://rpc.example.com:8899/…"),
+        ("http://127.0.0.1:8899", "http://127.0.0.1:8899"),
+    ],
+)
+def test_the_rpc_url_is_shown_without_its_secrets(url: str, shown: str) -> None:
+    assert redact_url(url) == shown and "SECRET" not in redact_url(url)
 
 
 def test_missing_config_file(tmp_path: Path) -> None:
