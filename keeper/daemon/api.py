@@ -193,15 +193,22 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def ready(request: web.Request) -> web.Response:
-    """Readiness: the RPC node is reachable and not behind, and no task has failed every tick for
-    longer than `http.ready_max_failing_secs`."""
+    """Readiness: the RPC node is reachable and not behind, the fee payer is above its stop
+    threshold, and no task has failed every tick for longer than `http.ready_max_failing_secs`."""
     ctx = request.app[CONTEXT_KEY]
     now = time.time()
     bound = ctx.config.http.ready_max_failing_secs
     failing = {name: round(now - since, 1) for name, since in ctx.failing_since.items() if now - since > bound}
     rpc_healthy = await ctx.gateway.healthy()
-    is_ready = rpc_healthy and not failing and not ctx.stopping.is_set()
-    body = {"ready": is_ready, "rpc_healthy": rpc_healthy, "failing_tasks": failing, "errors": dict(ctx.last_error)}
+    is_ready = rpc_healthy and not failing and not ctx.fee_payer_short and not ctx.stopping.is_set()
+    body = {
+        "ready": is_ready,
+        "rpc_healthy": rpc_healthy,
+        "failing_tasks": failing,
+        "fee_payer_lamports": ctx.fee_payer_lamports,
+        "fee_payer_short": ctx.fee_payer_short,
+        "errors": dict(ctx.last_error),
+    }
     return web.json_response(body, status=200 if is_ready else 503)
 
 

@@ -23,6 +23,7 @@ from keeper.daemon.tasks import (
     BurnCrank,
     EmissionCrank,
     EpochExpiryCrank,
+    FeePayerWatch,
     KeeperContext,
     ProvenanceRecorder,
     RewardEpochs,
@@ -92,6 +93,12 @@ async def run_keeper(config: KeeperConfig) -> None:
             (config.expiry, EpochExpiryCrank(ctx)),
             (config.activation, StakeActivationCrank(ctx)),
         ]
+        watch = FeePayerWatch(ctx)
+        try:
+            await watch.tick()  # before anything spends
+        except Exception as error:  # noqa: BLE001 - the watch task retries; the keeper starts anyway
+            log.warning("fee payer balance unknown at start: %s", error)
+        tasks.append(asyncio.create_task(supervise(ctx, watch.name, config.fee_payer.interval_secs, watch.tick, spends=False), name=watch.name))
         for settings, worker in workers:
             if settings.enabled:
                 tasks.append(asyncio.create_task(supervise(ctx, worker.name, settings.interval_secs, worker.tick), name=worker.name))

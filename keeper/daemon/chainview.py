@@ -49,6 +49,9 @@ class ChainView:
             found.extend(None if account is None else bytes(account.data) for account in response.value)
         return found
 
+    async def lamports(self, address: Pubkey) -> int:
+        return int((await self.gateway.call("getBalance", lambda c: c.get_balance(address))).value)
+
     async def exists(self, address: Pubkey) -> bool:
         return await self.account_data(address) is not None
 

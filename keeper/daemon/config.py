@@ -130,6 +130,21 @@ class ActivationSettings(_Section):
     positions_per_tx: int = Field(default=8, ge=1, le=32)
 
 
+class FeePayerSettings(_Section):
+    """The keeper key's SOL: below `warn_lamports` a warning each check; below `stop_lamports` the
+    tasks that send transactions pause and /ready fails until the key is funded again."""
+
+    interval_secs: float = Field(default=30.0, gt=0)
+    warn_lamports: int = Field(default=500_000_000, ge=0)
+    stop_lamports: int = Field(default=50_000_000, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FeePayerSettings:
+        if self.stop_lamports > self.warn_lamports:
+            raise ValueError("fee_payer.stop_lamports must not exceed fee_payer.warn_lamports")
+        return self
+
+
 class HttpSettings(_Section):
     host: str = "127.0.0.1"
     # Receipts and node work in, proofs out. 0 = choose a free port. Not 8900: that is the
@@ -165,6 +180,7 @@ class KeeperConfig(BaseSettings):
     expiry: ExpirySettings = ExpirySettings()
     activation: ActivationSettings = ActivationSettings()
     http: HttpSettings = HttpSettings()
+    fee_payer: FeePayerSettings = FeePayerSettings()
     # Wall seconds the daemon runs before stopping by itself (tests, demos); None = until SIGTERM.
     max_runtime_secs: float | None = Field(default=None, gt=0)
 

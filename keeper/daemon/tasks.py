@@ -48,6 +48,10 @@ class KeeperContext:
     last_error: dict[str, str] = field(default_factory=dict)
     # Since when each failing task has failed every tick (absent: its last tick succeeded).
     failing_since: dict[str, float] = field(default_factory=dict)
+    # The fee payer's SOL as last seen, and whether it is below the stop threshold (tasks that
+    # send transactions pause while it is).
+    fee_payer_lamports: int | None = None
+    fee_payer_short: bool = False
 
 
 def merkle_root(leaves: list[bytes]) -> bytes:
@@ -558,6 +562,47 @@ def _error_name(protocol: Protocol, error: TransactionError) -> str | None:
     return error.explain(protocol.errors).name
 
 
+# --- the fee payer ---------------------------------------------------------------------------
+
+
+LAMPORTS_PER_SOL = 1_000_000_000
+
+
+@dataclass
+class FeePayerWatch:
+    """The keeper key's SOL (`fee_payer_lamports`): a warning below `fee_payer.warn_lamports`;
+    below `fee_payer.stop_lamports` the tasks that send transactions pause (and /ready fails)
+    until the key is funded again, instead of failing every preflight."""
+
+    ctx: KeeperContext
+    name: str = "fee_payer"
+
+    async def tick(self) -> None:
+        ctx = self.ctx
+        settings = ctx.config.fee_payer
+        payer = ctx.keypair.pubkey()
+        lamports = await ctx.chain.lamports(payer)
+        ctx.fee_payer_lamports = lamports
+        ctx.metrics.set("fee_payer_lamports", lamports)
+        short = lamports < settings.stop_lamports
+        if lamports < settings.warn_lamports:
+            deposit = (settings.warn_lamports - lamports) / LAMPORTS_PER_SOL
+            level = logging.ERROR if short else logging.WARNING
+            state = "transactions paused" if short else "running"
+            log.log(
+                level,
+                "fee payer %s holds %.9f SOL (%s): deposit at least %.9f SOL",
+                payer,
+                lamports / LAMPORTS_PER_SOL,
+                state,
+                deposit,
+                extra={"task": self.name, "lamports": lamports, "deposit_lamports": settings.warn_lamports - lamports},
+            )
+        if ctx.fee_payer_short and not short:
+            log.info("fee payer funded again: transactions resume", extra={"task": self.name, "lamports": lamports})
+        ctx.fee_payer_short = short
+
+
 # A failing task waits at most this long between ticks.
 MAX_TASK_BACKOFF_SECS = 60.0
 
@@ -577,16 +622,20 @@ def task_error_kind(error: Exception) -> str:
     return type(error).__name__
 
 
-async def run_periodically(ctx: KeeperContext, name: str, interval: float, tick: Callable[[], Awaitable[None]]) -> None:
+async def run_periodically(ctx: KeeperContext, name: str, interval: float, tick: Callable[[], Awaitable[None]], *, spends: bool = True) -> None:
     """Runs `tick` every `interval` seconds until the keeper stops. No error ends the task: it is
     counted by kind, logged and shown in /health and /ready, and the next tick waits longer
-    (doubling, at most MAX_TASK_BACKOFF_SECS) until a tick succeeds again."""
+    (doubling, at most MAX_TASK_BACKOFF_SECS) until a tick succeeds again. A task that `spends`
+    (sends transactions) skips its ticks while the fee payer is below its stop threshold."""
     ctx.last_tick.setdefault(name, time.time())  # listed, and judged, from the start
     failures = 0
     while not ctx.stopping.is_set():
         started = time.monotonic()
         try:
-            await tick()
+            if spends and ctx.fee_payer_short:
+                ctx.metrics.inc("task_ticks_paused_total", task=name)
+            else:
+                await tick()
             failures = 0
             ctx.last_error.pop(name, None)
             ctx.failing_since.pop(name, None)
@@ -609,11 +658,11 @@ async def run_periodically(ctx: KeeperContext, name: str, interval: float, tick:
             pass
 
 
-async def supervise(ctx: KeeperContext, name: str, interval: float, tick: Callable[[], Awaitable[None]]) -> None:
+async def supervise(ctx: KeeperContext, name: str, interval: float, tick: Callable[[], Awaitable[None]], *, spends: bool = True) -> None:
     """`run_periodically`, restarted should it ever end before the keeper stops."""
     while not ctx.stopping.is_set():
         try:
-            await run_periodically(ctx, name, interval, tick)
+            await run_periodically(ctx, name, interval, tick, spends=spends)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # noqa: BLE001 - restart the task whatever ended it

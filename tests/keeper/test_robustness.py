@@ -16,6 +16,7 @@ from solana.rpc.async_api import AsyncClient
 
 from keeper.client.addresses import ProvenanceAddresses, RewardsAddresses
 from keeper.client.constants import IO_GENESIS_SUPPLY
+from keeper.client.keys import load_keypair
 from keeper.client.protocol import Protocol
 from keeper.client.schedule import sum_hours
 from tests.keeper.conftest import KeeperProcess, keeper_config, localnet_fixture, start_keeper, stop_keeper, wait_for
@@ -219,3 +220,38 @@ async def test_error_objects_garbage_and_an_rpc_outage_never_end_a_task(localnet
     finally:
         proxy.terminate()
         proxy.wait(timeout=10)
+
+
+async def test_a_fee_payer_below_its_stop_threshold_pauses_spending_until_funded(localnet: Localnet, tmp_path: Path, keepers) -> None:  # noqa: ANN001
+    """Below `fee_payer.stop_lamports` the keeper sends nothing (no preflight failing job after
+    job), /ready fails and the log says how much to deposit; once the key is funded it resumes
+    and settles everything, once."""
+    manifest = Manifest.read(localnet.state_dir)
+    keeper_key = load_keypair(localnet.state_dir / "keys" / "keeper.json").pubkey()
+    async with AsyncClient(localnet.url, commitment="confirmed") as client:
+        node, jobs = await completed_usdc_jobs(client, manifest, 3)
+        balance = (await client.get_balance(keeper_key)).value
+        stop = balance + 2 * 10**9
+        config = keeper_config(
+            tmp_path,
+            localnet.url,
+            localnet.state_dir,
+            fee_payer={"interval_secs": 0.3, "stop_lamports": stop, "warn_lamports": stop + 10**9},
+        )
+        keeper = start_keeper(config)
+        keepers.append(keeper)
+        wait_for(lambda: keeper.metric("task_ticks_paused_total", task="settlement") >= 3, 60, "settlement paused")
+        status, body = keeper.probe("/ready")
+        assert status == 503 and body["fee_payer_short"] is True and body["fee_payer_lamports"] == balance, body
+        assert keeper.metric("fee_payer_lamports") == balance
+        assert keeper.metric("jobs_settled_total") == 0 and keeper.metric("transactions_total") == 0
+        assert (await client.get_balance(keeper_key)).value == balance  # nothing spent
+        assert "deposit at least 3.000000000 SOL" in keeper.logs()
+
+        signature = (await client.request_airdrop(keeper_key, 5 * 10**9)).value
+        await client.confirm_transaction(signature, commitment="confirmed")
+        wait_for(lambda: keeper.metric("jobs_settled_total") >= len(jobs), 60, "settled once funded")
+        wait_for(lambda: keeper.probe("/ready")[0] == 200, 30, "ready once funded")
+        assert "transactions resume" in keeper.logs()
+        assert stop_keeper(keeper) == 0
+        await assert_settled_exactly_once(client, manifest, node, jobs)
