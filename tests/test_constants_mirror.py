@@ -18,10 +18,10 @@ PROGRAMS = Path(__file__).resolve().parents[1] / "programs"
 IO_COMMON = PROGRAMS / "io-common" / "src"
 # Constants of the programs themselves (not io-common) that keeper.client.constants mirrors.
 PROGRAM_CONSTANTS = {
-    "MAX_EMIT_HOURS": PROGRAMS / "rewards" / "src" / "state.rs",
-    "EPOCH_CLAIM_WINDOW_SECS": PROGRAMS / "rewards" / "src" / "state.rs",
-    "DISPUTE_RESOLUTION_SECS": PROGRAMS / "escrow" / "src" / "state.rs",
-    "MAX_GPU_MODEL_LEN": PROGRAMS / "staking" / "src" / "state.rs",
+    "MAX_EMIT_HOURS": PROGRAMS / "rewards" / "src" / "state" / "emission.rs",
+    "EPOCH_CLAIM_WINDOW_SECS": PROGRAMS / "rewards" / "src" / "state" / "epoch.rs",
+    "DISPUTE_RESOLUTION_SECS": PROGRAMS / "escrow" / "src" / "state" / "job.rs",
+    "MAX_GPU_MODEL_LEN": PROGRAMS / "staking" / "src" / "state" / "node.rs",
 }
 
 # Rust module -> the Python namespace that mirrors it.
@@ -80,7 +80,7 @@ def test_program_constants_are_mirrored_with_the_same_value(name: str) -> None:
 
 
 def test_job_status_ordinals_follow_the_rust_enum() -> None:
-    variants = parse_rust_enum(PROGRAMS / "escrow" / "src" / "state.rs", "JobStatus")
+    variants = parse_rust_enum(PROGRAMS / "escrow" / "src" / "state" / "job.rs", "JobStatus")
     assert variants == ["Open", "Started", "Completed", "Disputed"]  # the parser found the enum, in order
     assert JOB_STATUS == {name: ordinal for ordinal, name in enumerate(variants)}
 
