@@ -17,7 +17,7 @@ pub struct VerifySlash<'info> {
 }
 
 impl VerifySlash<'_> {
-    pub fn handler(&self, _evidence_hash: [u8; 32]) -> Result<()> {
+    pub fn handler(&mut self, _evidence_hash: [u8; 32]) -> Result<()> {
         Ok(())
     }
 }
