@@ -171,7 +171,7 @@ def clone_account(harness: Harness, source: Pubkey, owner: Pubkey | None = None)
 
 @dataclass(frozen=True)
 class RenterLedger:
-    """programs/escrow/src/state.rs `RenterLedger`: discriminator, version, bump, renter,
+    """programs/escrow/src/state/renter_ledger.rs `RenterLedger`: discriminator, version, bump, renter,
     window_start, used_ids [u64; 4] (bit i: id window_start + i used), jobs_opened."""
 
     version: int

@@ -62,10 +62,10 @@ WEEK = 7 * 24 * 3_600  # the longest dispute window (the shortest: a minute)
 UPDATE_FIELDS = ("admin", "oracle_authority", "treasury", "start_timeout_secs", "complete_grace_secs", "dispute_window_secs", "paused")
 USDC_PRICE = 2_000_000  # 2 USDC (6 decimals) an hour
 IO_PRICE = 3 * 10**9  # 3 IO an hour
-# Discriminator + EscrowConfig (state.rs): version, bump, 8 keys (admin, oracle, treasury, 2 mints, burn vault,
+# Discriminator + EscrowConfig (state/config.rs): version, bump, 8 keys (admin, oracle, treasury, 2 mints, burn vault,
 # 2 escrow vaults), 3 fee rates, 2 timeouts + dispute window, paused, 2 pending authorities, reserved.
 CONFIG_SIZE = 8 + 1 + 1 + 8 * 32 + 3 * 2 + 3 * 8 + 1 + 2 * 32 + 64
-# Discriminator + Job (state.rs): version, bump, id, 4 keys, kind, price, hours, 3 fees, status, 5 times, vault,
+# Discriminator + Job (state/job.rs): version, bump, id, 4 keys, kind, price, hours, 3 fees, status, 5 times, vault,
 # completed_by, dispute deadline, disputed_at, reserved.
 # RenterLedger: discriminator, version, bump, renter, window_start, used_ids, jobs_opened.
 RENTER_LEDGER_SIZE = 8 + 1 + 1 + 32 + 8 + 4 * 8 + 8

@@ -91,7 +91,7 @@ CLAIM_CU_BUDGET = 40_000
 PDA_TRY_CU = 1_500
 
 
-# Account sizes from the layouts in programs/rewards/src/state.rs (8-byte discriminator + fields),
+# Account sizes from the layouts in programs/rewards/src/state/ (8-byte discriminator + fields),
 # for the rent-exempt amounts the pre-funding tests send.
 RECEIPT_SIZE = 8 + 1 + 8 + 32 + 8 + 8 + 8 + 8 + 1 + 64
 # Epoch is zero-copy: seven 8-byte fields, the root, two u32 counters, version, bump, padding.
