@@ -55,14 +55,15 @@ MAX_TRANSACTION_BYTES = 1232
 _TRANSIENT = (SolanaRpcException, httpx.HTTPError, asyncio.TimeoutError, ConnectionError, OSError)
 # JSON-RPC error objects that another try can clear: the node is behind (-32005), a block or its
 # status is not available yet (-32004, -32014), the context slot not reached (-32016), an internal
-# error (-32603). Any other error object (a preflight failure, bad params) is an answer.
-_RETRYABLE_RPC_ERRORS = (
-    NodeUnhealthyMessage,
-    BlockNotAvailableMessage,
-    BlockStatusNotAvailableYetMessage,
-    MinContextSlotNotReachedMessage,
-    InternalErrorMessage,
-)
+# error (-32603), each with the kind it is counted under. Any other error object (a preflight
+# failure, bad params) is an answer.
+_RETRYABLE_RPC_ERRORS: dict[type, str] = {
+    NodeUnhealthyMessage: "node_behind",
+    BlockNotAvailableMessage: "block_not_available",
+    BlockStatusNotAvailableYetMessage: "block_status_not_available",
+    MinContextSlotNotReachedMessage: "min_context_slot_not_reached",
+    InternalErrorMessage: "internal_error",
+}
 # Longest Retry-After a 429 may impose on one retry.
 MAX_RETRY_AFTER_SECS = 30.0
 _COMMITMENT_RANK = {"processed": 0, "confirmed": 1, "finalized": 2}
@@ -351,7 +352,7 @@ def _compact_u16_len(value: int) -> int:
 def _retryable(error: BaseException) -> bool:
     if isinstance(error, (*_TRANSIENT, SerdeJSONError)):
         return True
-    return isinstance(error, RPCException) and bool(error.args) and isinstance(error.args[0], _RETRYABLE_RPC_ERRORS)
+    return isinstance(error, RPCException) and bool(error.args) and type(error.args[0]) in _RETRYABLE_RPC_ERRORS
 
 
 def _retry_after(error: BaseException) -> float:
@@ -369,13 +370,7 @@ def _kind(error: BaseException) -> str:
     if isinstance(error, SerdeJSONError):
         return "not_json"
     if isinstance(error, RPCException) and error.args:
-        return {
-            NodeUnhealthyMessage: "node_behind",
-            BlockNotAvailableMessage: "block_not_available",
-            BlockStatusNotAvailableYetMessage: "block_status_not_available",
-            MinContextSlotNotReachedMessage: "min_context_slot_not_reached",
-            InternalErrorMessage: "internal_error",
-        }.get(type(error.args[0]), "rpc_error")
+        return _RETRYABLE_RPC_ERRORS.get(type(error.args[0]), "rpc_error")
     cause = error.__cause__ or error
     if isinstance(cause, httpx.HTTPStatusError):
         return f"http_{cause.response.status_code}"
