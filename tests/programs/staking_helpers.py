@@ -21,6 +21,7 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 
+from keeper.client import rewards as rewards_ix
 from keeper.client.addresses import RewardsAddresses, StakingAddresses, associated_token_address
 from keeper.client.constants import BPS_DENOMINATOR, IO_UNIT
 from keeper.client.fees import share_floor
@@ -361,66 +362,23 @@ class Staking:
     # --- the rewards path into deposit_staker_rewards ---------------------------------------
     def emit_first_hours(self, hours: int = 1) -> None:
         """Moves the clock past `hours` emission hours and emits them into the reward vault."""
-        rewards = self.h.programs.rewards
         self.h.warp(hours * 3_600 + 1)
-        self.h.ok(
-            rewards.instruction(
-                "emit",
-                {"max_hours": hours},
-                {
-                    "config": RewardsAddresses.config,
-                    "emission": RewardsAddresses.emission,
-                    "io_mint": RewardsAddresses.io_mint,
-                    "mint_authority": RewardsAddresses.mint_authority,
-                    "reward_vault": RewardsAddresses.reward_vault,
-                },
-            ),
-            self.h.roles.keeper,
-        )
+        self.h.ok(rewards_ix.emit(self.h.programs.rewards, hours), self.h.roles.keeper)
 
     def post_root(self, epoch: int, leaves: dict[Pubkey, int]) -> MerkleTree:
-        rewards = self.h.programs.rewards
         ordered = list(leaves.items())
         tree = MerkleTree.build([reward_leaf(epoch, bytes(node), amount) for node, amount in ordered])
-        self.h.ok(
-            rewards.instruction(
-                "post_epoch_root",
-                {"epoch": epoch, "root": list(tree.root), "total": sum(leaves.values()), "leaf_count": len(ordered)},
-                {
-                    "config": RewardsAddresses.config,
-                    "emission": RewardsAddresses.emission,
-                    "epoch_root": RewardsAddresses.epoch_root(epoch),
-                    "keeper_authority": self.h.roles.keeper.pubkey(),
-                },
-            ),
-            self.h.roles.keeper,
-        )
+        keeper = self.h.roles.keeper
+        post = rewards_ix.post_epoch_root(self.h.programs.rewards, epoch, tree.root, sum(leaves.values()), len(ordered), keeper.pubkey())
+        self.h.ok(post, keeper)
         return tree
 
     def rewards_claim(self, epoch: int, node: RegisteredNode, amount: int, tree: MerkleTree, index: int) -> TransactionRecord:
         """The rewards program's claim: pays the operator and CPIs deposit_staker_rewards."""
-        rewards = self.h.programs.rewards
         operator_io = self.h.token_account(node.operator.pubkey(), self.h.io_mint)
         payer = self.h.wallet()
-        record = self.h.ok(
-            rewards.instruction(
-                "claim",
-                {"epoch": epoch, "amount": amount, "proof": [list(p) for p in tree.proof(index)]},
-                {
-                    "config": RewardsAddresses.config,
-                    "epoch_root": RewardsAddresses.epoch_root(epoch),
-                    "emission": RewardsAddresses.emission,
-                    "node": node.address,
-                    "claim_receipt": RewardsAddresses.claim_receipt(epoch, node.address),
-                    "operator_token": operator_io,
-                    "reward_vault": RewardsAddresses.reward_vault,
-                    "mint_authority": RewardsAddresses.mint_authority,
-                    "staker_reward_vault": StakingAddresses.staker_reward_vault,
-                    "payer": payer.pubkey(),
-                },
-            ),
-            payer,
-        )
+        claim = rewards_ix.claim(self.h.programs.rewards, epoch, node.address, amount, tree.proof(index), node.operator.pubkey(), payer.pubkey(), operator_io)
+        record = self.h.ok(claim, payer)
         return record
 
     def hours_ended(self) -> int:
@@ -431,23 +389,9 @@ class Staking:
         end = START_TS + 3_600 * (epoch + 1)
         if self.h.now < end:
             self.h.warp(end - self.h.now + 1)
-        rewards = self.h.programs.rewards
         while self.emitted_hours() <= epoch:
             hours = min(168, epoch + 1 - self.emitted_hours())
-            self.h.ok(
-                rewards.instruction(
-                    "emit",
-                    {"max_hours": hours},
-                    {
-                        "config": RewardsAddresses.config,
-                        "emission": RewardsAddresses.emission,
-                        "io_mint": RewardsAddresses.io_mint,
-                        "mint_authority": RewardsAddresses.mint_authority,
-                        "reward_vault": RewardsAddresses.reward_vault,
-                    },
-                ),
-                self.h.roles.keeper,
-            )
+            self.h.ok(rewards_ix.emit(self.h.programs.rewards, hours), self.h.roles.keeper)
 
     def next_epoch(self) -> int:
         """The latest ended epoch that has no root yet (or the next one, waited for)."""

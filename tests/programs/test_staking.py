@@ -17,6 +17,7 @@ import pytest
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
+from keeper.client import rewards as rewards_ix
 from keeper.client.addresses import RewardsAddresses, StakingAddresses, associated_token_address
 from keeper.client.constants import (
     IO_MAX_SUPPLY,
@@ -1159,25 +1160,8 @@ def test_slash_pays_the_reporter_and_burns_the_rest_and_records_it(s: Staking) -
     assert {k: (list(v) if k == "evidence_hash" else v) for k, v in ((k, getattr(event, k)) for k in expected)} == expected
 
     # The slashed IO in the burn vault really is burned by the rewards program's burn.
-    rewards = s.h.programs.rewards
     epoch = (s.h.now - START_TS) // 3_600
-    s.h.ok(
-        rewards.instruction(
-            "burn",
-            {"epoch": epoch},
-            {
-                "config": RewardsAddresses.config,
-                "emission": RewardsAddresses.emission,
-                "burn_ledger": RewardsAddresses.burn_ledger,
-                "burn_epoch": RewardsAddresses.burn_epoch(epoch),
-                "burn_vault": RewardsAddresses.burn_vault,
-                "io_mint": RewardsAddresses.io_mint,
-                "mint_authority": RewardsAddresses.mint_authority,
-                "payer": reporter.pubkey(),
-            },
-        ),
-        reporter,
-    )
+    s.h.ok(rewards_ix.burn(s.h.programs.rewards, epoch, reporter.pubkey()), reporter)
     assert s.h.balance(RewardsAddresses.burn_vault) == 0
 
 

@@ -23,6 +23,7 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.transaction import Transaction, VersionedTransaction
 
+from keeper.client import rewards as rewards_ix
 from keeper.client.addresses import (
     EscrowAddresses,
     ProvenanceAddresses,
@@ -484,37 +485,8 @@ def run_typical_calls(repo_root: Path, node: DeployedNode, run: int = 0, chain_c
     # The hour before, posted and claimed too: its receipt outlives the first epoch's, which is
     # closed once that epoch expires (below), so the chain holds every account type at the end.
     earlier_tree = MerkleTree.build([reward_leaf(epoch - 1, bytes(node), share)])
-    h.ok(
-        p.rewards.instruction(
-            "post_epoch_root",
-            {"epoch": epoch - 1, "root": list(earlier_tree.root), "total": share, "leaf_count": 1},
-            {
-                "config": RewardsAddresses.config,
-                "emission": RewardsAddresses.emission,
-                "epoch_root": RewardsAddresses.epoch_root(epoch - 1),
-                "keeper_authority": keeper.pubkey(),
-            },
-        ),
-        keeper,
-    )
-    h.ok(
-        p.rewards.instruction(
-            "claim",
-            {"epoch": epoch - 1, "amount": share, "proof": []},
-            {
-                "epoch_root": RewardsAddresses.epoch_root(epoch - 1),
-                "emission": RewardsAddresses.emission,
-                "node": node,
-                "claim_receipt": RewardsAddresses.claim_receipt(epoch - 1, node),
-                "operator_token": operator_io,
-                "reward_vault": RewardsAddresses.reward_vault,
-                "mint_authority": RewardsAddresses.mint_authority,
-                "staker_reward_vault": StakingAddresses.staker_reward_vault,
-                "payer": operator.pubkey(),
-            },
-        ),
-        operator,
-    )
+    h.ok(rewards_ix.post_epoch_root(p.rewards, epoch - 1, earlier_tree.root, share, 1, keeper.pubkey()), keeper)
+    h.ok(rewards_ix.claim(p.rewards, epoch - 1, node, share, [], operator.pubkey(), operator.pubkey(), operator_io), operator)
 
     # --- rewards: burn what the slash sent to the burn vault; config --------------------------
     hour = (h.now - START_TS) // 3_600
